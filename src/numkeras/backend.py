@@ -1,0 +1,145 @@
+"""The array module, the default float type and the random streams under everything else.
+
+Every numeric value in numkeras is an array of the active array module (NumPy, or CuPy when the
+GPU backend is selected with ``NUMKERAS_BACKEND=cupy`` or :func:`set_backend`). Kernels ask
+:func:`get_array_module` for the module of the arrays they are given, so one code path serves both.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+_FLOATX = "float32"
+_EPSILON = 1e-7
+_BACKEND = os.environ.get("NUMKERAS_BACKEND", "numpy")
+_RNG = np.random.default_rng()
+_BIT_GENERATORS = {"PCG64": np.random.PCG64, "PCG64DXSM": np.random.PCG64DXSM,
+                   "Philox": np.random.Philox, "SFC64": np.random.SFC64}
+
+
+def backend() -> str:
+    """Name of the active array backend: ``'numpy'`` or ``'cupy'``."""
+    return _BACKEND
+
+
+def set_backend(name: str) -> None:
+    """Select the array backend, ``'numpy'`` (CPU) or ``'cupy'`` (NVIDIA GPU)."""
+    global _BACKEND
+    if name not in ("numpy", "cupy"):
+        raise ValueError(f"backend must be 'numpy' or 'cupy'. Received: name={name!r}")
+    if name == "cupy":
+        import cupy  # noqa: F401  (fail here, with CuPy's own message, if it is missing)
+    _BACKEND = name
+
+
+def xp() -> ModuleType:
+    """The array module of the active backend (``numpy`` or ``cupy``)."""
+    if _BACKEND == "cupy":
+        import cupy
+
+        return cupy
+    return np
+
+
+def get_array_module(*arrays: Any) -> ModuleType:
+    """The module (``numpy`` or ``cupy``) that the given arrays belong to."""
+    for a in arrays:
+        if type(a).__module__.startswith("cupy"):
+            import cupy
+
+            return cupy
+    return np
+
+
+def to_numpy(a: Any) -> np.ndarray:
+    """A NumPy copy of ``a`` (a no-op for NumPy arrays, a device-to-host copy for CuPy)."""
+    if type(a).__module__.startswith("cupy"):
+        return a.get()
+    return np.asarray(a)
+
+
+def floatx() -> str:
+    """The default float type of weights and activations. Defaults to ``'float32'``."""
+    return _FLOATX
+
+
+def set_floatx(value: str) -> None:
+    """Set the default float type: ``'float16'``, ``'float32'`` or ``'float64'``."""
+    global _FLOATX
+    if value not in ("float16", "float32", "float64"):
+        raise ValueError(
+            f"floatx must be 'float16', 'float32' or 'float64'. Received: value={value!r}"
+        )
+    _FLOATX = value
+
+
+@contextlib.contextmanager
+def floatx_scope(value: str) -> Iterator[None]:
+    """Temporarily use another default float type (gradient checks run in float64)."""
+    previous = _FLOATX
+    set_floatx(value)
+    try:
+        yield
+    finally:
+        set_floatx(previous)
+
+
+def epsilon() -> float:
+    """The fuzz factor of numeric expressions, 1e-7 as in Keras."""
+    return _EPSILON
+
+
+def set_random_seed(seed: int) -> None:
+    """Seed numkeras's random stream: initial weights, shuffling, dropout and augmentation.
+
+    Two runs that call ``set_random_seed`` with the same seed before building their models give
+    bit-identical weights and training histories on the same machine. NumPy's global generator
+    and Python's ``random`` are seeded too, for user code that draws from them.
+    """
+    global _RNG
+    import random
+
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer. Received: seed={seed!r}")
+    _RNG = np.random.default_rng(int(seed))
+    np.random.seed(int(seed) % 2**32)
+    random.seed(int(seed))
+
+
+def rng() -> np.random.Generator:
+    """The generator that every random draw in numkeras uses."""
+    return _RNG
+
+
+def random_uniform(shape: tuple[int, ...], dtype: Any, like: Any = None) -> Any:
+    """Uniform [0, 1) draws of ``dtype`` from numkeras's stream, on the device of ``like``."""
+    module = get_array_module(like) if like is not None else xp()
+    if module is np:
+        return _RNG.random(shape, dtype=dtype)
+    # CuPy draws on the device from its own generator, seeded from ours so seeding still holds.
+    return module.random.default_rng(int(_RNG.integers(2**63))).random(shape, dtype=dtype)
+
+
+def get_rng_state() -> dict:
+    """The state of numkeras's random stream, as plain JSON-serialisable data."""
+    return _RNG.bit_generator.state
+
+
+def set_rng_state(state: dict) -> None:
+    """Restore a state returned by :func:`get_rng_state` (to resume training exactly)."""
+    name = state.get("bit_generator") if isinstance(state, dict) else None
+    if name not in _BIT_GENERATORS:
+        raise ValueError(
+            f"state must come from get_rng_state(), naming one of {sorted(_BIT_GENERATORS)}. "
+            f"Received: bit_generator={name!r}"
+        )
+    bit_generator = _BIT_GENERATORS[name]()
+    bit_generator.state = state
+    global _RNG
+    _RNG = np.random.Generator(bit_generator)

@@ -1,0 +1,72 @@
+"""Keras 1 spellings that course material still uses, mapped to today's names in one table.
+
+``Dense(input_dim=784, output_dim=500, init='uniform')``, ``Dropout(p=0.5)``, ``SGD(lr=0.1)`` and
+``fit(nb_epoch=20)`` keep working: each old name is renamed with one warning that names the modern
+spelling (modelled on Keras 2's ``legacy/interfaces.py``). Names whose meaning changed rather than
+their spelling (an optimizer's ``decay``) are handled where they are used.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+#: Keras 1 name -> modern name, for every callable that accepted it.
+RENAMES: Mapping[str, str] = {
+    "output_dim": "units",
+    "init": "kernel_initializer",
+    "W_regularizer": "kernel_regularizer",
+    "b_regularizer": "bias_regularizer",
+    "W_constraint": "kernel_constraint",
+    "b_constraint": "bias_constraint",
+    "bias": "use_bias",
+    "p": "rate",
+    "nb_epoch": "epochs",
+    "lr": "learning_rate",
+    "nb_filter": "filters",
+    "subsample": "strides",
+    "border_mode": "padding",
+    "dim_ordering": "data_format",
+    "sigma": "stddev",
+    "nb_feature": "pieces",
+    "nb_val_samples": "validation_steps",
+}
+
+#: Renames that apply to one callable only (its name -> {old: new}), checked before RENAMES.
+SPECIFIC: Mapping[str, Mapping[str, str]] = {
+    "PReLU": {"init": "alpha_initializer"},
+    "LeakyReLU": {"alpha": "negative_slope"},
+}
+
+
+def modernize(where: str, kwargs: dict[str, Any], allowed: set[str] | None = None) -> dict[str, Any]:
+    """Rename the Keras 1 arguments in ``kwargs`` for the callable named ``where``.
+
+    Each renamed argument warns (a ``UserWarning``, so it is shown by default) with the modern
+    spelling. ``allowed`` limits the renames to the
+    modern names the callable accepts, so that e.g. ``bias`` is left alone where it means
+    something else. Giving both spellings raises a ValueError.
+    """
+    table = {**RENAMES, **SPECIFIC.get(where, {})}
+    out = dict(kwargs)
+    for old, new in table.items():
+        if old not in out or (allowed is not None and new not in allowed):
+            continue
+        if new in out:
+            raise ValueError(
+                f"{where} received both the Keras 1 argument `{old}` and its modern name "
+                f"`{new}`. Pass only `{new}`."
+            )
+        value = out.pop(old)
+        if old == "dim_ordering":
+            value = {"tf": "channels_last", "th": "channels_first"}.get(value, value)
+        if old == "bias":
+            value = bool(value)
+        out[new] = value
+        warnings.warn(
+            f"`{where}({old}=...)` is the Keras 1 spelling; use `{where}({new}=...)`.",
+            UserWarning,
+            stacklevel=3,
+        )
+    return out

@@ -1,0 +1,240 @@
+"""Neural-network ops: activations, the fused dense layer, fused losses and dropout.
+
+The fused ops exist for speed and numerical stability: ``Dense`` computes ``act(x @ W + b)`` in
+the matrix product's own output buffer, and the softmax/sigmoid cross-entropies work on logits,
+so their gradients are the simple ``p - y`` and no ``log(0)`` can occur.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import backend
+from ..backend import get_array_module
+from .core import Op, unbroadcast
+
+
+class MatMul(Op):
+    """Matrix product ``a @ b`` with NumPy's rules (batch dimensions broadcast, 1-D promoted)."""
+
+    def forward(self, a: Any, b: Any) -> Any:
+        self.a, self.b = a, b
+        return a @ b
+
+    def backward(self, g: Any) -> tuple:
+        xp = get_array_module(g)
+        a = self.a[None, :] if self.a.ndim == 1 else self.a
+        b = self.b[:, None] if self.b.ndim == 1 else self.b
+        if self.a.ndim == 1:
+            g = xp.expand_dims(g, -2)
+        if self.b.ndim == 1:
+            g = xp.expand_dims(g, -1)
+        ga = gb = None
+        if self.needs_grad[0]:
+            ga = unbroadcast(g @ xp.swapaxes(b, -1, -2), a.shape).reshape(self.a.shape)
+        if self.needs_grad[1]:
+            gb = unbroadcast(xp.swapaxes(a, -1, -2) @ g, b.shape).reshape(self.b.shape)
+        return ga, gb
+
+
+class ReLU(Op):
+    """``max(x, 0)``."""
+
+    def forward(self, x: Any) -> Any:
+        self.y = get_array_module(x).maximum(x, 0)
+        return self.y
+
+    def backward(self, g: Any) -> tuple:
+        return (g * (self.y > 0),)
+
+
+class Sigmoid(Op):
+    """``1 / (1 + e^-x)``, computed as ``(1 + tanh(x/2)) / 2`` so that no exp overflows."""
+
+    def forward(self, x: Any) -> Any:
+        xp = get_array_module(x)
+        self.y = xp.tanh(x * 0.5)
+        self.y += 1
+        self.y *= 0.5
+        return self.y
+
+    def backward(self, g: Any) -> tuple:
+        return (g * self.y * (1 - self.y),)
+
+
+class Tanh(Op):
+    """Hyperbolic tangent."""
+
+    def forward(self, x: Any) -> Any:
+        self.y = get_array_module(x).tanh(x)
+        return self.y
+
+    def backward(self, g: Any) -> tuple:
+        return (g * (1 - self.y * self.y),)
+
+
+class Softplus(Op):
+    """``log(1 + e^x)``; its derivative is the sigmoid."""
+
+    def forward(self, x: Any) -> Any:
+        self.x = x
+        return get_array_module(x).logaddexp(0, x)
+
+    def backward(self, g: Any) -> tuple:
+        return (g * (0.5 * (1 + get_array_module(g).tanh(0.5 * self.x))),)
+
+
+def _softmax(x: Any, axis: int) -> Any:
+    xp = get_array_module(x)
+    e = xp.exp(x - x.max(axis=axis, keepdims=True))
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
+
+
+class Softmax(Op):
+    """``e^x / Σ e^x`` along ``axis``. Its input is kept as ``logits`` for the fused losses."""
+
+    def __init__(self, axis: int = -1):
+        self.axis = axis
+
+    def forward(self, x: Any) -> Any:
+        self.y = _softmax(x, self.axis)
+        return self.y
+
+    def backward(self, g: Any) -> tuple:
+        gy = g * self.y
+        return (gy - self.y * gy.sum(axis=self.axis, keepdims=True),)
+
+
+class LogSoftmax(Op):
+    """``x - log Σ e^x`` along ``axis``."""
+
+    def __init__(self, axis: int = -1):
+        self.axis = axis
+
+    def forward(self, x: Any) -> Any:
+        xp = get_array_module(x)
+        shifted = x - x.max(axis=self.axis, keepdims=True)
+        y = shifted - xp.log(xp.exp(shifted).sum(axis=self.axis, keepdims=True))
+        self.p = xp.exp(y)
+        return y
+
+    def backward(self, g: Any) -> tuple:
+        return (g - self.p * g.sum(axis=self.axis, keepdims=True),)
+
+
+class Dense(Op):
+    """``act(x @ W + b)`` over the last axis of ``x``, with ``act`` None or ``'relu'``.
+
+    The bias and the ReLU are applied in place in the product's output, and the backward pass
+    skips the input gradient when nothing upstream needs it (the first layer's ``dx``).
+    """
+
+    def __init__(self, activation: str | None = None):
+        if activation not in (None, "relu"):
+            raise ValueError(f"activation must be None or 'relu'. Received: activation={activation!r}")
+        self.activation = activation
+
+    def forward(self, x: Any, kernel: Any, bias: Any = None) -> Any:
+        self.x, self.kernel = x, kernel
+        y = x @ kernel
+        if bias is not None:
+            y += bias
+        if self.activation == "relu":
+            get_array_module(y).maximum(y, 0, out=y)
+            self.y = y
+        return y
+
+    def backward(self, g: Any) -> tuple:
+        if self.activation == "relu":
+            g = g * (self.y > 0)
+        g2 = g.reshape(-1, g.shape[-1])
+        gx = g @ self.kernel.T if self.needs_grad[0] else None
+        gk = self.x.reshape(-1, self.x.shape[-1]).T @ g2 if self.needs_grad[1] else None
+        if len(self.needs_grad) == 3:
+            return gx, gk, (g2.sum(axis=0) if self.needs_grad[2] else None)
+        return gx, gk
+
+
+class SoftmaxCrossEntropy(Op):
+    """Per-sample ``-Σ y log softmax(z)`` along ``axis``, from logits ``z`` and targets ``y``.
+
+    Gradient with respect to ``z``: ``softmax(z) Σy - y``, i.e. ``p - y`` for one-hot targets.
+    """
+
+    def __init__(self, axis: int = -1):
+        self.axis = axis
+
+    def forward(self, logits: Any, target: Any) -> Any:
+        xp = get_array_module(logits)
+        shifted = logits - logits.max(axis=self.axis, keepdims=True)
+        e = xp.exp(shifted)
+        total = e.sum(axis=self.axis, keepdims=True)
+        self.p = e / total
+        self.target = target
+        log_p = shifted - xp.log(total)
+        return -(target * log_p).sum(axis=self.axis)
+
+    def backward(self, g: Any) -> tuple:
+        g = get_array_module(g).expand_dims(g, self.axis)
+        mass = self.target.sum(axis=self.axis, keepdims=True)
+        return g * (self.p * mass - self.target), None
+
+
+class SparseSoftmaxCrossEntropy(Op):
+    """Per-sample ``-log softmax(z)[label]`` along the last axis, from integer labels."""
+
+    def forward(self, logits: Any, labels: Any) -> Any:
+        xp = get_array_module(logits)
+        shifted = logits - logits.max(axis=-1, keepdims=True)
+        e = xp.exp(shifted)
+        total = e.sum(axis=-1, keepdims=True)
+        self.p = e / total
+        self.labels = labels.astype(xp.intp)[..., None]
+        picked = xp.take_along_axis(shifted, self.labels, axis=-1)
+        return (xp.log(total) - picked)[..., 0]
+
+    def backward(self, g: Any) -> tuple:
+        xp = get_array_module(g)
+        grad = self.p.copy()
+        xp.put_along_axis(grad, self.labels, xp.take_along_axis(grad, self.labels, -1) - 1, -1)
+        return grad * g[..., None], None
+
+
+class SigmoidBinaryCrossEntropy(Op):
+    """Element-wise ``-y log σ(z) - (1-y) log(1-σ(z))`` from logits, as ``max(z,0) - zy + log(1+e^-|z|)``.
+
+    Gradient with respect to ``z``: ``σ(z) - y``.
+    """
+
+    def forward(self, logits: Any, target: Any) -> Any:
+        xp = get_array_module(logits)
+        self.logits, self.target = logits, target
+        return xp.maximum(logits, 0) - logits * target + xp.log1p(xp.exp(-abs(logits)))
+
+    def backward(self, g: Any) -> tuple:
+        xp = get_array_module(g)
+        p = 0.5 * (1 + xp.tanh(0.5 * self.logits))
+        return unbroadcast(g * (p - self.target), self.logits.shape), None
+
+
+class Dropout(Op):
+    """Inverted dropout: zero a fraction ``rate`` of the units, scale the rest by ``1/(1-rate)``.
+
+    The mask is drawn once per call from numkeras's random stream (so seeding reproduces it);
+    ``noise_shape`` shares one draw along its size-1 axes, as in Keras.
+    """
+
+    def __init__(self, rate: float, noise_shape: tuple[int, ...] | None = None):
+        if not 0 <= rate < 1:
+            raise ValueError(f"rate must be in [0, 1). Received: rate={rate}")
+        self.rate, self.noise_shape = rate, noise_shape
+
+    def forward(self, x: Any) -> Any:
+        shape = self.noise_shape or x.shape
+        keep = backend.random_uniform(shape, x.dtype, like=x) >= self.rate
+        self.mask = keep * x.dtype.type(1 / (1 - self.rate))
+        return x * self.mask
+
+    def backward(self, g: Any) -> tuple:
+        return (g * self.mask,)
