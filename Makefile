@@ -9,7 +9,7 @@ $(VENV)/bin/activate:
 	$(PIP) install -q --upgrade pip
 
 $(VENV)/.installed: $(VENV)/bin/activate pyproject.toml
-	$(PIP) install -q -e .
+	$(PIP) install -q -e '.[plot]'
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed

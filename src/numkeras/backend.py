@@ -117,13 +117,18 @@ def rng() -> np.random.Generator:
     return _RNG
 
 
-def random_uniform(shape: tuple[int, ...], dtype: Any, like: Any = None) -> Any:
-    """Uniform [0, 1) draws of ``dtype`` from numkeras's stream, on the device of ``like``."""
+def random_uniform(shape: tuple[int, ...], dtype: Any, like: Any = None,
+                   rng: np.random.Generator | None = None) -> Any:
+    """Uniform [0, 1) draws of ``dtype`` from ``rng`` (default: numkeras's stream), on the
+    device of ``like``."""
     module = get_array_module(like) if like is not None else xp()
+    generator = _RNG if rng is None else rng
     if module is np:
-        return _RNG.random(shape, dtype=dtype)
+        # Generator.random draws float32 or float64 only; float16 is drawn as float32.
+        draw_dtype = dtype if np.dtype(dtype).itemsize >= 4 else np.float32
+        return generator.random(shape, dtype=draw_dtype)
     # CuPy draws on the device from its own generator, seeded from ours so seeding still holds.
-    return module.random.default_rng(int(_RNG.integers(2**63))).random(shape, dtype=dtype)
+    return module.random.default_rng(int(generator.integers(2**63))).random(shape, dtype=dtype)
 
 
 def get_rng_state() -> dict:

@@ -8,8 +8,12 @@ their spelling (an optimizer's ``decay``) are handled where they are used.
 
 from __future__ import annotations
 
+import functools
+import inspect
+import os
+import sys
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 #: Keras 1 name -> modern name, for every callable that accepted it.
@@ -64,9 +68,31 @@ def modernize(where: str, kwargs: dict[str, Any], allowed: set[str] | None = Non
         if old == "bias":
             value = bool(value)
         out[new] = value
-        warnings.warn(
-            f"`{where}({old}=...)` is the Keras 1 spelling; use `{where}({new}=...)`.",
-            UserWarning,
-            stacklevel=3,
-        )
+        warn(f"`{where}({old}=...)` is the Keras 1 spelling; use `{where}({new}=...)`.")
     return out
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def warn(message: str) -> None:
+    """A UserWarning pointing at the user's line: the first caller outside numkeras."""
+    frame, level = sys._getframe(1), 2
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, UserWarning, stacklevel=level)
+
+
+def accepts_keras1_names(function: Callable, where: str, also: set[str] = frozenset()) -> Callable:
+    """Wrap ``function`` so that the Keras 1 names of its keyword arguments are modernized.
+
+    Only renames to parameters that ``function`` (or ``also``, the names its ``**kwargs`` pass
+    on) accepts are applied; ``where`` names the callable in the warning.
+    """
+    allowed = set(inspect.signature(function).parameters) | set(also)
+
+    @functools.wraps(function)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        return function(*args, **modernize(where, kwargs, allowed)) if kwargs else function(*args)
+
+    return wrapped

@@ -17,6 +17,7 @@ from .core import Op, Tensor, Variable, as_array, is_grad_enabled, no_grad, unbr
 from .math import (
     Abs,
     Add,
+    Cast,
     Clip,
     Divide,
     Exp,
@@ -78,6 +79,11 @@ def negative(x: Any) -> Tensor:
 
 def power(a: Any, b: Any) -> Tensor:
     return Power()(a, b)
+
+
+def cast(x: Any, dtype: Any) -> Tensor:
+    """``x`` converted to ``dtype`` (differentiable for float types)."""
+    return Cast(dtype)(x)
 
 
 def exp(x: Any) -> Tensor:
@@ -205,9 +211,10 @@ def sigmoid_binary_cross_entropy(logits: Any, target: Any) -> Tensor:
     return SigmoidBinaryCrossEntropy()(logits, target)
 
 
-def dropout(x: Any, rate: float, noise_shape: tuple[int, ...] | None = None) -> Tensor:
+def dropout(x: Any, rate: float, noise_shape: tuple[int, ...] | None = None,
+            rng: Any = None) -> Tensor:
     """Inverted dropout of a fraction ``rate`` of ``x``'s units (a new mask at every call)."""
-    return Dropout(rate, noise_shape)(x) if rate > 0 else convert_to_tensor(x)
+    return convert_to_tensor(x) if rate == 0 else Dropout(rate, noise_shape, rng)(x)
 
 
 def _install_operators() -> None:
@@ -240,7 +247,7 @@ _install_operators()
 
 __all__ = [
     "Op", "Tensor", "Variable", "as_array", "convert_to_tensor", "is_grad_enabled", "no_grad",
-    "unbroadcast", "add", "subtract", "multiply", "divide", "negative", "power", "exp", "log",
+    "unbroadcast", "add", "subtract", "multiply", "divide", "negative", "power", "cast", "exp", "log",
     "sqrt", "square", "abs", "maximum", "minimum", "clip", "where", "matmul", "sum", "mean", "max",
     "min", "logsumexp", "reshape", "transpose", "concatenate", "stack", "getitem", "relu",
     "sigmoid", "tanh", "softplus", "softmax", "log_softmax", "dense", "softmax_cross_entropy",

@@ -39,11 +39,14 @@ def is_grad_enabled() -> bool:
 
 
 def as_array(value: Any, dtype: Any = None) -> Any:
-    """``value`` as an array of the active backend; Python numbers and lists become floatx."""
+    """``value`` as an array of the active backend.
+
+    Arrays keep their dtype; Python numbers and lists become floatx unless ``dtype`` is given.
+    """
     if isinstance(value, Tensor):
         return value.data
     xp = backend.get_array_module(value)
-    if dtype is None and not (hasattr(value, "dtype") and value.dtype.kind == "f"):
+    if dtype is None and not hasattr(value, "dtype"):
         dtype = backend.floatx()
     if xp is np and backend.backend() == "cupy":
         xp = backend.xp()
@@ -113,6 +116,7 @@ class Tensor:
                 f"Received: grad.shape={seed.shape}"
             )
         grads: dict[int, Any] = {id(self): seed}
+        owned: set[int] = set()
         for op in _reverse_order(self):
             out_grad = grads.pop(op.output_id, None)
             if out_grad is None:
@@ -124,7 +128,9 @@ class Tensor:
                 key = id(tensor)
                 grads[key] = g if key not in grads else grads[key] + g
                 if tensor.creator is None:
-                    tensor.grad = grads.pop(key) if tensor.grad is None else tensor.grad + grads.pop(key)
+                    g = grads.pop(key)
+                    tensor.grad = _own(g, owned) if tensor.grad is None else tensor.grad + g
+                    owned.add(id(tensor.grad))
         if self.creator is None and self.requires_grad:
             self.grad = seed if self.grad is None else self.grad + seed
 
@@ -133,6 +139,17 @@ class Tensor:
         return Tensor(self.data)
 
     # -- operators (defined in ops/__init__ once the op classes exist) ------------------------
+
+
+def _own(g: Any, taken: set[int]) -> Any:
+    """``g`` itself when it is a writable array of its own, else a copy.
+
+    A VJP may pass its gradient through (``Add``) or return a broadcast view (``Sum``); a leaf's
+    ``grad`` must not alias another's, since optimizers and clipping may update it in place.
+    """
+    if id(g) in taken or not g.flags.writeable or not g.flags.owndata:
+        return g.copy()
+    return g
 
 
 def _reverse_order(root: Tensor) -> list[Op]:
@@ -215,7 +232,14 @@ class Op:
         raise NotImplementedError
 
     def __call__(self, *inputs: Any) -> Tensor:
-        tensors = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
+        like = next((x.dtype for x in inputs if isinstance(x, Tensor) and x.dtype.kind == "f"),
+                    None)
+        # Python numbers take the dtype of the tensors they meet, so no constant upcasts them.
+        tensors = tuple(
+            x if isinstance(x, Tensor)
+            else Tensor(as_array(x, like if isinstance(x, (int, float)) else None))
+            for x in inputs
+        )
         record = _grad_enabled and any(t.requires_grad for t in tensors)
         if record:
             self.needs_grad = tuple(t.requires_grad for t in tensors)

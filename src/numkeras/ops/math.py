@@ -200,3 +200,17 @@ class Where(Op):
         ga = unbroadcast(xp.where(self.condition, g, 0), self.shapes[0]) if self.needs_grad[1] else None
         gb = unbroadcast(xp.where(self.condition, 0, g), self.shapes[1]) if self.needs_grad[2] else None
         return None, ga, gb
+
+
+class Cast(Op):
+    """``x`` converted to ``dtype``; the gradient is converted back to ``x``'s dtype."""
+
+    def __init__(self, dtype: Any):
+        self.dtype = dtype
+
+    def forward(self, x: Any) -> Any:
+        self.in_dtype = x.dtype
+        return x.astype(self.dtype)
+
+    def backward(self, g: Any) -> tuple:
+        return (g.astype(self.in_dtype),)

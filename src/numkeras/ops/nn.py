@@ -22,6 +22,8 @@ class MatMul(Op):
         return a @ b
 
     def backward(self, g: Any) -> tuple:
+        if self.a.ndim == 1 and self.b.ndim == 1:
+            return g * self.b, g * self.a
         xp = get_array_module(g)
         a = self.a[None, :] if self.a.ndim == 1 else self.a
         b = self.b[:, None] if self.b.ndim == 1 else self.b
@@ -221,18 +223,19 @@ class SigmoidBinaryCrossEntropy(Op):
 class Dropout(Op):
     """Inverted dropout: zero a fraction ``rate`` of the units, scale the rest by ``1/(1-rate)``.
 
-    The mask is drawn once per call from numkeras's random stream (so seeding reproduces it);
+    The mask is drawn once per call from numkeras's random stream (so seeding reproduces it),
+    or from ``rng`` when given;
     ``noise_shape`` shares one draw along its size-1 axes, as in Keras.
     """
 
-    def __init__(self, rate: float, noise_shape: tuple[int, ...] | None = None):
+    def __init__(self, rate: float, noise_shape: tuple[int, ...] | None = None, rng: Any = None):
         if not 0 <= rate < 1:
             raise ValueError(f"rate must be in [0, 1). Received: rate={rate}")
-        self.rate, self.noise_shape = rate, noise_shape
+        self.rate, self.noise_shape, self.rng = rate, noise_shape, rng
 
     def forward(self, x: Any) -> Any:
         shape = self.noise_shape or x.shape
-        keep = backend.random_uniform(shape, x.dtype, like=x) >= self.rate
+        keep = backend.random_uniform(shape, x.dtype, like=x, rng=self.rng) >= self.rate
         self.mask = keep * x.dtype.type(1 / (1 - self.rate))
         return x * self.mask
 

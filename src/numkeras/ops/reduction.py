@@ -63,13 +63,14 @@ class _Extreme(Op):
 
     def forward(self, x: Any) -> Any:
         self.axes = _normalize_axes(self.axis, x.ndim)
-        y = getattr(x, self.reduce_name)(axis=self.axes, keepdims=True)
-        hits = x == y
-        self.share = hits / hits.sum(axis=self.axes, keepdims=True)
-        return y if self.keepdims else y.squeeze(axis=self.axes)
+        self.x = x
+        self.y = getattr(x, self.reduce_name)(axis=self.axes, keepdims=True)
+        return self.y if self.keepdims else self.y.squeeze(axis=self.axes)
 
     def backward(self, g: Any) -> tuple:
-        return (self.share * _keep(g, self.axes, self.keepdims),)
+        share = (self.x == self.y).astype(g.dtype)
+        share /= share.sum(axis=self.axes, keepdims=True)
+        return (share * _keep(g, self.axes, self.keepdims),)
 
 
 class Max(_Extreme):

@@ -1,0 +1,151 @@
+"""The ``numkeras`` command: ``numkeras hello`` runs the course's MNIST hello world end to end."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+OPTIMIZERS = ["sgd", "adam", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "adamw"]
+
+
+def _hello_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "hello",
+        help="train the course's MNIST hello world and report its test accuracy",
+        description="The course's hello world: load MNIST, build the 784-500-500-10 network, "
+                    "train it with a progress bar, report 'Total loss on Testing Set' and "
+                    "'Accuracy of Testing Set', save the model and its training curves, and show "
+                    "a few test digits with the model's reading. Defaults are the course's final "
+                    "recipe: ReLU, softmax with cross-entropy, Adam, dropout.",
+    )
+    p.add_argument("--model", choices=["mlp", "cnn"], default="mlp",
+                   help="mlp: the course's 784-500-500-10 network (default); cnn: Keras's "
+                        "classic MNIST convolutional network")
+    p.add_argument("--epochs", type=int, default=20, help="passes over the training data "
+                   "(default: 20)")
+    p.add_argument("--batch-size", type=int, default=100, help="samples per update "
+                   "(default: 100, as in the course)")
+    p.add_argument("--activation", choices=["relu", "sigmoid"], default="relu",
+                   help="hidden-layer activation (default: relu; the slides start with sigmoid)")
+    p.add_argument("--loss", choices=["categorical_crossentropy", "mse"],
+                   default="categorical_crossentropy",
+                   help="loss (default: categorical_crossentropy; the slides start with mse)")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam",
+                   help="optimizer (default: adam; the slides start with sgd)")
+    p.add_argument("--lr", type=float, default=None,
+                   help="learning rate (default: the optimizer's Keras default, 0.1 for sgd)")
+    p.add_argument("--dropout", type=float, default=0.2,
+                   help="dropout rate after each hidden layer, 0 for none (default: 0.2)")
+    p.add_argument("--sample", action="store_true",
+                   help="use the MNIST sample packaged with numkeras (10,000 training and "
+                        "10,000 test digits) even when full MNIST is available")
+    p.add_argument("--out", type=Path, default=Path("numkeras-out"),
+                   help="folder for the saved model and the training-curves PNG "
+                        "(default: ./numkeras-out)")
+    p.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
+    p.add_argument("--verbose", type=int, choices=[0, 1, 2], default=1,
+                   help="progress output: 0 silent, 1 a bar per epoch, 2 a line per epoch")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="numkeras",
+        description="numkeras: deep learning with the Keras API on NumPy. "
+                    "Run `numkeras hello` for the MNIST hello world.",
+    )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"numkeras {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _hello_parser(sub)
+    return parser
+
+
+def ascii_digit(image: np.ndarray) -> list[str]:
+    """A 28x28 digit as 14 lines of text, two pixel rows per line."""
+    shades = " .:-=+*#%@"
+    rows = []
+    for top, bottom in zip(image[0::2], image[1::2]):
+        level = (top.astype(float) + bottom) / 2 / 256 * len(shades)
+        rows.append("".join(shades[int(v)] for v in level))
+    return rows
+
+
+def show_digits(images: np.ndarray, labels: np.ndarray, predicted: np.ndarray,
+                confidence: np.ndarray) -> None:
+    """Print test digits side by side, each with its true label and the model's reading."""
+    blocks = [ascii_digit(img) for img in images]
+    for line in zip(*blocks):
+        print("  ".join(line))
+    captions = [f"true {t} read {p} {c:4.0%}".ljust(28) for t, p, c in
+                zip(labels, predicted, confidence)]
+    print("  ".join(captions).rstrip())
+
+
+def hello(args: argparse.Namespace) -> int:
+    """The course's hello world, as the three steps of its slides."""
+    from . import backend
+    from .datasets import mnist
+    from .recipe.networks import course_mlp
+    from .utils import plot_history, to_categorical
+
+    start = time.perf_counter()
+    backend.set_random_seed(args.seed)
+    data = mnist.load(sample=True if args.sample else None, timeout=10)
+    print(f"Data: {data.source}")
+    (x_train, y_train), (x_test, y_test) = data.data
+    shape = (-1, 28, 28, 1) if args.model == "cnn" else (-1, 28 * 28)
+    x_train = x_train.reshape(shape).astype("float32") / 255
+    x_test = x_test.reshape(shape).astype("float32") / 255
+    y_train, y_test = to_categorical(y_train, 10), to_categorical(y_test, 10)
+
+    if args.model == "cnn":
+        from .models.classic import mnist_cnn
+
+        model = mnist_cnn()
+    else:
+        model = course_mlp(activation=args.activation, loss=args.loss,
+                                   optimizer=args.optimizer, learning_rate=args.lr,
+                                   dropout=args.dropout)
+    model.summary()
+    history = model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,
+                        validation_data=(x_test, y_test), verbose=args.verbose)
+    score = model.evaluate(x_test, y_test, verbose=0)
+    print()
+    print("Total loss on Testing Set:", round(float(score[0]), 4))
+    print("Accuracy of Testing Set:", round(float(score[1]), 4))
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    model_path = args.out / f"mnist_{args.model}.numkeras"
+    model.save(model_path)
+    print(f"Saved the trained model to {model_path}")
+    try:
+        curves = plot_history(history, args.out / f"mnist_{args.model}_curves.png")
+        print(f"Saved the training curves to {curves}")
+    except ImportError as error:
+        print(f"No training-curves PNG: {error}")
+
+    probabilities = model.predict(x_test[:6], verbose=0)
+    print("\nA few test digits and how the model reads them:\n")
+    show_digits(data.x_test[:6], data.y_test[:6], probabilities.argmax(axis=1),
+                probabilities.max(axis=1))
+    print(f"\nDone in {time.perf_counter() - start:.1f} s.")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "hello":
+        return hello(args)
+    parser.print_help()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,12 @@
+"""Datasets with Keras's ``load_data()``: ``mnist`` and ``fashion_mnist``.
+
+Each module's ``load_data()`` returns ``(x_train, y_train), (x_test, y_test)`` as Keras's does;
+its ``load()`` returns the same arrays in a :class:`LoadedData` that also says where they came
+from. Files are found in numkeras's cache, Keras's cache or system folders, or downloaded with
+SHA-256 checks; MNIST also ships a real offline sample (``mnist.load_data(sample=True)``).
+"""
+
+from numkeras.datasets import fashion_mnist, mnist
+from numkeras.datasets._loader import DatasetUnavailableError, LoadedData
+
+__all__ = ["DatasetUnavailableError", "LoadedData", "fashion_mnist", "mnist"]

@@ -1,0 +1,146 @@
+"""Where dataset files live, how they are checked, and how they are downloaded.
+
+Every file is identified by SHA-256 constants in the code. A download goes through
+:func:`numkeras.utils.io_utils.atomic_write`: it lands in a temporary file beside its final name,
+is checked, fsynced and only then renamed, so the cache never holds a partial or wrong file.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import http.client
+import os
+import sys
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from numkeras.utils.io_utils import atomic_write
+
+_CHUNK = 1 << 16
+# Some servers refuse the default "Python-urllib" agent.
+_USER_AGENT = "numkeras"
+
+#: What a failed download raises: network errors (URLError, HTTPError and timeouts are OSError),
+#: a connection cut mid-body (http.client.HTTPException), a checksum mismatch (ChecksumError, a
+#: ValueError) and a malformed URL (ValueError).
+DOWNLOAD_ERRORS = (OSError, http.client.HTTPException, ValueError)
+
+
+class ChecksumError(ValueError):
+    """A downloaded file is not the one its checksums describe."""
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """One file of a dataset, with the SHA-256 sums that identify it.
+
+    ``sha256`` is the digest of the file as published. For a gzipped file ``raw_sha256`` is the
+    digest of its decompressed content: re-packagers (Debian, some mirrors) re-compress the same
+    data, which changes the first digest but not the second, and either one identifies the data.
+    """
+
+    name: str
+    sha256: str
+    raw_sha256: str | None = None
+
+
+def numkeras_cache_dir() -> Path:
+    """numkeras's dataset cache: ``$NUMKERAS_HOME/datasets``, default ``~/.numkeras/datasets``."""
+    home = os.environ.get("NUMKERAS_HOME")
+    return (Path(home).expanduser() if home else Path.home() / ".numkeras") / "datasets"
+
+
+def keras_cache_dir() -> Path:
+    """Keras's dataset cache: ``$KERAS_HOME/datasets``, default ``~/.keras/datasets``."""
+    home = os.environ.get("KERAS_HOME")
+    return (Path(home).expanduser() if home else Path.home() / ".keras") / "datasets"
+
+
+def mismatch(path: Path, expected: DataFile) -> str | None:
+    """Why ``path`` is not the file ``expected`` describes, or None when it is.
+
+    A gzipped file passes when its own digest or its decompressed content's digest matches;
+    an uncompressed copy of a ``.gz`` file passes when its digest matches ``raw_sha256``.
+    """
+    digest = _sha256(path)
+    if digest in (expected.sha256, expected.raw_sha256):
+        return None
+    if expected.raw_sha256 is not None and _raw_sha256(path) == expected.raw_sha256:
+        return None
+    return f"sha256 {digest} does not match the expected {expected.sha256}"
+
+
+def download(url: str, target: Path, expected: DataFile, timeout: float) -> None:
+    """Download ``url`` to ``target`` with a progress bar, keeping it only if it is ``expected``.
+
+    Args:
+        url: where to fetch the file.
+        target: its place in the cache; its folder must exist.
+        expected: the checksums it must match.
+        timeout: seconds to wait for the server at each step (connecting, each read), so a
+            mirror that hangs fails instead of blocking forever.
+
+    Raises:
+        One of ``DOWNLOAD_ERRORS``; ``target`` is then unchanged and no temporary file remains.
+    """
+    from tqdm.auto import tqdm  # only downloads need it; keeps `import numkeras` quick
+
+    print(f"Downloading data from {url}", file=sys.stderr)
+    with _urlopen(url, timeout) as response:
+        size = response.headers.get("Content-Length")
+        with atomic_write(target, "wb") as out, tqdm(
+            total=int(size) if size and size.isdigit() else None, unit="B", unit_scale=True,
+            unit_divisor=1024, desc=target.name, disable=None,
+        ) as bar:
+            while chunk := response.read(_CHUNK):
+                out.write(chunk)
+                bar.update(len(chunk))
+            out.flush()
+            problem = mismatch(Path(out.name), expected)
+            if problem is not None:
+                raise ChecksumError(f"corrupted download: {problem}")
+
+
+def describe_error(error: BaseException, timeout: float) -> str:
+    """A short account of why a download failed, for the list of what was tried."""
+    if isinstance(error, ChecksumError):
+        return str(error)
+    reason = getattr(error, "reason", None)
+    if isinstance(error, TimeoutError) or isinstance(reason, TimeoutError):
+        return f"no answer within the timeout of {timeout:g} s"
+    if hasattr(error, "code"):  # HTTPError
+        return f"HTTP error {error.code} {getattr(error, 'msg', '')}".rstrip()
+    if reason is not None:  # URLError: DNS failure, connection refused, ...
+        return f"unreachable ({reason})"
+    return f"{type(error).__name__}: {error}"
+
+
+def _urlopen(url: str, timeout: float) -> Any:
+    # Imported here: urllib.request pulls in http, ssl and email, which only downloads need.
+    import urllib.request
+
+    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
+    return urllib.request.urlopen(request, timeout=timeout)
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as stream:
+        return _digest(stream)
+
+
+def _raw_sha256(path: Path) -> str | None:
+    try:
+        with gzip.open(path, "rb") as stream:
+            return _digest(stream)
+    except (OSError, EOFError, zlib.error):
+        return None
+
+
+def _digest(stream: IO[bytes]) -> str:
+    digest = hashlib.sha256()
+    while chunk := stream.read(1 << 20):
+        digest.update(chunk)
+    return digest.hexdigest()

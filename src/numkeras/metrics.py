@@ -1,0 +1,526 @@
+"""Metrics: figures that judge a model during training and evaluation, as Keras 3 computes them.
+
+A metric is stateful. ``update_state(y_true, y_pred, sample_weight=None)`` adds a batch,
+``result()`` gives the figure for everything seen since ``reset_state()``, so an epoch's accuracy
+is the exact (sample-weighted) average over all its samples, not an average of batch averages.
+Metrics read plain arrays (a Tensor's ``.data``) and never record a tape.
+
+Most metrics are the mean of a per-sample value, so one class, :class:`MeanMetricWrapper`, serves
+them all: accuracies, and every loss function used as a metric (``'mse'``, ``'mae'``, ...).
+:func:`get` turns what a user writes in ``compile(metrics=[...])`` into a metric; ``'accuracy'``
+(or ``'acc'``) picks binary, sparse-categorical or categorical accuracy from the loss and the
+shapes, as Keras does, and the metric is named by the string written (``'acc'`` stays ``'acc'``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from . import backend, losses, registry
+from .backend import get_array_module
+from .losses import _snake_case, align_sample_weight, squeeze_or_expand_to_same_rank
+from .ops import as_array, no_grad
+
+Shape = tuple[Any, ...]
+
+
+# --------------------------------------------------------------------------------------------
+# Per-sample metric functions (arrays in, arrays out)
+# --------------------------------------------------------------------------------------------
+def _arrays(y_true: Any, y_pred: Any) -> tuple[Any, Any]:
+    """Targets and predictions as arrays (a Tensor's data, no tape), targets in y_pred's dtype."""
+    y_pred = as_array(y_pred)
+    return as_array(y_true, y_pred.dtype), y_pred
+
+
+def _labels(y_true: Any, y_pred: Any) -> Any:
+    """Class labels of shape ``y_pred.shape[:-1]`` (a trailing axis of 1 dropped)."""
+    if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
+        return y_true.reshape(y_true.shape[:-1])
+    return y_true
+
+
+def _in_top_k(labels: Any, y_pred: Any, k: int) -> Any:
+    """Whether each label's score is among the ``k`` largest of its row (ties count as in,
+    as in Keras's ``in_top_k``): fewer than ``k`` scores beat it."""
+    xp = get_array_module(y_pred)
+    index = labels.astype(xp.intp)[..., None]
+    score = xp.take_along_axis(y_pred, index, axis=-1)
+    return (y_pred > score).sum(axis=-1) < k
+
+
+def _floats(matches: Any) -> Any:
+    return matches.astype(backend.floatx())
+
+
+def accuracy(y_true: Any, y_pred: Any) -> Any:
+    """1 where ``y_pred`` equals ``y_true`` exactly, else 0 (element-wise)."""
+    y_true, y_pred = squeeze_or_expand_to_same_rank(*_arrays(y_true, y_pred))
+    return _floats(y_true == y_pred)
+
+
+def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> Any:
+    """1 where ``(y_pred > threshold)`` equals the 0/1 label ``y_true``, else 0 (element-wise).
+    ``threshold`` defaults to ``0.5``."""
+    y_true, y_pred = squeeze_or_expand_to_same_rank(*_arrays(y_true, y_pred))
+    return _floats(y_true == (y_pred > threshold))
+
+
+def categorical_accuracy(y_true: Any, y_pred: Any) -> Any:
+    """Per sample, 1 where ``argmax(y_pred) == argmax(y_true)`` over the last axis (one-hot)."""
+    y_true, y_pred = _arrays(y_true, y_pred)
+    return _floats(y_true.argmax(axis=-1) == y_pred.argmax(axis=-1))
+
+
+def sparse_categorical_accuracy(y_true: Any, y_pred: Any) -> Any:
+    """Per sample, 1 where ``argmax(y_pred)`` equals the integer label ``y_true``."""
+    y_true, y_pred = _arrays(y_true, y_pred)
+    return _floats(_labels(y_true, y_pred) == y_pred.argmax(axis=-1))
+
+
+def top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5) -> Any:
+    """Per sample, 1 where the one-hot target's class is among the ``k`` (default 5) top scores."""
+    y_true, y_pred = _arrays(y_true, y_pred)
+    return _floats(_in_top_k(y_true.argmax(axis=-1), y_pred, k))
+
+
+def sparse_top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5) -> Any:
+    """Per sample, 1 where the integer label is among the ``k`` (default 5) top scores."""
+    y_true, y_pred = _arrays(y_true, y_pred)
+    return _floats(_in_top_k(_labels(y_true, y_pred), y_pred, k))
+
+
+def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> Any:
+    """Per-sample cosine similarity ``Σ l2_normalize(y_true) · l2_normalize(y_pred)`` in [-1, 1]
+    (the negative of the loss of the same name)."""
+    with no_grad():
+        return -losses.cosine_similarity(*_arrays(y_true, y_pred), axis=axis).data
+
+
+# --------------------------------------------------------------------------------------------
+# Metric classes
+# --------------------------------------------------------------------------------------------
+@registry.register
+class Metric:
+    """Base class of stateful metrics: ``update_state``, ``result``, ``reset_state``.
+
+    Subclasses set their own attributes before calling ``super().__init__``, which resets the
+    state (and so may need them).
+    """
+
+    def __init__(self, name: str | None = None):
+        self.name = name or _snake_case(type(self).__name__)
+        self.reset_state()
+
+    def reset_state(self) -> None:
+        raise NotImplementedError
+
+    def update_state(self, *args: Any, **kwargs: Any) -> None:
+        raise NotImplementedError
+
+    def result(self) -> Any:
+        raise NotImplementedError
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Update the state with one batch and return the running result."""
+        self.update_state(*args, **kwargs)
+        return self.result()
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Metric:
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name!r}>"
+
+
+@registry.register
+class Mean(Metric):
+    """The weighted mean ``Σ w·v / Σ w`` of every value given since the last reset.
+
+    ``sample_weight`` (default 1 for each value) of shape ``(n,)`` weighs whole samples; values
+    with more axes count each of their entries with their sample's weight. The sums are kept in
+    float64 so that an epoch's figure stays exact over many batches.
+    """
+
+    def __init__(self, name: str = "mean"):
+        super().__init__(name)
+
+    def reset_state(self) -> None:
+        self.total: Any = 0.0
+        self.count: Any = 0.0
+
+    def update_state(self, values: Any, sample_weight: Any = None) -> None:
+        values = as_array(values)
+        if sample_weight is None:
+            self.total += values.sum(dtype="float64")
+            self.count += values.size
+            return
+        xp = get_array_module(values)
+        weights = xp.broadcast_to(align_sample_weight(sample_weight, values), values.shape)
+        self.total += (values * weights).sum(dtype="float64")
+        self.count += weights.sum(dtype="float64")
+
+    def result(self) -> float:
+        """The mean so far (0.0 before any value, as Keras's ``divide_no_nan``)."""
+        return float(self.total / self.count) if self.count else 0.0
+
+
+@registry.register
+class MeanMetricWrapper(Mean):
+    """The mean of ``fn(y_true, y_pred, **kwargs)`` over every sample seen: the metric form of
+    any per-sample function (an accuracy, a loss function, the user's own function)."""
+
+    function: Callable | None = None  # set by subclasses that always wrap the same function
+
+    def __init__(self, fn: Callable, name: str | None = None, **kwargs: Any):
+        self.fn = fn
+        self.fn_kwargs = kwargs
+        super().__init__(name or getattr(fn, "__name__", None) or "mean_metric_wrapper")
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        y_true, y_pred = _arrays(y_true, y_pred)
+        with no_grad():
+            values = self.fn(y_true, y_pred, **self.fn_kwargs)
+        super().update_state(values, sample_weight)
+
+    def get_config(self) -> dict[str, Any]:
+        config = {**super().get_config(), **self.fn_kwargs}
+        if self.function is None:
+            config["fn"] = registry.serialize(self.fn)
+        return config
+
+    @classmethod
+    def from_config(
+        cls, config: dict[str, Any], custom_objects: Mapping[str, Any] | None = None
+    ) -> Metric:
+        if "fn" in config:
+            name = config["fn"]
+            fn = (custom_objects or {}).get(name) or _FUNCTIONS.get(name)
+            if fn is None:
+                raise ValueError(
+                    f"Unknown metric function {name!r}. If it is your own function, pass "
+                    f"custom_objects={{{name!r}: {name}}}. Valid names: {', '.join(_FUNCTIONS)}."
+                )
+            config = {**config, "fn": fn}
+        return cls(**config)
+
+
+class _FixedFunctionMetric(MeanMetricWrapper):
+    """A metric class around one function without options; its name defaults to the function's."""
+
+    def __init__(self, name: str | None = None):
+        super().__init__(type(self).function, name)
+
+
+@registry.register
+class Accuracy(_FixedFunctionMetric):
+    """How often predictions equal targets exactly; see :func:`accuracy`."""
+
+    function = staticmethod(accuracy)
+
+
+@registry.register
+class CategoricalAccuracy(_FixedFunctionMetric):
+    """How often the arg-max class matches a one-hot target; see :func:`categorical_accuracy`."""
+
+    function = staticmethod(categorical_accuracy)
+
+
+@registry.register
+class SparseCategoricalAccuracy(_FixedFunctionMetric):
+    """How often the arg-max class matches an integer label;
+    see :func:`sparse_categorical_accuracy`."""
+
+    function = staticmethod(sparse_categorical_accuracy)
+
+
+@registry.register
+class MeanSquaredError(_FixedFunctionMetric):
+    """Mean of ``(y_true - y_pred)²`` over all samples; see :func:`losses.mean_squared_error`."""
+
+    function = staticmethod(losses.mean_squared_error)
+
+
+@registry.register
+class MeanAbsoluteError(_FixedFunctionMetric):
+    """Mean of ``|y_true - y_pred|`` over all samples; see :func:`losses.mean_absolute_error`."""
+
+    function = staticmethod(losses.mean_absolute_error)
+
+
+@registry.register
+class BinaryAccuracy(MeanMetricWrapper):
+    """How often ``y_pred > threshold`` matches a 0/1 label (``threshold=0.5``);
+    see :func:`binary_accuracy`."""
+
+    function = staticmethod(binary_accuracy)
+
+    def __init__(self, name: str = "binary_accuracy", threshold: float = 0.5):
+        super().__init__(binary_accuracy, name, threshold=threshold)
+
+
+@registry.register
+class TopKCategoricalAccuracy(MeanMetricWrapper):
+    """How often a one-hot target's class is among the ``k`` (default 5) top scores."""
+
+    function = staticmethod(top_k_categorical_accuracy)
+
+    def __init__(self, k: int = 5, name: str = "top_k_categorical_accuracy"):
+        super().__init__(top_k_categorical_accuracy, name, k=k)
+
+
+@registry.register
+class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
+    """How often an integer label is among the ``k`` (default 5) top scores."""
+
+    function = staticmethod(sparse_top_k_categorical_accuracy)
+
+    def __init__(self, k: int = 5, name: str = "sparse_top_k_categorical_accuracy"):
+        super().__init__(sparse_top_k_categorical_accuracy, name, k=k)
+
+
+class _ConfusionMetric(Metric):
+    """Weighted counts of true positives, false positives and false negatives, per threshold.
+
+    A prediction is positive when ``y_pred > threshold``; a target is positive when non-zero.
+    ``thresholds`` (default 0.5) may be a float or a list (then ``result`` is a list).
+    ``top_k`` keeps only each row's ``k`` largest scores as candidates (the default threshold
+    becomes -inf); ``class_id`` restricts the counts to one class of a multi-class output.
+    """
+
+    def __init__(
+        self,
+        thresholds: float | list[float] | None = None,
+        top_k: int | None = None,
+        class_id: int | None = None,
+        name: str | None = None,
+    ):
+        default = 0.5 if top_k is None else -np.inf
+        cuts = np.atleast_1d(np.asarray(default if thresholds is None else thresholds, float))
+        if thresholds is not None and (cuts.ndim != 1 or ((cuts < 0) | (cuts > 1)).any()):
+            raise ValueError(
+                f"thresholds must be a float or a list of floats in [0, 1]. "
+                f"Received: thresholds={thresholds!r}"
+            )
+        if top_k is not None and (not isinstance(top_k, int) or top_k < 1):
+            raise ValueError(f"top_k must be a positive integer. Received: top_k={top_k!r}")
+        self.thresholds, self.top_k, self.class_id = thresholds, top_k, class_id
+        self._cuts = cuts
+        super().__init__(name)
+
+    def reset_state(self) -> None:
+        self.true_positives: Any = 0.0
+        self.false_positives: Any = 0.0
+        self.false_negatives: Any = 0.0
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        y_true, y_pred = squeeze_or_expand_to_same_rank(*_arrays(y_true, y_pred))
+        xp = get_array_module(y_pred)
+        weights = xp.ones_like(y_pred) if sample_weight is None else xp.broadcast_to(
+            align_sample_weight(sample_weight, y_pred), y_pred.shape
+        )
+        if self.top_k is not None:
+            top = xp.argpartition(-y_pred, self.top_k - 1, axis=-1)[..., : self.top_k]
+            kept = xp.zeros(y_pred.shape, bool)
+            xp.put_along_axis(kept, top, True, axis=-1)
+            y_pred = xp.where(kept, y_pred, -xp.inf)
+        if self.class_id is not None:
+            y_true, y_pred = y_true[..., self.class_id], y_pred[..., self.class_id]
+            weights = weights[..., self.class_id]
+        positive = (y_true != 0).reshape(-1)
+        weights = weights.reshape(-1).astype("float64")
+        on_positives = weights * positive
+        predicted = (y_pred.reshape(1, -1) > xp.asarray(self._cuts)[:, None]).astype("float64")
+        true_positives = predicted @ on_positives
+        self.true_positives = self.true_positives + true_positives
+        self.false_positives = self.false_positives + predicted @ (weights - on_positives)
+        self.false_negatives = self.false_negatives + (on_positives.sum() - true_positives)
+
+    def _ratio(self, hits: Any, misses: Any) -> float | list[float]:
+        """``hits / (hits + misses)`` per threshold, 0 where nothing was counted."""
+        hits = np.zeros(len(self._cuts)) + backend.to_numpy(hits)
+        total = hits + backend.to_numpy(misses)
+        ratio = np.divide(hits, total, out=np.zeros_like(hits), where=total > 0)
+        scalar = self.thresholds is None or np.ndim(self.thresholds) == 0
+        return float(ratio[0]) if scalar else ratio.tolist()
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "thresholds": self.thresholds, "top_k": self.top_k, "class_id": self.class_id,
+        }
+
+
+@registry.register
+class Precision(_ConfusionMetric):
+    """Precision ``TP / (TP + FP)``: the fraction of predicted positives that are positive.
+
+    Defaults: ``thresholds=None`` (0.5), ``top_k=None``, ``class_id=None``, name ``'precision'``.
+    """
+
+    def result(self) -> float | list[float]:
+        return self._ratio(self.true_positives, self.false_positives)
+
+
+@registry.register
+class Recall(_ConfusionMetric):
+    """Recall ``TP / (TP + FN)``: the fraction of positives that are predicted positive.
+
+    Defaults: ``thresholds=None`` (0.5), ``top_k=None``, ``class_id=None``, name ``'recall'``.
+    """
+
+    def result(self) -> float | list[float]:
+        return self._ratio(self.true_positives, self.false_negatives)
+
+
+# --------------------------------------------------------------------------------------------
+# Names and lookup
+# --------------------------------------------------------------------------------------------
+_FUNCTIONS: dict[str, Callable] = {
+    **{name: fn for name, fn in losses._TABLE.items() if not isinstance(fn, type)},
+    **{
+        fn.__name__: fn
+        for fn in (
+            accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
+            top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, cosine_similarity,
+        )
+    },
+}
+CLASSES: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (
+        Metric, Mean, MeanMetricWrapper, Accuracy, BinaryAccuracy, CategoricalAccuracy,
+        SparseCategoricalAccuracy, TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy,
+        Precision, Recall, MeanSquaredError, MeanAbsoluteError,
+    )
+}
+# What 'accuracy' and 'crossentropy' mean for each kind of target (see _target_kind).
+_BY_TARGETS: dict[str, dict[str, Any]] = {
+    "accuracy": {
+        "binary": BinaryAccuracy,
+        "sparse": SparseCategoricalAccuracy,
+        "categorical": CategoricalAccuracy,
+    },
+    "crossentropy": {
+        "binary": losses.binary_crossentropy,
+        "sparse": losses.sparse_categorical_crossentropy,
+        "categorical": losses.categorical_crossentropy,
+    },
+}
+_BY_TARGETS["acc"] = _BY_TARGETS["accuracy"]
+_BY_TARGETS["ce"] = _BY_TARGETS["crossentropy"]
+_NAMED_CLASSES = {
+    "binary_accuracy": BinaryAccuracy, "categorical_accuracy": CategoricalAccuracy,
+    "sparse_categorical_accuracy": SparseCategoricalAccuracy,
+    "top_k_categorical_accuracy": TopKCategoricalAccuracy,
+    "sparse_top_k_categorical_accuracy": SparseTopKCategoricalAccuracy,
+    "precision": Precision, "recall": Recall,
+    "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
+    "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
+}
+_TABLE: dict[str, Any] = {
+    **_FUNCTIONS,
+    **_NAMED_CLASSES,
+    **{name: table["categorical"] for name, table in _BY_TARGETS.items()},
+    **{name: cls for name, cls in CLASSES.items() if name not in ("Metric", "MeanMetricWrapper")},
+}
+
+
+def _target_kind(loss: Any, y_true_shape: Shape | None, y_pred_shape: Shape | None) -> str:
+    """``'binary'``, ``'sparse'`` or ``'categorical'``: the loss decides when it is a
+    cross-entropy, else the shapes (a last output axis of 1 is binary; labels one rank short of
+    the output, or with a last axis of 1 against several outputs, are sparse)."""
+    fn = losses.function_of(loss) if loss is not None else None
+    y_true_shape = None if y_true_shape is None else tuple(y_true_shape)
+    y_pred_shape = None if y_pred_shape is None else tuple(y_pred_shape)
+    for kind, crossentropy in _BY_TARGETS["crossentropy"].items():
+        if fn is crossentropy:
+            return kind
+    if y_pred_shape:
+        if y_pred_shape[-1] == 1:
+            return "binary"
+        if y_true_shape is not None and (
+            len(y_true_shape) < len(y_pred_shape)
+            or (y_true_shape[-1:] == (1,) and y_pred_shape[-1] != 1)
+        ):
+            return "sparse"
+    return "categorical"
+
+
+def _as_metric(found: Any) -> Metric:
+    """A metric object from what a name or identifier resolved to."""
+    if isinstance(found, type):
+        return found()
+    if isinstance(found, Metric):
+        return found
+    if isinstance(found, losses.LossFunctionWrapper):
+        return MeanMetricWrapper(found.fn, found.name, **found.fn_kwargs)
+    if isinstance(found, losses.Loss):
+        return MeanMetricWrapper(found.call, found.name)
+    if callable(found):
+        return MeanMetricWrapper(found)
+    raise ValueError(f"A metric must be a Metric or a callable. Received: metric={found!r}")
+
+
+def get(
+    identifier: Any,
+    loss: Any = None,
+    y_true_shape: Shape | None = None,
+    y_pred_shape: Shape | None = None,
+    custom_objects: Mapping[str, Any] | None = None,
+) -> Metric | None:
+    """The :class:`Metric` that ``identifier`` names, as ``compile(metrics=[...])`` needs.
+
+    A name (case-insensitive) gives a fresh metric named by that string, so History keys are
+    what the user wrote; ``'accuracy'``/``'acc'`` and ``'crossentropy'``/``'ce'`` become the
+    binary, sparse-categorical or categorical kind according to ``loss`` and the shapes of the
+    targets and the model output (None where unknown). A class or config gives an instance, a
+    Metric is returned as it is, a function or a loss becomes a :class:`MeanMetricWrapper` named
+    after it. Unknown names raise a ValueError that lists the valid ones.
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, str):
+        by_targets = _BY_TARGETS.get(identifier.lower())
+        if by_targets is not None:
+            found = by_targets[_target_kind(loss, y_true_shape, y_pred_shape)]
+        else:
+            found = registry.resolve(identifier, _TABLE, "metric", None, custom_objects)
+        metric = _as_metric(found)
+        metric.name = identifier
+        return metric
+    if isinstance(identifier, dict):
+        objects = {**CLASSES, **(custom_objects or {})}
+        cls = objects.get(identifier.get("class_name"))
+        if isinstance(cls, type) and issubclass(cls, MeanMetricWrapper):
+            return cls.from_config(identifier.get("config", {}), custom_objects)
+        # Our own classes first: losses has classes of the same names in the shared registry.
+        return registry.deserialize(identifier, objects)
+    return _as_metric(identifier)
+
+
+def deserialize(config: Any, custom_objects: Mapping[str, Any] | None = None) -> Metric | None:
+    """Rebuild a metric from :func:`serialize`'s output."""
+    return get(config, custom_objects=custom_objects)
+
+
+def serialize(metric: Any) -> Any:
+    """A JSON-ready description of ``metric``: its class name and config."""
+    return registry.serialize(metric)
+
+
+__all__ = [
+    "Metric", "Mean", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy",
+    "SparseCategoricalAccuracy", "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy",
+    "Precision", "Recall", "MeanSquaredError", "MeanAbsoluteError", "accuracy",
+    "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
+    "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "cosine_similarity",
+    "get", "serialize", "deserialize", "CLASSES",
+]

@@ -1,0 +1,23 @@
+"""Models: ``Sequential`` and the functional ``Model``, with saving and loading."""
+
+from typing import Any
+
+from .model import Model
+from .sequential import Sequential
+
+
+def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool = True) -> Model:
+    """Read a model written by ``model.save`` (see ``numkeras.saving.load_model``)."""
+    from .. import saving
+
+    return saving.load_model(filepath, custom_objects=custom_objects, compile=compile)
+
+
+def model_from_json(json_string: str, custom_objects: dict | None = None) -> Model:
+    """Rebuild an (untrained) model from ``model.to_json()``."""
+    from .. import saving
+
+    return saving.model_from_json(json_string, custom_objects=custom_objects)
+
+
+__all__ = ["Model", "Sequential", "load_model", "model_from_json"]

@@ -1,0 +1,276 @@
+"""``Model``: layers wired into a graph (Keras's functional API), trainable with ``fit``.
+
+``Model(inputs, outputs)`` takes the symbolic tensors of ``Input(...)`` and of layers called on
+them, and finds its layers by walking back from the outputs: several inputs and outputs and
+shared layers need nothing special. A model is itself a layer, so models nest.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import registry
+from ..layers.core import InputLayer
+from ..layers.layer import Layer
+from ..layers.symbolic import KerasTensor, Node
+from ..ops.core import Variable
+from .training import Trainer
+
+
+class Model(Trainer, Layer):
+    """A graph of layers from ``inputs`` to ``outputs`` with Keras's training API.
+
+    Example::
+
+        inputs = Input(shape=(784,))
+        hidden = Dense(500, activation='relu')(inputs)
+        outputs = Dense(10, activation='softmax')(hidden)
+        model = Model(inputs, outputs)
+    """
+
+    def __init__(self, inputs: Any = None, outputs: Any = None, name: str | None = None,
+                 trainable: bool = True, **kwargs: Any):
+        super().__init__(name=name, trainable=trainable, **kwargs)
+        self.compiled = False
+        if inputs is None and outputs is None:
+            return
+        self.inputs = _tensor_list(inputs, "inputs")
+        self.outputs = _tensor_list(outputs, "outputs")
+        self._single_input = not isinstance(inputs, (list, tuple, dict))
+        self._single_output = not isinstance(outputs, (list, tuple, dict))
+        self._nodes = _nodes_between(self.inputs, self.outputs)
+        self.built = True
+
+    # -- structure -----------------------------------------------------------------------------
+    @property
+    def layers(self) -> list[Layer]:
+        """The model's layers, each once, in the order they are applied."""
+        found: list[Layer] = [t.node.layer if t.node else t._input_layer for t in self.inputs]
+        for node in self._nodes:
+            if node.layer not in found:
+                found.append(node.layer)
+        return found
+
+    @property
+    def output_names(self) -> list[str]:
+        return [t.node.layer.name for t in self.outputs]
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """A layer by its name or by its index in :attr:`layers`."""
+        if index is not None:
+            if not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(f"index must be below the number of layers, "
+                                 f"{len(self.layers)}. Received: index={index}")
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No layer named {name!r}. Layers: {[l.name for l in self.layers]}")
+
+    @property
+    def weights(self) -> list[Variable]:
+        seen: set[int] = set()
+        found = []
+        for layer in self.layers:
+            for w in layer.weights:
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    found.append(w)
+        return found
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = bool(value)
+        for layer in self.layers if self.built else []:
+            layer.trainable = value
+
+    @property
+    def losses(self) -> list[Any]:
+        return [penalty for layer in self.layers for penalty in layer.losses]
+
+    def count_params(self) -> int:
+        self._require_built("count_params")
+        return int(sum(w.size for w in self.weights))
+
+    def _require_built(self, method: str) -> None:
+        if not self.built:
+            raise ValueError(
+                f"This model has not been built yet, so {method}() cannot run: it does not know "
+                "its input shape. Give the first layer an input shape (e.g. "
+                "Dense(500, input_shape=(784,)) or Input(shape=(784,)) first), call "
+                "model.build((None, 784)), or train it with fit() first."
+            )
+
+    def _input_shapes(self) -> list[tuple]:
+        return [t.shape for t in self.inputs]
+
+    def _output_shapes(self) -> list[tuple] | None:
+        return [t.shape for t in self.outputs]
+
+    def _num_outputs(self) -> int:
+        self._require_built("compile")
+        return len(self.outputs)
+
+    def _ensure_built(self, xs: list[np.ndarray]) -> bool:
+        return self.built
+
+    # -- computing -----------------------------------------------------------------------------
+    def call(self, inputs: Any, training: bool | None = None) -> Any:
+        values: dict[int, Any] = {}
+        given = inputs if isinstance(inputs, (list, tuple)) else [inputs]
+        if len(given) != len(self.inputs):
+            raise ValueError(f"Model '{self.name}' expects {len(self.inputs)} input(s), "
+                             f"received {len(given)}.")
+        for t, x in zip(self.inputs, given):
+            values[id(t)] = x
+        for node in self._nodes:
+            args = [values[id(t)] for t in node.inputs]
+            out = node.layer(args if len(args) > 1 else args[0], training=training)
+            for t, o in zip(node.outputs, out if isinstance(out, (list, tuple)) else [out]):
+                values[id(t)] = o
+        outs = [values[id(t)] for t in self.outputs]
+        return outs[0] if self._single_output else outs
+
+    def build(self, input_shape: Any = None) -> None:
+        """Functional models are built by construction."""
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        shapes = [t.shape for t in self.outputs]
+        return shapes[0] if self._single_output else shapes
+
+    def summary(self, line_length: int | None = None, print_fn: Any = None) -> None:
+        """Print Keras's table of layers, output shapes and parameter counts."""
+        from .summary import print_summary
+
+        print_summary(self, line_length=line_length, print_fn=print_fn)
+
+    # -- saving (the file format lives in numkeras.saving) --------------------------------------
+    def save(self, filepath: Any, overwrite: bool = True) -> None:
+        """Write the whole model (architecture, weights, optimizer state) to a ``.numkeras`` file."""
+        from .. import saving
+
+        saving.save_model(self, filepath, overwrite=overwrite)
+
+    def save_weights(self, filepath: Any, overwrite: bool = True) -> None:
+        """Write the weights alone to a ``.weights.npz`` file."""
+        from .. import saving
+
+        saving.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath: Any, by_name: bool = False, skip_mismatch: bool = False) -> None:
+        """Read weights written by :meth:`save_weights`, by layer order or by layer name."""
+        from .. import saving
+
+        saving.load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The architecture as a JSON string (see ``numkeras.models.model_from_json``)."""
+        from .. import saving
+
+        return saving.model_to_json(self, **kwargs)
+
+    # -- configuration -------------------------------------------------------------------------
+    def get_config(self) -> dict[str, Any]:
+        """The graph as JSON: each layer's config and the layers its calls take inputs from."""
+        def ref(t: KerasTensor) -> list:
+            layer = t.node.layer if t.node else t._input_layer
+            node_index = 0 if t.node is None else layer._inbound_nodes.index(t.node)
+            tensor_index = 0 if t.node is None else t.node.outputs.index(t)
+            return [layer.name, node_index, tensor_index]
+
+        layers = []
+        for layer in self.layers:
+            nodes = [n for n in getattr(layer, "_inbound_nodes", []) if n in self._nodes]
+            layers.append({
+                **registry.serialize(layer),
+                "name": layer.name,
+                "inbound_nodes": [[ref(t) for t in n.inputs] for n in nodes],
+            })
+        return {"name": self.name, "trainable": self.trainable, "layers": layers,
+                "input_layers": [ref(t) for t in self.inputs],
+                "output_layers": [ref(t) for t in self.outputs],
+                "single_input": self._single_input, "single_output": self._single_output}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects: dict | None = None) -> Model:
+        """Rebuild the graph of :meth:`get_config`: create the layers, then replay their calls."""
+        layers = {}
+        pending: list[tuple[Layer, list]] = []
+        for spec in config["layers"]:
+            layer = registry.deserialize(
+                {"class_name": spec["class_name"], "config": spec["config"]}, custom_objects)
+            layers[spec["name"]] = layer
+            pending.extend((layer, inbound) for inbound in spec["inbound_nodes"])
+        outputs: dict[tuple[str, int], list[KerasTensor]] = {
+            (name, 0): [layer.output] for name, layer in layers.items()
+            if isinstance(layer, InputLayer)}
+        calls: dict[str, int] = {}
+        while pending:
+            progressed = False
+            for item in list(pending):
+                layer, inbound = item
+                keys = [(name, node) for name, node, _ in inbound]
+                if not all(k in outputs for k in keys):
+                    continue
+                args = [outputs[(name, node)][index] for name, node, index in inbound]
+                out = layer(args if len(args) > 1 else args[0])
+                index = calls.get(layer.name, 0)
+                calls[layer.name] = index + 1
+                outputs[(layer.name, index)] = out if isinstance(out, list) else [out]
+                pending.remove(item)
+                progressed = True
+            if not progressed:
+                raise ValueError("The model config's graph cannot be rebuilt: some layer "
+                                 "inputs are never produced.")
+
+        def pick(refs: list) -> list:
+            return [outputs[(name, node)][index] for name, node, index in refs]
+
+        ins, outs = pick(config["input_layers"]), pick(config["output_layers"])
+        return cls(ins[0] if config.get("single_input") else ins,
+                   outs[0] if config.get("single_output") else outs, name=config.get("name"))
+
+
+def _tensor_list(value: Any, argument: str) -> list[KerasTensor]:
+    items = list(value.values()) if isinstance(value, dict) else (
+        list(value) if isinstance(value, (list, tuple)) else [value])
+    for t in items:
+        if not isinstance(t, KerasTensor):
+            raise TypeError(
+                f"{argument} must be symbolic tensors from Input(...) and layers called on them. "
+                f"Received: {type(t).__name__}"
+            )
+    return items
+
+
+def _nodes_between(inputs: list[KerasTensor], outputs: list[KerasTensor]) -> list[Node]:
+    """The nodes that compute ``outputs`` from ``inputs``, each after the nodes it needs."""
+    input_ids = {id(t) for t in inputs}
+    order: list[Node] = []
+    seen: set[int] = set()
+
+    def visit(t: KerasTensor) -> None:
+        if id(t) in input_ids:
+            return
+        if t.node is None:
+            raise ValueError(
+                f"Output {t} does not depend on the model's inputs only: an Input(...) it needs "
+                "is missing from `inputs`."
+            )
+        if id(t.node) in seen:
+            return
+        seen.add(id(t.node))
+        for parent in t.node.inputs:
+            visit(parent)
+        order.append(t.node)
+
+    for t in outputs:
+        visit(t)
+    return order
+

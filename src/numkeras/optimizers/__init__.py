@@ -1,0 +1,88 @@
+"""Optimizers: step 3 of the course, "pick the best function".
+
+Each optimizer updates a list of :class:`~numkeras.ops.Variable` in place from their gradients
+with Keras 3's formulas, argument names and defaults; :mod:`numkeras.schedules` (also reachable
+as ``numkeras.optimizers.schedules``, Keras's path) varies the learning rate over the steps::
+
+    opt = numkeras.optimizers.get("adam")          # or Adam(learning_rate=1e-3), a config, ...
+    opt.apply(grads, variables)                    # one step; opt.iterations += 1
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .. import registry, schedules
+from .adadelta import Adadelta
+from .adagrad import Adagrad
+from .adam import Adam
+from .adamax import Adamax
+from .adamw import AdamW
+from .base import Optimizer
+from .nadam import Nadam
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+__all__ = [
+    "SGD",
+    "Adadelta",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Adamax",
+    "Nadam",
+    "Optimizer",
+    "RMSprop",
+    "deserialize",
+    "get",
+    "schedules",
+    "serialize",
+]
+
+#: Optimizers by lower-case name, the names ``get`` and ``compile(optimizer=...)`` accept.
+ALL_OPTIMIZERS: Mapping[str, type[Optimizer]] = {
+    cls.__name__.lower(): cls
+    for cls in (SGD, RMSprop, Adagrad, Adadelta, Adam, Adamax, Nadam, AdamW)
+}
+
+
+def serialize(optimizer: Optimizer) -> dict[str, Any]:
+    """``{"class_name": ..., "config": optimizer.get_config()}``, JSON-ready."""
+    return registry.serialize(optimizer)
+
+
+def deserialize(
+    config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None
+) -> Optimizer:
+    """Rebuild an optimizer from :func:`serialize`'s output (class names in any case)."""
+    name = config.get("class_name")
+    if isinstance(name, str) and name.lower() in ALL_OPTIMIZERS:
+        cls = ALL_OPTIMIZERS[name.lower()]
+        return cls.from_config(config.get("config", {}), custom_objects)
+    return _checked(registry.deserialize(dict(config), custom_objects), config)
+
+
+def get(identifier: Any) -> Optimizer | None:
+    """The optimizer that ``identifier`` names.
+
+    ``identifier`` is a name (case-insensitive: ``"sgd"``, ``"adam"``, ``"rmsprop"``,
+    ``"adagrad"``, ``"adadelta"``, ``"adamax"``, ``"nadam"``, ``"adamw"``; built with default
+    arguments), a config dict from :func:`serialize`, an optimizer class (instantiated with
+    defaults) or an optimizer instance (returned as it is). ``None`` gives ``None``.
+    An unknown name raises a ValueError listing the valid ones.
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    return _checked(
+        registry.resolve(identifier, ALL_OPTIMIZERS, "optimizer", make=lambda cls: cls()),
+        identifier,
+    )
+
+
+def _checked(obj: Any, identifier: Any) -> Optimizer:
+    if not isinstance(obj, Optimizer):
+        raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}")
+    return obj

@@ -1,0 +1,250 @@
+"""Whole models: ``save_model`` / ``load_model`` (architecture, weights, training state) and JSON.
+
+A model file restores a model whose ``predict`` is bit-identical and, loaded with
+``compile=True``, whose training goes on exactly as if it had never stopped: the optimizer comes
+back with its step counter and slot arrays, and numkeras's random stream (shuffling, dropout)
+comes back where it was when the file was written. See docs/file-format.md for the layout and for
+why the random stream is restored by ``load_model(compile=True)``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from .. import __version__, backend, optimizers, registry
+from ..utils.io_utils import atomic_write
+from . import format as fmt
+from .archive import (
+    LIMITS,
+    ArchiveReader,
+    ArchiveWriter,
+    ModelFileError,
+    file_errors,
+    json_default,
+    parse_json,
+)
+from .rebuild import Rebuilder, check_config
+from .weights import _check_overwrite, assign_by_order, read_weights, saved_bytes, write_weights
+
+_COMPILE_HINT = ("has compile settings that cannot be restored (pass your own losses, metrics "
+                 "and optimizers in custom_objects, or load with compile=False)")
+
+
+# -- saving --------------------------------------------------------------------------------------
+def save_model(model: Any, filepath: Any, overwrite: bool = True) -> None:
+    """Write ``model`` to a ``.numkeras`` file (``.keras`` is accepted too), atomically.
+
+    The file holds the architecture and compile settings (``config.json``), the weights, the
+    optimizer's state and numkeras's random-stream state, as JSON and ``.npy`` members of one
+    zip archive: data only, never pickle or code. A lambda or other unnamed function in the
+    model raises a TypeError and leaves any existing file untouched; ``.h5`` paths raise a
+    ValueError (HDF5 is not supported).
+    """
+    path = fmt.checked_path(filepath, fmt.MODEL_SUFFIXES)
+    _check_overwrite(path, overwrite)
+    config = {"class_name": type(model).__name__, "config": model.get_config(),
+              "compile_config": _compile_config(model)}
+    training, slots = _training_state(model)
+    with atomic_write(path) as handle, ArchiveWriter(handle) as writer:
+        writer.write_json("metadata.json", fmt.metadata(fmt.MODEL))
+        writer.write_json("config.json", config)
+        write_weights(writer, model)
+        writer.write_json("training.json", training)
+        for member, array in slots:
+            writer.write_array(member, array)
+
+
+def _compile_config(model: Any) -> dict[str, Any] | None:
+    if not getattr(model, "compiled", False) or model.optimizer is None:
+        return None
+    return {"optimizer": optimizers.serialize(model.optimizer),
+            "loss": _serialized(model.loss),
+            "metrics": _serialized(getattr(model, "_metric_specs", None)),
+            "loss_weights": _serialized(model.loss_weights)}
+
+
+def _serialized(value: Any) -> Any:
+    """Losses and metrics as given to compile (maybe nested in lists and dicts), as JSON."""
+    if isinstance(value, (list, tuple)):
+        return [_serialized(v) for v in value]
+    if isinstance(value, dict) and "class_name" not in value:
+        return {str(k): _serialized(v) for k, v in value.items()}
+    return registry.serialize(value)
+
+
+def _training_state(model: Any) -> tuple[dict[str, Any], list[tuple[str, np.ndarray]]]:
+    """``training.json`` (random stream, optimizer counters) and the optimizer's slot arrays."""
+    state: dict[str, Any] = {"rng_state": backend.get_rng_state(), "optimizer": None}
+    optimizer = model.optimizer if getattr(model, "compiled", False) else None
+    if optimizer is None:
+        return state, []
+    store: dict[str, Any] = {}
+    optimizer.save_own_variables(store)
+    arrays = [store[str(i)] for i in range(len(store) - 1)]
+    index = {id(w): i for i, w in enumerate(model.weights)}
+    # The optimizer's own list of the variables it updates (Optimizer has no public accessor).
+    tracked = optimizer._variables if optimizer.built else []
+    if any(id(v) not in index for v in tracked):
+        raise ValueError("The model's optimizer updates variables that are not the model's "
+                         "weights, so its state cannot be saved with the model.")
+    members = [f"optimizer/{i}.npy" for i in range(len(arrays))]
+    state["optimizer"] = {"built": bool(optimizer.built), "iterations": int(optimizer.iterations),
+                          "variables": [index[id(v)] for v in tracked], "slots": members}
+    return state, list(zip(members, arrays))
+
+
+# -- loading -------------------------------------------------------------------------------------
+def load_model(filepath: Any, custom_objects: Mapping[str, Any] | None = None,
+               compile: bool = True) -> Any:
+    """Read a model written by :func:`save_model`.
+
+    Args:
+        filepath: a ``.numkeras`` or ``.keras`` path, or an open binary file.
+        custom_objects: your own layer classes, losses, metrics and functions by the names the
+            file uses; nothing else outside numkeras can be named by a file.
+        compile: restore the compile settings and the training state (optimizer state and
+            numkeras's random stream), so that ``fit(..., initial_epoch=...)`` continues
+            exactly. With False the model is for inference, and the random stream is left alone.
+
+    Raises:
+        ModelFileError: (a ValueError) the file is malformed, unsafe, or inconsistent.
+        ValueError: the path does not end in ``.numkeras`` or ``.keras`` (HDF5 is not supported).
+        FileNotFoundError: there is no such file.
+    """
+    source = filepath if hasattr(filepath, "read") else fmt.checked_path(
+        filepath, fmt.MODEL_SUFFIXES)
+    what = fmt.describe(filepath, "Model file")
+    reader, _ = fmt.open_file(source, (fmt.MODEL,), what)
+    with reader:
+        config = reader.read_json("config.json")
+        saved = read_weights(reader)
+        training, slots = _read_training_state(reader) if compile else (None, [])
+    if not isinstance(config, dict) or "compile_config" not in config:
+        raise ModelFileError(f"{what} is not valid: config.json must be {{'class_name': ..., "
+                             "'config': ..., 'compile_config': ...}.")
+    check_config(config, custom_objects, LIMITS, f"{what}, config.json,")
+    with file_errors(what):
+        rebuilder = Rebuilder(custom_objects, saved_bytes(saved),
+                              f"more than the {saved_bytes(saved)} bytes its weights hold", what)
+        model = rebuilder.build_model(config)
+        assign_by_order(model, saved, what, same_names=True)
+    if compile and config["compile_config"] is not None:
+        with file_errors(what, _COMPILE_HINT):
+            _compile(model, config["compile_config"], custom_objects)
+        with file_errors(what, "has an optimizer state that does not fit the model"):
+            _restore_optimizer(model, training["optimizer"], slots, what)
+    if training is not None:
+        with file_errors(what, "has an invalid random-stream state"):
+            backend.set_rng_state(training["rng_state"])
+    return model
+
+
+def _read_training_state(reader: ArchiveReader) -> tuple[dict[str, Any], list[np.ndarray]]:
+    state = reader.read_json("training.json")
+    if not (isinstance(state, dict) and isinstance(state.get("rng_state"), dict)
+            and "optimizer" in state):
+        reader.fail("training.json must be {'rng_state': {...}, 'optimizer': ...}")
+    opt = state["optimizer"]
+    if opt is not None and not (
+        isinstance(opt, dict) and isinstance(opt.get("built"), bool)
+        and _is_count(opt.get("iterations")) and isinstance(opt.get("variables"), list)
+        and all(_is_count(i) for i in opt["variables"]) and isinstance(opt.get("slots"), list)
+        and all(isinstance(m, str) for m in opt["slots"])
+    ):
+        reader.fail("training.json has an invalid 'optimizer' entry: it must be {'built': "
+                    "bool, 'iterations': int >= 0, 'variables': [int, ...], 'slots': [member, "
+                    "...]}")
+    listed = opt["slots"] if opt else []
+    present = sorted(n for n in reader.names if n.startswith("optimizer/"))
+    if sorted(listed) != present or len(set(listed)) != len(listed):
+        reader.fail("training.json does not list each optimizer/*.npy member exactly once")
+    return state, [reader.read_array(m) for m in listed]
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _compile(model: Any, config: Any, custom_objects: Mapping[str, Any] | None) -> None:
+    if not isinstance(config, dict) or not isinstance(config.get("optimizer"), dict):
+        raise ValueError("compile_config must be {'optimizer': {...}, 'loss': ..., ...}")
+    custom = dict(custom_objects or {})
+    model.compile(optimizer=optimizers.deserialize(config["optimizer"], custom),
+                  loss=_revived(config.get("loss"), custom),
+                  metrics=_revived(config.get("metrics"), custom),
+                  loss_weights=config.get("loss_weights"))
+
+
+def _revived(value: Any, custom: dict[str, Any]) -> Any:
+    """The inverse of :func:`_serialized`: names and configs of your own objects become them.
+
+    Everything else stays a name or a config, which ``compile`` resolves from numkeras's tables.
+    """
+    if isinstance(value, list):
+        return [_revived(v, custom) for v in value]
+    if isinstance(value, dict) and "class_name" not in value:
+        return {k: _revived(v, custom) for k, v in value.items()}
+    if isinstance(value, dict) and value["class_name"] in custom:
+        return registry.deserialize(value, custom)
+    if isinstance(value, str) and value in custom:
+        return custom[value]
+    return value
+
+
+def _restore_optimizer(model: Any, state: dict[str, Any] | None, slots: list[np.ndarray],
+                       what: str) -> None:
+    optimizer = model.optimizer
+    if state is None:
+        return
+    if not state["built"]:
+        if slots:
+            raise ValueError("an optimizer that was never built has no slot arrays")
+        optimizer.iterations = state["iterations"]
+        return
+    weights = model.weights
+    if any(i >= len(weights) for i in state["variables"]):
+        raise ValueError(f"it names variables {state['variables']} of a model with "
+                         f"{len(weights)} weights")
+    optimizer.build([weights[i] for i in state["variables"]])
+    own = optimizer.variables
+    if len(own) != len(slots):
+        raise ValueError(f"the file holds {len(slots)} slot arrays, {optimizer.name!r} has "
+                         f"{len(own)}")
+    for i, (slot, array) in enumerate(zip(own, slots)):
+        if array.shape != slot.shape or array.dtype != slot.dtype:
+            raise ValueError(f"slot {i} has shape {slot.shape} and dtype {slot.dtype}, the file "
+                             f"holds shape {array.shape} and dtype {array.dtype}")
+    store = {"iterations": state["iterations"], **{str(i): a for i, a in enumerate(slots)}}
+    optimizer.load_own_variables(store)
+
+
+# -- JSON ----------------------------------------------------------------------------------------
+def model_to_json(model: Any, **kwargs: Any) -> str:
+    """The architecture (no weights, no compile settings) as a JSON string.
+
+    ``kwargs`` go to ``json.dumps`` (e.g. ``indent=2``).
+    """
+    spec = {"class_name": type(model).__name__, "config": model.get_config(),
+            "numkeras_version": __version__}
+    return json.dumps(spec, default=json_default, **kwargs)
+
+
+def model_from_json(json_string: str | bytes,
+                    custom_objects: Mapping[str, Any] | None = None) -> Any:
+    """A new, untrained model with the architecture of ``model.to_json()``.
+
+    The JSON is checked as a model file's config is (known classes only, size and depth
+    limits); its weights may take at most ``Limits.max_total_bytes``. A malformed or unsafe
+    document raises :class:`ModelFileError`.
+    """
+    what = "The model JSON"
+    spec = parse_json(json_string, what)
+    check_config(spec, custom_objects, LIMITS, what)
+    budget = LIMITS.max_total_bytes
+    with file_errors(what):
+        return Rebuilder(custom_objects, budget, "more than Limits.max_total_bytes allows",
+                         what).build_model(spec)

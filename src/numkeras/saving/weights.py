@@ -1,0 +1,181 @@
+"""Weights in a file: which layer owns which array, and putting them back into a model.
+
+``weights.json`` lists the layers that have weights, in the model's order, each with its name and
+the members holding its arrays: ``{"layers": [{"name": "dense", "weights": ["weights/0.npy",
+"weights/1.npy"]}, ...]}``. Loading checks every array against the model (count, shape and
+dtype, never cast) before it changes a single weight, so a load that fails leaves the model as
+it was.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from typing import Any
+
+import numpy as np
+
+from .. import backend
+from ..layers.layer import Layer
+from ..utils.io_utils import atomic_write
+from . import format as fmt
+from .archive import ArchiveReader, ArchiveWriter, ModelFileError
+
+Saved = list[tuple[str, list[np.ndarray]]]
+_MANIFEST = "weights.json"
+
+
+def layers_with_weights(model: Any) -> list[Layer]:
+    return [layer for layer in model.layers if layer.weights]
+
+
+def write_weights(writer: ArchiveWriter, model: Any) -> None:
+    """Write every layer's weights as ``.npy`` members and the ``weights.json`` that lists them."""
+    layers, count = [], 0
+    for layer in layers_with_weights(model):
+        members = []
+        for var in layer.weights:
+            member = f"weights/{count}.npy"
+            writer.write_array(member, backend.to_numpy(var.data))
+            members.append(member)
+            count += 1
+        layers.append({"name": layer.name, "weights": members})
+    writer.write_json(_MANIFEST, {"layers": layers})
+
+
+def read_weights(reader: ArchiveReader) -> Saved:
+    """The saved layers in order, each ``(name, arrays)``, after checking ``weights.json``.
+
+    Every ``weights/*.npy`` member must be listed exactly once.
+    """
+    manifest = reader.read_json(_MANIFEST)
+    entries = manifest.get("layers") if isinstance(manifest, dict) else None
+    if not isinstance(entries, list):
+        reader.fail(f"{_MANIFEST} must be {{'layers': [...]}}")
+    listed: list[str] = []
+    for entry in entries:
+        if not (isinstance(entry, dict) and isinstance(entry.get("name"), str)
+                and isinstance(entry.get("weights"), list)
+                and all(isinstance(m, str) for m in entry["weights"])):
+            reader.fail(f"{_MANIFEST} has an entry that is not "
+                        f"{{'name': str, 'weights': [member, ...]}}: {entry!r:.200}")
+        listed.extend(entry["weights"])
+    present = sorted(n for n in reader.names if n.startswith("weights/"))
+    if sorted(listed) != present or len(set(listed)) != len(listed):
+        reader.fail(f"{_MANIFEST} does not list each weights/*.npy member exactly once")
+    return [(e["name"], [reader.read_array(m) for m in e["weights"]]) for e in entries]
+
+
+def saved_bytes(saved: Saved) -> int:
+    return sum(a.nbytes for _, arrays in saved for a in arrays)
+
+
+def misfit(layer: Layer, arrays: list[np.ndarray]) -> str | None:
+    """Why ``arrays`` cannot be ``layer``'s weights, or None if they fit exactly."""
+    own = layer.weights
+    if len(arrays) != len(own):
+        return f"layer {layer.name!r} has {len(own)} weights, the file holds {len(arrays)}"
+    for var, array in zip(own, arrays):
+        if array.shape != tuple(var.shape) or array.dtype != var.data.dtype:
+            return (f"weight {var.name!r} has shape {tuple(var.shape)} and dtype "
+                    f"{var.data.dtype}, the file holds shape {array.shape} and dtype "
+                    f"{array.dtype}")
+    return None
+
+
+def assign_by_order(model: Any, saved: Saved, what: str, same_names: bool = False,
+                    skip_mismatch: bool = False) -> None:
+    """Give the model's layers with weights the saved arrays, one saved layer per model layer.
+
+    With ``same_names`` the saved layer names must be the model's (a whole-model file);
+    ``skip_mismatch`` skips, with a warning, a layer whose arrays do not fit.
+    """
+    layers = layers_with_weights(model)
+    if len(layers) != len(saved):
+        raise ModelFileError(
+            f"{what} holds weights for {len(saved)} layers but the model has {len(layers)} "
+            f"layers with weights ({[l.name for l in layers]}). Use by_name=True to load the "
+            "layers whose names match."
+        )
+    pairs = []
+    for layer, (name, arrays) in zip(layers, saved):
+        if same_names and name != layer.name:
+            raise ModelFileError(f"{what} holds weights for layer {name!r} where the "
+                                 f"architecture has layer {layer.name!r}.")
+        pairs.append((layer, arrays))
+    _assign(pairs, what, skip_mismatch)
+
+
+def assign_by_name(model: Any, saved: Saved, what: str, skip_mismatch: bool = False) -> None:
+    """Give each model layer the saved arrays of the layer with its name; others are kept."""
+    by_name: dict[str, list[np.ndarray]] = {}
+    for name, arrays in saved:
+        if name in by_name:
+            raise ModelFileError(f"{what} holds two layers named {name!r}.")
+        by_name[name] = arrays
+    pairs = [(layer, by_name[layer.name]) for layer in layers_with_weights(model)
+             if layer.name in by_name]
+    if saved and not pairs:
+        raise ModelFileError(
+            f"{what} holds weights for layers {sorted(by_name)}, and no layer of the model "
+            "has one of these names."
+        )
+    _assign(pairs, what, skip_mismatch)
+
+
+def _assign(pairs: list[tuple[Layer, list[np.ndarray]]], what: str, skip_mismatch: bool) -> None:
+    todo = []
+    for layer, arrays in pairs:
+        problem = misfit(layer, arrays)
+        if problem is None:
+            todo.extend(zip(layer.weights, arrays))
+        elif skip_mismatch:
+            warnings.warn(f"Skipping layer {layer.name!r} while loading {what}: {problem}.",
+                          UserWarning, stacklevel=4)
+        else:
+            raise ModelFileError(f"{what} does not fit the model: {problem}.")
+    for var, array in todo:
+        var.assign(array)
+
+
+# -- save_weights / load_weights -----------------------------------------------------------------
+def save_weights(model: Any, filepath: Any, overwrite: bool = True) -> None:
+    """Write ``model``'s weights to a ``.weights.npz`` file (atomically).
+
+    The file is a zip of ``.npy`` arrays (NumPy's ``np.load`` opens it too) with
+    ``metadata.json`` and ``weights.json``; see docs/file-format.md.
+    """
+    path = fmt.checked_path(filepath, (fmt.WEIGHTS_SUFFIX,))
+    _check_overwrite(path, overwrite)
+    with atomic_write(path) as handle, ArchiveWriter(handle) as writer:
+        writer.write_json("metadata.json", fmt.metadata(fmt.WEIGHTS))
+        write_weights(writer, model)
+
+
+def load_weights(model: Any, filepath: Any, by_name: bool = False,
+                 skip_mismatch: bool = False) -> None:
+    """Read weights saved by ``save_weights`` (or from a whole-model file) into ``model``.
+
+    By default the layers with weights are matched in order, and their count must agree; with
+    ``by_name`` each model layer takes the weights of the saved layer of the same name, and
+    layers without one keep theirs. Shapes and dtypes must match exactly unless
+    ``skip_mismatch``, which skips misfitting layers with a warning. Nothing is changed when
+    loading fails. A malformed or misfitting file raises :class:`ModelFileError`.
+    """
+    source = filepath
+    if not hasattr(filepath, "read"):
+        source = fmt.checked_path(filepath, (fmt.WEIGHTS_SUFFIX, *fmt.MODEL_SUFFIXES))
+    what = fmt.describe(filepath, "Weights file")
+    reader, _ = fmt.open_file(source, (fmt.WEIGHTS, fmt.MODEL), what)
+    with reader:
+        saved = read_weights(reader)
+    if by_name:
+        assign_by_name(model, saved, what, skip_mismatch)
+    else:
+        assign_by_order(model, saved, what, skip_mismatch=skip_mismatch)
+
+
+def _check_overwrite(path: str, overwrite: bool) -> None:
+    if not overwrite and os.path.exists(path):
+        raise FileExistsError(f"{path!r} exists and overwrite=False: choose another path or "
+                              "pass overwrite=True.")

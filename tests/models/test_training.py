@@ -1,0 +1,288 @@
+"""compile / fit / evaluate / predict on small real problems, and their errors."""
+
+import math
+import signal
+
+import numpy as np
+import pytest
+
+from numkeras import backend, callbacks, ops
+from numkeras.layers import Activation, Dense, Dropout, Input
+from numkeras.models import Model, Sequential
+from numkeras.optimizers import SGD, Adam
+
+
+def blobs(n=200, seed=0):
+    """Three well-separated Gaussian clusters in 2-D, one-hot labels."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 3, n)
+    centers = np.array([[0, 4], [4, 0], [-4, -4]], np.float32)
+    x = centers[labels] + rng.standard_normal((n, 2)).astype(np.float32)
+    return x, np.eye(3, dtype=np.float32)[labels], labels
+
+
+def classifier(**compile_args):
+    model = Sequential([Dense(16, input_shape=(2,), activation="relu"), Dense(3),
+                        Activation("softmax")])
+    model.compile(**{"optimizer": Adam(0.01), "loss": "categorical_crossentropy",
+                     "metrics": ["accuracy"], **compile_args})
+    return model
+
+
+def test_fit_learns_and_history_holds_each_epoch():
+    x, y, _ = blobs()
+    model = classifier()
+    history = model.fit(x, y, batch_size=20, epochs=5, verbose=0)
+    assert history is model.history
+    assert history.epoch == [0, 1, 2, 3, 4]
+    assert set(history.history) == {"loss", "accuracy"}
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert history.history["accuracy"][-1] > 0.95
+
+
+def test_one_update_per_batch_and_last_batch_smaller():
+    x, y, _ = blobs(n=105)
+    model = classifier()
+    seen = []
+    probe = callbacks.LambdaCallback(
+        on_train_batch_begin=lambda batch, logs: seen.append(batch))
+    model.fit(x, y, batch_size=10, epochs=2, verbose=0, callbacks=[probe])
+    assert model.optimizer.iterations == 2 * math.ceil(105 / 10)
+    assert seen == list(range(11)) * 2
+
+
+def test_data_is_reshuffled_every_epoch():
+    x = np.arange(12, dtype=np.float32).reshape(12, 1)
+    y = np.zeros((12, 1), np.float32)
+    orders = []
+
+    class Recorder(Dense):
+        def call(self, inputs, training=None):
+            if training:
+                orders.append(inputs.numpy()[:, 0].copy())
+            return super().call(inputs, training)
+
+    model = Sequential([Recorder(1, input_shape=(1,))])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, y, batch_size=12, epochs=3, verbose=0)
+    assert all(sorted(o) == list(range(12)) for o in orders)
+    assert not np.array_equal(orders[0], orders[1]) or not np.array_equal(orders[1], orders[2])
+    orders.clear()
+    model.fit(x, y, batch_size=12, epochs=2, verbose=0, shuffle=False)
+    np.testing.assert_array_equal(orders[0], np.arange(12))
+
+
+def test_validation_split_takes_the_last_samples_before_shuffling():
+    x, y, _ = blobs(n=100)
+    model = classifier()
+    history = model.fit(x, y, batch_size=10, epochs=1, validation_split=0.2, verbose=0)
+    assert model.optimizer.iterations == 8  # 80 training samples
+    expected = classifier()
+    expected.set_weights(model.get_weights())
+    loss, acc = expected.evaluate(x[80:], y[80:], verbose=0)
+    assert history.history["val_loss"][0] == pytest.approx(loss, rel=1e-6)
+    assert history.history["val_accuracy"][0] == pytest.approx(acc)
+
+
+def test_validation_data_and_validation_freq():
+    x, y, _ = blobs()
+    model = classifier()
+    hist = model.fit(x, y, epochs=4, verbose=0, validation_data=(x[:50], y[:50]),
+                     validation_freq=2)
+    assert len(hist.history["loss"]) == 4
+    assert len(hist.history["val_loss"]) == 2
+
+
+def test_evaluate_returns_scalar_without_metrics_and_list_with_them():
+    x, y, _ = blobs()
+    plain = classifier(metrics=None)
+    assert isinstance(plain.evaluate(x, y, verbose=0), float)
+    score = classifier().evaluate(x, y, verbose=0)
+    assert isinstance(score, list) and len(score) == 2
+    logs = classifier().evaluate(x, y, verbose=0, return_dict=True)
+    assert set(logs) == {"loss", "accuracy"}
+
+
+def test_metrics_are_exact_averages_over_uneven_batches():
+    x, y, labels = blobs(n=101)
+    model = classifier()
+    model.fit(x, y, epochs=2, verbose=0)
+    _, acc = model.evaluate(x, y, batch_size=7, verbose=0)
+    predicted = model.predict(x, batch_size=13, verbose=0).argmax(axis=1)
+    assert acc == pytest.approx(np.mean(predicted == labels))
+
+
+def test_predict_is_batched_and_has_no_tape():
+    x, y, _ = blobs(n=50)
+    model = classifier()
+    full = model.predict(x, batch_size=50, verbose=0)
+    parts = model.predict(x, batch_size=7, verbose=0)
+    np.testing.assert_allclose(full, parts, rtol=1e-6)
+    assert full.dtype == np.float32 and full.shape == (50, 3)
+    np.testing.assert_allclose(full.sum(axis=1), 1, rtol=1e-5)
+
+
+def test_on_batch_methods():
+    x, y, _ = blobs(n=32)
+    model = classifier()
+    before = model.test_on_batch(x, y)
+    for _ in range(20):
+        model.train_on_batch(x, y)
+    after = model.test_on_batch(x, y)
+    assert after[0] < before[0]
+    assert model.predict_on_batch(x).shape == (32, 3)
+    assert set(model.train_on_batch(x, y, return_dict=True)) == {"loss", "accuracy"}
+
+
+def test_inputs_of_any_numeric_dtype_and_python_lists():
+    model = Sequential([Dense(1, input_shape=(2,))])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.array([[1, 2], [3, 4]], np.uint8), [[1.0], [2.0]], verbose=0)
+    model.fit([[1, 2], [3, 4]], np.array([[1], [2]], np.int64), verbose=0)
+    assert model.predict([[1, 2]], verbose=0).dtype == np.float32
+
+
+def test_sample_weight_and_class_weight_change_the_loss():
+    x, y, labels = blobs(n=60)
+    model = classifier()
+    base = model.evaluate(x, y, verbose=0)[0]
+    weights = np.where(labels == 0, 3.0, 1.0).astype(np.float32)
+    weighted = model.evaluate(x, y, sample_weight=weights, verbose=0)[0]
+    assert weighted != pytest.approx(base)
+    a, b = classifier(), classifier()
+    b.set_weights(a.get_weights())
+    backend.set_random_seed(7)
+    a.fit(x, y, sample_weight=weights, epochs=1, verbose=0, shuffle=False)
+    backend.set_random_seed(7)
+    b.fit(x, y, class_weight={0: 3.0, 1: 1.0, 2: 1.0}, epochs=1, verbose=0, shuffle=False)
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_allclose(wa, wb, rtol=1e-5, atol=1e-7)
+
+
+def test_user_written_loss_and_metric_differentiate_with_no_extra_code():
+    def my_mse(y_true, y_pred):
+        return ops.mean(ops.square(y_pred - y_true), axis=-1)
+
+    def max_error(y_true, y_pred):
+        return np.abs(y_true - y_pred).max(axis=-1)
+
+    x = np.random.default_rng(0).random((64, 3)).astype(np.float32)
+    y = x @ np.array([[1.0], [-2.0], [0.5]], np.float32)
+    model = Sequential([Dense(1, input_shape=(3,))])
+    model.compile(optimizer=SGD(0.1), loss=my_mse, metrics=[max_error])
+    hist = model.fit(x, y, epochs=30, verbose=0)
+    assert hist.history["loss"][-1] < 0.01 * hist.history["loss"][0]
+    assert "max_error" in hist.history
+
+
+def test_functional_model_with_two_inputs_and_two_outputs():
+    a, b = Input(shape=(2,), name="a"), Input(shape=(3,), name="b")
+    h = Dense(4)(a)
+    g = Dense(4, activation="relu")(b)
+    out1 = Dense(1, name="sum")(h)
+    out2 = Dense(1, name="other")(g)
+    model = Model([a, b], [out1, out2])
+    model.compile(optimizer="adam", loss=["mse", "mae"], loss_weights=[1.0, 0.5])
+    rng = np.random.default_rng(0)
+    xa, xb = rng.random((40, 2), dtype=np.float32), rng.random((40, 3), dtype=np.float32)
+    hist = model.fit([xa, xb], [xa.sum(1, keepdims=True), xb.sum(1, keepdims=True)],
+                     epochs=2, verbose=0)
+    assert len(hist.history["loss"]) == 2
+    p1, p2 = model.predict([xa, xb], verbose=0)
+    assert p1.shape == (40, 1) and p2.shape == (40, 1)
+
+
+def test_same_seed_gives_bit_identical_fit():
+    x, y, _ = blobs()
+
+    def run():
+        backend.set_random_seed(42)
+        model = Sequential([Dense(16, input_shape=(2,), activation="relu"), Dropout(0.3),
+                            Dense(3, activation="softmax")])
+        model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["acc"])
+        hist = model.fit(x, y, batch_size=16, epochs=3, verbose=0)
+        return model.get_weights(), hist.history
+
+    (w1, h1), (w2, h2) = run(), run()
+    assert h1 == h2
+    for a, b in zip(w1, w2):
+        np.testing.assert_array_equal(a, b)
+    assert "acc" in h1  # the key is the name the user wrote
+
+
+def test_keras1_fit_spelling_warns_and_works():
+    x, y, _ = blobs(n=20)
+    model = classifier()
+    with pytest.warns(UserWarning, match="use `fit\\(epochs=...\\)`"):
+        hist = model.fit(x, y, nb_epoch=2, verbose=0)
+    assert len(hist.epoch) == 2
+
+
+def test_keyboard_interrupt_keeps_completed_epochs_and_last_step():
+    x, y, _ = blobs(n=100)
+    model = classifier()
+    steps = []
+
+    def interrupt(batch, logs):
+        steps.append(batch)
+        if len(steps) == 25:  # in the third epoch of 10 steps
+            signal.raise_signal(signal.SIGINT)
+
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(x, y, batch_size=10, epochs=5, verbose=0,
+                  callbacks=[callbacks.LambdaCallback(on_train_batch_end=interrupt)])
+    assert model.history.epoch == [0, 1]
+    assert model.optimizer.iterations == 25
+
+
+# -- clear errors -----------------------------------------------------------------------------
+def test_fit_before_compile():
+    with pytest.raises(ValueError, match=r"compile\(\) before fit\(\)"):
+        Sequential([Dense(1, input_shape=(2,))]).fit(np.ones((2, 2)), np.ones((2, 1)))
+
+
+def test_x_and_y_sample_counts_differ():
+    with pytest.raises(ValueError, match=r"x.shape\[0\]=10, y.shape\[0\]=9"):
+        classifier().fit(np.ones((10, 2)), np.ones((9, 3)), verbose=0)
+
+
+def test_integer_labels_with_categorical_crossentropy_suggest_the_fix():
+    with pytest.raises(ValueError, match="to_categorical|sparse_categorical_crossentropy"):
+        classifier().fit(np.ones((10, 2)), np.arange(10) % 3, verbose=0)
+
+
+def test_x_feature_shape_misfit_names_x_and_both_shapes():
+    model = Sequential([Dense(10, input_shape=(784,))])
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(ValueError, match=r"x has samples of shape \(28, 28\).*\(784,\).*reshape"):
+        model.fit(np.ones((4, 28, 28)), np.ones((4, 10)), verbose=0)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_nan_or_inf_in_x_or_y(bad):
+    x, y, _ = blobs(n=10)
+    x[3, 1] = bad
+    with pytest.raises(ValueError, match=r"x contains NaN or inf values .*\(3, 1\)"):
+        classifier().fit(x, y, verbose=0)
+    x, y, _ = blobs(n=10)
+    y[2, 0] = bad
+    with pytest.raises(ValueError, match="y contains NaN or inf"):
+        classifier().fit(x, y, verbose=0)
+
+
+def test_predict_on_unbuilt_model_explains_how_to_build():
+    with pytest.raises(ValueError, match="not been built"):
+        Sequential([Dense(3)]).predict(np.ones((2, 4)))
+
+
+def test_empty_array():
+    with pytest.raises(ValueError, match="x is empty"):
+        classifier().fit(np.ones((0, 2)), np.ones((0, 3)), verbose=0)
+
+
+@pytest.mark.parametrize("batch_size", [0, -5, 2.5])
+def test_batch_size_below_one(batch_size):
+    x, y, _ = blobs(n=10)
+    with pytest.raises(ValueError, match=f"batch_size must be a positive integer. Received: "
+                                         f"batch_size={batch_size}"):
+        classifier().fit(x, y, batch_size=batch_size, verbose=0)

@@ -1,0 +1,400 @@
+"""Convolution, pooling, batch-norm, padding and up-sampling ops.
+
+Values and gradients are compared with PyTorch (CPU, float64; torch is channels-first, so
+arrays are transposed on the way), and every op passes a finite-difference gradient check on
+small inputs (the check perturbs one element at a time).
+"""
+
+from __future__ import annotations
+
+import gc
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from numkeras import backend, ops
+from numkeras.ops import conv
+from numkeras.utils.gradient_check import check_gradients
+
+
+def _nchw(a):
+    return torch.from_numpy(np.ascontiguousarray(np.asarray(a).transpose(0, 3, 1, 2)))
+
+
+def _nhwc(t):
+    return t.detach().numpy().transpose(0, 2, 3, 1)
+
+
+def _backprop(fn, *arrays, seed=1):
+    """``fn``'s value and the gradients of ``sum(r · fn)`` for a fixed random ``r``."""
+    variables = [ops.Variable(np.array(a)) for a in arrays]
+    out = fn(*variables)
+    r = np.random.default_rng(seed).standard_normal(out.shape)
+    ops.sum(out * r).backward()
+    return out.data, r, [v.grad for v in variables]
+
+
+def _torch_pads(pads):
+    (top, bottom), (left, right) = pads
+    return (left, right, top, bottom)
+
+
+# -- conv2d ---------------------------------------------------------------------------------------
+CONV_CASES = [
+    # (h, w), kernel, strides, padding, dilation, groups
+    ((7, 8), (3, 3), (1, 1), "valid", (1, 1), 1),
+    ((7, 8), (3, 2), (2, 2), "valid", (1, 1), 1),
+    ((7, 8), (3, 3), (2, 1), "same", (1, 1), 1),
+    ((8, 8), (2, 2), (2, 2), "same", (1, 1), 1),
+    ((9, 9), (3, 3), (1, 1), "same", (2, 2), 1),
+    ((9, 10), (2, 3), (1, 2), "valid", (3, 2), 1),
+    ((7, 7), (3, 3), (1, 1), "same", (1, 1), 2),
+    ((6, 7), (2, 2), (2, 1), "valid", (2, 1), 4),
+    ((5, 6), (1, 1), (1, 1), "valid", (1, 1), 1),
+    ((5, 6), (1, 1), (2, 2), "same", (1, 1), 1),
+]
+
+
+@pytest.mark.parametrize(("hw", "kernel", "strides", "padding", "dilation", "groups"), CONV_CASES)
+def test_conv2d_matches_torch(hw, kernel, strides, padding, dilation, groups, rng):
+    c_in, c_out = 4, 8
+    x = rng.standard_normal((3, *hw, c_in))
+    k = rng.standard_normal((*kernel, c_in // groups, c_out))
+    b = rng.standard_normal(c_out)
+
+    def fn(xv, kv, bv):
+        return conv.conv2d(xv, kv, bv, strides, padding, dilation)
+
+    y, r, (gx, gk, gb) = _backprop(fn, x, k, b)
+    tx, tb = _nchw(x).requires_grad_(), torch.from_numpy(b).requires_grad_()
+    tk = torch.from_numpy(np.ascontiguousarray(k.transpose(3, 2, 0, 1))).requires_grad_()
+    pads = conv._pads(hw, kernel, strides, dilation, padding)
+    ty = F.conv2d(F.pad(tx, _torch_pads(pads)), tk, tb, strides, 0, dilation, groups)
+    (ty * _nchw(r)).sum().backward()
+    np.testing.assert_allclose(y, _nhwc(ty), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(gx, _nhwc(tx.grad), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(gk, tk.grad.numpy().transpose(2, 3, 1, 0), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(gb, tb.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize(("hw", "kernel", "strides", "padding", "dilation", "groups"), [
+    ((5, 5), (3, 3), (1, 1), "valid", (1, 1), 1),
+    ((5, 6), (3, 2), (2, 2), "same", (1, 1), 1),
+    ((6, 6), (2, 2), (1, 2), "same", (2, 1), 1),
+    ((5, 5), (3, 3), (2, 1), "valid", (1, 1), 2),
+])
+@pytest.mark.parametrize("activation", [None, "relu"])
+def test_conv2d_gradient(hw, kernel, strides, padding, dilation, groups, activation, rng,
+                         gradcheck):
+    x = rng.standard_normal((2, *hw, 2 * groups))
+    k = rng.standard_normal((*kernel, 2, 2 * groups))
+    b = rng.standard_normal(2 * groups) + 0.3
+    gradcheck(lambda *v: conv.conv2d(*v, strides=strides, padding=padding,
+                                    dilation_rate=dilation, activation=activation), x, k, b)
+
+
+def test_conv2d_relu_is_fused(rng):
+    x, k, b = rng.standard_normal((2, 5, 5, 3)), rng.standard_normal((3, 3, 3, 4)), np.ones(4)
+    fused = conv.conv2d(x, k, b, activation="relu").data
+    np.testing.assert_array_equal(fused, np.maximum(conv.conv2d(x, k, b).data, 0.0))
+
+
+def test_conv2d_channels_first(rng, gradcheck):
+    x, k = rng.standard_normal((2, 3, 5, 6)), rng.standard_normal((3, 2, 3, 4))
+    expected = conv.conv2d(x.transpose(0, 2, 3, 1), k, padding="same").data.transpose(0, 3, 1, 2)
+    y = conv.conv2d(x, k, padding="same", data_format="channels_first")
+    np.testing.assert_allclose(y.data, expected, rtol=1e-12)
+    gradcheck(lambda v: conv.conv2d(v, k, strides=2, data_format="channels_first"), x)
+
+
+def test_conv2d_keeps_float32(rng):
+    with backend.floatx_scope("float32"):
+        x = ops.Variable(rng.standard_normal((2, 6, 6, 3)).astype(np.float32))
+        k = ops.Variable(rng.standard_normal((3, 3, 3, 5)).astype(np.float32))
+        b = ops.Variable(np.zeros(5, np.float32))
+        y = conv.conv2d(x, k, b, activation="relu")
+        ops.sum(y).backward()
+    assert y.dtype == x.grad.dtype == k.grad.dtype == b.grad.dtype == np.float32
+
+
+def test_conv2d_skips_the_input_gradient_when_nothing_needs_it(rng):
+    x = ops.Tensor(rng.standard_normal((2, 5, 5, 1)))
+    k = ops.Variable(rng.standard_normal((3, 3, 1, 2)))
+    ops.sum(conv.conv2d(x, k)).backward()
+    assert x.grad is None and k.grad.shape == (3, 3, 1, 2)
+
+
+def test_conv2d_layers_of_one_shape_do_not_share_scratch(rng):
+    # Two live convolutions of identical shapes each keep their own im2col matrix until backward.
+    x = rng.standard_normal((2, 6, 6, 3))
+    k1, k2 = ops.Variable(rng.standard_normal((3, 3, 3, 3))), ops.Variable(rng.standard_normal((3, 3, 3, 3)))
+    xa, xb = ops.Variable(x), ops.Variable(x[::-1].copy())
+    ops.sum(conv.conv2d(xa, k1) * conv.conv2d(xb, k2)).backward()
+    ref_a, ref_b = ops.Variable(x), ops.Variable(x[::-1].copy())
+    ya = conv.conv2d(ref_a, k1.data)
+    yb = conv.conv2d(ref_b, k2.data)
+    ops.sum(ya * yb.data).backward()
+    np.testing.assert_allclose(xa.grad, ref_a.grad, rtol=1e-12)
+
+
+def test_conv2d_scratch_returns_to_the_pool(rng):
+    x, k = ops.Variable(rng.standard_normal((2, 6, 6, 3))), ops.Variable(rng.standard_normal((3, 3, 3, 2)))
+    conv._POOL._free.clear()
+    y = conv.conv2d(x, k)
+    assert not any(buf.size == 2 * 16 * 27 for buf in conv._POOL._free)
+    ops.sum(y).backward()
+    del y
+    gc.collect()
+    assert any(buf.size == 2 * 16 * 27 for buf in conv._POOL._free)
+    with ops.no_grad():
+        first = conv.conv2d(x, k).data.copy()
+        np.testing.assert_array_equal(conv.conv2d(x, k).data, first)
+
+
+def test_conv2d_backward_twice_accumulates(rng):
+    x, k = ops.Variable(rng.standard_normal((1, 4, 4, 2))), ops.Variable(rng.standard_normal((2, 2, 2, 3)))
+    loss = ops.sum(conv.conv2d(x, k))
+    loss.backward()
+    once = x.grad.copy(), k.grad.copy()
+    loss.backward()
+    np.testing.assert_allclose(x.grad, 2 * once[0])
+    np.testing.assert_allclose(k.grad, 2 * once[1])
+
+
+@pytest.mark.parametrize(("x_shape", "k_shape", "kwargs", "match"), [
+    ((1, 2, 2, 1), (3, 3, 1, 1), {}, "larger than its padded input"),
+    ((1, 5, 5, 1), (3, 3, 1, 1), {"dilation_rate": 3}, "larger than its padded input"),
+    ((1, 5, 5, 3), (3, 3, 2, 1), {}, "multiple of kernel.shape"),
+    ((1, 5, 5, 4), (3, 3, 2, 3), {}, "out_channels divisible"),
+    ((5, 5, 1), (3, 3, 1, 1), {}, "4-D input"),
+    ((1, 5, 5, 1), (3, 3, 1, 1), {"strides": 0}, "strides=0"),
+    ((1, 5, 5, 1), (3, 3, 1, 1), {"padding": "full"}, "padding='full'"),
+    ((1, 5, 5, 1), (3, 3, 1, 1), {"data_format": "NHWC"}, "data_format='NHWC'"),
+])
+def test_conv2d_rejects_bad_arguments(x_shape, k_shape, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        conv.conv2d(np.ones(x_shape), np.ones(k_shape), **kwargs)
+
+
+# -- conv1d ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("kernel", "strides", "padding", "dilation", "groups"), [
+    (3, 1, "valid", 1, 1), (3, 2, "same", 1, 1), (2, 1, "causal", 2, 1), (3, 1, "same", 1, 2),
+])
+def test_conv1d_matches_torch(kernel, strides, padding, dilation, groups, rng, gradcheck):
+    x = rng.standard_normal((2, 9, 4))
+    k = rng.standard_normal((kernel, 4 // groups, 6))
+    b = rng.standard_normal(6)
+    y, r, (gx, gk, gb) = _backprop(
+        lambda *v: conv.conv1d(*v, strides=strides, padding=padding, dilation_rate=dilation), x, k, b)
+    tx = torch.from_numpy(x.transpose(0, 2, 1).copy()).requires_grad_()
+    tk = torch.from_numpy(k.transpose(2, 1, 0).copy()).requires_grad_()
+    if padding == "causal":
+        pads = (dilation * (kernel - 1), 0)
+    else:
+        pads = conv.padding_amounts(9, kernel, strides, dilation, padding)
+    ty = F.conv1d(F.pad(tx, pads), tk, torch.from_numpy(b), strides, 0, dilation, groups)
+    (ty * torch.from_numpy(r.transpose(0, 2, 1).copy())).sum().backward()
+    np.testing.assert_allclose(y, ty.detach().numpy().transpose(0, 2, 1), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(gx, tx.grad.numpy().transpose(0, 2, 1), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(gk, tk.grad.numpy().transpose(2, 1, 0), rtol=1e-10, atol=1e-12)
+    gradcheck(lambda *v: conv.conv1d(*v, strides=strides, padding=padding, dilation_rate=dilation),
+              x[:1, :6], k, b)
+
+
+def test_conv1d_causal_output_sees_only_the_past(rng):
+    x = rng.standard_normal((1, 8, 2))
+    k = rng.standard_normal((3, 2, 1))
+    y = conv.conv1d(x, k, padding="causal").data
+    changed = x.copy()
+    changed[0, 5:] += 1.0
+    y2 = conv.conv1d(changed, k, padding="causal").data
+    np.testing.assert_array_equal(y[0, :5], y2[0, :5])
+    assert not np.allclose(y[0, 5:], y2[0, 5:])
+
+
+def test_conv1d_channels_first(rng):
+    x, k = rng.standard_normal((2, 3, 7)), rng.standard_normal((2, 3, 5))
+    expected = conv.conv1d(x.transpose(0, 2, 1), k, padding="same").data.transpose(0, 2, 1)
+    np.testing.assert_allclose(
+        conv.conv1d(x, k, padding="same", data_format="channels_first").data, expected)
+
+
+# -- pooling --------------------------------------------------------------------------------------
+POOL_CASES = [
+    # (h, w), pool, strides, padding
+    ((6, 8), (2, 2), None, "valid"),
+    ((7, 7), (2, 2), None, "valid"),
+    ((7, 8), (3, 3), (2, 2), "valid"),
+    ((6, 7), (3, 2), (1, 1), "valid"),
+    ((7, 7), (3, 3), (2, 2), "same"),
+    ((5, 6), (3, 3), (1, 1), "same"),
+]
+
+
+@pytest.mark.parametrize(("hw", "pool", "strides", "padding"), POOL_CASES)
+def test_max_pool2d_matches_torch(hw, pool, strides, padding, rng, gradcheck):
+    x = rng.standard_normal((2, *hw, 3))
+    y, r, (gx,) = _backprop(lambda v: conv.max_pool2d(v, pool, strides, padding), x)
+    stride = strides or pool
+    pads = conv._pads(hw, pool, stride, (1, 1), padding)
+    tx = _nchw(x).requires_grad_()
+    ty = F.max_pool2d(F.pad(tx, _torch_pads(pads), value=-np.inf), pool, stride)
+    (ty * _nchw(r)).sum().backward()
+    np.testing.assert_allclose(y, _nhwc(ty), rtol=1e-12)
+    np.testing.assert_allclose(gx, _nhwc(tx.grad), rtol=1e-12)
+    gradcheck(lambda v: conv.max_pool2d(v, pool, strides, padding), x[:1])
+
+
+@pytest.mark.parametrize(("hw", "pool", "strides", "padding"), POOL_CASES)
+def test_avg_pool2d_matches_torch(hw, pool, strides, padding, rng, gradcheck):
+    x = rng.standard_normal((2, *hw, 3))
+    y, r, (gx,) = _backprop(lambda v: conv.avg_pool2d(v, pool, strides, padding), x)
+    stride = strides or pool
+    (top, bottom), (left, right) = conv._pads(hw, pool, stride, (1, 1), padding)
+    tx = _nchw(x).requires_grad_()
+    # torch pads symmetrically: pad the extra row/column by hand, where padded zeros are counted
+    # out by the division by the real count below.
+    padded = F.pad(tx, (left, right, top, bottom))
+    ones = F.pad(torch.ones_like(tx[:, :1]), (left, right, top, bottom))
+    ty = F.avg_pool2d(padded, pool, stride) / F.avg_pool2d(ones, pool, stride)
+    (ty * _nchw(r)).sum().backward()
+    np.testing.assert_allclose(y, _nhwc(ty), rtol=1e-12)
+    np.testing.assert_allclose(gx, _nhwc(tx.grad), rtol=1e-12)
+    gradcheck(lambda v: conv.avg_pool2d(v, pool, strides, padding), x[:1])
+
+
+def test_max_pool2d_gradient_goes_to_the_first_of_tied_maxima():
+    x = ops.Variable(np.array([[[[1.0], [3.0]], [[3.0], [0.0]]]]))  # (1, 2, 2, 1)
+    ops.sum(conv.max_pool2d(x, 2)).backward()
+    np.testing.assert_array_equal(x.grad[0, ..., 0], [[0.0, 1.0], [0.0, 0.0]])
+
+
+def test_pooling_channels_first(rng):
+    x = rng.standard_normal((2, 3, 6, 6))
+    last = x.transpose(0, 2, 3, 1)
+    for pool in (conv.max_pool2d, conv.avg_pool2d):
+        np.testing.assert_allclose(
+            pool(x, 3, 2, "same", data_format="channels_first").data,
+            pool(last, 3, 2, "same").data.transpose(0, 3, 1, 2))
+
+
+def test_max_pool1d_matches_torch(rng, gradcheck):
+    x = rng.standard_normal((2, 9, 3))
+    y, r, (gx,) = _backprop(lambda v: conv.max_pool1d(v, 3, 2), x)
+    tx = torch.from_numpy(x.transpose(0, 2, 1).copy()).requires_grad_()
+    ty = F.max_pool1d(tx, 3, 2)
+    (ty * torch.from_numpy(r.transpose(0, 2, 1).copy())).sum().backward()
+    np.testing.assert_allclose(y, ty.detach().numpy().transpose(0, 2, 1))
+    np.testing.assert_allclose(gx, tx.grad.numpy().transpose(0, 2, 1))
+    gradcheck(lambda v: conv.max_pool1d(v, 2, padding="same"), x[:1, :7])
+    np.testing.assert_allclose(conv.max_pool1d(x.transpose(0, 2, 1), 3, 2,
+                                              data_format="channels_first").data,
+                               y.transpose(0, 2, 1))
+
+
+def test_pooling_rejects_a_window_larger_than_the_input():
+    with pytest.raises(ValueError, match="larger than its padded input"):
+        conv.max_pool2d(np.ones((1, 2, 2, 1)), 3)
+    with pytest.raises(ValueError, match="pool_size=0"):
+        conv.avg_pool2d(np.ones((1, 4, 4, 1)), 0)
+
+
+# -- batch normalization --------------------------------------------------------------------------
+@pytest.mark.parametrize(("shape", "axis"), [((4, 3, 3, 5), -1), ((4, 5, 3, 3), 1), ((6, 5), -1)])
+def test_batch_norm_training_matches_torch(shape, axis, rng):
+    x = rng.standard_normal(shape) * 2 + 1
+    c = shape[axis]
+    gamma, beta = rng.standard_normal(c), rng.standard_normal(c)
+    y, r, grads = _backprop(lambda *v: conv.batch_norm(*v, axis=axis, epsilon=1e-3), x, gamma, beta)
+    move = (lambda a: np.moveaxis(a, axis, 1))
+    tx = torch.from_numpy(move(x).copy()).requires_grad_()
+    tg, tb = torch.from_numpy(gamma).requires_grad_(), torch.from_numpy(beta).requires_grad_()
+    ty = F.batch_norm(tx, None, None, tg, tb, training=True, eps=1e-3)
+    (ty * torch.from_numpy(move(r).copy())).sum().backward()
+    np.testing.assert_allclose(y, np.moveaxis(ty.detach().numpy(), 1, axis), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(grads[0], np.moveaxis(tx.grad.numpy(), 1, axis), rtol=1e-9,
+                               atol=1e-12)
+    np.testing.assert_allclose(grads[1], tg.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(grads[2], tb.grad.numpy(), rtol=1e-10)
+
+
+def test_batch_norm_inference_matches_torch(rng):
+    x = rng.standard_normal((4, 3, 3, 5))
+    mean, var = rng.standard_normal(5), rng.random(5) + 0.5
+    gamma, beta = rng.standard_normal(5), rng.standard_normal(5)
+    y = conv.batch_norm(x, gamma, beta, mean=mean, variance=var).data
+    ty = F.batch_norm(_nchw(x), torch.from_numpy(mean), torch.from_numpy(var),
+                      torch.from_numpy(gamma), torch.from_numpy(beta), training=False, eps=1e-3)
+    np.testing.assert_allclose(y, _nhwc(ty), rtol=1e-12)
+
+
+@pytest.mark.parametrize(("center", "scale"), [(True, True), (False, True), (True, False),
+                                               (False, False)])
+def test_batch_norm_gradient(center, scale, rng, gradcheck):
+    x = rng.standard_normal((3, 2, 2, 3))
+    params = [p for p, on in ((rng.standard_normal(3), scale), (rng.standard_normal(3), center))
+              if on]
+
+    def split(vs):
+        rest = list(vs)
+        return (rest.pop(0) if scale else None), (rest.pop(0) if center else None)
+
+    gradcheck(lambda v, *ps: conv.batch_norm(v, *split(ps), axis=-1), x, *params)
+    mean, var = rng.standard_normal(3), rng.random(3) + 0.5
+    gradcheck(lambda v, m, s, *ps: conv.batch_norm(v, *split(ps), mean=m, variance=s),
+              x, mean, var, *params)
+
+
+def test_batch_norm_op_leaves_the_batch_statistics(rng):
+    x = rng.standard_normal((50, 4)) * 3 + 2
+    op = conv.BatchNorm(axis=-1, epsilon=1e-3)
+    y = op(x).data
+    np.testing.assert_allclose(op.mean, x.mean(0))
+    np.testing.assert_allclose(op.variance, x.var(0))  # biased, as Keras uses it
+    np.testing.assert_allclose(y.mean(0), 0.0, atol=1e-12)
+
+
+# -- padding and up-sampling ----------------------------------------------------------------------
+def test_pad(rng, gradcheck):
+    x = rng.standard_normal((2, 3, 4))
+    y = conv.pad(x, ((0, 0), (1, 2), (3, 0)), constant_values=-1.0)
+    np.testing.assert_array_equal(y.data, np.pad(x, ((0, 0), (1, 2), (3, 0)), constant_values=-1))
+    gradcheck(lambda v: conv.pad(v, ((1, 0), (1, 2), (0, 1))), x)
+    with pytest.raises(ValueError, match="one \\(before, after\\) pair per axis"):
+        conv.pad(x, ((1, 1),))
+
+
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_upsampling2d(data_format, rng, gradcheck):
+    x = rng.standard_normal((2, 3, 4, 2))
+    y = conv.upsampling2d(x, (2, 3), data_format)
+    axes = (1, 2) if data_format == "channels_last" else (2, 3)
+    expected = np.repeat(np.repeat(x, 2, axis=axes[0]), 3, axis=axes[1])
+    np.testing.assert_array_equal(y.data, expected)
+    gradcheck(lambda v: conv.upsampling2d(v, 2, data_format), x)
+
+
+def test_upsampling2d_matches_torch(rng):
+    x = rng.standard_normal((2, 3, 4, 2))
+    np.testing.assert_array_equal(
+        conv.upsampling2d(x, 2).data,
+        _nhwc(F.interpolate(_nchw(x), scale_factor=2, mode="nearest")))
+
+
+def test_gradient_check_of_a_small_cnn(rng):
+    """Conv, ReLU, pooling, batch-norm and a dense head, differentiated together."""
+    x = ops.Variable(rng.standard_normal((2, 6, 6, 1)))
+    k1 = ops.Variable(rng.standard_normal((3, 3, 1, 2)))
+    k2 = ops.Variable(rng.standard_normal((2, 2, 2, 2)))
+    gamma, beta = ops.Variable(rng.standard_normal(2)), ops.Variable(rng.standard_normal(2))
+    w = ops.Variable(rng.standard_normal((2, 3)))
+
+    def net():
+        h = conv.conv2d(x, k1, padding="same", activation="relu")
+        h = conv.max_pool2d(h, 2)
+        h = conv.batch_norm(conv.conv2d(h, k2, strides=1), gamma, beta)
+        return ops.matmul(ops.mean(h, axis=(1, 2)), w)
+
+    check_gradients(net, x, k1, k2, gamma, beta, w)

@@ -1,0 +1,88 @@
+"""Reshape, transpose, concatenate, stack and indexing: values and gradients."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from numkeras import ops
+
+
+@pytest.mark.parametrize("shape", [(6, 4), (-1,), (2, -1, 3), (24, 1)])
+def test_reshape(shape, rng, gradcheck):
+    x = rng.standard_normal((2, 3, 4))
+    np.testing.assert_array_equal(ops.reshape(x, shape).data, x.reshape(shape))
+    gradcheck(lambda v: ops.reshape(v, shape), x)
+
+
+def test_tensor_reshape_takes_a_tuple_or_several_ints(rng):
+    x = ops.Tensor(rng.standard_normal((2, 6)))
+    assert x.reshape(3, 4).shape == (3, 4)
+    assert x.reshape((4, 3)).shape == (4, 3)
+
+
+@pytest.mark.parametrize("axes", [None, (1, 0, 2), (2, 0, 1), (0, 2, 1)])
+def test_transpose(axes, rng, gradcheck):
+    x = rng.standard_normal((2, 3, 4))
+    np.testing.assert_array_equal(ops.transpose(x, axes).data, np.transpose(x, axes))
+    gradcheck(lambda v: ops.transpose(v, axes), x)
+
+
+def test_t_property_and_transpose_method(rng):
+    x = ops.Tensor(rng.standard_normal((2, 3, 4)))
+    np.testing.assert_array_equal(x.T.data, x.data.T)
+    np.testing.assert_array_equal(x.transpose(2, 0, 1).data, x.data.transpose(2, 0, 1))
+
+
+@pytest.mark.parametrize(("axis", "shapes"), [
+    (0, [(2, 3), (4, 3)]),
+    (-1, [(2, 1), (2, 3), (2, 2)]),
+    (1, [(2, 2, 3), (2, 1, 3)]),
+])
+def test_concatenate(axis, shapes, rng, gradcheck):
+    xs = [rng.standard_normal(s) for s in shapes]
+    np.testing.assert_array_equal(ops.concatenate(xs, axis).data, np.concatenate(xs, axis))
+    gradcheck(lambda *vs: ops.concatenate(list(vs), axis), *xs)
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1, 2])
+def test_stack(axis, rng, gradcheck):
+    xs = [rng.standard_normal((2, 3)) for _ in range(3)]
+    np.testing.assert_array_equal(ops.stack(xs, axis).data, np.stack(xs, axis))
+    gradcheck(lambda *vs: ops.stack(list(vs), axis), *xs)
+
+
+INDICES = {
+    "int": 1,
+    "negative int": -1,
+    "slice": slice(1, None),
+    "strided slice": (slice(None), slice(None, None, 2)),
+    "ellipsis": (Ellipsis, 0),
+    "new axis": (None, slice(0, 2)),
+    "int and slice": (0, slice(1, 3)),
+    "repeated list": [0, 2, 0, 0],
+    "repeated pairs": (np.array([0, 1, 0]), np.array([2, 2, 2])),
+    "advanced and slice": (slice(None), [3, 0, 3]),
+    "boolean mask": np.array([True, False, True]),
+    "numpy integer": np.int64(2),
+}
+
+
+@pytest.mark.parametrize("name", INDICES)
+def test_getitem(name, rng, gradcheck):
+    index = INDICES[name]
+    x = rng.standard_normal((3, 4))
+    np.testing.assert_array_equal(ops.getitem(x, index).data, x[index])
+    gradcheck(lambda v: v[index], x)
+
+
+def test_repeated_indices_accumulate():
+    x = ops.Variable([10.0, 20.0, 30.0])
+    ops.sum(x[[0, 2, 0, 0]]).backward()
+    np.testing.assert_array_equal(x.grad, [3.0, 0.0, 1.0])
+
+
+def test_a_tensor_can_index():
+    x = ops.Variable(np.arange(5.0))
+    ops.sum(x[ops.Tensor(np.array([4, 1, 4]))]).backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 1.0, 0.0, 0.0, 2.0])

@@ -1,0 +1,320 @@
+"""Metrics: exact epoch figures over uneven batches, weights, names, resolution and configs."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from numkeras import losses, metrics, ops
+
+RNG = np.random.default_rng(7)
+N, C = 8, 4
+LABELS = RNG.integers(0, C, N)
+ONE_HOT = np.eye(C, dtype=np.float32)[LABELS]
+PROBS = RNG.dirichlet(np.ones(C), N).astype(np.float32)
+BINARY = RNG.integers(0, 2, (N, 1)).astype(np.float32)
+BINARY_PROBS = RNG.uniform(0, 1, (N, 1)).astype(np.float32)
+WEIGHTS = RNG.uniform(0, 2, N)
+
+
+def _hits(labels, scores, k):
+    """Whether each label is among the k top scores, counting ties as in (by sorting)."""
+    kth = np.sort(scores, axis=-1)[:, -k]
+    return scores[np.arange(len(labels)), labels] >= kth
+
+
+# Each case: a fresh metric, its targets, predictions, and the per-sample values by hand.
+CASES = {
+    "categorical_accuracy": (
+        metrics.CategoricalAccuracy, ONE_HOT, PROBS, PROBS.argmax(-1) == LABELS
+    ),
+    "sparse_categorical_accuracy": (
+        metrics.SparseCategoricalAccuracy, LABELS, PROBS, PROBS.argmax(-1) == LABELS
+    ),
+    "binary_accuracy": (
+        metrics.BinaryAccuracy, BINARY, BINARY_PROBS, (BINARY_PROBS > 0.5) == BINARY
+    ),
+    "accuracy": (metrics.Accuracy, LABELS, PROBS.argmax(-1), PROBS.argmax(-1) == LABELS),
+    "top_k": (
+        lambda: metrics.TopKCategoricalAccuracy(k=2), ONE_HOT, PROBS, _hits(LABELS, PROBS, 2)
+    ),
+    "sparse_top_k": (
+        lambda: metrics.SparseTopKCategoricalAccuracy(k=2), LABELS, PROBS, _hits(LABELS, PROBS, 2)
+    ),
+    "mean_squared_error": (
+        metrics.MeanSquaredError, ONE_HOT, PROBS, ((ONE_HOT - PROBS) ** 2).mean(-1)
+    ),
+    "mean_absolute_error": (
+        metrics.MeanAbsoluteError, ONE_HOT, PROBS, np.abs(ONE_HOT - PROBS).mean(-1)
+    ),
+}
+
+
+def _per_sample(values):
+    return np.asarray(values, dtype=np.float64).reshape(N, -1).mean(-1)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_uneven_batches_give_the_exact_full_data_value(name):
+    make, y_true, y_pred, hand = CASES[name]
+    metric = make()
+    metric.update_state(y_true[:3], y_pred[:3])
+    metric.update_state(y_true[3:], y_pred[3:])
+    batched = metric.result()
+    assert isinstance(batched, float)
+    assert batched == pytest.approx(_per_sample(hand).mean(), rel=1e-6)
+    whole = make()
+    whole.update_state(y_true, y_pred)
+    assert whole.result() == pytest.approx(batched, rel=1e-12)
+    # ...which an average of the two batch averages would not be:
+    first, second = _per_sample(hand)[:3].mean(), _per_sample(hand)[3:].mean()
+    if first != second:
+        assert batched != pytest.approx((first + second) / 2, rel=1e-9)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_sample_weights_give_the_weighted_mean(name):
+    make, y_true, y_pred, hand = CASES[name]
+    metric = make()
+    metric.update_state(y_true[:3], y_pred[:3], sample_weight=WEIGHTS[:3])
+    metric.update_state(y_true[3:], y_pred[3:], sample_weight=WEIGHTS[3:, None])  # (n, 1) too
+    expected = (_per_sample(hand) * WEIGHTS).sum() / WEIGHTS.sum()
+    assert metric.result() == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_reset_state_and_call(name):
+    make, y_true, y_pred, hand = CASES[name]
+    metric = make()
+    metric.update_state(y_true[:2], y_pred[:2])
+    metric.reset_state()
+    assert metric.result() == 0.0
+    assert metric(y_true[2:], y_pred[2:]) == pytest.approx(_per_sample(hand)[2:].mean(), rel=1e-6)
+
+
+def test_mean_of_values():
+    mean = metrics.Mean()
+    mean.update_state([1.0, 2.0, 3.0])
+    mean.update_state(np.array([[4.0, 6.0]]))  # a sample of two values counts as two values
+    assert mean.result() == pytest.approx(16 / 5)
+    mean.reset_state()
+    mean.update_state([1.0, 3.0], sample_weight=[3.0, 1.0])
+    assert mean.result() == pytest.approx(1.5)
+    assert mean.name == "mean"
+
+
+def test_weights_of_temporal_values():
+    values = RNG.uniform(size=(N, 5))
+    mean = metrics.Mean()
+    mean.update_state(values, sample_weight=WEIGHTS)
+    assert mean.result() == pytest.approx((values.mean(-1) * WEIGHTS).sum() / WEIGHTS.sum())
+    with pytest.raises(ValueError, match="sample_weight"):
+        mean.update_state(values, sample_weight=np.ones(3))
+
+
+def test_binary_accuracy_threshold_and_n_1_shapes():
+    y_true = np.array([1.0, 0.0, 1.0, 0.0])
+    y_pred = np.array([[0.8], [0.6], [0.3], [0.1]])  # (n, 1) against (n,) targets
+    assert metrics.BinaryAccuracy()(y_true, y_pred) == pytest.approx(0.5)
+    assert metrics.BinaryAccuracy(threshold=0.7)(y_true, y_pred) == pytest.approx(0.75)
+
+
+def test_top_k_counts_ties_as_in():
+    y_pred = np.array([[0.4, 0.4, 0.2], [0.5, 0.3, 0.2]])
+    assert metrics.SparseTopKCategoricalAccuracy(k=1)([1, 1], y_pred) == pytest.approx(0.5)
+    np.testing.assert_array_equal(
+        metrics.sparse_top_k_categorical_accuracy([1, 2], y_pred, k=2), [1.0, 0.0]
+    )
+    np.testing.assert_array_equal(
+        metrics.top_k_categorical_accuracy(np.eye(3)[[2, 2]], y_pred, k=5), [1.0, 1.0]
+    )
+
+
+def test_loss_functions_as_metrics():
+    y = RNG.uniform(0.5, 2, (N, C)).astype(np.float32)
+    for name in ("mape", "msle", "kld", "poisson", "hinge", "binary_crossentropy", "log_cosh"):
+        metric = metrics.get(name)
+        assert metric.name == name
+        metric.update_state(y[:3], PROBS[:3])
+        metric.update_state(y[3:], PROBS[3:])
+        expected = losses.get(name)(y, PROBS).numpy().mean()
+        assert metric.result() == pytest.approx(expected, rel=1e-5), name
+
+
+def test_metrics_read_arrays_and_record_no_tape():
+    seen = []
+
+    def spy(y_true, y_pred):
+        seen.append((type(y_true), type(y_pred), ops.is_grad_enabled()))
+        return ops.mean(ops.square(y_pred - y_true), axis=-1)  # ops work on arrays too
+
+    logits = ops.Variable(RNG.standard_normal((N, C)).astype(np.float32))
+    probs = ops.softmax(logits)  # a Tensor on the tape
+    metric = metrics.get(spy)
+    metric.update_state(ONE_HOT, probs)
+    assert seen == [(np.ndarray, np.ndarray, False)]
+    assert metric.name == "spy"
+    assert metric.result() == pytest.approx(((ONE_HOT - probs.numpy()) ** 2).mean(), rel=1e-6)
+    crossentropy = metrics.get("categorical_crossentropy")
+    crossentropy.update_state(ONE_HOT, probs)
+    assert crossentropy.result() == pytest.approx(
+        losses.categorical_crossentropy(ONE_HOT, probs.numpy()).numpy().mean(), rel=1e-6
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Precision and recall
+# --------------------------------------------------------------------------------------------
+def test_precision_and_recall_against_hand_counts():
+    y_true = np.array([1, 0, 1, 1, 0, 0, 1, 0])
+    y_pred = np.array([0.9, 0.8, 0.4, 0.6, 0.2, 0.55, 0.1, 0.3])
+    # At 0.5: predicted positive = {0, 1, 3, 5}; TP = {0, 3}, FP = {1, 5}, FN = {2, 6}.
+    precision, recall = metrics.Precision(), metrics.Recall()
+    for metric in (precision, recall):
+        metric.update_state(y_true[:3], y_pred[:3])
+        metric.update_state(y_true[3:], y_pred[3:])
+    assert precision.result() == pytest.approx(2 / 4)
+    assert recall.result() == pytest.approx(2 / 4)
+    # At 0.35: positive = {0, 1, 2, 3, 5}: TP 3, FP 2, FN 1. At 0.95 nothing is predicted.
+    several = metrics.Precision(thresholds=[0.35, 0.5, 0.95])
+    several.update_state(y_true, y_pred)
+    assert several.result() == pytest.approx([3 / 5, 2 / 4, 0.0])
+    recalls = metrics.Recall(thresholds=[0.35, 0.95])
+    recalls.update_state(y_true, y_pred)
+    assert recalls.result() == pytest.approx([3 / 4, 0.0])
+
+
+def test_weighted_precision_and_recall():
+    y_true = np.array([[1], [0], [1], [1]])
+    y_pred = np.array([[0.9], [0.8], [0.4], [0.6]])
+    w = np.array([1.0, 3.0, 2.0, 0.5])
+    precision, recall = metrics.Precision(), metrics.Recall()
+    precision.update_state(y_true, y_pred, sample_weight=w)
+    recall.update_state(y_true, y_pred, sample_weight=w)
+    assert precision.result() == pytest.approx((1 + 0.5) / (1 + 3 + 0.5))  # TP / (TP + FP)
+    assert recall.result() == pytest.approx((1 + 0.5) / (1 + 2 + 0.5))  # TP / (TP + FN)
+
+
+def test_precision_class_id_and_top_k():
+    y_true = np.array([[0, 1, 0], [1, 0, 0], [0, 1, 0]])
+    y_pred = np.array([[0.1, 0.7, 0.2], [0.6, 0.3, 0.1], [0.5, 0.4, 0.1]])
+    per_class = metrics.Precision(class_id=1)
+    per_class.update_state(y_true, y_pred)
+    assert per_class.result() == pytest.approx(1.0)  # class 1 predicted once (> 0.5), correctly
+    recall = metrics.Recall(class_id=1)
+    recall.update_state(y_true, y_pred)
+    assert recall.result() == pytest.approx(0.5)
+    top1 = metrics.Precision(top_k=1)  # each row's top score is its one positive prediction
+    top1.update_state(y_true, y_pred)
+    assert top1.result() == pytest.approx(2 / 3)
+
+
+def test_precision_with_nothing_counted_is_zero_and_bad_thresholds_raise():
+    assert metrics.Precision().result() == 0.0
+    assert metrics.Recall(thresholds=[0.2, 0.4]).result() == [0.0, 0.0]
+    with pytest.raises(ValueError, match=r"thresholds.*Received: thresholds=1.5"):
+        metrics.Precision(thresholds=1.5)
+
+
+# --------------------------------------------------------------------------------------------
+# Names and resolution
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("written", ["acc", "accuracy", "Accuracy", "mse", "mae", "precision"])
+def test_a_metric_is_named_by_the_string_written(written):
+    assert metrics.get(written, loss="categorical_crossentropy").name == written
+
+
+@pytest.mark.parametrize(
+    "loss, y_true_shape, y_pred_shape, expected",
+    [
+        ("binary_crossentropy", None, None, metrics.BinaryAccuracy),
+        (losses.BinaryCrossentropy(True), (100, 10), (None, 10), metrics.BinaryAccuracy),
+        ("sparse_categorical_crossentropy", None, None, metrics.SparseCategoricalAccuracy),
+        ("scce", (100, 10), (None, 10), metrics.SparseCategoricalAccuracy),
+        ("categorical_crossentropy", None, None, metrics.CategoricalAccuracy),
+        (losses.CategoricalCrossentropy, (100, 1), (None, 1), metrics.CategoricalAccuracy),
+        ("mse", (100,), (None, 1), metrics.BinaryAccuracy),
+        (None, (100, 1), (None, 1), metrics.BinaryAccuracy),
+        (None, (100,), (None, 10), metrics.SparseCategoricalAccuracy),
+        ("mse", (100, 1), (None, 10), metrics.SparseCategoricalAccuracy),
+        (None, (100, 10), (None, 10), metrics.CategoricalAccuracy),
+        (None, None, None, metrics.CategoricalAccuracy),
+    ],
+)
+def test_accuracy_resolution_table(loss, y_true_shape, y_pred_shape, expected):
+    for written in ("accuracy", "acc"):
+        metric = metrics.get(written, loss, y_true_shape, y_pred_shape)
+        assert type(metric) is expected
+        assert metric.name == written
+
+
+@pytest.mark.parametrize(
+    "loss, y_true_shape, y_pred_shape, expected",
+    [
+        ("binary_crossentropy", None, None, losses.binary_crossentropy),
+        (None, (100,), (None, 10), losses.sparse_categorical_crossentropy),
+        (None, (100, 10), (None, 10), losses.categorical_crossentropy),
+    ],
+)
+def test_crossentropy_resolution(loss, y_true_shape, y_pred_shape, expected):
+    for written in ("crossentropy", "ce"):
+        metric = metrics.get(written, loss, y_true_shape, y_pred_shape)
+        assert metric.fn is expected and metric.name == written
+
+
+def test_get_classes_instances_functions_and_losses():
+    instance = metrics.Precision(thresholds=0.3)
+    assert metrics.get(instance) is instance
+    assert type(metrics.get(metrics.Recall)) is metrics.Recall
+    assert type(metrics.get("SparseCategoricalAccuracy")) is metrics.SparseCategoricalAccuracy
+    assert metrics.get(None) is None
+    from_loss = metrics.get(losses.Huber(delta=2.0))
+    assert from_loss.fn is losses.huber and from_loss.fn_kwargs == {"delta": 2.0}
+    assert from_loss.name == "huber_loss"
+
+
+def test_unknown_names_list_the_valid_ones():
+    with pytest.raises(ValueError, match="Unknown metric 'acuracy'.*accuracy.*precision"):
+        metrics.get("acuracy")
+
+
+# --------------------------------------------------------------------------------------------
+# Configs
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "metric",
+    [
+        metrics.Mean(name="avg"), metrics.Accuracy(), metrics.BinaryAccuracy(threshold=0.3),
+        metrics.CategoricalAccuracy(name="acc"), metrics.SparseCategoricalAccuracy(),
+        metrics.TopKCategoricalAccuracy(k=3), metrics.SparseTopKCategoricalAccuracy(k=2),
+        metrics.Precision(thresholds=[0.2, 0.6], class_id=1), metrics.Recall(top_k=2),
+        metrics.MeanSquaredError(name="mse"), metrics.MeanAbsoluteError(),
+        metrics.MeanMetricWrapper(losses.hinge, name="h"),
+        metrics.get("categorical_crossentropy"),
+    ],
+    ids=lambda metric: f"{type(metric).__name__}-{metric.name}",
+)
+def test_config_round_trip(metric):
+    config = json.loads(json.dumps(metrics.serialize(metric)))
+    rebuilt = metrics.deserialize(config)
+    assert type(rebuilt) is type(metric)
+    assert rebuilt.get_config() == metric.get_config()
+
+
+def test_metric_classes_win_over_loss_classes_of_the_same_name():
+    rebuilt = metrics.deserialize({"class_name": "MeanSquaredError", "config": {"name": "mse"}})
+    assert isinstance(rebuilt, metrics.MeanSquaredError)
+
+
+def test_custom_metric_functions_need_custom_objects():
+    def hit_rate(y_true, y_pred):
+        return (y_pred.argmax(-1) == y_true.argmax(-1)).astype(np.float32)
+
+    config = metrics.serialize(metrics.get(hit_rate))
+    assert config["config"] == {"name": "hit_rate", "fn": "hit_rate"}
+    with pytest.raises(ValueError, match=r"custom_objects=\{'hit_rate': hit_rate\}"):
+        metrics.deserialize(config)
+    rebuilt = metrics.deserialize(config, custom_objects={"hit_rate": hit_rate})
+    assert rebuilt.fn is hit_rate
