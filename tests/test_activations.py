@@ -79,6 +79,24 @@ def test_approximate_gelu_matches_torch_tanh_gelu():
     _check_gradient(lambda v: activations.gelu(v, approximate=True), x)
 
 
+@pytest.mark.parametrize("slope", [0.0, 0.2, 1.0, 1.5, -0.5])
+def test_leaky_relu_slopes(slope):
+    x = _inputs()
+    with backend.floatx_scope("float64"):
+        out = activations.leaky_relu(x, negative_slope=slope)
+    np.testing.assert_allclose(out.data, np.where(x >= 0, x, slope * x), rtol=1e-15)
+    _check_gradient(lambda v: activations.leaky_relu(v, negative_slope=slope), x)
+
+
+@pytest.mark.parametrize("alpha", [0.5, 2.0])
+def test_elu_alpha(alpha):
+    x = _inputs()
+    with backend.floatx_scope("float64"):
+        out = activations.elu(x, alpha=alpha)
+    np.testing.assert_allclose(out.data, F.elu(torch.from_numpy(x), alpha).numpy(), rtol=1e-14)
+    _check_gradient(lambda v: activations.elu(v, alpha=alpha), x)
+
+
 def _keras_relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     """Keras 3's piecewise definition, written out."""
     top = np.inf if max_value is None else max_value

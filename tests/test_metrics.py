@@ -318,3 +318,34 @@ def test_custom_metric_functions_need_custom_objects():
         metrics.deserialize(config)
     rebuilt = metrics.deserialize(config, custom_objects={"hit_rate": hit_rate})
     assert rebuilt.fn is hit_rate
+
+
+def test_subclassing_metric():
+    class Largest(metrics.Metric):
+        def __init__(self, name=None):
+            super().__init__(name)
+            self.largest = -np.inf
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            self.largest = max(self.largest, float(np.max(np.abs(y_true - y_pred))))
+
+        def reset_state(self):
+            self.largest = -np.inf
+
+        def result(self):
+            return self.largest
+
+    metric = metrics.get(Largest)
+    assert metric.name == "largest"
+    metric.update_state(ONE_HOT[:3], PROBS[:3])
+    metric.update_state(ONE_HOT[3:], PROBS[3:])
+    assert metric.result() == pytest.approx(np.abs(ONE_HOT - PROBS).max())
+    assert metrics.get(metric) is metric
+
+
+def test_cosine_similarity_metric_is_positive_where_the_loss_is_negative():
+    y = RNG.standard_normal((N, C))
+    metric = metrics.get("cosine_similarity")
+    metric.update_state(y, 2 * y)
+    assert metric.result() == pytest.approx(1.0)
+    assert losses.cosine_similarity(y, 2 * y).numpy().mean() == pytest.approx(-1.0)

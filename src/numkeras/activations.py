@@ -1,6 +1,7 @@
 """Activation functions by name, each a differentiable function ``Tensor -> Tensor``.
 
-Every activation is built from :mod:`numkeras.ops`, so it differentiates with no extra code.
+Every activation is built from :mod:`numkeras.ops` (``leaky_relu``, ``elu`` and ``selu`` are one
+fused op each, from :mod:`numkeras.ops.special`), so it differentiates with no extra code.
 Names, signatures and formulas are Keras 3's (``keras.activations``); ``get`` turns what a user
 writes (``Dense(10, activation="relu")``) into the function::
 

@@ -96,8 +96,9 @@ def reduce_weighted_values(
     """Weight per-sample loss ``values`` and reduce them as Keras does.
 
     ``'sum_over_batch_size'`` (and its alias ``'mean'``): ``Σ w·l / (number of values)``;
-    ``'sum'``: ``Σ w·l``; ``'mean_with_sample_weight'``: ``Σ w·l / Σ w``; ``'none'``/None: the
-    weighted values themselves.
+    ``'sum'``: ``Σ w·l``; ``'mean_with_sample_weight'``: ``Σ w·l / Σ w``, the weights counted
+    once per value they weigh (a true weighted mean also for per-step values); ``'none'``/None:
+    the weighted values themselves.
     """
     values = ops.convert_to_tensor(values)
     weights = None

@@ -105,15 +105,11 @@ def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> Any:
 # --------------------------------------------------------------------------------------------
 @registry.register
 class Metric:
-    """Base class of stateful metrics: ``update_state``, ``result``, ``reset_state``.
-
-    Subclasses set their own attributes before calling ``super().__init__``, which resets the
-    state (and so may need them).
-    """
+    """Base class of stateful metrics: subclasses create their state in ``__init__`` and
+    implement ``update_state``, ``result`` and ``reset_state``."""
 
     def __init__(self, name: str | None = None):
         self.name = name or _snake_case(type(self).__name__)
-        self.reset_state()
 
     def reset_state(self) -> None:
         raise NotImplementedError
@@ -151,6 +147,7 @@ class Mean(Metric):
 
     def __init__(self, name: str = "mean"):
         super().__init__(name)
+        self.reset_state()
 
     def reset_state(self) -> None:
         self.total: Any = 0.0
@@ -314,6 +311,7 @@ class _ConfusionMetric(Metric):
         self.thresholds, self.top_k, self.class_id = thresholds, top_k, class_id
         self._cuts = cuts
         super().__init__(name)
+        self.reset_state()
 
     def reset_state(self) -> None:
         self.true_positives: Any = 0.0

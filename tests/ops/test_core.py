@@ -21,10 +21,11 @@ def test_tensor_describes_its_array():
     assert "requires_grad=True" in repr(Tensor(1.0, requires_grad=True))
 
 
-def test_as_array_keeps_float_dtypes_and_makes_the_rest_floatx():
+def test_as_array_keeps_array_dtypes_and_makes_python_numbers_floatx():
     with backend.floatx_scope("float32"):
         assert ops.as_array([1, 2]).dtype == np.float32
-        assert ops.as_array(np.arange(3)).dtype == np.float32
+        assert ops.as_array(2.5).dtype == np.float32
+        assert ops.as_array(np.arange(3)).dtype == np.arange(3).dtype
         assert ops.as_array(np.ones(2, np.float64)).dtype == np.float64
         assert ops.as_array(np.ones(2, np.float16)).dtype == np.float16
         assert ops.as_array([1, 2], dtype="int64").dtype == np.int64

@@ -8,6 +8,7 @@ computes; called on the symbolic tensors of ``Input(...)``, it records a node of
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -67,6 +68,20 @@ def _shape_text(shape: Shape) -> str:
     return "(" + ", ".join("None" if n is None else str(n) for n in shape) + (",)" if len(shape) == 1 else ")")
 
 
+def _marks_built(build: Callable) -> Callable:
+    """Wrap a subclass's ``build`` so that calling it directly also marks the layer built."""
+
+    @functools.wraps(build)
+    def wrapped(self: Layer, input_shape: Any = None, *args: Any, **kwargs: Any) -> None:
+        result = build(self, input_shape, *args, **kwargs)
+        if input_shape is not None:
+            self._build_shape = input_shape
+        self.built = True
+        return result
+
+    return wrapped
+
+
 _BASE_ARGUMENTS = {"name", "trainable", "dtype", "input_shape", "batch_input_shape", "batch_size",
                    "input_dim", "activity_regularizer"}
 
@@ -90,6 +105,8 @@ class Layer:
             cls.__init__ = legacy.accepts_keras1_names(
                 cls.__dict__["__init__"], cls.__name__, also=_BASE_ARGUMENTS
             )
+        if "build" in cls.__dict__:
+            cls.build = _marks_built(cls.__dict__["build"])
         registry.register(cls)
 
     def __init__(self, trainable: bool = True, name: str | None = None, dtype: str | None = None,
@@ -222,7 +239,6 @@ class Layer:
 
     def _maybe_build(self, input_shape: Any) -> None:
         if not self.built:
-            self._build_shape = input_shape
             self.build(input_shape)
             self.built = True
 

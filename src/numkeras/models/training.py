@@ -57,7 +57,7 @@ class Trainer:
         self.optimizer = optimizers_module.get(optimizer)
         n_out = self._num_outputs()
         self.loss = loss
-        self._losses = [_as_loss(l) for l in self._per_output(loss, "loss", n_out)]
+        self._losses = [losses_module.as_loss(l) for l in self._per_output(loss, "loss", n_out)]
         weights = [1.0] * n_out if loss_weights is None else self._per_output(
             loss_weights, "loss_weights", n_out)
         self.loss_weights = loss_weights
@@ -382,11 +382,6 @@ class Trainer:
 
 
 Trainer.fit = legacy.accepts_keras1_names(Trainer.fit, "fit")
-
-
-def _as_loss(identifier: Any) -> Any:
-    loss = losses_module.get(identifier)
-    return loss if isinstance(loss, losses_module.Loss) else losses_module.LossFunctionWrapper(loss)
 
 
 def _batch_size(batch_size: Any) -> int:

@@ -211,7 +211,9 @@ class Conv2D(Op):
                 else _POOL.take(windows.shape, dtype, xp))
         xp.copyto(cols, windows)
         self.cols = cols.reshape(g, m, k)
-        y = xp.matmul(self.cols, kernel.reshape(k, g, f // g).transpose(1, 0, 2))
+        # BLAS takes the kernel's (g, k, f/g) matrices only when each is contiguous: copy them.
+        kernels = xp.ascontiguousarray(kernel.reshape(k, g, f // g).transpose(1, 0, 2))
+        y = xp.matmul(self.cols, kernels)
         y = xp.moveaxis(y, 0, 1).reshape(n, oh, ow, f)  # free when groups == 1
         if not recording:
             _POOL.give(cols)
@@ -248,7 +250,7 @@ class Conv2D(Op):
         kh, kw, cg, f = self.kernel.shape
         g, (oh, ow), n = self.groups, self.out_hw, self.x_shape[0]
         # (kh·kw, g, f/g, cg): per kernel position and group, the matrix that maps out to in.
-        k_t = self.kernel.reshape(kh * kw, cg, g, f // g).transpose(0, 2, 3, 1)
+        k_t = xp.ascontiguousarray(self.kernel.reshape(kh * kw, cg, g, f // g).transpose(0, 2, 3, 1))
         cols = _POOL.take((kh * kw, g, n * oh * ow, cg), self.cols.dtype, xp)
         xp.matmul(per_group[None], k_t, out=cols)
         dx = xp.zeros(self.xpad_shape[:3] + (g, cg), dtype=cols.dtype)
@@ -367,6 +369,12 @@ class BatchNorm(Op):
         self.center, self.scale = center, scale
 
     def _split(self, args: Sequence[Any]) -> tuple[Any, Any, Any, Any]:
+        expected = (0 if self.batch_stats else 2) + self.scale + self.center
+        if len(args) != expected:
+            raise ValueError(
+                f"BatchNorm(batch_stats={self.batch_stats}, scale={self.scale}, "
+                f"center={self.center}) takes {expected} array(s) after x. Received: {len(args)}"
+            )
         stats = () if self.batch_stats else args[:2]
         rest = list(args[len(stats):])
         gamma = rest.pop(0) if self.scale else None
@@ -415,7 +423,7 @@ class BatchNorm(Op):
             grads.append(grad * gain.reshape(shape) if needs.pop(0) else None)
             grads.append(-g_sum * gain if needs.pop(0) else None)
             # dy/dσ² = -γ · (x - μ) / 2(σ² + ε)^{3/2} = -γ x̂ / 2(σ² + ε)
-            grads.append(-0.5 * g_xhat_sum * gain * self.inv_std ** 2 if needs.pop(0) else None)
+            grads.append(-0.5 * g_xhat_sum * gain * self.inv_std if needs.pop(0) else None)
         if self.scale:
             grads.append(g_xhat_sum if needs.pop(0) else None)
         if self.center:

@@ -17,9 +17,9 @@ import numpy as np
 
 from .. import __version__, backend, optimizers, registry
 from ..utils.io_utils import atomic_write
+from . import archive
 from . import format as fmt
 from .archive import (
-    LIMITS,
     ArchiveReader,
     ArchiveWriter,
     ModelFileError,
@@ -28,7 +28,7 @@ from .archive import (
     parse_json,
 )
 from .rebuild import Rebuilder, check_config
-from .weights import _check_overwrite, assign_by_order, read_weights, saved_bytes, write_weights
+from .weights import assign_by_order, check_overwrite, read_weights, saved_bytes, write_weights
 
 _COMPILE_HINT = ("has compile settings that cannot be restored (pass your own losses, metrics "
                  "and optimizers in custom_objects, or load with compile=False)")
@@ -45,7 +45,7 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True) -> None:
     ValueError (HDF5 is not supported).
     """
     path = fmt.checked_path(filepath, fmt.MODEL_SUFFIXES)
-    _check_overwrite(path, overwrite)
+    check_overwrite(path, overwrite)
     config = {"class_name": type(model).__name__, "config": model.get_config(),
               "compile_config": _compile_config(model)}
     training, slots = _training_state(model)
@@ -94,7 +94,7 @@ def _training_state(model: Any) -> tuple[dict[str, Any], list[tuple[str, np.ndar
     members = [f"optimizer/{i}.npy" for i in range(len(arrays))]
     state["optimizer"] = {"built": bool(optimizer.built), "iterations": int(optimizer.iterations),
                           "variables": [index[id(v)] for v in tracked], "slots": members}
-    return state, list(zip(members, arrays))
+    return state, list(zip(members, arrays, strict=True))
 
 
 # -- loading -------------------------------------------------------------------------------------
@@ -126,7 +126,7 @@ def load_model(filepath: Any, custom_objects: Mapping[str, Any] | None = None,
     if not isinstance(config, dict) or "compile_config" not in config:
         raise ModelFileError(f"{what} is not valid: config.json must be {{'class_name': ..., "
                              "'config': ..., 'compile_config': ...}.")
-    check_config(config, custom_objects, LIMITS, f"{what}, config.json,")
+    check_config(config, custom_objects, f"{what}, config.json,")
     with file_errors(what):
         rebuilder = Rebuilder(custom_objects, saved_bytes(saved),
                               f"more than the {saved_bytes(saved)} bytes its weights hold", what)
@@ -136,7 +136,7 @@ def load_model(filepath: Any, custom_objects: Mapping[str, Any] | None = None,
         with file_errors(what, _COMPILE_HINT):
             _compile(model, config["compile_config"], custom_objects)
         with file_errors(what, "has an optimizer state that does not fit the model"):
-            _restore_optimizer(model, training["optimizer"], slots, what)
+            _restore_optimizer(model, training["optimizer"], slots)
     if training is not None:
         with file_errors(what, "has an invalid random-stream state"):
             backend.set_rng_state(training["rng_state"])
@@ -195,8 +195,8 @@ def _revived(value: Any, custom: dict[str, Any]) -> Any:
     return value
 
 
-def _restore_optimizer(model: Any, state: dict[str, Any] | None, slots: list[np.ndarray],
-                       what: str) -> None:
+def _restore_optimizer(model: Any, state: dict[str, Any] | None,
+                       slots: list[np.ndarray]) -> None:
     optimizer = model.optimizer
     if state is None:
         return
@@ -214,7 +214,7 @@ def _restore_optimizer(model: Any, state: dict[str, Any] | None, slots: list[np.
     if len(own) != len(slots):
         raise ValueError(f"the file holds {len(slots)} slot arrays, {optimizer.name!r} has "
                          f"{len(own)}")
-    for i, (slot, array) in enumerate(zip(own, slots)):
+    for i, (slot, array) in enumerate(zip(own, slots, strict=True)):
         if array.shape != slot.shape or array.dtype != slot.dtype:
             raise ValueError(f"slot {i} has shape {slot.shape} and dtype {slot.dtype}, the file "
                              f"holds shape {array.shape} and dtype {array.dtype}")
@@ -243,8 +243,8 @@ def model_from_json(json_string: str | bytes,
     """
     what = "The model JSON"
     spec = parse_json(json_string, what)
-    check_config(spec, custom_objects, LIMITS, what)
-    budget = LIMITS.max_total_bytes
+    check_config(spec, custom_objects, what)
+    budget = archive.LIMITS.max_total_bytes
     with file_errors(what):
         return Rebuilder(custom_objects, budget, "more than Limits.max_total_bytes allows",
                          what).build_model(spec)

@@ -21,6 +21,7 @@ import numpy as np
 
 from .. import registry
 from ..layers.layer import Layer
+from . import archive
 from .archive import Limits, ModelFileError
 
 #: Keys that hold input shapes, and where the sample axes start in each.
@@ -36,12 +37,13 @@ def _allowed_kinds() -> tuple[type, ...]:
             regularizers.Regularizer, constraints.Constraint, schedules.LearningRateSchedule)
 
 
-def check_config(config: Any, custom_objects: Mapping[str, Any] | None, limits: Limits,
-                 what: str) -> None:
+def check_config(config: Any, custom_objects: Mapping[str, Any] | None, what: str,
+                 limits: Limits | None = None) -> None:
     """Refuse ``config`` if it names an unknown class or one of a wrong kind, or a huge input.
 
     Walks the whole JSON tree, so no object is constructed from a config that would fail later.
     """
+    limits = limits or archive.LIMITS
     custom = custom_objects or {}
     kinds = _allowed_kinds()
     stack = [config]

@@ -75,7 +75,7 @@ def misfit(layer: Layer, arrays: list[np.ndarray]) -> str | None:
     own = layer.weights
     if len(arrays) != len(own):
         return f"layer {layer.name!r} has {len(own)} weights, the file holds {len(arrays)}"
-    for var, array in zip(own, arrays):
+    for var, array in zip(own, arrays, strict=True):
         if array.shape != tuple(var.shape) or array.dtype != var.data.dtype:
             return (f"weight {var.name!r} has shape {tuple(var.shape)} and dtype "
                     f"{var.data.dtype}, the file holds shape {array.shape} and dtype "
@@ -98,7 +98,7 @@ def assign_by_order(model: Any, saved: Saved, what: str, same_names: bool = Fals
             "layers whose names match."
         )
     pairs = []
-    for layer, (name, arrays) in zip(layers, saved):
+    for layer, (name, arrays) in zip(layers, saved, strict=True):
         if same_names and name != layer.name:
             raise ModelFileError(f"{what} holds weights for layer {name!r} where the "
                                  f"architecture has layer {layer.name!r}.")
@@ -128,7 +128,7 @@ def _assign(pairs: list[tuple[Layer, list[np.ndarray]]], what: str, skip_mismatc
     for layer, arrays in pairs:
         problem = misfit(layer, arrays)
         if problem is None:
-            todo.extend(zip(layer.weights, arrays))
+            todo.extend(zip(layer.weights, arrays, strict=True))
         elif skip_mismatch:
             warnings.warn(f"Skipping layer {layer.name!r} while loading {what}: {problem}.",
                           UserWarning, stacklevel=4)
@@ -146,7 +146,7 @@ def save_weights(model: Any, filepath: Any, overwrite: bool = True) -> None:
     ``metadata.json`` and ``weights.json``; see docs/file-format.md.
     """
     path = fmt.checked_path(filepath, (fmt.WEIGHTS_SUFFIX,))
-    _check_overwrite(path, overwrite)
+    check_overwrite(path, overwrite)
     with atomic_write(path) as handle, ArchiveWriter(handle) as writer:
         writer.write_json("metadata.json", fmt.metadata(fmt.WEIGHTS))
         write_weights(writer, model)
@@ -175,7 +175,7 @@ def load_weights(model: Any, filepath: Any, by_name: bool = False,
         assign_by_order(model, saved, what, skip_mismatch=skip_mismatch)
 
 
-def _check_overwrite(path: str, overwrite: bool) -> None:
+def check_overwrite(path: str, overwrite: bool) -> None:
     if not overwrite and os.path.exists(path):
         raise FileExistsError(f"{path!r} exists and overwrite=False: choose another path or "
                               "pass overwrite=True.")
