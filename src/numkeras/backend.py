@@ -19,8 +19,12 @@ _FLOATX = "float32"
 _EPSILON = 1e-7
 _BACKEND = os.environ.get("NUMKERAS_BACKEND", "numpy")
 _RNG = np.random.default_rng()
-_BIT_GENERATORS = {"PCG64": np.random.PCG64, "PCG64DXSM": np.random.PCG64DXSM,
-                   "Philox": np.random.Philox, "SFC64": np.random.SFC64}
+_BIT_GENERATORS = {
+    "PCG64": np.random.PCG64,
+    "PCG64DXSM": np.random.PCG64DXSM,
+    "Philox": np.random.Philox,
+    "SFC64": np.random.SFC64,
+}
 
 
 def backend() -> str:
@@ -117,8 +121,9 @@ def rng() -> np.random.Generator:
     return _RNG
 
 
-def random_uniform(shape: tuple[int, ...], dtype: Any, like: Any = None,
-                   rng: np.random.Generator | None = None) -> Any:
+def random_uniform(
+    shape: tuple[int, ...], dtype: Any, like: Any = None, rng: np.random.Generator | None = None
+) -> Any:
     """Uniform [0, 1) draws of ``dtype`` from ``rng`` (default: numkeras's stream), on the
     device of ``like``."""
     module = get_array_module(like) if like is not None else xp()

@@ -18,45 +18,84 @@ def _hello_parser(sub: Any) -> None:
         "hello",
         help="train the course's MNIST hello world and report its test accuracy",
         description="The course's hello world: load MNIST, build the 784-500-500-10 network, "
-                    "train it with a progress bar, report 'Total loss on Testing Set' and "
-                    "'Accuracy of Testing Set', save the model and its training curves, and show "
-                    "a few test digits with the model's reading. Defaults are the course's final "
-                    "recipe: ReLU, softmax with cross-entropy, Adam, dropout.",
+        "train it with a progress bar, report 'Total loss on Testing Set' and "
+        "'Accuracy of Testing Set', save the model and its training curves, and show "
+        "a few test digits with the model's reading. Defaults are the course's final "
+        "recipe: ReLU, softmax with cross-entropy, Adam, dropout.",
     )
-    p.add_argument("--model", choices=["mlp", "cnn"], default="mlp",
-                   help="mlp: the course's 784-500-500-10 network (default); cnn: Keras's "
-                        "classic MNIST convolutional network")
-    p.add_argument("--epochs", type=int, default=20, help="passes over the training data "
-                   "(default: 20)")
-    p.add_argument("--batch-size", type=int, default=100, help="samples per update "
-                   "(default: 100, as in the course)")
-    p.add_argument("--activation", choices=["relu", "sigmoid"], default="relu",
-                   help="hidden-layer activation (default: relu; the slides start with sigmoid)")
-    p.add_argument("--loss", choices=["categorical_crossentropy", "mse"],
-                   default="categorical_crossentropy",
-                   help="loss (default: categorical_crossentropy; the slides start with mse)")
-    p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam",
-                   help="optimizer (default: adam; the slides start with sgd)")
-    p.add_argument("--lr", type=float, default=None,
-                   help="learning rate (default: the optimizer's Keras default, 0.1 for sgd)")
-    p.add_argument("--dropout", type=float, default=0.2,
-                   help="dropout rate after each hidden layer, 0 for none (default: 0.2)")
-    p.add_argument("--sample", action="store_true",
-                   help="use the MNIST sample packaged with numkeras (10,000 training and "
-                        "10,000 test digits) even when full MNIST is available")
-    p.add_argument("--out", type=Path, default=Path("numkeras-out"),
-                   help="folder for the saved model and the training-curves PNG "
-                        "(default: ./numkeras-out)")
+    p.add_argument(
+        "--model",
+        choices=["mlp", "cnn"],
+        default="mlp",
+        help="mlp: the course's 784-500-500-10 network (default); cnn: Keras's "
+        "classic MNIST convolutional network",
+    )
+    p.add_argument(
+        "--epochs", type=int, default=20, help="passes over the training data (default: 20)"
+    )
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        default=100,
+        help="samples per update (default: 100, as in the course)",
+    )
+    p.add_argument(
+        "--activation",
+        choices=["relu", "sigmoid"],
+        default="relu",
+        help="hidden-layer activation (default: relu; the slides start with sigmoid)",
+    )
+    p.add_argument(
+        "--loss",
+        choices=["categorical_crossentropy", "mse"],
+        default="categorical_crossentropy",
+        help="loss (default: categorical_crossentropy; the slides start with mse)",
+    )
+    p.add_argument(
+        "--optimizer",
+        choices=OPTIMIZERS,
+        default="adam",
+        help="optimizer (default: adam; the slides start with sgd)",
+    )
+    p.add_argument(
+        "--lr",
+        type=float,
+        default=None,
+        help="learning rate (default: the optimizer's Keras default, 0.1 for sgd)",
+    )
+    p.add_argument(
+        "--dropout",
+        type=float,
+        default=0.2,
+        help="dropout rate after each hidden layer, 0 for none (default: 0.2)",
+    )
+    p.add_argument(
+        "--sample",
+        action="store_true",
+        help="use the MNIST sample packaged with numkeras (10,000 training and "
+        "10,000 test digits) even when full MNIST is available",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("numkeras-out"),
+        help="folder for the saved model and the training-curves PNG (default: ./numkeras-out)",
+    )
     p.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
-    p.add_argument("--verbose", type=int, choices=[0, 1, 2], default=1,
-                   help="progress output: 0 silent, 1 a bar per epoch, 2 a line per epoch")
+    p.add_argument(
+        "--verbose",
+        type=int,
+        choices=[0, 1, 2],
+        default=1,
+        help="progress output: 0 silent, 1 a bar per epoch, 2 a line per epoch",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="numkeras",
         description="numkeras: deep learning with the Keras API on NumPy. "
-                    "Run `numkeras hello` for the MNIST hello world.",
+        "Run `numkeras hello` for the MNIST hello world.",
     )
     from . import __version__
 
@@ -76,14 +115,16 @@ def ascii_digit(image: np.ndarray) -> list[str]:
     return rows
 
 
-def show_digits(images: np.ndarray, labels: np.ndarray, predicted: np.ndarray,
-                confidence: np.ndarray) -> None:
+def show_digits(
+    images: np.ndarray, labels: np.ndarray, predicted: np.ndarray, confidence: np.ndarray
+) -> None:
     """Print test digits side by side, each with its true label and the model's reading."""
     blocks = [ascii_digit(img) for img in images]
     for line in zip(*blocks):
         print("  ".join(line))
-    captions = [f"true {t} read {p} {c:4.0%}".ljust(28) for t, p, c in
-                zip(labels, predicted, confidence)]
+    captions = [
+        f"true {t} read {p} {c:4.0%}".ljust(28) for t, p, c in zip(labels, predicted, confidence)
+    ]
     print("  ".join(captions).rstrip())
 
 
@@ -109,12 +150,22 @@ def hello(args: argparse.Namespace) -> int:
 
         model = mnist_cnn()
     else:
-        model = course_mlp(activation=args.activation, loss=args.loss,
-                                   optimizer=args.optimizer, learning_rate=args.lr,
-                                   dropout=args.dropout)
+        model = course_mlp(
+            activation=args.activation,
+            loss=args.loss,
+            optimizer=args.optimizer,
+            learning_rate=args.lr,
+            dropout=args.dropout,
+        )
     model.summary()
-    history = model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,
-                        validation_data=(x_test, y_test), verbose=args.verbose)
+    history = model.fit(
+        x_train,
+        y_train,
+        batch_size=args.batch_size,
+        epochs=args.epochs,
+        validation_data=(x_test, y_test),
+        verbose=args.verbose,
+    )
     score = model.evaluate(x_test, y_test, verbose=0)
     print()
     print("Total loss on Testing Set:", round(float(score[0]), 4))
@@ -132,8 +183,9 @@ def hello(args: argparse.Namespace) -> int:
 
     probabilities = model.predict(x_test[:6], verbose=0)
     print("\nA few test digits and how the model reads them:\n")
-    show_digits(data.x_test[:6], data.y_test[:6], probabilities.argmax(axis=1),
-                probabilities.max(axis=1))
+    show_digits(
+        data.x_test[:6], data.y_test[:6], probabilities.argmax(axis=1), probabilities.max(axis=1)
+    )
     print(f"\nDone in {time.perf_counter() - start:.1f} s.")
     return 0
 

@@ -44,7 +44,9 @@ SPECIFIC: Mapping[str, Mapping[str, str]] = {
 }
 
 
-def modernize(where: str, kwargs: dict[str, Any], allowed: set[str] | None = None) -> dict[str, Any]:
+def modernize(
+    where: str, kwargs: dict[str, Any], allowed: set[str] | None = None
+) -> dict[str, Any]:
     """Rename the Keras 1 arguments in ``kwargs`` for the callable named ``where``.
 
     Each renamed argument warns (a ``UserWarning``, so it is shown by default) with the modern

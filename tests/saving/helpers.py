@@ -40,7 +40,7 @@ def functional_model() -> Model:
     return model
 
 
-def saved_bytes(model: Model, suffix: str = ".numkeras", tmp_path=None) -> bytes:
+def saved_bytes(model: Model, suffix: str = ".numkeras") -> bytes:
     """The bytes of ``model.save`` (or ``save_weights`` for a ``.weights.npz`` suffix)."""
     import tempfile
     from pathlib import Path
@@ -66,7 +66,7 @@ def pack(contents: dict[str, bytes], compression: int = zipfile.ZIP_STORED) -> b
 
 
 def edited(data: bytes, **json_edits: Callable[[object], object]) -> bytes:
-    """``data`` repacked with JSON members changed: ``edited(data, config=fn)`` edits config.json."""
+    """``data`` repacked with JSON members edited: ``edited(data, config=fn)`` edits config."""
     contents = members(data)
     for stem, edit in json_edits.items():
         name = f"{stem}.json"

@@ -16,26 +16,45 @@ from .symbolic import KerasTensor
 class InputLayer(Layer):
     """The entry point of a model: it holds the shape of one batch of inputs."""
 
-    def __init__(self, shape: tuple[int | None, ...] | None = None, batch_size: int | None = None,
-                 dtype: str | None = None, name: str | None = None,
-                 batch_input_shape: tuple[int | None, ...] | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        shape: tuple[int | None, ...] | None = None,
+        batch_size: int | None = None,
+        dtype: str | None = None,
+        name: str | None = None,
+        batch_input_shape: tuple[int | None, ...] | None = None,
+        **kwargs: Any,
+    ):
         if batch_input_shape is None:
             if shape is None:
-                raise ValueError("InputLayer needs a shape, e.g. shape=(784,). Received: shape=None")
+                raise ValueError(
+                    "InputLayer needs a shape, e.g. shape=(784,). Received: shape=None"
+                )
             batch_input_shape = (batch_size, *_as_shape(shape))
-        super().__init__(name=name or unique_name("input_layer"), dtype=dtype,
-                         batch_input_shape=batch_input_shape, **kwargs)
+        super().__init__(
+            name=name or unique_name("input_layer"),
+            dtype=dtype,
+            batch_input_shape=batch_input_shape,
+            **kwargs,
+        )
         self.built = True
         self.output = KerasTensor(self.batch_input_shape, self.dtype, name=self.name)
         self.output._input_layer = self
 
     def get_config(self) -> dict[str, Any]:
-        return {"batch_input_shape": list(self.batch_input_shape), "dtype": self.dtype,
-                "name": self.name}
+        return {
+            "batch_input_shape": list(self.batch_input_shape),
+            "dtype": self.dtype,
+            "name": self.name,
+        }
 
 
-def Input(shape: tuple[int | None, ...], batch_size: int | None = None, dtype: str | None = None,
-          name: str | None = None) -> KerasTensor:
+def Input(
+    shape: tuple[int | None, ...],
+    batch_size: int | None = None,
+    dtype: str | None = None,
+    name: str | None = None,
+) -> KerasTensor:
     """A symbolic input of samples of ``shape`` (batch axis excluded), to build a model's graph."""
     return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name).output
 
@@ -55,15 +74,22 @@ class Dense(Layer):
     ``W_regularizer``, ``b_regularizer``, ``input_dim``) are accepted with a warning.
     """
 
-    def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
-                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
-                 kernel_regularizer: Any = None, bias_regularizer: Any = None,
-                 kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any):
+    def __init__(
+        self,
+        units: int,
+        activation: Any = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         if not isinstance(units, int) or isinstance(units, bool) or units < 1:
-            raise ValueError(
-                f"units must be a positive integer. Received: units={units!r}"
-            )
+            raise ValueError(f"units must be a positive integer. Received: units={units!r}")
         self.units = units
         self.activation = activations.get(activation)
         self.use_bias = use_bias
@@ -82,12 +108,22 @@ class Dense(Layer):
                 f"Layer '{self.name}' (Dense) needs inputs whose last dimension is known. "
                 f"Received shape {tuple(input_shape)}."
             )
-        self.kernel = self.add_weight("kernel", (in_dim, self.units), self.kernel_initializer,
-                                      self.kernel_regularizer, self.kernel_constraint)
+        self.kernel = self.add_weight(
+            "kernel",
+            (in_dim, self.units),
+            self.kernel_initializer,
+            self.kernel_regularizer,
+            self.kernel_constraint,
+        )
         self.bias = None
         if self.use_bias:
-            self.bias = self.add_weight("bias", (self.units,), self.bias_initializer,
-                                        self.bias_regularizer, self.bias_constraint)
+            self.bias = self.add_weight(
+                "bias",
+                (self.units,),
+                self.bias_initializer,
+                self.bias_regularizer,
+                self.bias_constraint,
+            )
         self.input_spec = InputSpec(min_ndim=2, axes={-1: in_dim})
 
     def call(self, inputs: Tensor, training: bool | None = None) -> Tensor:
@@ -105,9 +141,17 @@ class Dense(Layer):
             "units": self.units,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            **{key: registry.serialize(getattr(self, key)) for key in (
-                "kernel_initializer", "bias_initializer", "kernel_regularizer",
-                "bias_regularizer", "kernel_constraint", "bias_constraint")},
+            **{
+                key: registry.serialize(getattr(self, key))
+                for key in (
+                    "kernel_initializer",
+                    "bias_initializer",
+                    "kernel_regularizer",
+                    "bias_regularizer",
+                    "kernel_constraint",
+                    "bias_constraint",
+                )
+            },
         }
 
 
@@ -135,8 +179,13 @@ class Dropout(Layer):
     Keras 1's ``Dropout(p=...)`` is accepted with a warning.
     """
 
-    def __init__(self, rate: float, noise_shape: tuple[int | None, ...] | None = None,
-                 seed: int | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        rate: float,
+        noise_shape: tuple[int | None, ...] | None = None,
+        seed: int | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         if not isinstance(rate, (int, float)) or not 0 <= rate < 1:
             raise ValueError(f"rate must be a number in [0, 1). Received: rate={rate!r}")
@@ -151,8 +200,9 @@ class Dropout(Layer):
             return inputs
         noise_shape = None
         if self.noise_shape is not None:
-            noise_shape = tuple(n if n is not None else s
-                                for n, s in zip(self.noise_shape, inputs.shape))
+            noise_shape = tuple(
+                n if n is not None else s for n, s in zip(self.noise_shape, inputs.shape)
+            )
         return ops.dropout(inputs, self.rate, noise_shape, rng=self._rng)
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:

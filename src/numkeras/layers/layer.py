@@ -39,8 +39,12 @@ def snake_case(name: str) -> str:
 class InputSpec:
     """What a layer accepts: an exact rank, a minimum rank, and fixed sizes on some axes."""
 
-    def __init__(self, ndim: int | None = None, min_ndim: int | None = None,
-                 axes: dict[int, int] | None = None):
+    def __init__(
+        self,
+        ndim: int | None = None,
+        min_ndim: int | None = None,
+        axes: dict[int, int] | None = None,
+    ):
         self.ndim, self.min_ndim, self.axes = ndim, min_ndim, axes or {}
 
     def check(self, layer: Layer, shape: Shape) -> None:
@@ -65,7 +69,11 @@ class InputSpec:
 
 
 def _shape_text(shape: Shape) -> str:
-    return "(" + ", ".join("None" if n is None else str(n) for n in shape) + (",)" if len(shape) == 1 else ")")
+    return (
+        "("
+        + ", ".join("None" if n is None else str(n) for n in shape)
+        + (",)" if len(shape) == 1 else ")")
+    )
 
 
 def _marks_built(build: Callable) -> Callable:
@@ -82,8 +90,16 @@ def _marks_built(build: Callable) -> Callable:
     return wrapped
 
 
-_BASE_ARGUMENTS = {"name", "trainable", "dtype", "input_shape", "batch_input_shape", "batch_size",
-                   "input_dim", "activity_regularizer"}
+_BASE_ARGUMENTS = {
+    "name",
+    "trainable",
+    "dtype",
+    "input_shape",
+    "batch_input_shape",
+    "batch_size",
+    "input_dim",
+    "activity_regularizer",
+}
 
 
 class Layer:
@@ -109,18 +125,27 @@ class Layer:
             cls.build = _marks_built(cls.__dict__["build"])
         registry.register(cls)
 
-    def __init__(self, trainable: bool = True, name: str | None = None, dtype: str | None = None,
-                 input_shape: tuple[int | None, ...] | None = None,
-                 batch_input_shape: tuple[int | None, ...] | None = None,
-                 batch_size: int | None = None, input_dim: int | None = None,
-                 activity_regularizer: Any = None, **kwargs: Any):
+    def __init__(
+        self,
+        trainable: bool = True,
+        name: str | None = None,
+        dtype: str | None = None,
+        input_shape: tuple[int | None, ...] | None = None,
+        batch_input_shape: tuple[int | None, ...] | None = None,
+        batch_size: int | None = None,
+        input_dim: int | None = None,
+        activity_regularizer: Any = None,
+        **kwargs: Any,
+    ):
         if kwargs:
             raise TypeError(
                 f"{type(self).__name__} got unexpected keyword argument(s) {sorted(kwargs)}."
             )
         if input_dim is not None:
-            legacy.warn(f"`{type(self).__name__}(input_dim={input_dim})` is the Keras 1 "
-                        f"spelling; use `input_shape=({input_dim},)`.")
+            legacy.warn(
+                f"`{type(self).__name__}(input_dim={input_dim})` is the Keras 1 "
+                f"spelling; use `input_shape=({input_dim},)`."
+            )
             input_shape = (input_dim,)
         if batch_input_shape is None and input_shape is not None:
             batch_input_shape = (batch_size, *tuple(input_shape))
@@ -140,15 +165,26 @@ class Layer:
         self._inbound_nodes: list[Node] = []
 
     # -- weights -------------------------------------------------------------------------------
-    def add_weight(self, name: str, shape: tuple[int, ...], initializer: Any = "glorot_uniform",
-                   regularizer: Any = None, constraint: Any = None, trainable: bool = True,
-                   dtype: str | None = None) -> Variable:
+    def add_weight(
+        self,
+        name: str,
+        shape: tuple[int, ...],
+        initializer: Any = "glorot_uniform",
+        regularizer: Any = None,
+        constraint: Any = None,
+        trainable: bool = True,
+        dtype: str | None = None,
+    ) -> Variable:
         """Create a weight of ``shape`` from ``initializer``, tracked by the layer."""
         from .. import constraints, initializers, regularizers
 
         value = initializers.get(initializer)(tuple(shape), dtype=dtype or self.dtype)
-        var = Variable(value, name=f"{self.name}/{name}", trainable=trainable and self.trainable,
-                       constraint=constraints.get(constraint))
+        var = Variable(
+            value,
+            name=f"{self.name}/{name}",
+            trainable=trainable and self.trainable,
+            constraint=constraints.get(constraint),
+        )
         var.layer_trainable = trainable  # the weight's own flag, kept when the layer is frozen
         self._weights.append(var)
         regularizer = regularizers.get(regularizer)
@@ -226,10 +262,13 @@ class Layer:
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         """Output shape for ``input_shape``; by default found by running the layer on zeros."""
+
         def zeros(shape: Shape) -> Tensor:
             return Tensor(np.zeros(tuple(1 if n is None else n for n in shape), self.dtype))
 
-        probe = [zeros(s) for s in input_shape] if _is_shape_list(input_shape) else zeros(input_shape)
+        probe = (
+            [zeros(s) for s in input_shape] if _is_shape_list(input_shape) else zeros(input_shape)
+        )
         with no_grad():
             out = self.call(probe, training=False)
         batch = (input_shape[0] if _is_shape_list(input_shape) else input_shape)[0]
@@ -292,14 +331,21 @@ class Layer:
             outputs: Any = [KerasTensor(s, self.dtype) for s in out_shape]
         else:
             outputs = KerasTensor(out_shape, self.dtype)
-        Node(self, list(inputs) if many else [inputs],
-             outputs if isinstance(outputs, list) else [outputs])
+        Node(
+            self,
+            list(inputs) if many else [inputs],
+            outputs if isinstance(outputs, list) else [outputs],
+        )
         return outputs
 
     # -- configuration -------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
         """The constructor arguments that rebuild this layer (weights excluded)."""
-        config: dict[str, Any] = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        config: dict[str, Any] = {
+            "name": self.name,
+            "trainable": self.trainable,
+            "dtype": self.dtype,
+        }
         if self.batch_input_shape is not None:
             config["batch_input_shape"] = list(self.batch_input_shape)
         if self.activity_regularizer is not None:

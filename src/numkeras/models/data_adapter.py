@@ -45,8 +45,10 @@ def as_floatx(array: Any, argument: str) -> np.ndarray:
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{argument} must hold numbers. Received: dtype={array.dtype}")
     if array.ndim == 0 or array.shape[0] == 0:
-        raise ValueError(f"{argument} is empty: it needs at least one sample. Received: "
-                         f"{argument}.shape={array.shape}")
+        raise ValueError(
+            f"{argument} is empty: it needs at least one sample. Received: "
+            f"{argument}.shape={array.shape}"
+        )
     array = np.ascontiguousarray(array, dtype=backend.floatx())
     if array.dtype.kind == "f" and not np.isfinite(array).all():
         bad = np.argwhere(~np.isfinite(array))[0]
@@ -57,8 +59,9 @@ def as_floatx(array: Any, argument: str) -> np.ndarray:
     return array
 
 
-def check_sample_counts(xs: list[np.ndarray], ys: list[np.ndarray] | None,
-                        sample_weight: np.ndarray | None) -> int:
+def check_sample_counts(
+    xs: list[np.ndarray], ys: list[np.ndarray] | None, sample_weight: np.ndarray | None
+) -> int:
     """The common number of samples, or a ValueError naming the arrays that disagree."""
     counts = {f"x[{i}]" if len(xs) > 1 else "x": len(a) for i, a in enumerate(xs)}
     for i, a in enumerate(ys or []):
@@ -67,8 +70,9 @@ def check_sample_counts(xs: list[np.ndarray], ys: list[np.ndarray] | None,
         counts["sample_weight"] = len(sample_weight)
     if len(set(counts.values())) > 1:
         detail = ", ".join(f"{k}.shape[0]={v}" for k, v in counts.items())
-        raise ValueError(f"x, y and sample_weight must have the same number of samples. "
-                         f"Received: {detail}")
+        raise ValueError(
+            f"x, y and sample_weight must have the same number of samples. Received: {detail}"
+        )
     return next(iter(counts.values()))
 
 
@@ -97,9 +101,15 @@ def split_validation(arrays: list[Any], validation_split: float) -> tuple[list[A
 class ArrayBatches:
     """Mini-batches of in-memory arrays, reshuffled every epoch when ``shuffle`` is true."""
 
-    def __init__(self, xs: list[np.ndarray], ys: list[np.ndarray] | None,
-                 sample_weight: np.ndarray | None, batch_size: int, shuffle: bool = False,
-                 steps: int | None = None):
+    def __init__(
+        self,
+        xs: list[np.ndarray],
+        ys: list[np.ndarray] | None,
+        sample_weight: np.ndarray | None,
+        batch_size: int,
+        shuffle: bool = False,
+        steps: int | None = None,
+    ):
         self.xs, self.ys, self.sample_weight = xs, ys, sample_weight
         self.batch_size, self.shuffle = batch_size, shuffle
         self.num_samples = len(xs[0])
@@ -113,7 +123,8 @@ class ArrayBatches:
         buf = self._buffers.get((key, len(index)))
         if buf is None:
             buf = self._buffers[(key, len(index))] = np.empty(
-                (len(index), *array.shape[1:]), array.dtype)
+                (len(index), *array.shape[1:]), array.dtype
+            )
         return np.take(array, index, axis=0, out=buf)
 
     def __iter__(self) -> Iterator[Batch]:
@@ -128,8 +139,11 @@ class ArrayBatches:
             else:
                 index = order[start:stop]
                 xb = [self._gather(i, x, index) for i, x in enumerate(self.xs)]
-                yb = None if self.ys is None else [
-                    self._gather(-1 - i, y, index) for i, y in enumerate(self.ys)]
+                yb = (
+                    None
+                    if self.ys is None
+                    else [self._gather(-1 - i, y, index) for i, y in enumerate(self.ys)]
+                )
             sw = None if self.sample_weight is None else self.sample_weight[index]
             yield xb, yb, sw
 
@@ -193,5 +207,8 @@ def is_generator_like(data: Any) -> bool:
     """Whether ``data`` yields batches itself rather than being arrays to slice."""
     if isinstance(data, (np.ndarray, list, tuple, dict)) or hasattr(data, "__array__"):
         return False
-    return hasattr(data, "__iter__") or hasattr(data, "__next__") or (
-        hasattr(data, "__getitem__") and hasattr(data, "__len__"))
+    return (
+        hasattr(data, "__iter__")
+        or hasattr(data, "__next__")
+        or (hasattr(data, "__getitem__") and hasattr(data, "__len__"))
+    )

@@ -30,8 +30,14 @@ class Model(Trainer, Layer):
         model = Model(inputs, outputs)
     """
 
-    def __init__(self, inputs: Any = None, outputs: Any = None, name: str | None = None,
-                 trainable: bool = True, **kwargs: Any):
+    def __init__(
+        self,
+        inputs: Any = None,
+        outputs: Any = None,
+        name: str | None = None,
+        trainable: bool = True,
+        **kwargs: Any,
+    ):
         super().__init__(name=name, trainable=trainable, **kwargs)
         self.compiled = False
         if inputs is None and outputs is None:
@@ -61,8 +67,10 @@ class Model(Trainer, Layer):
         """A layer by its name or by its index in :attr:`layers`."""
         if index is not None:
             if not -len(self.layers) <= index < len(self.layers):
-                raise ValueError(f"index must be below the number of layers, "
-                                 f"{len(self.layers)}. Received: index={index}")
+                raise ValueError(
+                    f"index must be below the number of layers, "
+                    f"{len(self.layers)}. Received: index={index}"
+                )
             return self.layers[index]
         for layer in self.layers:
             if layer.name == name:
@@ -125,8 +133,9 @@ class Model(Trainer, Layer):
         values: dict[int, Any] = {}
         given = inputs if isinstance(inputs, (list, tuple)) else [inputs]
         if len(given) != len(self.inputs):
-            raise ValueError(f"Model '{self.name}' expects {len(self.inputs)} input(s), "
-                             f"received {len(given)}.")
+            raise ValueError(
+                f"Model '{self.name}' expects {len(self.inputs)} input(s), received {len(given)}."
+            )
         for t, x in zip(self.inputs, given):
             values[id(t)] = x
         for node in self._nodes:
@@ -152,7 +161,7 @@ class Model(Trainer, Layer):
 
     # -- saving (the file format lives in numkeras.saving) --------------------------------------
     def save(self, filepath: Any, overwrite: bool = True) -> None:
-        """Write the whole model (architecture, weights, optimizer state) to a ``.numkeras`` file."""
+        """Write the model (architecture, weights, optimizer state) to a ``.numkeras`` file."""
         from .. import saving
 
         saving.save_model(self, filepath, overwrite=overwrite)
@@ -163,7 +172,9 @@ class Model(Trainer, Layer):
 
         saving.save_weights(self, filepath, overwrite=overwrite)
 
-    def load_weights(self, filepath: Any, by_name: bool = False, skip_mismatch: bool = False) -> None:
+    def load_weights(
+        self, filepath: Any, by_name: bool = False, skip_mismatch: bool = False
+    ) -> None:
         """Read weights written by :meth:`save_weights`, by layer order or by layer name."""
         from .. import saving
 
@@ -178,6 +189,7 @@ class Model(Trainer, Layer):
     # -- configuration -------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
         """The graph as JSON: each layer's config and the layers its calls take inputs from."""
+
         def ref(t: KerasTensor) -> list:
             layer = t.node.layer if t.node else t._input_layer
             node_index = 0 if t.node is None else layer._inbound_nodes.index(t.node)
@@ -187,15 +199,22 @@ class Model(Trainer, Layer):
         layers = []
         for layer in self.layers:
             nodes = [n for n in getattr(layer, "_inbound_nodes", []) if n in self._nodes]
-            layers.append({
-                **registry.serialize(layer),
-                "name": layer.name,
-                "inbound_nodes": [[ref(t) for t in n.inputs] for n in nodes],
-            })
-        return {"name": self.name, "trainable": self.trainable, "layers": layers,
-                "input_layers": [ref(t) for t in self.inputs],
-                "output_layers": [ref(t) for t in self.outputs],
-                "single_input": self._single_input, "single_output": self._single_output}
+            layers.append(
+                {
+                    **registry.serialize(layer),
+                    "name": layer.name,
+                    "inbound_nodes": [[ref(t) for t in n.inputs] for n in nodes],
+                }
+            )
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "layers": layers,
+            "input_layers": [ref(t) for t in self.inputs],
+            "output_layers": [ref(t) for t in self.outputs],
+            "single_input": self._single_input,
+            "single_output": self._single_output,
+        }
 
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: dict | None = None) -> Model:
@@ -204,12 +223,15 @@ class Model(Trainer, Layer):
         pending: list[tuple[Layer, list]] = []
         for spec in config["layers"]:
             layer = registry.deserialize(
-                {"class_name": spec["class_name"], "config": spec["config"]}, custom_objects)
+                {"class_name": spec["class_name"], "config": spec["config"]}, custom_objects
+            )
             layers[spec["name"]] = layer
             pending.extend((layer, inbound) for inbound in spec["inbound_nodes"])
         outputs: dict[tuple[str, int], list[KerasTensor]] = {
-            (name, 0): [layer.output] for name, layer in layers.items()
-            if isinstance(layer, InputLayer)}
+            (name, 0): [layer.output]
+            for name, layer in layers.items()
+            if isinstance(layer, InputLayer)
+        }
         calls: dict[str, int] = {}
         while pending:
             progressed = False
@@ -226,20 +248,28 @@ class Model(Trainer, Layer):
                 pending.remove(item)
                 progressed = True
             if not progressed:
-                raise ValueError("The model config's graph cannot be rebuilt: some layer "
-                                 "inputs are never produced.")
+                raise ValueError(
+                    "The model config's graph cannot be rebuilt: some layer "
+                    "inputs are never produced."
+                )
 
         def pick(refs: list) -> list:
             return [outputs[(name, node)][index] for name, node, index in refs]
 
         ins, outs = pick(config["input_layers"]), pick(config["output_layers"])
-        return cls(ins[0] if config.get("single_input") else ins,
-                   outs[0] if config.get("single_output") else outs, name=config.get("name"))
+        return cls(
+            ins[0] if config.get("single_input") else ins,
+            outs[0] if config.get("single_output") else outs,
+            name=config.get("name"),
+        )
 
 
 def _tensor_list(value: Any, argument: str) -> list[KerasTensor]:
-    items = list(value.values()) if isinstance(value, dict) else (
-        list(value) if isinstance(value, (list, tuple)) else [value])
+    items = (
+        list(value.values())
+        if isinstance(value, dict)
+        else (list(value) if isinstance(value, (list, tuple)) else [value])
+    )
     for t in items:
         if not isinstance(t, KerasTensor):
             raise TypeError(
@@ -273,4 +303,3 @@ def _nodes_between(inputs: list[KerasTensor], outputs: list[KerasTensor]) -> lis
     for t in outputs:
         visit(t)
     return order
-

@@ -30,8 +30,13 @@ class Sequential(Model):
         model.add(Activation('softmax'))
     """
 
-    def __init__(self, layers: list[Any] | None = None, name: str | None = None,
-                 trainable: bool = True, **kwargs: Any):
+    def __init__(
+        self,
+        layers: list[Any] | None = None,
+        name: str | None = None,
+        trainable: bool = True,
+        **kwargs: Any,
+    ):
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._layers: list[Layer] = []
         self._input_shape: tuple | None = None
@@ -152,8 +157,11 @@ class Sequential(Model):
 
     # -- configuration -------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
-        config: dict[str, Any] = {"name": self.name, "trainable": self.trainable,
-                                  "layers": [registry.serialize(l) for l in self._layers]}
+        config: dict[str, Any] = {
+            "name": self.name,
+            "trainable": self.trainable,
+            "layers": [registry.serialize(l) for l in self._layers],
+        }
         if self._input_shape is not None:
             config["build_input_shape"] = list(self._input_shape)
         return config

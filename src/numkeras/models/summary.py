@@ -54,15 +54,19 @@ def _rows(model: Any) -> tuple[list[list[str]], bool]:
         row = [f"{layer.name} ({type(layer).__name__})", _shape_text(shape), params]
         if graph:
             sources = [n for n in layer._inbound_nodes if n in model._nodes]
-            names = [t.node.layer.name if t.node else t._input_layer.name
-                     for n in sources for t in n.inputs]
+            names = [
+                t.node.layer.name if t.node else t._input_layer.name
+                for n in sources
+                for t in n.inputs
+            ]
             row.append(", ".join(names) if names else "-")
         rows.append(row)
     return rows, graph
 
 
-def print_summary(model: Any, line_length: int | None = None,
-                  print_fn: Callable[[str], Any] | None = None) -> None:
+def print_summary(
+    model: Any, line_length: int | None = None, print_fn: Callable[[str], Any] | None = None
+) -> None:
     """Print the summary of ``model`` with ``print_fn`` (default: ``print``)."""
     print_fn = print_fn or print
     rows, graph = _rows(model)
@@ -87,8 +91,10 @@ def print_summary(model: Any, line_length: int | None = None,
 
     def cells(values: list[str], kind: str) -> str:
         left, mid, right = box[kind]
-        parts = [f" {v:>{w}} " if i == 2 else f" {v:<{w}} "
-                 for i, (v, w) in enumerate(zip(values, widths))]
+        parts = [
+            f" {v:>{w}} " if i == 2 else f" {v:<{w}} "
+            for i, (v, w) in enumerate(zip(values, widths))
+        ]
         return left + mid.join(parts) + right
 
     print_fn(f'Model: "{model.name}"')
@@ -101,8 +107,10 @@ def print_summary(model: Any, line_length: int | None = None,
         print_fn(cells(row, "row"))
     print_fn(line("end"))
     if not model.built:
-        print_fn(" The model is not built yet: give the first layer an input shape, or call "
-                 "model.build(input_shape), to see its parameters.")
+        print_fn(
+            " The model is not built yet: give the first layer an input shape, or call "
+            "model.build(input_shape), to see its parameters."
+        )
         return
     weights = model.weights
     trainable = [w for w in weights if w.trainable]

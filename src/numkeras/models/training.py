@@ -33,10 +33,18 @@ class Trainer:
     optimizer: Any = None
     stop_training: bool = False
     history: Any = None
+    #: The gradients of the last training step, aligned with ``trainable_weights``.
+    last_gradients: list | None = None
 
     # -- compile -------------------------------------------------------------------------------
-    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Any = None,
-                loss_weights: Any = None, **kwargs: Any) -> None:
+    def compile(
+        self,
+        optimizer: Any = "rmsprop",
+        loss: Any = None,
+        metrics: Any = None,
+        loss_weights: Any = None,
+        **kwargs: Any,
+    ) -> None:
         """Choose how to train: the optimizer, the loss to minimise and the metrics to report.
 
         Args:
@@ -52,14 +60,18 @@ class Trainer:
         if kwargs:
             raise TypeError(f"compile() got unexpected keyword argument(s) {sorted(kwargs)}.")
         if loss is None:
-            raise ValueError("compile() needs a loss, e.g. loss='categorical_crossentropy'. "
-                             "Received: loss=None")
+            raise ValueError(
+                "compile() needs a loss, e.g. loss='categorical_crossentropy'. Received: loss=None"
+            )
         self.optimizer = optimizers_module.get(optimizer)
         n_out = self._num_outputs()
         self.loss = loss
         self._losses = [losses_module.as_loss(l) for l in self._per_output(loss, "loss", n_out)]
-        weights = [1.0] * n_out if loss_weights is None else self._per_output(
-            loss_weights, "loss_weights", n_out)
+        weights = (
+            [1.0] * n_out
+            if loss_weights is None
+            else self._per_output(loss_weights, "loss_weights", n_out)
+        )
         self.loss_weights = loss_weights
         self._loss_weights = [float(w) for w in weights]
         self._metric_specs = metrics
@@ -72,13 +84,17 @@ class Trainer:
             names = self.output_names
             missing = [n for n in names if n not in spec]
             if missing:
-                raise ValueError(f"{argument} has no entry for output(s) {missing}. "
-                                 f"Received keys: {sorted(spec)}")
+                raise ValueError(
+                    f"{argument} has no entry for output(s) {missing}. "
+                    f"Received keys: {sorted(spec)}"
+                )
             return [spec[n] for n in names]
         if isinstance(spec, (list, tuple)):
             if len(spec) != n_out:
-                raise ValueError(f"{argument} needs one entry per output ({n_out}). "
-                                 f"Received {len(spec)} entries.")
+                raise ValueError(
+                    f"{argument} needs one entry per output ({n_out}). "
+                    f"Received {len(spec)} entries."
+                )
             return list(spec)
         return [spec] * n_out
 
@@ -95,15 +111,19 @@ class Trainer:
         if self._metrics is not None:
             return
         specs = self._metric_specs or []
-        per_output = self._per_output(specs, "metrics", len(ys)) if isinstance(
-            specs, dict) else [specs] * len(ys)
+        per_output = (
+            self._per_output(specs, "metrics", len(ys))
+            if isinstance(specs, dict)
+            else [specs] * len(ys)
+        )
         self._metrics = []
         for i, (spec, y, p, loss) in enumerate(zip(per_output, ys, y_preds, self._losses)):
             spec = spec if isinstance(spec, (list, tuple)) else [spec]
             built = []
             for m in spec:
-                metric = metrics_module.get(m, loss=loss, y_true_shape=y.shape,
-                                            y_pred_shape=p.shape)
+                metric = metrics_module.get(
+                    m, loss=loss, y_true_shape=y.shape, y_pred_shape=p.shape
+                )
                 if len(ys) > 1:
                     metric.name = f"{self.output_names[i]}_{metric.name}"
                 built.append(metric)
@@ -132,8 +152,9 @@ class Trainer:
             total = total + penalty
         return total
 
-    def _update_metrics(self, loss_value: float, ys: list[Any], y_preds: list[Any], sw: Any,
-                        batch: int) -> dict[str, float]:
+    def _update_metrics(
+        self, loss_value: float, ys: list[Any], y_preds: list[Any], sw: Any, batch: int
+    ) -> dict[str, float]:
         self._loss_tracker.update_state(loss_value, sample_weight=batch)
         for group, y, p in zip(self._metrics, ys, y_preds):
             for metric in group:
@@ -166,6 +187,8 @@ class Trainer:
             self.optimizer.apply(grads, variables)
         for v in variables:
             v.grad = None
+        # Kept until the next step, for callbacks that watch the gradients (GradientFlow).
+        self.last_gradients = grads
         return self._update_metrics(float(loss.data), ys, y_preds, sw, len(xs[0]))
 
     def _test_step(self, xs: list[Any], ys: list[Any], sw: Any) -> dict[str, float]:
@@ -176,8 +199,9 @@ class Trainer:
         return self._update_metrics(float(loss.data), ys, y_preds, sw, len(xs[0]))
 
     # -- data ----------------------------------------------------------------------------------
-    def _prepare_arrays(self, x: Any, y: Any, sample_weight: Any,
-                        class_weight: Any = None) -> tuple[list, list | None, Any]:
+    def _prepare_arrays(
+        self, x: Any, y: Any, sample_weight: Any, class_weight: Any = None
+    ) -> tuple[list, list | None, Any]:
         xs = [da.as_floatx(a, "x") for a in da.to_list(x)]
         ys = None if y is None else [da.as_floatx(a, "y") for a in da.to_list(y)]
         sw = None if sample_weight is None else da.as_floatx(sample_weight, "sample_weight")
@@ -215,29 +239,53 @@ class Trainer:
         if shapes is None:
             return
         if len(ys) != len(shapes):
-            raise ValueError(f"The model has {len(shapes)} output(s) but received {len(ys)} "
-                             "target array(s) y.")
+            raise ValueError(
+                f"The model has {len(shapes)} output(s) but received {len(ys)} target array(s) y."
+            )
         for loss, y, shape in zip(self._losses, ys, shapes):
             losses_module.check_target_shape(loss, y.shape, (len(y), *shape[1:]))
 
-    def _batches(self, x: Any, y: Any, sample_weight: Any, batch_size: int | None,
-                 shuffle: bool, steps: int | None, argument: str = "x",
-                 class_weight: Any = None) -> Any:
+    def _batches(
+        self,
+        x: Any,
+        y: Any,
+        sample_weight: Any,
+        batch_size: int | None,
+        shuffle: bool,
+        steps: int | None,
+        argument: str = "x",
+        class_weight: Any = None,
+    ) -> Any:
         if da.is_generator_like(x):
             if y is not None:
-                raise ValueError(f"When {argument} is a generator or Sequence it yields the "
-                                 "targets too: y must be None.")
+                raise ValueError(
+                    f"When {argument} is a generator or Sequence it yields the "
+                    "targets too: y must be None."
+                )
             return da.GeneratorBatches(x, steps, argument)
         xs, ys, sw = self._prepare_arrays(x, y, sample_weight, class_weight)
         return da.ArrayBatches(xs, ys, sw, _batch_size(batch_size), shuffle, steps)
 
     # -- fit -----------------------------------------------------------------------------------
-    def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
-            verbose: Any = "auto", callbacks: list | None = None, validation_split: float = 0.0,
-            validation_data: Any = None, shuffle: bool = True, class_weight: dict | None = None,
-            sample_weight: Any = None, initial_epoch: int = 0,
-            steps_per_epoch: int | None = None, validation_steps: int | None = None,
-            validation_batch_size: int | None = None, validation_freq: Any = 1) -> Any:
+    def fit(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        epochs: int = 1,
+        verbose: Any = "auto",
+        callbacks: list | None = None,
+        validation_split: float = 0.0,
+        validation_data: Any = None,
+        shuffle: bool = True,
+        class_weight: dict | None = None,
+        sample_weight: Any = None,
+        initial_epoch: int = 0,
+        steps_per_epoch: int | None = None,
+        validation_steps: int | None = None,
+        validation_batch_size: int | None = None,
+        validation_freq: Any = 1,
+    ) -> Any:
         """Train the model for ``epochs`` passes over the data, in shuffled mini-batches.
 
         Every epoch the training samples are reshuffled (``shuffle=True``) and cut into batches
@@ -250,26 +298,44 @@ class Trainer:
         """
         self._require_compiled("fit")
         if epochs < 0 or initial_epoch < 0:
-            raise ValueError(f"epochs and initial_epoch must be >= 0. Received: epochs={epochs}, "
-                             f"initial_epoch={initial_epoch}")
+            raise ValueError(
+                f"epochs and initial_epoch must be >= 0. Received: epochs={epochs}, "
+                f"initial_epoch={initial_epoch}"
+            )
         val = None
         if validation_data is None and validation_split:
             if da.is_generator_like(x):
-                raise ValueError("validation_split needs arrays; with a generator, pass "
-                                 "validation_data instead.")
+                raise ValueError(
+                    "validation_split needs arrays; with a generator, pass validation_data instead."
+                )
             (x, y, sample_weight), (vx, vy, vsw) = _split(x, y, sample_weight, validation_split)
             val = (vx, vy, vsw)
         elif validation_data is not None:
             val = _unpack_validation(validation_data)
-        train = self._batches(x, y, sample_weight, batch_size, shuffle, steps_per_epoch,
-                              class_weight=class_weight)
-        val_batches = None if val is None else self._batches(
-            *val, validation_batch_size or batch_size, False, validation_steps,
-            argument="validation_data")
+        train = self._batches(
+            x, y, sample_weight, batch_size, shuffle, steps_per_epoch, class_weight=class_weight
+        )
+        val_batches = (
+            None
+            if val is None
+            else self._batches(
+                *val,
+                validation_batch_size or batch_size,
+                False,
+                validation_steps,
+                argument="validation_data",
+            )
+        )
 
         cbs = callbacks_module.CallbackList(
-            callbacks, add_history=True, add_progbar=_verbosity(verbose) != 0, model=self,
-            verbose=_verbosity(verbose), epochs=epochs, steps=train.steps)
+            callbacks,
+            add_history=True,
+            add_progbar=_verbosity(verbose) != 0,
+            model=self,
+            verbose=_verbosity(verbose),
+            epochs=epochs,
+            steps=train.steps,
+        )
         self.stop_training = False
         cbs.on_train_begin()
         logs: dict[str, float] = {}
@@ -278,8 +344,9 @@ class Trainer:
             cbs.on_epoch_begin(epoch)
             for step, (xb, yb, swb) in enumerate(train):
                 if yb is None:
-                    raise ValueError("fit() needs targets: pass y, or a generator that yields "
-                                     "(x, y) pairs.")
+                    raise ValueError(
+                        "fit() needs targets: pass y, or a generator that yields (x, y) pairs."
+                    )
                 cbs.on_train_batch_begin(step)
                 logs = self._train_step(xb, yb, swb)
                 cbs.on_train_batch_end(step, logs)
@@ -301,8 +368,9 @@ class Trainer:
         logs: dict[str, float] = {}
         for step, (xb, yb, swb) in enumerate(batches):
             if yb is None:
-                raise ValueError("evaluate() needs targets: pass y, or a generator that yields "
-                                 "(x, y) pairs.")
+                raise ValueError(
+                    "evaluate() needs targets: pass y, or a generator that yields (x, y) pairs."
+                )
             cbs.on_test_batch_begin(step)
             logs = self._test_step(xb, yb, swb)
             cbs.on_test_batch_end(step, logs)
@@ -310,9 +378,17 @@ class Trainer:
         return logs
 
     # -- evaluate and predict ------------------------------------------------------------------
-    def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None,
-                 verbose: Any = "auto", sample_weight: Any = None, steps: int | None = None,
-                 callbacks: list | None = None, return_dict: bool = False) -> Any:
+    def evaluate(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        verbose: Any = "auto",
+        sample_weight: Any = None,
+        steps: int | None = None,
+        callbacks: list | None = None,
+        return_dict: bool = False,
+    ) -> Any:
         """Loss and metrics on ``x``, ``y``, computed without a tape in batches.
 
         Returns the loss alone when the model has no metrics, else ``[loss, *metrics]`` (so
@@ -321,21 +397,37 @@ class Trainer:
         self._require_compiled("evaluate")
         batches = self._batches(x, y, sample_weight, batch_size, False, steps)
         cbs = callbacks_module.CallbackList(
-            callbacks, add_progbar=_verbosity(verbose) != 0, model=self,
-            verbose=_verbosity(verbose), epochs=1, steps=batches.steps)
+            callbacks,
+            add_progbar=_verbosity(verbose) != 0,
+            model=self,
+            verbose=_verbosity(verbose),
+            epochs=1,
+            steps=batches.steps,
+        )
         logs = self._run_evaluation(batches, cbs)
         if return_dict:
             return logs
         values = [logs[name] for name in self.metrics_names]
         return values[0] if len(values) == 1 else values
 
-    def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto",
-                steps: int | None = None, callbacks: list | None = None) -> Any:
+    def predict(
+        self,
+        x: Any,
+        batch_size: int | None = None,
+        verbose: Any = "auto",
+        steps: int | None = None,
+        callbacks: list | None = None,
+    ) -> Any:
         """The model's outputs for ``x``, computed in batches without a tape (NumPy arrays)."""
         batches = self._batches(x, None, None, batch_size, False, steps)
         cbs = callbacks_module.CallbackList(
-            callbacks, add_progbar=_verbosity(verbose) != 0, model=self,
-            verbose=_verbosity(verbose), epochs=1, steps=batches.steps)
+            callbacks,
+            add_progbar=_verbosity(verbose) != 0,
+            model=self,
+            verbose=_verbosity(verbose),
+            epochs=1,
+            steps=batches.steps,
+        )
         cbs.on_predict_begin()
         chunks: list[list[np.ndarray]] = []
         with no_grad():
@@ -348,16 +440,23 @@ class Trainer:
         outputs = [np.concatenate(parts) for parts in zip(*chunks)]
         return outputs[0] if len(outputs) == 1 else outputs
 
-    def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
-                       class_weight: dict | None = None, return_dict: bool = False) -> Any:
+    def train_on_batch(
+        self,
+        x: Any,
+        y: Any = None,
+        sample_weight: Any = None,
+        class_weight: dict | None = None,
+        return_dict: bool = False,
+    ) -> Any:
         """One update on one batch; returns the batch's loss (and metrics)."""
         self._require_compiled("train_on_batch")
         xs, ys, sw = self._prepare_arrays(x, y, sample_weight, class_weight)
         self._reset_metrics()
         return _format(self._train_step(xs, ys, sw), self.metrics_names, return_dict)
 
-    def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
-                      return_dict: bool = False) -> Any:
+    def test_on_batch(
+        self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False
+    ) -> Any:
         """Loss (and metrics) on one batch, without updating anything."""
         self._require_compiled("test_on_batch")
         xs, ys, sw = self._prepare_arrays(x, y, sample_weight)
@@ -387,8 +486,14 @@ Trainer.fit = legacy.accepts_keras1_names(Trainer.fit, "fit")
 def _batch_size(batch_size: Any) -> int:
     if batch_size is None:
         return 32
-    if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer. Received: batch_size={batch_size!r}")
+    if (
+        not isinstance(batch_size, (int, np.integer))
+        or isinstance(batch_size, bool)
+        or batch_size < 1
+    ):
+        raise ValueError(
+            f"batch_size must be a positive integer. Received: batch_size={batch_size!r}"
+        )
     return int(batch_size)
 
 
@@ -408,13 +513,16 @@ def _due(validation_freq: Any, epoch: int) -> bool:
 
 def _split(x: Any, y: Any, sw: Any, fraction: float) -> tuple[tuple, tuple]:
     xs, ys = da.to_list(x), da.to_list(y)
-    arrays = [*map(np.asarray, xs), *(map(np.asarray, ys) if ys else []),
-              None if sw is None else np.asarray(sw)]
+    arrays = [
+        *map(np.asarray, xs),
+        *(map(np.asarray, ys) if ys else []),
+        None if sw is None else np.asarray(sw),
+    ]
     train, val = da.split_validation(arrays, fraction)
     nx, ny = len(xs), len(ys or [])
 
     def pack(parts: list) -> tuple:
-        px, py = parts[:nx], parts[nx:nx + ny]
+        px, py = parts[:nx], parts[nx : nx + ny]
         return (px if nx > 1 else px[0], (py if ny > 1 else py[0]) if ny else None, parts[-1])
 
     return pack(train), pack(val)
@@ -425,8 +533,10 @@ def _unpack_validation(data: Any) -> tuple:
         return data, None, None
     if isinstance(data, (tuple, list)) and len(data) in (2, 3):
         return (data[0], data[1], data[2] if len(data) == 3 else None)
-    raise ValueError("validation_data must be (x_val, y_val), (x_val, y_val, sample_weight) or a "
-                     f"generator. Received: {type(data).__name__} of length {len(data)}")
+    raise ValueError(
+        "validation_data must be (x_val, y_val), (x_val, y_val, sample_weight) or a "
+        f"generator. Received: {type(data).__name__} of length {len(data)}"
+    )
 
 
 def _class_weights_to_sample_weights(class_weight: dict, y: np.ndarray, sw: Any) -> np.ndarray:

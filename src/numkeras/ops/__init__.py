@@ -48,6 +48,7 @@ from .nn import (
 )
 from .reduction import LogSumExp, Max, Mean, Min, Sum
 from .shape import Concatenate, GetItem, Reshape, Stack, Transpose
+from .special import Erf, erf
 
 Axis = int | tuple[int, ...] | None
 
@@ -211,8 +212,9 @@ def sigmoid_binary_cross_entropy(logits: Any, target: Any) -> Tensor:
     return SigmoidBinaryCrossEntropy()(logits, target)
 
 
-def dropout(x: Any, rate: float, noise_shape: tuple[int, ...] | None = None,
-            rng: Any = None) -> Tensor:
+def dropout(
+    x: Any, rate: float, noise_shape: tuple[int, ...] | None = None, rng: Any = None
+) -> Tensor:
     """Inverted dropout of a fraction ``rate`` of ``x``'s units (a new mask at every call)."""
     return convert_to_tensor(x) if rate == 0 else Dropout(rate, noise_shape, rng)(x)
 
@@ -246,10 +248,52 @@ def _install_operators() -> None:
 _install_operators()
 
 __all__ = [
-    "Op", "Tensor", "Variable", "as_array", "convert_to_tensor", "is_grad_enabled", "no_grad",
-    "unbroadcast", "add", "subtract", "multiply", "divide", "negative", "power", "cast", "exp", "log",
-    "sqrt", "square", "abs", "maximum", "minimum", "clip", "where", "matmul", "sum", "mean", "max",
-    "min", "logsumexp", "reshape", "transpose", "concatenate", "stack", "getitem", "relu",
-    "sigmoid", "tanh", "softplus", "softmax", "log_softmax", "dense", "softmax_cross_entropy",
-    "sparse_softmax_cross_entropy", "sigmoid_binary_cross_entropy", "dropout",
+    "Op",
+    "Tensor",
+    "Variable",
+    "as_array",
+    "convert_to_tensor",
+    "is_grad_enabled",
+    "no_grad",
+    "unbroadcast",
+    "add",
+    "subtract",
+    "multiply",
+    "divide",
+    "negative",
+    "power",
+    "cast",
+    "exp",
+    "log",
+    "sqrt",
+    "square",
+    "abs",
+    "maximum",
+    "minimum",
+    "clip",
+    "where",
+    "matmul",
+    "sum",
+    "mean",
+    "max",
+    "min",
+    "logsumexp",
+    "reshape",
+    "transpose",
+    "concatenate",
+    "stack",
+    "getitem",
+    "relu",
+    "sigmoid",
+    "tanh",
+    "softplus",
+    "softmax",
+    "log_softmax",
+    "dense",
+    "softmax_cross_entropy",
+    "sparse_softmax_cross_entropy",
+    "sigmoid_binary_cross_entropy",
+    "dropout",
+    "erf",
+    "Erf",
 ]

@@ -249,8 +249,10 @@ class Conv2D(Op):
         """col2im: one batched product gives each kernel position's columns, added into place."""
         kh, kw, cg, f = self.kernel.shape
         g, (oh, ow), n = self.groups, self.out_hw, self.x_shape[0]
-        # (kh·kw, g, f/g, cg): per kernel position and group, the matrix that maps out to in.
-        k_t = xp.ascontiguousarray(self.kernel.reshape(kh * kw, cg, g, f // g).transpose(0, 2, 3, 1))
+        # (kh·kw, g, f/g, cg): per kernel position and group, the matrix that maps out to in,
+        # contiguous so that BLAS takes it.
+        k_t = self.kernel.reshape(kh * kw, cg, g, f // g).transpose(0, 2, 3, 1)
+        k_t = xp.ascontiguousarray(k_t)
         cols = _POOL.take((kh * kw, g, n * oh * ow, cg), self.cols.dtype, xp)
         xp.matmul(per_group[None], k_t, out=cols)
         dx = xp.zeros(self.xpad_shape[:3] + (g, cg), dtype=cols.dtype)
@@ -478,18 +480,21 @@ class UpSample2D(Op):
 
 
 # -- functions -----------------------------------------------------------------------------------
-def _check_data_format(data_format: str | None) -> str:
+def standardize_data_format(data_format: str | None) -> str:
+    """``data_format`` checked, with None meaning ``'channels_last'`` (Keras's default)."""
     if data_format is None:
         return "channels_last"
-    if data_format not in ("channels_last", "channels_first"):
+    value = data_format.lower() if isinstance(data_format, str) else data_format
+    if value not in ("channels_last", "channels_first"):
         raise ValueError(
             "data_format must be 'channels_last' or 'channels_first'. "
             f"Received: data_format={data_format!r}"
         )
-    return data_format
+    return value
 
 
-def _check_padding(padding: str, allowed: Sequence[str] = PADDINGS) -> str:
+def standardize_padding(padding: Any, allowed: Sequence[str] = PADDINGS) -> str:
+    """``padding`` checked against ``allowed`` (case-insensitive, as in Keras)."""
     value = padding.lower() if isinstance(padding, str) else padding
     if value not in allowed:
         raise ValueError(f"padding must be one of {tuple(allowed)}. Received: padding={padding!r}")
@@ -520,8 +525,8 @@ def conv2d(x: Any, kernel: Any, bias: Any = None, strides: int | Sequence[int] =
     is a dense layer on the channel axis and runs as one.
     """
     x, kernel = _tensor(x), _tensor(kernel)
-    data_format = _check_data_format(data_format)
-    padding = _check_padding(padding)
+    data_format = standardize_data_format(data_format)
+    padding = standardize_padding(padding)
     strides = normalize_tuple(strides, 2, "strides")
     dilation = normalize_tuple(dilation_rate, 2, "dilation_rate")
     if x.ndim != 4 or kernel.ndim != 4:
@@ -555,8 +560,8 @@ def conv1d(x: Any, kernel: Any, bias: Any = None, strides: int = 1, padding: str
     ``'causal'`` (zeros before the sequence only, so step ``t`` sees steps ``<= t``).
     """
     x, kernel = _tensor(x), _tensor(kernel)
-    data_format = _check_data_format(data_format)
-    padding = _check_padding(padding, (*PADDINGS, "causal"))
+    data_format = standardize_data_format(data_format)
+    padding = standardize_padding(padding, (*PADDINGS, "causal"))
     (stride,) = normalize_tuple(strides, 1, "strides")
     (dilation,) = normalize_tuple(dilation_rate, 1, "dilation_rate")
     if x.ndim != 3 or kernel.ndim != 3:
@@ -581,8 +586,8 @@ def conv1d(x: Any, kernel: Any, bias: Any = None, strides: int = 1, padding: str
 def _pool(mode: str, x: Any, pool_size: int | Sequence[int], strides: Any, padding: str,
           data_format: str | None) -> Tensor:
     x = _tensor(x)
-    data_format = _check_data_format(data_format)
-    padding = _check_padding(padding)
+    data_format = standardize_data_format(data_format)
+    padding = standardize_padding(padding)
     pool_size = normalize_tuple(pool_size, 2, "pool_size")
     strides = pool_size if strides is None else normalize_tuple(strides, 2, "strides")
     if x.ndim != 4:
@@ -612,7 +617,7 @@ def max_pool1d(x: Any, pool_size: int = 2, strides: int | None = None, padding: 
     x = _tensor(x)
     if x.ndim != 3:
         raise ValueError(f"max_pool1d needs a 3-D input. Received: x.shape={x.shape}")
-    axis = 2 if _check_data_format(data_format) == "channels_first" else 1
+    axis = 2 if standardize_data_format(data_format) == "channels_first" else 1
     (size,) = normalize_tuple(pool_size, 1, "pool_size")
     stride = size if strides is None else normalize_tuple(strides, 1, "strides")[0]
     y = max_pool2d(Reshape(x.shape[:axis] + (1,) + x.shape[axis:])(x), (1, size), (1, stride),
@@ -646,7 +651,7 @@ def pad(x: Any, pad_width: Sequence[tuple[int, int]], constant_values: float = 0
 def upsampling2d(x: Any, size: int | Sequence[int] = 2, data_format: str | None = None) -> Tensor:
     """Nearest-neighbour up-sampling: every pixel repeated ``size = (sh, sw)`` times."""
     x = _tensor(x)
-    data_format = _check_data_format(data_format)
+    data_format = standardize_data_format(data_format)
     size = normalize_tuple(size, 2, "size")
     if x.ndim != 4:
         raise ValueError(f"upsampling2d needs a 4-D input. Received: x.shape={x.shape}")

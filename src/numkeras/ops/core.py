@@ -232,11 +232,13 @@ class Op:
         raise NotImplementedError
 
     def __call__(self, *inputs: Any) -> Tensor:
-        like = next((x.dtype for x in inputs if isinstance(x, Tensor) and x.dtype.kind == "f"),
-                    None)
+        like = next(
+            (x.dtype for x in inputs if isinstance(x, Tensor) and x.dtype.kind == "f"), None
+        )
         # Python numbers take the dtype of the tensors they meet, so no constant upcasts them.
         tensors = tuple(
-            x if isinstance(x, Tensor)
+            x
+            if isinstance(x, Tensor)
             else Tensor(as_array(x, like if isinstance(x, (int, float)) else None))
             for x in inputs
         )

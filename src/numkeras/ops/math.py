@@ -52,7 +52,11 @@ class Divide(Op):
 
     def backward(self, g: Any) -> tuple:
         ga = unbroadcast(g / self.b, self.a.shape) if self.needs_grad[0] else None
-        gb = unbroadcast(-g * self.a / (self.b * self.b), self.b.shape) if self.needs_grad[1] else None
+        gb = (
+            unbroadcast(-g * self.a / (self.b * self.b), self.b.shape)
+            if self.needs_grad[1]
+            else None
+        )
         return ga, gb
 
 
@@ -76,7 +80,11 @@ class Power(Op):
 
     def backward(self, g: Any) -> tuple:
         xp = get_array_module(self.a)
-        ga = unbroadcast(g * self.b * self.a ** (self.b - 1), self.a.shape) if self.needs_grad[0] else None
+        ga = (
+            unbroadcast(g * self.b * self.a ** (self.b - 1), self.a.shape)
+            if self.needs_grad[0]
+            else None
+        )
         gb = None
         if self.needs_grad[1]:
             log_a = xp.log(xp.where(self.a > 0, self.a, 1))
@@ -140,35 +148,36 @@ class Abs(Op):
 
 
 class _Select(Op):
-    """Shared VJP of maximum/minimum: the gradient goes to the chosen input (to ``a`` on ties)."""
+    """Shared VJP of maximum/minimum: the gradient goes to the chosen input (to ``a`` on ties).
 
-    def _pick(self, a: Any, b: Any) -> Any:
-        raise NotImplementedError
+    Masks multiply rather than ``where`` select: on random masks NumPy's ``where`` is many
+    times slower than a multiplication.
+    """
+
+    pick = "greater_equal"
+    combine = "maximum"
 
     def forward(self, a: Any, b: Any) -> Any:
+        xp = get_array_module(a)
         self.shapes = a.shape, b.shape
-        self.take_a = self._pick(a, b)
-        return get_array_module(a).where(self.take_a, a, b)
+        self.take_a = getattr(xp, self.pick)(a, b)
+        return getattr(xp, self.combine)(a, b)
 
     def backward(self, g: Any) -> tuple:
-        xp = get_array_module(g)
-        ga = unbroadcast(xp.where(self.take_a, g, 0), self.shapes[0]) if self.needs_grad[0] else None
-        gb = unbroadcast(xp.where(self.take_a, 0, g), self.shapes[1]) if self.needs_grad[1] else None
+        ga = unbroadcast(g * self.take_a, self.shapes[0]) if self.needs_grad[0] else None
+        gb = unbroadcast(g * ~self.take_a, self.shapes[1]) if self.needs_grad[1] else None
         return ga, gb
 
 
 class Maximum(_Select):
     """Element-wise ``max(a, b)``."""
 
-    def _pick(self, a: Any, b: Any) -> Any:
-        return a >= b
-
 
 class Minimum(_Select):
     """Element-wise ``min(a, b)``."""
 
-    def _pick(self, a: Any, b: Any) -> Any:
-        return a <= b
+    pick = "less_equal"
+    combine = "minimum"
 
 
 class Clip(Op):
@@ -196,9 +205,8 @@ class Where(Op):
         return get_array_module(a).where(self.condition, a, b)
 
     def backward(self, g: Any) -> tuple:
-        xp = get_array_module(g)
-        ga = unbroadcast(xp.where(self.condition, g, 0), self.shapes[0]) if self.needs_grad[1] else None
-        gb = unbroadcast(xp.where(self.condition, 0, g), self.shapes[1]) if self.needs_grad[2] else None
+        ga = unbroadcast(g * self.condition, self.shapes[0]) if self.needs_grad[1] else None
+        gb = unbroadcast(g * ~self.condition, self.shapes[1]) if self.needs_grad[2] else None
         return None, ga, gb
 
 

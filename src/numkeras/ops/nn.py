@@ -134,7 +134,9 @@ class Dense(Op):
 
     def __init__(self, activation: str | None = None):
         if activation not in (None, "relu"):
-            raise ValueError(f"activation must be None or 'relu'. Received: activation={activation!r}")
+            raise ValueError(
+                f"activation must be None or 'relu'. Received: activation={activation!r}"
+            )
         self.activation = activation
 
     def forward(self, x: Any, kernel: Any, bias: Any = None) -> Any:
@@ -204,7 +206,9 @@ class SparseSoftmaxCrossEntropy(Op):
 
 
 class SigmoidBinaryCrossEntropy(Op):
-    """Element-wise ``-y log σ(z) - (1-y) log(1-σ(z))`` from logits, as ``max(z,0) - zy + log(1+e^-|z|)``.
+    """Element-wise ``-y log σ(z) - (1-y) log(1-σ(z))`` from logits.
+
+    Computed as ``max(z, 0) - zy + log(1 + e^-|z|)``, which never overflows.
 
     Gradient with respect to ``z``: ``σ(z) - y``.
     """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from ..backend import get_array_module
@@ -29,8 +30,8 @@ class Transpose(Op):
         self.axes = None if axes is None else tuple(axes)
 
     def forward(self, x: Any) -> Any:
-        self.inverse = None if self.axes is None else tuple(
-            sorted(range(x.ndim), key=lambda i: self.axes[i])
+        self.inverse = (
+            None if self.axes is None else tuple(sorted(range(x.ndim), key=lambda i: self.axes[i]))
         )
         return x.transpose(self.axes)
 
@@ -45,9 +46,8 @@ class Concatenate(Op):
         self.axis = axis
 
     def forward(self, *xs: Any) -> Any:
-        xp = get_array_module(*xs)
-        self.bounds = xp.cumsum([x.shape[self.axis] for x in xs])[:-1].tolist()
-        return xp.concatenate(xs, axis=self.axis)
+        self.bounds = list(itertools.accumulate(x.shape[self.axis] for x in xs))[:-1]
+        return get_array_module(*xs).concatenate(xs, axis=self.axis)
 
     def backward(self, g: Any) -> tuple:
         return tuple(get_array_module(g).split(g, self.bounds, axis=self.axis))
@@ -64,7 +64,10 @@ class Stack(Op):
 
     def backward(self, g: Any) -> tuple:
         xp = get_array_module(g)
-        return tuple(xp.squeeze(part, axis=self.axis) for part in xp.split(g, g.shape[self.axis], axis=self.axis))
+        return tuple(
+            xp.squeeze(part, axis=self.axis)
+            for part in xp.split(g, g.shape[self.axis], axis=self.axis)
+        )
 
 
 class GetItem(Op):

@@ -10,12 +10,12 @@ why the random stream is restored by ``load_model(compile=True)``.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
-from .. import __version__, backend, optimizers, registry
+from .. import __version__, backend, losses, metrics, optimizers, registry
 from ..utils.io_utils import atomic_write
 from . import archive
 from . import format as fmt
@@ -108,7 +108,8 @@ def load_model(filepath: Any, custom_objects: Mapping[str, Any] | None = None,
             file uses; nothing else outside numkeras can be named by a file.
         compile: restore the compile settings and the training state (optimizer state and
             numkeras's random stream), so that ``fit(..., initial_epoch=...)`` continues
-            exactly. With False the model is for inference, and the random stream is left alone.
+            exactly. With False the model is for inference and numkeras's random stream is
+            left as it was (also when loading fails).
 
     Raises:
         ModelFileError: (a ValueError) the file is malformed, unsafe, or inconsistent.
@@ -127,19 +128,34 @@ def load_model(filepath: Any, custom_objects: Mapping[str, Any] | None = None,
         raise ModelFileError(f"{what} is not valid: config.json must be {{'class_name': ..., "
                              "'config': ..., 'compile_config': ...}.")
     check_config(config, custom_objects, f"{what}, config.json,")
+    # Building the layers draws their initial weights from the random stream: put it back
+    # afterwards, to the file's state (compile=True, to resume training) or to where it was.
+    stream = backend.get_rng_state()
+    try:
+        model = _rebuild(config, saved, custom_objects, what)
+        if compile and config["compile_config"] is not None:
+            with file_errors(what, _COMPILE_HINT):
+                _compile(model, config["compile_config"], custom_objects)
+            with file_errors(what, "has an optimizer state that does not fit the model"):
+                _restore_optimizer(model, training["optimizer"], slots)
+        if training is not None:
+            with file_errors(what, "has an invalid random-stream state"):
+                backend.set_rng_state(training["rng_state"])
+            stream = None
+    finally:
+        if stream is not None:
+            backend.set_rng_state(stream)
+    return model
+
+
+def _rebuild(config: dict[str, Any], saved: list, custom_objects: Mapping[str, Any] | None,
+             what: str) -> Any:
+    """The model of ``config`` with the saved weights, built within the weights' byte budget."""
+    budget = saved_bytes(saved)
     with file_errors(what):
-        rebuilder = Rebuilder(custom_objects, saved_bytes(saved),
-                              f"more than the {saved_bytes(saved)} bytes its weights hold", what)
-        model = rebuilder.build_model(config)
+        model = Rebuilder(custom_objects, budget, f"more than the {budget} bytes its weights "
+                          "hold", what).build_model(config)
         assign_by_order(model, saved, what, same_names=True)
-    if compile and config["compile_config"] is not None:
-        with file_errors(what, _COMPILE_HINT):
-            _compile(model, config["compile_config"], custom_objects)
-        with file_errors(what, "has an optimizer state that does not fit the model"):
-            _restore_optimizer(model, training["optimizer"], slots)
-    if training is not None:
-        with file_errors(what, "has an invalid random-stream state"):
-            backend.set_rng_state(training["rng_state"])
     return model
 
 
@@ -174,22 +190,23 @@ def _compile(model: Any, config: Any, custom_objects: Mapping[str, Any] | None) 
         raise ValueError("compile_config must be {'optimizer': {...}, 'loss': ..., ...}")
     custom = dict(custom_objects or {})
     model.compile(optimizer=optimizers.deserialize(config["optimizer"], custom),
-                  loss=_revived(config.get("loss"), custom),
-                  metrics=_revived(config.get("metrics"), custom),
+                  loss=_revived(config.get("loss"), custom, losses.deserialize),
+                  metrics=_revived(config.get("metrics"), custom, metrics.deserialize),
                   loss_weights=config.get("loss_weights"))
 
 
-def _revived(value: Any, custom: dict[str, Any]) -> Any:
-    """The inverse of :func:`_serialized`: names and configs of your own objects become them.
+def _revived(value: Any, custom: dict[str, Any], deserialize: Callable[..., Any]) -> Any:
+    """The inverse of :func:`_serialized`, with ``deserialize`` for one family's configs.
 
-    Everything else stays a name or a config, which ``compile`` resolves from numkeras's tables.
+    Names stay names (``compile`` resolves them, e.g. ``'accuracy'`` by the targets' shapes),
+    except the names of your own objects in ``custom``; containers keep their shape.
     """
     if isinstance(value, list):
-        return [_revived(v, custom) for v in value]
-    if isinstance(value, dict) and "class_name" not in value:
-        return {k: _revived(v, custom) for k, v in value.items()}
-    if isinstance(value, dict) and value["class_name"] in custom:
-        return registry.deserialize(value, custom)
+        return [_revived(v, custom, deserialize) for v in value]
+    if isinstance(value, dict):
+        if "class_name" in value:
+            return deserialize(value, custom)
+        return {k: _revived(v, custom, deserialize) for k, v in value.items()}
     if isinstance(value, str) and value in custom:
         return custom[value]
     return value

@@ -55,8 +55,10 @@ def check_config(config: Any, custom_objects: Mapping[str, Any] | None, what: st
         if not isinstance(item, dict):
             continue
         name = item.get("class_name")
+        if name is not None and not isinstance(name, str):
+            raise ModelFileError(f"{what} has a class_name that is not a string: {name!r:.100}")
         if name is not None and name not in custom:
-            cls = registry.registered_class(name) if isinstance(name, str) else None
+            cls = registry.registered_class(name)
             if cls is None:
                 raise ModelFileError(
                     f"{what} names the class {name!r}, which is neither a numkeras class nor in "

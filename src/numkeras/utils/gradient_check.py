@@ -38,7 +38,9 @@ def check_gradients(
     out = fn()
     weights = np.random.default_rng(seed).standard_normal(out.shape)
     (out * weights).sum().backward()
-    analytic = [backend.to_numpy(t.grad) if t.grad is not None else np.zeros(t.shape) for t in tensors]
+    analytic = [
+        backend.to_numpy(t.grad) if t.grad is not None else np.zeros(t.shape) for t in tensors
+    ]
 
     def loss() -> float:
         with no_grad():
@@ -56,6 +58,9 @@ def check_gradients(
             flat[i] = kept
             numeric[i] = (up - down) / (2 * eps)
         np.testing.assert_allclose(
-            grad.reshape(-1), numeric, atol=atol, rtol=rtol,
+            grad.reshape(-1),
+            numeric,
+            atol=atol,
+            rtol=rtol,
             err_msg=f"gradient of input {index} (shape {t.shape}) differs from finite differences",
         )

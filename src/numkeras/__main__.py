@@ -1,0 +1,7 @@
+"""``python -m numkeras``: the same as the ``numkeras`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

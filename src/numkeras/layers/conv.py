@@ -1,0 +1,259 @@
+"""Convolution layers: Conv2D (and Keras 1's Convolution2D) and Conv1D.
+
+A convolution slides a small kernel over the input and, at each position, takes the dot product
+of the kernel with the window under it (a cross-correlation, as in every deep-learning library):
+``y[p, q, f] = act(b[f] + Σ_{i,j,c} x[p·s + i·d, q·s + j·d, c] · kernel[i, j, c, f])``.
+Names, arguments and defaults are Keras 3's; the computation is :func:`numkeras.ops.conv.conv2d`
+(im2col and one matrix product, with a ReLU activation fused into it).
+
+>>> import numpy as np
+>>> Conv2D(8, 3, padding="same")(np.zeros((2, 28, 28, 1), np.float32)).shape
+(2, 28, 28, 8)
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from typing import Any
+
+from .. import activations, constraints, initializers, registry, regularizers
+from ..ops import conv as conv_ops
+from ..ops.core import Tensor
+from .layer import InputSpec, Layer, Shape
+
+_LAYOUTS = {
+    (1, "channels_last"): "(batch, steps, channels)",
+    (1, "channels_first"): "(batch, channels, steps)",
+    (2, "channels_last"): "(batch, height, width, channels)",
+    (2, "channels_first"): "(batch, channels, height, width)",
+}
+
+
+def spatial_axes(rank: int, data_format: str) -> tuple[int, ...]:
+    """Positions of the spatial axes in a batch of ``rank``-D data of ``data_format``."""
+    first = 1 if data_format == "channels_last" else 2
+    return tuple(range(first, first + rank))
+
+
+def check_rank(layer: Layer, input_shape: Shape, rank: int, data_format: str) -> None:
+    """Raise a ValueError naming ``layer`` unless ``input_shape`` has ``rank`` spatial axes."""
+    if len(input_shape) != rank + 2:
+        raise ValueError(
+            f"Input of layer '{layer.name}' ({type(layer).__name__}) must be {rank + 2}-D, "
+            f"{_LAYOUTS[rank, data_format]}. Received: input shape {tuple(input_shape)}."
+        )
+
+
+class _Conv(Layer):
+    """What Conv1D and Conv2D share: arguments, weights, shape checks, config.
+
+    Subclasses set ``rank`` and ``_convolve``.
+    """
+
+    rank = 2
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
+                 data_format: str | None = None, dilation_rate: Any = 1, groups: int = 1,
+                 activation: Any = None, use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None,
+                 kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        where = f"{type(self).__name__} '{self.name}'"
+        for name, value in (("filters", filters), ("groups", groups)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+                raise ValueError(f"{where}: {name} must be a positive integer. "
+                                 f"Received: {name}={value!r}")
+        if filters % groups:
+            raise ValueError(f"{where}: filters must be divisible by groups. "
+                             f"Received: filters={filters}, groups={groups}")
+        try:
+            self.kernel_size = conv_ops.normalize_tuple(kernel_size, self.rank, "kernel_size")
+            self.strides = conv_ops.normalize_tuple(strides, self.rank, "strides")
+            self.dilation_rate = conv_ops.normalize_tuple(dilation_rate, self.rank, "dilation_rate")
+            allowed = ("valid", "same", "causal") if self.rank == 1 else ("valid", "same")
+            self.padding = conv_ops.standardize_padding(padding, allowed)
+            self.data_format = conv_ops.standardize_data_format(data_format)
+        except ValueError as error:
+            raise ValueError(f"{where}: {error}") from None
+        self.filters, self.groups = int(filters), int(groups)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+
+    @property
+    def _channel_axis(self) -> int:
+        return -1 if self.data_format == "channels_last" else 1
+
+    def build(self, input_shape: Shape) -> None:
+        check_rank(self, input_shape, self.rank, self.data_format)
+        channels = input_shape[self._channel_axis]
+        if channels is None or channels % self.groups:
+            raise ValueError(
+                f"Input of layer '{self.name}' ({type(self).__name__}) needs a known number of "
+                f"channels divisible by groups={self.groups}. Received: input shape "
+                f"{tuple(input_shape)}."
+            )
+        kernel_shape = (*self.kernel_size, channels // self.groups, self.filters)
+        self._check_fits(input_shape, kernel_shape)
+        self.kernel = self.add_weight("kernel", kernel_shape, self.kernel_initializer,
+                                      self.kernel_regularizer, self.kernel_constraint)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer,
+                                        self.bias_regularizer, self.bias_constraint)
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis: channels})
+
+    def _spatial_output(self, input_shape: Shape) -> tuple[int | None, ...]:
+        padding = "same" if self.padding == "causal" else self.padding
+        return tuple(
+            conv_ops.conv_output_length(input_shape[axis], k, s, d, padding)
+            for axis, k, s, d in zip(spatial_axes(self.rank, self.data_format), self.kernel_size,
+                                     self.strides, self.dilation_rate, strict=True)
+        )
+
+    def _check_fits(self, input_shape: Shape, kernel_shape: tuple[int, ...]) -> None:
+        """A kernel (dilated) larger than the padded input leaves no output: say so by name."""
+        if any(n is not None and n < 1 for n in self._spatial_output(input_shape)):
+            raise ValueError(
+                f"Layer '{self.name}' ({type(self).__name__}): the kernel, of shape "
+                f"{kernel_shape} with dilation_rate={self.dilation_rate}, is larger than the "
+                f"input with padding='{self.padding}'. Received: input shape "
+                f"{tuple(input_shape)}."
+            )
+
+    def call(self, inputs: Tensor, training: bool | None = None) -> Tensor:
+        self._check_fits(inputs.shape, self.kernel.shape)
+        # ReLU is fused into the product's output buffer; other activations follow as ops.
+        fused = "relu" if self.activation is activations.relu else None
+        y = self._convolve(inputs, fused)
+        return y if fused else self.activation(y)
+
+    def _convolve(self, inputs: Tensor, activation: str | None) -> Tensor:
+        raise NotImplementedError
+
+    def compute_output_shape(self, input_shape: Shape) -> Shape:
+        check_rank(self, input_shape, self.rank, self.data_format)
+        spatial = self._spatial_output(input_shape)
+        if self.data_format == "channels_last":
+            return (input_shape[0], *spatial, self.filters)
+        return (input_shape[0], self.filters, *spatial)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "kernel_size": list(self.kernel_size),
+            "strides": list(self.strides),
+            "padding": self.padding,
+            "data_format": self.data_format,
+            "dilation_rate": list(self.dilation_rate),
+            "groups": self.groups,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            **{key: registry.serialize(getattr(self, key)) for key in (
+                "kernel_initializer", "bias_initializer", "kernel_regularizer",
+                "bias_regularizer", "kernel_constraint", "bias_constraint")},
+        }
+
+
+class Conv2D(_Conv):
+    """2-D convolution over images: ``(batch, h, w, channels)`` in, ``(batch, h', w', filters)``
+    out (channels first with ``data_format='channels_first'``).
+
+    Args:
+        filters: number of output channels.
+        kernel_size: int or ``(kh, kw)``.
+        strides: int or ``(sh, sw)``. Defaults to ``(1, 1)``.
+        padding: ``'valid'`` (no padding, ``h' = floor((h - d·(kh-1) - 1) / sh) + 1``) or
+            ``'same'`` (zeros around, ``h' = ceil(h / sh)``). Defaults to ``'valid'``.
+        data_format: ``'channels_last'`` (default) or ``'channels_first'``.
+        dilation_rate: int or ``(dh, dw)``, spacing of the kernel's taps. Defaults to 1.
+        groups: the input channels are split into ``groups``, each convolved with
+            ``filters / groups`` filters of its own. Defaults to 1.
+        activation, use_bias, kernel_initializer (``'glorot_uniform'``, fans ``kh·kw·in`` and
+            ``kh·kw·out``), bias_initializer (``'zeros'``), kernel_regularizer,
+            bias_regularizer, kernel_constraint, bias_constraint: as in ``Dense``.
+
+    The kernel has shape ``(kh, kw, in / groups, filters)``, as in Keras. Keras 1's names
+    (``nb_filter``, ``subsample``, ``border_mode``, ``dim_ordering``, ``init``, ``W_regularizer``,
+    ...) are renamed with a warning.
+    """
+
+    rank = 2
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1),
+                 padding: str = "valid", data_format: str | None = None,
+                 dilation_rate: Any = (1, 1), groups: int = 1, activation: Any = None,
+                 use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
+                 bias_initializer: Any = "zeros", kernel_regularizer: Any = None,
+                 bias_regularizer: Any = None, kernel_constraint: Any = None,
+                 bias_constraint: Any = None, **kwargs: Any):
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         groups, activation, use_bias, kernel_initializer, bias_initializer,
+                         kernel_regularizer, bias_regularizer, kernel_constraint,
+                         bias_constraint, **kwargs)
+
+    def _convolve(self, inputs: Tensor, activation: str | None) -> Tensor:
+        return conv_ops.conv2d(inputs, self.kernel, self.bias, self.strides, self.padding,
+                               self.dilation_rate, self.data_format, activation)
+
+
+class Convolution2D(Conv2D):
+    """Keras 1's name of :class:`Conv2D`, with its call ``Convolution2D(nb_filter, nb_row,
+    nb_col, border_mode=..., subsample=..., dim_ordering=...)``.
+
+    The two kernel sizes given apart become ``kernel_size=(nb_row, nb_col)`` with a warning;
+    ``Convolution2D(32, (3, 3))`` (Keras 2) works as ``Conv2D(32, (3, 3))``.
+    """
+
+    def __init__(self, filters: int, nb_row: Any = None, nb_col: Any = None, **kwargs: Any):
+        if nb_col is not None or (nb_row is not None and "kernel_size" not in kwargs):
+            if "kernel_size" in kwargs:
+                raise ValueError(
+                    "Convolution2D received both the Keras 1 arguments nb_row/nb_col and "
+                    "kernel_size. Pass only kernel_size."
+                )
+            if nb_col is not None:
+                kwargs["kernel_size"] = (nb_row, nb_col)
+                warnings.warn(
+                    f"`Convolution2D({filters}, {nb_row}, {nb_col})` is the Keras 1 spelling; "
+                    f"use `Conv2D({filters}, kernel_size=({nb_row}, {nb_col}))`.",
+                    UserWarning, stacklevel=3,
+                )
+            else:
+                kwargs["kernel_size"] = nb_row
+        super().__init__(filters, **kwargs)
+
+
+class Conv1D(_Conv):
+    """1-D convolution over sequences: ``(batch, steps, channels)`` in, ``(batch, steps',
+    filters)`` out, with a ``(k, in / groups, filters)`` kernel.
+
+    Arguments as :class:`Conv2D`'s, with single integers; ``padding`` may also be ``'causal'``
+    (zeros before the sequence only, so that output ``t`` depends on inputs ``<= t``).
+    """
+
+    rank = 1
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
+                 data_format: str | None = None, dilation_rate: Any = 1, groups: int = 1,
+                 activation: Any = None, use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None,
+                 kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any):
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         groups, activation, use_bias, kernel_initializer, bias_initializer,
+                         kernel_regularizer, bias_regularizer, kernel_constraint,
+                         bias_constraint, **kwargs)
+
+    def _convolve(self, inputs: Tensor, activation: str | None) -> Tensor:
+        return conv_ops.conv1d(inputs, self.kernel, self.bias, self.strides[0], self.padding,
+                               self.dilation_rate[0], self.data_format, activation)
