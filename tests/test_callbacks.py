@@ -167,7 +167,7 @@ def test_early_stopping_start_from_epoch_ignores_the_warm_up():
 
 
 def test_early_stopping_missing_monitor_warns_with_the_available_names():
-    with pytest.warns(UserWarning, match="`val_loss` which is not available.*are: loss,accuracy"):
+    with pytest.warns(UserWarning, match="`val_loss` which is not available.*are: accuracy,loss"):
         fit([cb.EarlyStopping()], [0.9], monitor="accuracy")
 
 
@@ -501,13 +501,18 @@ def test_callback_list_gives_model_and_params_to_every_callback():
     assert callback.params == {"verbose": 2, "epochs": 3, "steps": 10}
 
 
-def test_callback_list_hands_batch_logs_as_floats_in_name_order():
+def test_callback_list_hands_logs_as_floats_in_keras_order():
     seen = []
-    callback = cb.LambdaCallback(on_train_batch_end=lambda batch, logs: seen.append(logs))
-    logs = {"loss": np.float32(0.5), "accuracy": np.array(0.75)}
-    cb.CallbackList([callback]).on_train_batch_end(0, logs)
+    callback = cb.LambdaCallback(
+        on_train_batch_end=lambda batch, logs: seen.append(logs),
+        on_epoch_end=lambda epoch, logs: seen.append(logs),
+    )
+    callbacks = cb.CallbackList([callback])
+    callbacks.on_train_batch_end(0, {"loss": np.float32(0.5), "accuracy": np.array(0.75)})
+    callbacks.on_epoch_end(0, {"val_loss": 1.0, "zeta": 2.0, "loss": 0.5, "val_acc": 0.1})
     assert list(seen[0]) == ["accuracy", "loss"]
     assert all(type(value) is float for value in seen[0].values())
+    assert list(seen[1]) == ["loss", "zeta", "val_acc", "val_loss"]
 
 
 def test_callback_list_rejects_what_is_not_a_callback():

@@ -58,6 +58,11 @@ class Callback:
     def model(self) -> Any:
         return self._model
 
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Callback:
+        """Rebuild a callback from the output of its ``get_config()``."""
+        return cls(**config)
+
     def on_train_begin(self, logs: Logs | None = None) -> None:
         """Called once when ``fit`` starts."""
 
@@ -117,12 +122,13 @@ def _relay(hook: str, indexed: bool, tidy: bool = False) -> Callable[..., None]:
     """A :class:`CallbackList` method that calls ``hook`` on each of its callbacks in turn.
 
     Every callback gets the same ``logs`` dict, so what one adds the next ones see. ``tidy``
-    turns batch logs into plain floats in name order, as Keras does (and so shows them).
+    hands them a copy of plain floats in Keras's order (training names sorted, then the
+    ``val_`` ones), which is the order the progress bar and the History show.
     """
 
     def call_all(self: CallbackList, args: tuple[int, ...], logs: Logs | None) -> None:
         if tidy:
-            logs = {name: _as_float(value) for name, value in sorted((logs or {}).items())}
+            logs = {name: _as_float(logs[name]) for name in sorted(logs or {}, key=_keras_order)}
         elif logs is None:
             logs = {}
         for callback in self.callbacks:
@@ -134,13 +140,17 @@ def _relay(hook: str, indexed: bool, tidy: bool = False) -> Callable[..., None]:
             call_all(self, (index,), logs)
     else:
 
-        def relay(self: CallbackList, logs: Logs | None = None) -> None:  # type: ignore[misc]
+        def relay(self: CallbackList, logs: Logs | None = None) -> None:
             call_all(self, (), logs)
 
     relay.__name__ = hook
     relay.__qualname__ = f"CallbackList.{hook}"
     relay.__doc__ = f"Call ``{hook}`` on every callback, in order."
     return relay
+
+
+def _keras_order(name: str) -> tuple[bool, str]:
+    return name.startswith("val_"), name
 
 
 def _as_float(value: Any) -> Any:
@@ -213,13 +223,13 @@ class CallbackList(Callback):
     on_train_begin = _relay("on_train_begin", indexed=False)
     on_train_end = _relay("on_train_end", indexed=False)
     on_epoch_begin = _relay("on_epoch_begin", indexed=True)
-    on_epoch_end = _relay("on_epoch_end", indexed=True)
+    on_epoch_end = _relay("on_epoch_end", indexed=True, tidy=True)
     on_train_batch_begin = _relay("on_train_batch_begin", indexed=True)
     on_train_batch_end = _relay("on_train_batch_end", indexed=True, tidy=True)
     on_batch_begin = _relay("on_batch_begin", indexed=True)
     on_batch_end = _relay("on_batch_end", indexed=True, tidy=True)
     on_test_begin = _relay("on_test_begin", indexed=False)
-    on_test_end = _relay("on_test_end", indexed=False)
+    on_test_end = _relay("on_test_end", indexed=False, tidy=True)
     on_test_batch_begin = _relay("on_test_batch_begin", indexed=True)
     on_test_batch_end = _relay("on_test_batch_end", indexed=True, tidy=True)
     on_predict_begin = _relay("on_predict_begin", indexed=False)
@@ -719,13 +729,12 @@ class ReduceLROnPlateau(_MonitorCallback):
         }
 
 
-@register
 class LearningRateScheduler(Callback):
     """Set the learning rate at the start of each epoch to ``schedule(epoch, lr)``.
 
     ``schedule`` takes the epoch (from 0) and the current rate, or the epoch alone, and returns
     the new rate, e.g. ``lambda epoch, lr: lr if epoch < 10 else lr * 0.9``. Each epoch's logs
-    get ``learning_rate``.
+    get ``learning_rate``. Not registered for configs: a config cannot carry the function.
 
     Args: schedule; verbose=0 (1 prints each new rate).
     """
@@ -857,7 +866,7 @@ def _csv_value(value: Any) -> Any:
     return f"[{', '.join(map(str, np.ravel(value)))}]"
 
 
-class LambdaCallback(Callback):
+class LambdaCallback(Callback):  # not registered for configs: they cannot carry functions
     """A callback made of plain functions, one per hook, e.g.
     ``LambdaCallback(on_epoch_end=lambda epoch, logs: print(epoch, logs["loss"]))``.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -115,17 +116,22 @@ def ascii_digit(image: np.ndarray) -> list[str]:
     return rows
 
 
-def show_digits(
-    images: np.ndarray, labels: np.ndarray, predicted: np.ndarray, confidence: np.ndarray
-) -> None:
-    """Print test digits side by side, each with its true label and the model's reading."""
-    blocks = [ascii_digit(img) for img in images]
-    for line in zip(*blocks):
-        print("  ".join(line))
-    captions = [
-        f"true {t} read {p} {c:4.0%}".ljust(28) for t, p, c in zip(labels, predicted, confidence)
-    ]
-    print("  ".join(captions).rstrip())
+def show_digits(images: np.ndarray, labels: np.ndarray, predicted: np.ndarray,
+                confidence: np.ndarray) -> None:
+    """Print test digits, as many side by side as the terminal holds, each with its true
+    label and the model's reading."""
+    per_row = max(1, (shutil.get_terminal_size((80, 24)).columns + 2) // 30)
+    for start in range(0, len(images), per_row):
+        part = slice(start, start + per_row)
+        blocks = [ascii_digit(img) for img in images[part]]
+        lines = ["  ".join(row).rstrip() for row in zip(*blocks)]
+        inked = [i for i, line in enumerate(lines) if line]
+        for line in lines[inked[0]: inked[-1] + 1] if inked else []:
+            print(line)
+        captions = [f"true {t} read {p} ({c:.0%})".ljust(28) for t, p, c in
+                    zip(labels[part], predicted[part], confidence[part])]
+        print("  ".join(captions).rstrip())
+        print()
 
 
 def hello(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ import pytest
 from numkeras.models import load_model
 from numkeras.saving.archive import ArchiveWriter
 
-from .helpers import X, tiny_model
+from .helpers import X, Y, tiny_model
 
 
 def fail_on_write(monkeypatch: pytest.MonkeyPatch, error: BaseException, after: int = 1) -> None:
@@ -43,7 +43,7 @@ def test_a_failed_save_keeps_the_previous_file(tmp_path: Path, monkeypatch: pyte
     model = tiny_model()
     save(model, path)
     before = path.read_bytes()
-    model.fit(X, X[:, :2], epochs=1, verbose=0)
+    model.fit(X, Y, epochs=1, verbose=0)
     fail_on_write(monkeypatch, error)
     with pytest.raises(type(error)):
         save(model, path)
@@ -54,7 +54,8 @@ def test_a_failed_save_keeps_the_previous_file(tmp_path: Path, monkeypatch: pyte
         load_model(path)
 
 
-def test_a_failed_first_save_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_first_save_leaves_nothing(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
     fail_on_write(monkeypatch, OSError("no space left on device"), after=0)
     with pytest.raises(OSError, match="no space"):
         tiny_model().save(tmp_path / "m.numkeras")

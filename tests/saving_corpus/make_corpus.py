@@ -21,10 +21,9 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from saving.helpers import members, npy_bytes, pack, saved_bytes, tiny_model  # noqa: E402
-
 import numkeras  # noqa: E402
 from numkeras import backend  # noqa: E402
+from saving.helpers import members, npy_bytes, pack, saved_bytes, tiny_model  # noqa: E402
 
 
 class _Payload:

@@ -3,6 +3,8 @@
 import contextlib
 import io
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -18,9 +20,6 @@ class _Terminal(io.StringIO):
     def isatty(self):
         return True
 
-    def fileno(self):
-        return 1
-
 
 class _Clock:
     def __init__(self):
@@ -32,7 +31,7 @@ class _Clock:
 
 @pytest.fixture(autouse=True)
 def plain_environment(monkeypatch):
-    for name in ("PYCHARM_HOSTED", "NO_COLOR"):
+    for name in ("PYCHARM_HOSTED", "NO_COLOR", "COLUMNS", "LINES"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -223,3 +222,36 @@ def test_stdout_that_cannot_encode_the_bar_gets_ascii(clock):
 def test_invalid_verbose():
     with pytest.raises(ValueError, match="Received: verbose=3"):
         Progbar(10, verbose=3)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_a_real_terminal_reporting_zero_columns_gets_a_live_line():
+    # A new pseudo-terminal reports 0 columns, as under docker -t; tqdm's own width detection
+    # would then trim the line forever.
+    pty = pytest.importorskip("pty")
+    main, child_side = pty.openpty()
+    code = (
+        "from numkeras.utils.progbar import Progbar\n"
+        "bar = Progbar(3, interval=0)\n"
+        "for step in (1, 2, 3):\n"
+        "    bar.update(step, [('loss', 0.5)])\n"
+    )
+    environment = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "NO_COLOR")}
+    child = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=child_side, stderr=child_side, env=environment
+    )
+    os.close(child_side)
+    try:
+        child.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        pytest.fail("the progress bar hung on a terminal of 0 columns")
+    out = b""
+    with contextlib.suppress(OSError):  # EIO once everything the child wrote has been read
+        while chunk := os.read(main, 4096):
+            out += chunk
+    os.close(main)
+    text = out.decode()
+    assert child.returncode == 0, text
+    assert "\r\x1b[1m1/3\x1b[0m" in text and "\r\x1b[1m2/3\x1b[0m" in text
+    assert text.endswith(" - loss: 0.5000\r\n")  # the terminal turns "\n" into "\r\n"

@@ -41,10 +41,10 @@ class _Pooling(Layer):
             self.data_format = conv_ops.standardize_data_format(data_format)
         except ValueError as error:
             raise ValueError(f"{type(self).__name__} '{self.name}': {error}") from None
-        self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def build(self, input_shape: Shape) -> None:
         check_rank(self, input_shape, self.rank, self.data_format)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def _check_fits(self, input_shape: Shape) -> tuple[int | None, ...]:
         spatial = tuple(
@@ -130,10 +130,10 @@ class _GlobalPooling2D(Layer):
         except ValueError as error:
             raise ValueError(f"{type(self).__name__} '{self.name}': {error}") from None
         self.keepdims = bool(keepdims)
-        self.input_spec = InputSpec(ndim=4)
 
     def build(self, input_shape: Shape) -> None:
         check_rank(self, input_shape, 2, self.data_format)
+        self.input_spec = InputSpec(ndim=4)
 
     def call(self, inputs: Tensor, training: bool | None = None) -> Tensor:
         return type(self).reduce(inputs, axis=spatial_axes(2, self.data_format),

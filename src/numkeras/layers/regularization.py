@@ -41,10 +41,10 @@ class SpatialDropout2D(Dropout):
         noise_shape = (None, 1, 1, None) if data_format == "channels_last" else (None, None, 1, 1)
         super().__init__(rate, noise_shape=noise_shape, seed=seed, **kwargs)
         self.data_format = data_format
-        self.input_spec = InputSpec(ndim=4)
 
     def build(self, input_shape: Shape) -> None:
         check_rank(self, input_shape, 2, self.data_format)
+        self.input_spec = InputSpec(ndim=4)
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

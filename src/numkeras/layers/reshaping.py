@@ -34,10 +34,10 @@ class _Spatial2D(Layer):
             self.data_format = conv_ops.standardize_data_format(data_format)
         except ValueError as error:
             raise ValueError(f"{type(self).__name__} '{self.name}': {error}") from None
-        self.input_spec = InputSpec(ndim=4)
 
     def build(self, input_shape: Shape) -> None:
         check_rank(self, input_shape, 2, self.data_format)
+        self.input_spec = InputSpec(ndim=4)
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         check_rank(self, input_shape, 2, self.data_format)

@@ -4,7 +4,7 @@
 
 While an epoch runs the time field is the ETA (``12s``, ``1:05``, ``1:02:03``); on the last line
 it is the elapsed time. The time per step leaves out the first step, which pays one-off costs.
-A metric shows 4 decimals, or 4 significant digits in scientific notation when ``|value| <= 1e-3``.
+A metric shows 4 decimals, or scientific notation (``5.0000e-04``) when ``|value| <= 1e-3``.
 
 Where the line goes decides how it is drawn (``verbose=1``):
 
@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import shutil
 import sys
 from collections.abc import Iterable
 from time import monotonic as _clock
@@ -141,10 +142,11 @@ class Progbar:
         elif self._tqdm is None:
             # leave=True: should the epoch be interrupted, the last live line stays on screen.
             self._tqdm = _live_line_class()(
-                desc=line, bar_format="{desc}", file=_STDOUT, leave=True,
-                dynamic_ncols=not _in_notebook(), mininterval=0, delay=0,
+                desc=line, bar_format="{desc}", file=_STDOUT, leave=True, ncols=_line_width(),
+                mininterval=0, delay=0,
             )
         else:
+            self._tqdm.ncols = _line_width()  # follows a resized terminal
             self._tqdm.set_description_str(line)
 
     def _bar_line(self, current: int, now: float, per_step: float, finalize: bool) -> str:
@@ -225,9 +227,6 @@ class _CurrentStdout:
     def flush(self) -> None:
         sys.stdout.flush()
 
-    def fileno(self) -> int:
-        return sys.stdout.fileno()
-
     @property
     def encoding(self) -> str | None:
         return getattr(sys.stdout, "encoding", None)
@@ -244,6 +243,17 @@ def _write(text: str) -> None:
 
 def _in_notebook() -> bool:
     return type(sys.stdout).__module__.split(".")[0] == "ipykernel"
+
+
+def _line_width() -> int | None:
+    """Columns a live line may use: the terminal's less one (so it never wraps); no limit in a
+    notebook."""
+    if _in_notebook():
+        return None
+    # Not tqdm's dynamic_ncols: a new pseudo-terminal (docker -t, some CI runners) reports 0
+    # columns, which tqdm turns into a width of -1 and an endless trimming loop. shutil falls
+    # back to $COLUMNS, then to 80.
+    return max(shutil.get_terminal_size().columns - 1, 1)
 
 
 def _redraws_in_place() -> bool:

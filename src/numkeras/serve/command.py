@@ -1,0 +1,138 @@
+"""``numkeras serve``: a web page to draw a digit and watch the trained model read it.
+
+``numkeras.cli`` adds the subcommand with :func:`add_parser` and runs it with :func:`run`;
+``python -m numkeras.serve`` runs the same command on its own (:func:`main`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+from .served_model import DEFAULT_MODEL
+
+DESCRIPTION = (
+    "Serve a web page where you draw a digit (mouse, pen or touch) or upload a picture of one, "
+    "and watch a trained model read it live: the ten probabilities, the digit read, and the "
+    "28x28 image the model receives. The page and its JSON API (POST /api/predict, GET "
+    "/api/model, GET /healthz, OpenAPI at /openapi.json) are served from this machine only, "
+    "unless --host says otherwise. Needs the 'serve' extra: pip install 'numkeras[serve]'."
+)
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``serve`` subcommand to ``subparsers`` (``parser.add_subparsers()``)."""
+    parser = subparsers.add_parser(
+        "serve", help="serve a web page to draw a digit and watch the trained model read it",
+        description=DESCRIPTION)
+    _add_arguments(parser)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m numkeras.serve [MODEL] [--host HOST] [--port PORT]``."""
+    parser = argparse.ArgumentParser(prog="python -m numkeras.serve", description=DESCRIPTION)
+    _add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+def _add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "model", nargs="?", type=Path, default=None, metavar="MODEL",
+        help=f"a model saved with model.save (default: {DEFAULT_MODEL}, the one `numkeras "
+             f"hello` saves; when it does not exist, the hello-world network is first trained "
+             f"on the MNIST sample packaged with numkeras and saved there)")
+    parser.add_argument(
+        "--host", default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1, this machine only; 0.0.0.0 opens the "
+             "page to every machine that can reach this one)")
+    parser.add_argument("--port", type=_port, default=8000,
+                        help="port to listen on (default: 8000; 0 picks a free one)")
+    parser.add_argument("--epochs", type=_positive, default=5,
+                        help="epochs of training when there is no model yet (default: 5)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load (or first train) the model, then serve the page until Ctrl+C. Returns the exit code."""
+    try:
+        import uvicorn
+
+        from .app import create_app
+    except ImportError as error:
+        print(f"numkeras serve needs the 'serve' extra ({error.name} is not installed): "
+              f"pip install 'numkeras[serve]'", file=sys.stderr)
+        return 1
+    from .served_model import ServedModel, card_path, train_default
+
+    path = args.model
+    if path is None and not DEFAULT_MODEL.is_file():
+        print(f"No model at {DEFAULT_MODEL} (`numkeras hello` saves one there). Training "
+              f"numkeras hello's network on the MNIST sample packaged with numkeras first "
+              f"({args.epochs} epochs).")
+        train_default(DEFAULT_MODEL, epochs=args.epochs)
+        print(f"Saved the model to {DEFAULT_MODEL} and what it was trained on to "
+              f"{card_path(DEFAULT_MODEL)}.")
+    path = path or DEFAULT_MODEL
+    try:
+        served = ServedModel.load(path)
+    except (FileNotFoundError, ValueError) as error:
+        print(f"numkeras serve: {error}", file=sys.stderr)
+        return 2
+    print(f"Model: {path}. Test accuracy {served.test_accuracy:.2%} on {served.test_set}.")
+
+    try:
+        sock = listen(args.host, args.port)
+    except OSError as error:
+        print(f"numkeras serve: cannot listen on {args.host} port {args.port} "
+              f"({error.strerror or error}); pass another --port, or --port 0 for any free one.",
+              file=sys.stderr)
+        return 1
+    host, port = sock.getsockname()[:2]
+    print(f"Serving the digit page at http://{_url_host(host)}:{port}/ (Ctrl+C to stop)",
+          flush=True)
+    if not ipaddress.ip_address(host).is_loopback:
+        print(f"Note: listening on {host}, so other machines that can reach this one can use "
+              f"the page and its API.", flush=True)
+    config = uvicorn.Config(create_app(served), log_level="warning", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])
+    return 0
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host``:``port`` (port 0: a free one), for uvicorn to serve on.
+
+    Binding here, before uvicorn starts, is what lets the command print the real port and fail
+    with a plain message when the port is taken.
+    """
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _port(text: str) -> int:
+    port = int(text)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"must be 0 to 65535. Received: {port}")
+    return port
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1. Received: {value}")
+    return value
