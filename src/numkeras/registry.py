@@ -11,12 +11,55 @@ Each family (activations, losses, optimizers, ...) resolves user identifiers thr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
 _CLASSES: dict[str, type] = {}
+_SCOPES: list[Mapping[str, Any]] = []
+
+
+@contextlib.contextmanager
+def custom_object_scope(custom_objects: Mapping[str, Any] | None) -> Iterator[None]:
+    """Within the block, every name lookup also finds ``custom_objects`` (as in Keras).
+
+    ``load_model(..., custom_objects=...)`` uses it, so that a user's activation function named
+    inside a layer's config resolves wherever the layer looks it up.
+    """
+    _SCOPES.append(dict(custom_objects or {}))
+    try:
+        yield
+    finally:
+        _SCOPES.pop()
+
+
+class _Lookup:
+    """The caller's ``custom_objects`` first, then the active scopes, innermost first."""
+
+    def __init__(self, first: Any, scopes: list[Mapping[str, Any]]):
+        self.layers = ([first] if first else []) + scopes[::-1]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        for layer in self.layers:
+            found = layer.get(name)
+            if found is not None:
+                return found
+        return default
+
+    def __contains__(self, name: str) -> bool:
+        return self.get(name) is not None
+
+    def __getitem__(self, name: str) -> Any:
+        return self.get(name)
+
+    def __bool__(self) -> bool:
+        return bool(self.layers)
+
+
+def _with_scope(custom_objects: Any) -> Any:
+    return _Lookup(custom_objects, _SCOPES) if _SCOPES else custom_objects
 
 
 def register(cls: type[T]) -> type[T]:
@@ -51,6 +94,7 @@ def deserialize(config: Any, custom_objects: Mapping[str, Any] | None = None) ->
     """Rebuild an object from :func:`serialize`'s output, allowing registered classes only."""
     if not isinstance(config, dict):
         return config
+    custom_objects = _with_scope(custom_objects)
     name = config.get("class_name")
     inner = config.get("config", {})
     if not isinstance(name, str) or not isinstance(inner, dict):
@@ -81,6 +125,7 @@ def resolve(
     ``make`` post-processes table entries (e.g. instantiates a class found by name).
     A name that is not found raises a ValueError listing the valid names.
     """
+    custom_objects = _with_scope(custom_objects)
     if isinstance(identifier, str):
         key = identifier if identifier in table else identifier.lower()
         if custom_objects and identifier in custom_objects:

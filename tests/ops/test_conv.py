@@ -166,6 +166,26 @@ def test_conv2d_backward_twice_accumulates(rng):
     np.testing.assert_allclose(k.grad, 2 * once[1])
 
 
+def test_threaded_chunks_compute_the_same(monkeypatch, rng):
+    """The element-wise passes run over chunks of the batch in threads when inputs are large;
+    force that on small inputs and compare with one chunk."""
+    x, k, b = rng.standard_normal((5, 9, 8, 3)), rng.standard_normal((3, 3, 3, 4)), np.ones(4)
+    r1, r2 = rng.standard_normal((5, 5, 4, 4)), rng.standard_normal((5, 4, 4, 4))
+
+    def run():
+        xv, kv, bv = ops.Variable(x), ops.Variable(k), ops.Variable(b)
+        y = conv.conv2d(xv, kv, bv, padding="same", activation="relu")
+        pooled, averaged = conv.max_pool2d(y, 3, 2, "same"), conv.avg_pool2d(y, 2)
+        ops.sum(ops.add(ops.sum(pooled * r1), ops.sum(averaged * r2))).backward()
+        return [y.data, pooled.data, averaged.data, xv.grad, kv.grad, bv.grad]
+
+    one_chunk = run()
+    monkeypatch.setattr(conv, "_MIN_PARALLEL_SIZE", 0)
+    monkeypatch.setattr(conv, "_cores", lambda: 3)
+    for threaded, expected in zip(run(), one_chunk, strict=True):
+        np.testing.assert_allclose(threaded, expected, rtol=1e-12, atol=1e-14)
+
+
 @pytest.mark.parametrize(("x_shape", "k_shape", "kwargs", "match"), [
     ((1, 2, 2, 1), (3, 3, 1, 1), {}, "larger than its padded input"),
     ((1, 5, 5, 1), (3, 3, 1, 1), {"dilation_rate": 3}, "larger than its padded input"),

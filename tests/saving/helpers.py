@@ -61,7 +61,8 @@ def pack(contents: dict[str, bytes], compression: int = zipfile.ZIP_STORED) -> b
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression) as archive:
         for name, data in contents.items():
-            archive.writestr(name, data)
+            archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data,
+                             compress_type=compression)
     return out.getvalue()
 
 

@@ -36,6 +36,7 @@ def _smaller(**changes: int) -> None:
     ({"max_total_bytes": 1000}, "more than the limit of 1000"),
     ({"max_json_bytes": 100}, "more than the limit of 100"),
     ({"max_sample_values": 2}, "samples hold 3 values"),
+    ({"max_layers": 2}, "more than 2 layers and layer calls"),
 ])
 def test_each_limit_is_enforced_before_unpacking(change: dict, words: str) -> None:
     data = saved_bytes(tiny_model())

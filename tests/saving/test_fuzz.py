@@ -1,4 +1,8 @@
-"""Fuzzing ``load_model``: mutated, truncated and spliced model files, 2,100 cases in all.
+"""Fuzzing ``load_model`` (2,100 cases) and ``load_weights`` (300 cases) with broken files.
+
+Model files are mutated byte by byte, truncated, spliced together, and taken apart and repacked
+with mutated JSON members or replaced, renamed, dropped and added members; weights files are
+mutated and truncated.
 
 Every case must either load a model or raise ``ModelFileError``: never another exception, never
 a hang (each case has a deadline), never a memory blow-up (the peak memory of the whole run is
@@ -26,7 +30,8 @@ from .helpers import functional_model, members, npy_bytes, pack, saved_bytes, ti
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 
-CASES = {"bytes": 600, "truncated": 300, "spliced": 300, "json": 600, "members": 300}
+CASES = {"bytes": 600, "truncated": 300, "spliced": 300, "json": 600, "members": 300,
+         "weights": 300}
 _SETTINGS = dict(derandomize=True, database=None, deadline=2000,
                  suppress_health_check=list(HealthCheck))
 
@@ -53,6 +58,12 @@ def bases() -> tuple[bytes, ...]:
             saved_bytes(tiny_model(compiled=False)))
 
 
+@functools.cache
+def weights_base() -> tuple[Model, bytes]:
+    model = tiny_model()
+    return model, saved_bytes(model, ".weights.npz")
+
+
 def outcome(data: bytes) -> str:
     """``"loaded"`` or ``"rejected"``; any other exception fails the test."""
     with warnings.catch_warnings():
@@ -65,13 +76,22 @@ def outcome(data: bytes) -> str:
     return "loaded"
 
 
-def run(kind: str, strategy: st.SearchStrategy[bytes]) -> None:
+def weights_outcome(data: bytes) -> str:
+    model, _ = weights_base()
+    try:
+        model.load_weights(io.BytesIO(data))
+    except ModelFileError:
+        return "rejected"
+    return "loaded"
+
+
+def run(kind: str, strategy: st.SearchStrategy[bytes], check=outcome) -> None:
     seen: dict[str, int] = {"loaded": 0, "rejected": 0}
 
     @settings(max_examples=CASES[kind], **_SETTINGS)
     @given(strategy)
     def case(data: bytes) -> None:
-        seen[outcome(data)] += 1
+        seen[check(data)] += 1
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     case()
@@ -87,6 +107,14 @@ def flipped_bytes(draw: st.DrawFn) -> bytes:
     for _ in range(draw(st.integers(1, 8))):
         data[draw(st.integers(0, len(data) - 1))] = draw(st.integers(0, 255))
     return bytes(data)
+
+
+@st.composite
+def broken_weights(draw: st.DrawFn) -> bytes:
+    data = bytearray(weights_base()[1])
+    for _ in range(draw(st.integers(0, 6))):
+        data[draw(st.integers(0, len(data) - 1))] = draw(st.integers(0, 255))
+    return bytes(data[: draw(st.integers(0, len(data)))])
 
 
 @st.composite
@@ -187,5 +215,9 @@ def test_fuzz_mutated_members() -> None:
     run("members", mutated_members())
 
 
+def test_fuzz_weights_files() -> None:
+    run("weights", broken_weights(), weights_outcome)
+
+
 def test_fuzz_case_count() -> None:
-    assert sum(CASES.values()) >= 2000
+    assert sum(CASES.values()) - CASES["weights"] >= 2000

@@ -305,3 +305,22 @@ def test_json_architectures_have_a_memory_budget() -> None:
     finally:
         set_limits(previous)
     assert get_limits() == Limits()
+
+
+def test_a_custom_activation_inside_a_layer_loads_through_custom_objects(tmp_path):
+    from numkeras import ops
+    from numkeras.layers import Dense
+    from numkeras.models import Sequential, load_model
+
+    def squash(x):
+        return ops.tanh(x) * 0.5
+
+    model = Sequential([Dense(3, input_shape=(2,), activation=squash)])
+    model.compile(optimizer="sgd", loss="mse")
+    path = tmp_path / "custom.numkeras"
+    model.save(path)
+    x = np.ones((2, 2), np.float32)
+    with pytest.raises(ValueError, match="squash"):
+        load_model(path)
+    loaded = load_model(path, custom_objects={"squash": squash})
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))

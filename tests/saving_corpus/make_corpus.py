@@ -63,9 +63,34 @@ def _patch_central(data: bytes, name: str, offset: int, fmt: str, value: int) ->
     raise KeyError(name)
 
 
+def _saved(model: object, suffix: str = ".numkeras") -> dict[str, bytes]:
+    """The members of ``model`` saved, with a fixed date so that the corpus is reproducible."""
+    contents = members(saved_bytes(model, suffix))
+    meta = json.loads(contents["metadata.json"])
+    contents["metadata.json"] = json.dumps({**meta, "date_saved": "2025-01-01@00:00:00"}).encode()
+    return contents
+
+
+def _interleaved_graph(calls: int) -> dict[str, bytes]:
+    """Two layers calling each other in turn: rebuilding it takes time quadratic in ``calls``."""
+    from numkeras.layers import Activation, Input
+    from numkeras.models import Model
+
+    inputs = Input((3,))
+    base = _saved(Model(inputs, Activation("relu", name="b")(
+        Activation("relu", name="a")(inputs))))
+    config = json.loads(base["config.json"])
+    specs = {spec["name"]: spec for spec in config["config"]["layers"]}
+    first = config["config"]["input_layers"][0]
+    specs["a"]["inbound_nodes"] = [[first]] + [[["b", k, 0]] for k in range(calls - 1)]
+    specs["b"]["inbound_nodes"] = [[["a", k, 0]] for k in range(calls)]
+    config["config"]["output_layers"] = [["b", calls - 1, 0]]
+    return {**base, "config.json": json.dumps(config).encode()}
+
+
 def cases() -> dict[str, tuple[bytes, str]]:
     backend.set_random_seed(0)
-    base = members(saved_bytes(tiny_model()))
+    base = _saved(tiny_model())
     layers = lambda c: c["config"]["layers"]  # noqa: E731
     object_array = np.array([_Payload()], dtype=object)
     found: dict[str, tuple[bytes, str]] = {}
@@ -149,6 +174,8 @@ def cases() -> dict[str, tuple[bytes, str]]:
     add("huge_input_shape.numkeras",
         _with(base, config_DOT_json=_config(base, lambda c: c["config"].update(
             build_input_shape=[None, 100000, 100000]))), "more than the limit")
+    add("graph_too_large.numkeras", _interleaved_graph(2500), "more than 4096 layers",
+        zipfile.ZIP_DEFLATED)
     add("deep_json.numkeras", _with(base, config_DOT_json=b"[" * 200_000 + b"]" * 200_000),
         "config.json", zipfile.ZIP_DEFLATED)
     add("nested_json.numkeras", _with(base, config_DOT_json=b"[" * 100 + b"]" * 100),
@@ -172,7 +199,7 @@ def cases() -> dict[str, tuple[bytes, str]]:
         _with(base, metadata_DOT_json=json.dumps({**meta, "format_version": 2}).encode()),
         "newer numkeras")
     add("weights_file_as_model.numkeras",
-        members(saved_bytes(tiny_model(), ".weights.npz")), "where a model file is needed")
+        _saved(tiny_model(), ".weights.npz"), "where a model file is needed")
     add("no_metadata.numkeras", _with(base, metadata_DOT_json=None), "no metadata.json")
     add("encrypted_member.numkeras", _patch_central(whole, "config.json", 8, "<H", 1),
         "encrypted")
@@ -180,9 +207,8 @@ def cases() -> dict[str, tuple[bytes, str]]:
     dup = io.BytesIO()
     with zipfile.ZipFile(dup, "w") as archive, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # zipfile warns about the duplicate name
-        for name, data in base.items():
-            archive.writestr(name, data)
-        archive.writestr("config.json", b"{}")
+        for name, data in [*base.items(), ("config.json", b"{}")]:
+            archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data)
     add("duplicate_member.numkeras", dup.getvalue(), "same name")
     add("bad_rng_state.numkeras",
         _with(base, training_DOT_json=base["training.json"].replace(b'"PCG64"', b'"MT19937"')),

@@ -127,10 +127,17 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2, axes={-1: in_dim})
 
     def call(self, inputs: Tensor, training: bool | None = None) -> Tensor:
-        # ReLU is fused into the product's output buffer; other activations follow as ops.
+        # ReLU is fused into the product's output buffer; other activations follow as ops
+        # (a loss recognises a sigmoid or softmax output by its op, so those stay ops here).
         fused = "relu" if self.activation is activations.relu else None
-        y = ops.dense(inputs, self.kernel, self.bias, activation=fused)
+        y = self.fused_call(inputs, fused)
         return y if fused else self.activation(y)
+
+    def fused_call(self, inputs: Tensor, activation: str | None) -> Tensor:
+        """``activation(inputs @ kernel + bias)`` as one op, ``activation`` being None,
+        ``'relu'`` or ``'sigmoid'`` whatever the layer's own: the fast path for a model that
+        knows which activation follows (``Sequential``'s call plan)."""
+        return ops.dense(inputs, self.kernel, self.bias, activation=activation)
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         return (*input_shape[:-1], self.units)

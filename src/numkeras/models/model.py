@@ -7,6 +7,7 @@ shared layers need nothing special. A model is itself a layer, so models nest.
 
 from __future__ import annotations
 
+import collections
 from typing import Any
 
 import numpy as np
@@ -220,38 +221,35 @@ class Model(Trainer, Layer):
     def from_config(cls, config: dict[str, Any], custom_objects: dict | None = None) -> Model:
         """Rebuild the graph of :meth:`get_config`: create the layers, then replay their calls."""
         layers = {}
-        pending: list[tuple[Layer, list]] = []
+        calls: list[tuple[Layer, int, list]] = []
         for spec in config["layers"]:
             layer = registry.deserialize(
                 {"class_name": spec["class_name"], "config": spec["config"]}, custom_objects
             )
             layers[spec["name"]] = layer
-            pending.extend((layer, inbound) for inbound in spec["inbound_nodes"])
+            calls.extend((layer, i, inbound) for i, inbound in enumerate(spec["inbound_nodes"]))
         outputs: dict[tuple[str, int], list[KerasTensor]] = {
             (name, 0): [layer.output]
             for name, layer in layers.items()
             if isinstance(layer, InputLayer)
         }
-        calls: dict[str, int] = {}
-        while pending:
-            progressed = False
-            for item in list(pending):
-                layer, inbound = item
-                keys = [(name, node) for name, node, _ in inbound]
-                if not all(k in outputs for k in keys):
-                    continue
-                args = [outputs[(name, node)][index] for name, node, index in inbound]
-                out = layer(args if len(args) > 1 else args[0])
-                index = calls.get(layer.name, 0)
-                calls[layer.name] = index + 1
-                outputs[(layer.name, index)] = out if isinstance(out, list) else [out]
-                pending.remove(item)
-                progressed = True
-            if not progressed:
-                raise ValueError(
-                    "The model config's graph cannot be rebuilt: some layer "
-                    "inputs are never produced."
-                )
+        # Replay each call once its inputs exist; a call waits on the first input it lacks.
+        queue = collections.deque(calls)
+        waiting: dict[tuple[str, int], list] = collections.defaultdict(list)
+        while queue:
+            layer, index, inbound = call = queue.popleft()
+            missing = next(((n, k) for n, k, _ in inbound if (n, k) not in outputs), None)
+            if missing is not None:
+                waiting[missing].append(call)
+                continue
+            args = [outputs[(name, node)][i] for name, node, i in inbound]
+            out = layer(args if len(args) > 1 else args[0])
+            outputs[(layer.name, index)] = out if isinstance(out, list) else [out]
+            queue.extend(waiting.pop((layer.name, index), []))
+        if any(waiting.values()):
+            raise ValueError(
+                "The model config's graph cannot be rebuilt: some layer inputs are never produced."
+            )
 
         def pick(refs: list) -> list:
             return [outputs[(name, node)][index] for name, node, index in refs]
@@ -280,26 +278,29 @@ def _tensor_list(value: Any, argument: str) -> list[KerasTensor]:
 
 
 def _nodes_between(inputs: list[KerasTensor], outputs: list[KerasTensor]) -> list[Node]:
-    """The nodes that compute ``outputs`` from ``inputs``, each after the nodes it needs."""
+    """The nodes that compute ``outputs`` from ``inputs``, each after the nodes it needs.
+
+    An iterative depth-first walk, so that deep graphs do not hit Python's recursion limit.
+    """
     input_ids = {id(t) for t in inputs}
     order: list[Node] = []
-    seen: set[int] = set()
-
-    def visit(t: KerasTensor) -> None:
+    done: set[int] = set()
+    stack: list[tuple[KerasTensor, bool]] = [(t, False) for t in reversed(outputs)]
+    while stack:
+        t, expanded = stack.pop()
         if id(t) in input_ids:
-            return
+            continue
         if t.node is None:
             raise ValueError(
                 f"Output {t} does not depend on the model's inputs only: an Input(...) it needs "
                 "is missing from `inputs`."
             )
-        if id(t.node) in seen:
-            return
-        seen.add(id(t.node))
-        for parent in t.node.inputs:
-            visit(parent)
-        order.append(t.node)
-
-    for t in outputs:
-        visit(t)
+        if id(t.node) in done:
+            continue
+        if expanded:
+            done.add(id(t.node))
+            order.append(t.node)
+            continue
+        stack.append((t, True))
+        stack.extend((parent, False) for parent in reversed(t.node.inputs))
     return order

@@ -18,8 +18,10 @@ fresh 100 MB array costs as many page faults as copying it).
 from __future__ import annotations
 
 import math
+import os
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -157,6 +159,35 @@ class _ScratchPool:
 _POOL = _ScratchPool()
 
 
+# -- threads -------------------------------------------------------------------------------------
+_THREADS: ThreadPoolExecutor | None = None
+_MIN_PARALLEL_SIZE = 1 << 18  # elements below which threads cost more than they save
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _batch_parallel(fn: Callable[[slice], Any], n: int, size: int, xp: Any) -> list[Any]:
+    """``[fn(s) for s in chunks]`` over chunks of the batch axis ``range(n)``, one per core.
+
+    BLAS already spreads the matrix products over the cores; this does the same for the
+    element-wise passes around them (im2col, col2im, masks, pooling), which NumPy runs on one
+    core but outside the GIL. ``size`` (elements touched) decides whether threads pay off;
+    CuPy arrays run as one chunk.
+    """
+    global _THREADS
+    workers = min(_cores(), n)
+    if xp is not np or workers < 2 or size < _MIN_PARALLEL_SIZE:
+        return [fn(slice(0, n))]
+    if _THREADS is None:
+        _THREADS = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="numkeras")
+    bounds = [n * i // workers for i in range(workers + 1)]
+    chunks = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    futures = [_THREADS.submit(fn, chunk) for chunk in chunks[1:]]
+    return [fn(chunks[0])] + [future.result() for future in futures]
+
+
 # -- convolution ---------------------------------------------------------------------------------
 class Conv2D(Op):
     """2-D cross-correlation of NHWC ``x`` with a ``(kh, kw, in/groups, out)`` kernel.
@@ -209,7 +240,7 @@ class Conv2D(Op):
         recording = bool(self.needs_grad)
         cols = (_POOL.lend(self, windows.shape, dtype, xp) if recording
                 else _POOL.take(windows.shape, dtype, xp))
-        xp.copyto(cols, windows)
+        _batch_parallel(lambda s: xp.copyto(cols[:, s], windows[:, s]), n, cols.size, xp)
         self.cols = cols.reshape(g, m, k)
         # BLAS takes the kernel's (g, k, f/g) matrices only when each is contiguous: copy them.
         kernels = xp.ascontiguousarray(kernel.reshape(k, g, f // g).transpose(1, 0, 2))
@@ -218,12 +249,17 @@ class Conv2D(Op):
         if not recording:
             _POOL.give(cols)
             self.cols = None
+        if bias is not None or self.activation == "relu":
+            _batch_parallel(lambda s: self._finish(y[s], bias, xp), n, y.size, xp)
+        self.y = y if self.activation == "relu" else None
+        return y
+
+    def _finish(self, y: Any, bias: Any, xp: Any) -> None:
+        """Bias and ReLU, in place in the product's output."""
         if bias is not None:
             y += bias
         if self.activation == "relu":
             xp.maximum(y, 0, out=y)
-            self.y = y
-        return y
 
     def backward(self, grad: Any) -> tuple:
         xp = get_array_module(grad)
@@ -232,7 +268,10 @@ class Conv2D(Op):
         n = self.x_shape[0]
         m = n * oh * ow
         if self.activation == "relu":
-            grad = grad * (self.y > 0)
+            masked = xp.empty_like(grad)
+            _batch_parallel(lambda s: xp.multiply(grad[s], self.y[s] > 0, out=masked[s]), n,
+                            grad.size, xp)
+            grad = masked
         grad2 = grad.reshape(m, f)
         per_group = grad2.reshape(m, g, f // g).transpose(1, 0, 2)  # (g, m, f/g), a view
         gx = gk = gb = None
@@ -240,7 +279,8 @@ class Conv2D(Op):
             gk = xp.matmul(self.cols.transpose(0, 2, 1), per_group)
             gk = xp.moveaxis(gk, 0, 1).reshape(self.kernel.shape)
         if len(self.needs_grad) == 3 and self.needs_grad[2]:
-            gb = grad2.sum(axis=0)
+            gb = sum(_batch_parallel(lambda s: grad[s].reshape(-1, f).sum(axis=0), n, grad.size,
+                                     xp))
         if self.needs_grad[0]:
             gx = self._input_grad(per_group, xp)
         return (gx, gk) if len(self.needs_grad) == 2 else (gx, gk, gb)
@@ -256,11 +296,15 @@ class Conv2D(Op):
         cols = _POOL.take((kh * kw, g, n * oh * ow, cg), self.cols.dtype, xp)
         xp.matmul(per_group[None], k_t, out=cols)
         dx = xp.zeros(self.xpad_shape[:3] + (g, cg), dtype=cols.dtype)
-        for i in range(kh):
-            for j in range(kw):
-                block = cols[i * kw + j].reshape(g, n, oh, ow, cg)
-                _window(dx, i, j, self.out_hw, self.strides, self.dilation)[...] += (
-                    xp.moveaxis(block, 0, 3))
+        blocks = cols.reshape(kh, kw, g, n, oh, ow, cg)
+
+        def scatter(s: slice) -> None:
+            for i in range(kh):
+                for j in range(kw):
+                    _window(dx[s], i, j, self.out_hw, self.strides, self.dilation)[...] += (
+                        xp.moveaxis(blocks[i, j, :, s], 0, 3))
+
+        _batch_parallel(scatter, n, cols.size, xp)
         _POOL.give(cols)
         return _unpad(dx.reshape(self.xpad_shape), self.pads, self.x_shape)
 
@@ -293,18 +337,44 @@ class Pool2D(Op):
                 f"{self.mode} pooling window {self.pool_size} is larger than its padded input. "
                 f"Received: x.shape={x.shape}, pads={self.pads}"
             )
-        self.x_shape, self.xpad, self.out_hw = x.shape, xpad, (oh, ow)
-        windows = self._windows(xpad)
-        y = next(windows).copy()
-        reduce = xp.maximum if self.mode == "max" else xp.add
-        for window in windows:
-            reduce(y, window, out=y)
+        self.x_shape, self.xpad_shape, self.out_hw = x.shape, xpad.shape, (oh, ow)
+        n = x.shape[0]
+        y = xp.empty((n, oh, ow, x.shape[3]), dtype=x.dtype)
+        self.argmax = None
+        if self.mode == "max" and self.needs_grad:
+            self.argmax = xp.zeros(y.shape, dtype=xp.uint8 if ph * pw < 256 else xp.uint16)
         if self.mode == "average":
             self.counts = self._counts(xp, y.dtype)
-            y /= self.counts
-        else:
-            self.y = y
+        argmax = self.argmax
+
+        def reduce(s: slice) -> None:
+            self._reduce(xpad[s], y[s], None if argmax is None else argmax[s], xp)
+
+        _batch_parallel(reduce, n, xpad.size, xp)
         return y
+
+    def _reduce(self, xpad: Any, y: Any, argmax: Any, xp: Any) -> None:
+        """``y`` = the max or mean of each window of ``xpad`` (one chunk of the batch), and the
+        winners' kernel positions in ``argmax`` when it is given."""
+        windows = self._windows(xpad)
+        y[...] = next(windows)
+        if self.mode == "average":
+            for window in windows:
+                y += window
+            y /= self.counts
+        elif argmax is not None:
+            # A strict > keeps the first of tied maxima. Positions only grow, so the winner's
+            # position is a running maximum.
+            better = xp.empty(y.shape, dtype=bool)
+            index = xp.empty(y.shape, dtype=argmax.dtype)
+            for k, window in enumerate(windows, 1):
+                xp.greater(window, y, out=better)
+                xp.maximum(y, window, out=y)
+                xp.multiply(better, index.dtype.type(k), out=index)
+                xp.maximum(argmax, index, out=argmax)
+        else:
+            for window in windows:
+                xp.maximum(y, window, out=y)
 
     def _windows(self, x: Any) -> Any:
         ph, pw = self.pool_size
@@ -327,31 +397,35 @@ class Pool2D(Op):
         xp = get_array_module(grad)
         ph, pw = self.pool_size
         (oh, ow), (sh, sw) = self.out_hw, self.strides
-        hp, wp = self.xpad.shape[1:3]
+        hp, wp = self.xpad_shape[1:3]
         # Windows that tile the padded input exactly write every element once: no zeroing, no adds.
         tiled = (sh, sw) == (ph, pw) and (hp, wp) == (oh * sh, ow * sw)
-        dx = (xp.empty if tiled else xp.zeros)(self.xpad.shape, dtype=grad.dtype)
-        targets = self._windows(dx)
+        dx = (xp.empty if tiled else xp.zeros)(self.xpad_shape, dtype=grad.dtype)
+        argmax = self.argmax
+
+        def route(s: slice) -> None:
+            self._route(grad[s], dx[s], None if argmax is None else argmax[s], tiled, xp)
+
+        _batch_parallel(route, grad.shape[0], dx.size, xp)
+        return (_unpad(dx, self.pads, self.x_shape),)
+
+    def _route(self, grad: Any, dx: Any, argmax: Any, tiled: bool, xp: Any) -> None:
+        """Send each window's gradient back to its input: all of it to the max's winner, an
+        equal share to each real element for the mean (one chunk of the batch)."""
         if self.mode == "average":
             share = grad / self.counts
-            for target in targets:
-                if tiled:
-                    target[...] = share
-                else:
-                    target += share
         else:
-            remaining = grad.copy()  # what has not been routed to an earlier tied maximum
-            last = ph * pw - 1
-            windows = self._windows(self.xpad)
-            for k, (window, target) in enumerate(zip(windows, targets, strict=True)):
-                routed = remaining * (window == self.y)
-                if tiled:
-                    target[...] = routed
-                else:
-                    target += routed
-                if k < last:
-                    remaining -= routed
-        return (_unpad(dx, self.pads, self.x_shape),)
+            hit = xp.empty(grad.shape, dtype=bool)
+        for k, target in enumerate(self._windows(dx)):
+            if self.mode == "average":
+                part = share
+            else:
+                xp.equal(argmax, k, out=hit)
+                part = xp.multiply(grad, hit, out=target if tiled else None)
+            if not tiled:
+                target += part
+            elif part is not target:
+                target[...] = part
 
 
 # -- batch normalization -------------------------------------------------------------------------

@@ -43,6 +43,9 @@ def as_array(value: Any, dtype: Any = None) -> Any:
 
     Arrays keep their dtype; Python numbers and lists become floatx unless ``dtype`` is given.
     """
+    if type(value) is np.ndarray and backend.backend() == "numpy":
+        # The hot path: an array of the active backend needs no conversion.
+        return value if dtype is None or value.dtype == dtype else value.astype(dtype)
     if isinstance(value, Tensor):
         return value.data
     xp = backend.get_array_module(value)
@@ -232,26 +235,34 @@ class Op:
         raise NotImplementedError
 
     def __call__(self, *inputs: Any) -> Tensor:
-        like = next(
-            (x.dtype for x in inputs if isinstance(x, Tensor) and x.dtype.kind == "f"), None
-        )
-        # Python numbers take the dtype of the tensors they meet, so no constant upcasts them.
-        tensors = tuple(
-            x
-            if isinstance(x, Tensor)
-            else Tensor(as_array(x, like if isinstance(x, (int, float)) else None))
-            for x in inputs
-        )
-        record = _grad_enabled and any(t.requires_grad for t in tensors)
+        tensors = inputs
+        for x in inputs:
+            if not isinstance(x, Tensor):
+                tensors = _as_tensors(inputs)
+                break
+        needs_grad = tuple(t.requires_grad for t in tensors) if _grad_enabled else ()
+        record = True in needs_grad
         if record:
-            self.needs_grad = tuple(t.requires_grad for t in tensors)
-        out = Tensor(self.forward(*(t.data for t in tensors)))
+            self.needs_grad = needs_grad
+        out = Tensor(self.forward(*[t.data for t in tensors]))
         if record:
             self.inputs = tensors
             self.output_id = id(out)
             out.requires_grad = True
             out.creator = self
         return out
+
+
+def _as_tensors(inputs: tuple) -> tuple[Tensor, ...]:
+    """``inputs`` as tensors; Python numbers take the dtype of the float tensors they meet, so
+    that no constant upcasts them."""
+    like = next((x.dtype for x in inputs if isinstance(x, Tensor) and x.dtype.kind == "f"), None)
+    return tuple(
+        x
+        if isinstance(x, Tensor)
+        else Tensor(as_array(x, like if isinstance(x, (int, float)) else None))
+        for x in inputs
+    )
 
 
 def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:

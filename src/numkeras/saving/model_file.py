@@ -132,7 +132,8 @@ def load_model(filepath: Any, custom_objects: Mapping[str, Any] | None = None,
     # afterwards, to the file's state (compile=True, to resume training) or to where it was.
     stream = backend.get_rng_state()
     try:
-        model = _rebuild(config, saved, custom_objects, what)
+        with registry.custom_object_scope(custom_objects):
+            model = _rebuild(config, saved, custom_objects, what)
         if compile and config["compile_config"] is not None:
             with file_errors(what, _COMPILE_HINT):
                 _compile(model, config["compile_config"], custom_objects)

@@ -5,9 +5,10 @@ A config can only name classes that numkeras registered or that the caller passe
 optimizer, a loss, a metric, an initializer, a regularizer, a constraint or a learning-rate
 schedule: never a callback, which could write files). A layer position must hold a layer and
 the top a model. Before anything is built, input shapes are checked against
-``Limits.max_sample_values``; while the model is built, every weight a layer creates is counted
-against a byte budget (the weights the file holds), so a tampered config cannot make numkeras
-allocate more memory than the file itself brings.
+``Limits.max_sample_values`` and the size of the graph against ``Limits.max_layers``; while the
+model is built, every weight a layer creates is counted against a byte budget (the weights the
+file holds), so a tampered config cannot make numkeras allocate more memory than the file itself
+brings.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def check_config(config: Any, custom_objects: Mapping[str, Any] | None, what: st
     limits = limits or archive.LIMITS
     custom = custom_objects or {}
     kinds = _allowed_kinds()
-    stack = [config]
+    stack, layers = [config], 0
     while stack:
         item = stack.pop()
         if isinstance(item, list):
@@ -54,6 +55,11 @@ def check_config(config: Any, custom_objects: Mapping[str, Any] | None, what: st
             continue
         if not isinstance(item, dict):
             continue
+        layers += sum(len(item[key]) for key in ("layers", "inbound_nodes")
+                      if isinstance(item.get(key), list))
+        if layers > limits.max_layers:
+            raise ModelFileError(f"{what} names more than {limits.max_layers} layers and layer "
+                                 "calls, the limit.")
         name = item.get("class_name")
         if name is not None and not isinstance(name, str):
             raise ModelFileError(f"{what} has a class_name that is not a string: {name!r:.100}")

@@ -1,0 +1,77 @@
+"""The GEMM roofline of W1: NumPy's float32 matrix products on the exact shapes of one step.
+
+    python benchmarks/roofline.py
+
+One W1 training step (batch 100, Dense 784-500-500-10) multiplies these matrices, with the
+layouts that a training step uses (``x.T @ g`` is a transposed view, as in the engine):
+
+* forward: ``x @ W`` for each layer;
+* backward: ``h.T @ g`` (each kernel's gradient) and ``g @ W.T`` (the input gradients of the
+  second and third layers; the first layer's input needs none).
+
+That is 309.8 MFLOP per step, 185.9 GFLOP per epoch of 600 steps. The sum of the median times
+of these products, times 600, is a lower bound on a W1 epoch for any NumPy-based engine: the
+time of the matrix products alone, with no element-wise work and no Python.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from common import report
+
+BATCH, STEPS, SIZES = 100, 600, (784, 500, 500, 10)
+
+
+def products() -> list[tuple[str, np.ndarray, np.ndarray]]:
+    rng = np.random.default_rng(0)
+
+    def r(*shape: int) -> np.ndarray:
+        return rng.standard_normal(shape, dtype=np.float32)
+
+    found = []
+    for i, (n_in, n_out) in enumerate(zip(SIZES[:-1], SIZES[1:])):
+        x, w, g = r(BATCH, n_in), r(n_in, n_out), r(BATCH, n_out)
+        found.append((f"x{i} @ W{i} ({BATCH}x{n_in} @ {n_in}x{n_out})", x, w))
+        found.append((f"x{i}.T @ g{i} ({n_in}x{BATCH} @ {BATCH}x{n_out})", x.T, g))
+        if i > 0:
+            found.append((f"g{i} @ W{i}.T ({BATCH}x{n_out} @ {n_out}x{n_in})", g, w.T))
+    return found
+
+
+def median_seconds(a: np.ndarray, b: np.ndarray, repeats: int = 300) -> float:
+    for _ in range(20):
+        a @ b
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def main() -> None:
+    from threadpoolctl import threadpool_info
+
+    rows, step_seconds, step_flop = [], 0.0, 0
+    for name, a, b in products():
+        seconds = median_seconds(a, b)
+        flop = 2 * a.shape[0] * a.shape[1] * b.shape[1]
+        rows.append({"product": name, "gflops": flop / seconds / 1e9, "seconds": seconds})
+        step_seconds += seconds
+        step_flop += flop
+    blas = [(i["internal_api"], i.get("architecture"), i["num_threads"]) for i in threadpool_info()]
+    report(
+        products=rows,
+        step_mflop=step_flop / 1e6,
+        epoch_gflop=step_flop * STEPS / 1e9,
+        gflops=step_flop / step_seconds / 1e9,
+        epoch_bound_seconds=step_seconds * STEPS,
+        blas=blas,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,214 @@
+"""Run every workload for numkeras and its peers, one process after another, and compare.
+
+    python benchmarks/run.py [--only w1,w1b,w2,w3,w4,w5,gemm] [--epochs 5] [--cnn-epochs 3]
+                             [--json benchmarks/results.json]
+
+Each (workload, framework) pair runs in a fresh subprocess, so thread pools, JIT caches and
+memory start clean. The subprocesses run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (they
+slow current NumPy on some processors; see docs/performance.md) and KERAS_BACKEND set for the
+Keras peers. Prints a table of medians with the ratios numkeras / peer and the targets of the
+issue, and writes the raw figures as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+MLP_PEERS = ["torch", "keras-jax", "keras-torch", "sklearn", "numpy"]
+SLIDE_PEERS = ["torch", "keras-jax", "keras-torch"]
+CNN_PEERS = ["torch", "keras-jax"]
+LABELS = {"numpy": "hand-written NumPy", "sklearn": "scikit-learn", "torch": "torch eager"}
+
+
+def environment(framework: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    env["PYTHONHASHSEED"] = "0"
+    if framework.startswith("keras-"):
+        env["KERAS_BACKEND"] = framework.split("-", 1)[1]
+    return env
+
+
+def worker(script: str, framework: str, *args: str, timeout: float = 1800) -> dict:
+    """Run ``script`` for ``framework`` in a new process; its RESULT line as a dict."""
+    module = framework.split("-", 1)[0]
+    command = [sys.executable, str(HERE / script), module, *args]
+    print(f"  {script} {framework} {' '.join(args)}", file=sys.stderr, flush=True)
+    done = subprocess.run(command, env=environment(framework), capture_output=True, text=True,
+                          timeout=timeout)
+    for line in done.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[len("RESULT "):])
+    tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
+    return {"error": " / ".join(tail) or f"exit status {done.returncode}"}
+
+
+def startup(repeats: int = 5) -> dict:
+    """W4: ``import numkeras`` alone, and spawn-to-first-step of the W1 script (medians)."""
+    env = environment("numkeras")
+    imports, phases = [], []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import numkeras"], env=env, check=True)
+        imports.append(time.perf_counter() - start)
+    for _ in range(repeats):
+        start = time.time()
+        done = subprocess.run([sys.executable, str(HERE / "startup.py")], env=env,
+                              capture_output=True, text=True, check=True)
+        line = next(l for l in done.stdout.splitlines() if l.startswith("RESULT "))
+        phases.append({k: v - start for k, v in json.loads(line[7:]).items()})
+    return {
+        "import_seconds": statistics.median(imports),
+        "phases_seconds": {k: statistics.median(p[k] for p in phases) for k in phases[0]},
+        "first_step_seconds": statistics.median(p["first_step"] for p in phases),
+    }
+
+
+def load_average() -> float:
+    return os.getloadavg()[0]
+
+
+def collect(only: set[str], epochs: int, cnn_epochs: int) -> dict:
+    results: dict = {"machine": {"python": platform.python_version(), "cores": os.cpu_count(),
+                                 "processor": platform.processor() or platform.machine(),
+                                 "load_average_at_start": load_average()}}
+    if "gemm" in only:
+        print("GEMM roofline", file=sys.stderr)
+        results["gemm"] = worker("roofline.py", "numpy")
+    for key, variant, peers in (("w1", "seed", MLP_PEERS), ("w1b", "slide", SLIDE_PEERS)):
+        if key in only or (key == "w1" and only & {"w3", "w5"}):
+            print(f"{key}: {variant}-mlp", file=sys.stderr)
+            results[key] = {f: worker("mlp.py", f, variant, str(epochs))
+                            for f in ["numkeras", *peers]}
+    if "w2" in only:
+        print("w2: cnn", file=sys.stderr)
+        results["w2"] = {f: worker("cnn.py", f, str(cnn_epochs)) for f in ["numkeras", *CNN_PEERS]}
+    if "w4" in only:
+        print("w4: start-up", file=sys.stderr)
+        results["w4"] = startup()
+    results["machine"]["load_average_at_end"] = load_average()
+    return results
+
+
+# -- the table ----------------------------------------------------------------------------------
+def _get(results: dict, *keys: str) -> float | None:
+    node = results
+    for k in keys:
+        if not isinstance(node, dict) or k not in node:
+            return None
+        node = node[k]
+    return node if isinstance(node, (int, float)) else None
+
+
+def table(results: dict) -> tuple[str, list[tuple[str, str, bool | None]]]:
+    lines: list[str] = []
+    targets: list[tuple[str, str, bool | None]] = []
+
+    def check(name: str, value: float | None, limit: float, text: str, below: bool = True):
+        ok = None if value is None else (value <= limit if below else value >= limit)
+        shown = "n/a" if value is None else text.format(value)
+        targets.append((name, shown, ok))
+
+    bound = _get(results, "gemm", "epoch_bound_seconds")
+    if bound:
+        g = results["gemm"]
+        lines.append(f"GEMM roofline: {g['gflops']:.1f} GFLOP/s on the W1 shapes "
+                     f"({g['step_mflop']:.1f} MFLOP/step, {g['epoch_gflop']:.1f} GFLOP/epoch) "
+                     f"-> W1 epoch >= {bound:.3f} s   BLAS: {g.get('blas')}")
+    for key, title in (("w1", "W1 seed-mlp"), ("w1b", "W1b slide-mlp"), ("w2", "W2 cnn")):
+        runs = results.get(key)
+        if not runs:
+            continue
+        nk = _get(runs, "numkeras", "seconds_per_epoch")
+        lines.append("")
+        lines.append(f"{title:<16}{'s/epoch':>10}{'numkeras/peer':>15}{'test acc':>10}"
+                     + (f"{'predict img/s':>15}" if key == "w1" else ""))
+        for framework, figures in runs.items():
+            name = LABELS.get(framework, framework)
+            if "error" in figures:
+                lines.append(f"  {name:<14}error: {figures['error'][:90]}")
+                continue
+            s = figures["seconds_per_epoch"]
+            ratio = "" if framework == "numkeras" or not nk else f"{nk / s:.2f}x"
+            row = f"  {name:<14}{s:>10.3f}{ratio:>15}{figures['test_accuracy']:>10.4f}"
+            if key == "w1":
+                row += f"{figures['images_per_second']:>15,.0f}"
+            lines.append(row)
+        if nk and bound and key in ("w1", "w1b"):
+            lines.append(f"  numkeras / GEMM bound: {nk / bound:.2f}x")
+        if key in ("w1", "w1b"):
+            for peer, limit in (("keras-jax", 0.9), ("torch", 0.6)):
+                p = _get(runs, peer, "seconds_per_epoch")
+                check(f"{title}: numkeras/{peer} <= {limit}",
+                      nk / p if nk and p else None, limit, "{:.2f}x")
+            check(f"{title}: numkeras/GEMM bound <= 1.4",
+                  nk / bound if nk and bound else None, 1.4, "{:.2f}x")
+        if key == "w2":
+            p = _get(runs, "torch", "seconds_per_epoch")
+            check("W2 cnn: numkeras/torch <= 1.2", nk / p if nk and p else None, 1.2, "{:.2f}x")
+    w1 = results.get("w1", {})
+    if w1:
+        nk_ips = _get(w1, "numkeras", "images_per_second")
+        peers = [f.get("images_per_second") for k, f in w1.items() if k != "numkeras"]
+        best = max((p for p in peers if p), default=None)
+        check("W3 inference: numkeras >= best peer img/s",
+              nk_ips / best if nk_ips and best else None, 1.0, "{:.2f}x of the best peer",
+              below=False)
+        nk_acc, k_acc = _get(w1, "numkeras", "test_accuracy"), _get(w1, "keras-jax",
+                                                                     "test_accuracy")
+        check("W1 accuracy: |numkeras - Keras| <= 0.5 points",
+              abs(nk_acc - k_acc) * 100 if nk_acc is not None and k_acc is not None else None,
+              0.5, "{:.2f} points")
+        peak, needed = _get(w1, "numkeras", "peak_rss_bytes"), _get(w1, "numkeras",
+                                                                     "needed_bytes")
+        if peak and needed:
+            lines.append("")
+            lines.append(f"W5 memory: peak RSS {peak / 2**20:.0f} MiB for {needed / 2**20:.0f} "
+                         f"MiB of data, weights, gradients, slots and one batch")
+        check("W5 memory: peak RSS / needed <= 1.5",
+              peak / needed if peak and needed else None, 1.5, "{:.2f}x")
+    w4 = results.get("w4")
+    if w4:
+        lines.append("")
+        phases = ", ".join(f"{k} {v:.3f} s" for k, v in w4["phases_seconds"].items())
+        lines.append(f"W4 start-up: import numkeras {w4['import_seconds']:.3f} s; "
+                     f"from process start: {phases}")
+        check("W4: import numkeras < 0.3 s", w4["import_seconds"], 0.3, "{:.3f} s")
+        check("W4: first W1 step < 1 s", w4["first_step_seconds"], 1.0, "{:.3f} s")
+    m = results["machine"]
+    lines.append("")
+    lines.append(f"load average: {m['load_average_at_start']:.2f} at start, "
+                 f"{m['load_average_at_end']:.2f} at end (near 0 for figures that count)")
+    return "\n".join(lines), targets
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default="gemm,w1,w1b,w2,w3,w4,w5")
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--cnn-epochs", type=int, default=3)
+    parser.add_argument("--json", default=str(HERE / "results.json"))
+    args = parser.parse_args()
+    results = collect(set(args.only.split(",")), args.epochs, args.cnn_epochs)
+    text, targets = table(results)
+    print(text)
+    print("\nTargets")
+    for name, value, ok in targets:
+        verdict = "n/a" if ok is None else ("met" if ok else "MISSED")
+        print(f"  {verdict:<7}{name:<50}{value}")
+    results["targets"] = [{"target": n, "value": v, "met": ok} for n, v, ok in targets]
+    Path(args.json).write_text(json.dumps(results, indent=2))
+    print(f"\nraw figures: {args.json}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,489 @@
+"""Keras's classic ``ImageDataGenerator``: batches of randomly transformed images for ``fit``.
+
+``ImageDataGenerator(rotation_range=15, width_shift_range=0.1, ...).flow(x, y, batch_size=100)``
+is an iterator of ``(x_batch, y_batch)`` that ``model.fit`` takes directly: every batch is a fresh
+random variation of the training images, so the network sees "more" data (the course's first
+remedy for overfitting). Arguments, defaults and order of operations are those of
+``keras.preprocessing.image.ImageDataGenerator`` (Keras 2; in Keras 3 a legacy class), with a
+batched engine: the random parameters of a whole batch are drawn at once, turned into one affine
+matrix per image (rotation, shift, shear, zoom and flips together) and applied in one resampling
+of the batch (:mod:`numkeras.preprocessing.affine`) rather than one image at a time.
+
+Differences from Keras, all deliberate:
+
+* Transforms are applied about the true image centre ``((h-1)/2, (w-1)/2)``; Keras uses
+  ``(h/2 + 0.5, w/2 + 0.5)``, half a pixel and more off, so that a 90° rotation is not exactly
+  ``np.rot90``. Here it is (``theta=90`` is ``np.rot90(x, -1)``: Keras's angles turn clockwise).
+* ``interpolation_order`` is 0 (nearest) or 1 (bilinear, the default); scipy's higher-order
+  splines are not implemented. Outside the image, each neighbour of a sample point is filled by
+  ``fill_mode``, as in Keras 3's ``affine_transform``; scipy's ``'constant'`` mode blends
+  differently within one pixel of the edge.
+* ``brightness_range`` multiplies the pixel values by the drawn factor; Keras goes through a PIL
+  image, rescaling every image to 0-255 and rounding to integers on the way.
+* Random draws come from numkeras's random stream (``numkeras.utils.set_random_seed``), or from
+  ``numpy.random.default_rng(seed)`` when a seed is given.
+* ``flow`` has no ``save_to_dir`` (it needs PIL); there is no ``flow_from_directory``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .. import backend
+from ..legacy import warn as _warn  # a UserWarning pointing at the user's line
+from . import affine
+
+#: The transform parameters of Keras's ``apply_transform`` and their neutral values.
+_NEUTRAL = {"theta": 0.0, "tx": 0.0, "ty": 0.0, "shear": 0.0, "zx": 1.0, "zy": 1.0,
+            "flip_horizontal": False, "flip_vertical": False,
+            "channel_shift_intensity": None, "brightness": None}
+_STD_EPSILON = 1e-6  # added to standard deviations before dividing, as Keras does
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _check_shift_range(value: Any, name: str) -> Any:
+    if _is_number(value):
+        return value
+    array = np.asarray(value)
+    if array.ndim == 1 and array.size and array.dtype.kind in "iuf":
+        return array
+    raise ValueError(f"{name} must be a float, an int or a 1-D array of numbers. "
+                     f"Received: {name}={value!r}")
+
+
+def _pair(value: Any, name: str) -> tuple[float, float]:
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(map(_is_number, value)):
+        return float(value[0]), float(value[1])
+    raise ValueError(f"{name} must be a tuple or list of two floats. Received: {name}={value!r}")
+
+
+class ImageDataGenerator:
+    """Generate batches of image data with real-time augmentation.
+
+    Args:
+        featurewise_center: subtract the per-channel mean of the data given to :meth:`fit`.
+        samplewise_center: subtract each image's own mean.
+        featurewise_std_normalization: divide by the per-channel standard deviation from
+            :meth:`fit` (plus 1e-6); implies ``featurewise_center``.
+        samplewise_std_normalization: divide each image by its own standard deviation (plus
+            1e-6); implies ``samplewise_center``.
+        zca_whitening: multiply each flattened image by the ZCA matrix from :meth:`fit`;
+            implies ``featurewise_center`` and replaces ``featurewise_std_normalization``.
+        zca_epsilon: added to the eigenvalues in ZCA. Defaults to ``1e-6``.
+        rotation_range: angles in degrees drawn from ``[-r, r]``.
+        width_shift_range: horizontal shift. A float below 1 is a fraction of the width, at
+            least 1 a number of pixels, drawn from ``[-r, r)``; an int ``r`` draws whole pixels
+            from ``(-r, r)``; a 1-D array draws one of its values, with a random sign.
+        height_shift_range: the same, vertically.
+        brightness_range: ``(low, high)``: multiply each image by a factor drawn from it.
+        shear_range: shear angle in degrees drawn from ``[-r, r]``.
+        zoom_range: ``z`` draws the zoom of each axis from ``[1 - z, 1 + z]``, a pair
+            ``(low, high)`` from it; values above 1 zoom out.
+        channel_shift_range: add a value drawn from ``[-r, r]`` to every channel, clipped to the
+            image's range.
+        fill_mode: ``'nearest'`` (default), ``'constant'``, ``'reflect'`` or ``'wrap'``.
+        cval: the value of ``'constant'`` fill (in the raw pixel scale, before ``rescale``).
+        horizontal_flip: flip half of the images left-right.
+        vertical_flip: flip half of the images upside down.
+        rescale: multiply the data by this value (after the transforms), e.g. ``1/255``.
+        preprocessing_function: called on each image (rank 3) after the transforms and before
+            the normalisations; it runs once per image, in Python.
+        data_format: ``'channels_last'`` (default) or ``'channels_first'``.
+        validation_split: fraction of the data that ``flow(subset='validation')`` gives (its
+            *first* samples, as in Keras, unlike ``fit``'s last).
+        interpolation_order: 0 (nearest) or 1 (bilinear, the default).
+        dtype: dtype of the batches. Defaults to floatx.
+    """
+
+    def __init__(self, featurewise_center: bool = False, samplewise_center: bool = False,
+                 featurewise_std_normalization: bool = False,
+                 samplewise_std_normalization: bool = False, zca_whitening: bool = False,
+                 zca_epsilon: float = 1e-6, rotation_range: float = 0,
+                 width_shift_range: Any = 0.0, height_shift_range: Any = 0.0,
+                 brightness_range: Any = None, shear_range: float = 0.0, zoom_range: Any = 0.0,
+                 channel_shift_range: float = 0.0, fill_mode: str = "nearest", cval: float = 0.0,
+                 horizontal_flip: bool = False, vertical_flip: bool = False,
+                 rescale: float | None = None,
+                 preprocessing_function: Callable[[np.ndarray], np.ndarray] | None = None,
+                 data_format: str | None = None, validation_split: float = 0.0,
+                 interpolation_order: int = 1, dtype: str | None = None):
+        if zca_whitening:
+            if featurewise_std_normalization:
+                _warn("This ImageDataGenerator specifies `zca_whitening`, which "
+                      "overrides setting of `featurewise_std_normalization`.")
+            featurewise_std_normalization = False
+        if (zca_whitening or featurewise_std_normalization) and not featurewise_center:
+            _warn("This ImageDataGenerator specifies `zca_whitening` or "
+                  "`featurewise_std_normalization`, which overrides setting of "
+                  "`featurewise_center`.")
+            featurewise_center = True
+        if samplewise_std_normalization and not samplewise_center:
+            _warn("This ImageDataGenerator specifies `samplewise_std_normalization`, "
+                  "which overrides setting of `samplewise_center`.")
+            samplewise_center = True
+        self.featurewise_center = featurewise_center
+        self.samplewise_center = samplewise_center
+        self.featurewise_std_normalization = featurewise_std_normalization
+        self.samplewise_std_normalization = samplewise_std_normalization
+        self.zca_whitening = zca_whitening
+        self.zca_epsilon = zca_epsilon
+        for name, value in (("rotation_range", rotation_range), ("shear_range", shear_range),
+                            ("channel_shift_range", channel_shift_range)):
+            if not _is_number(value) or value < 0:
+                raise ValueError(f"{name} must be a non-negative number. "
+                                 f"Received: {name}={value!r}")
+        self.rotation_range = rotation_range
+        self.width_shift_range = _check_shift_range(width_shift_range, "width_shift_range")
+        self.height_shift_range = _check_shift_range(height_shift_range, "height_shift_range")
+        self.brightness_range = None if brightness_range is None else _pair(
+            brightness_range, "brightness_range")
+        self.shear_range = shear_range
+        if _is_number(zoom_range):
+            self.zoom_range = (1.0 - zoom_range, 1.0 + zoom_range)
+        else:
+            self.zoom_range = _pair(zoom_range, "zoom_range")
+        self.channel_shift_range = channel_shift_range
+        self.fill_mode = affine.check_fill_mode(fill_mode)
+        self.cval = cval
+        self.horizontal_flip = horizontal_flip
+        self.vertical_flip = vertical_flip
+        self.rescale = rescale
+        self.preprocessing_function = preprocessing_function
+        data_format = data_format or "channels_last"
+        if data_format not in ("channels_last", "channels_first"):
+            raise ValueError("data_format must be 'channels_last' (channels after rows and "
+                             "columns) or 'channels_first'. "
+                             f"Received: data_format={data_format!r}")
+        self.data_format = data_format
+        self.channel_axis, self.row_axis, self.col_axis = (
+            (3, 1, 2) if data_format == "channels_last" else (1, 2, 3))
+        if validation_split and not 0 < validation_split < 1:
+            raise ValueError("validation_split must be strictly between 0 and 1. "
+                             f"Received: validation_split={validation_split!r}")
+        self._validation_split = validation_split
+        if interpolation_order not in (0, 1):
+            raise ValueError("interpolation_order must be 0 (nearest) or 1 (bilinear). "
+                             f"Received: interpolation_order={interpolation_order!r}")
+        self.interpolation_order = interpolation_order
+        self.dtype = dtype or backend.floatx()
+        self.mean: np.ndarray | None = None
+        self.std: np.ndarray | None = None
+        self.principal_components: np.ndarray | None = None
+
+    # -- iterating -----------------------------------------------------------------------------
+    def flow(self, x: Any, y: Any = None, batch_size: int = 32, shuffle: bool = True,
+             sample_weight: Any = None, seed: int | None = None,
+             ignore_class_split: bool = False, subset: str | None = None) -> NumpyArrayIterator:
+        """An iterator of augmented, standardized batches of ``x`` (and ``y``, ``sample_weight``).
+
+        ``x`` is a rank-4 array of images. Each item is ``x_batch``, ``(x_batch, y_batch)`` or
+        ``(x_batch, y_batch, sample_weight_batch)``; ``model.fit`` takes the iterator as it is.
+        ``subset='training'`` / ``'validation'`` takes the part set by ``validation_split``.
+        """
+        return NumpyArrayIterator(x, y, self, batch_size=batch_size, shuffle=shuffle,
+                                  sample_weight=sample_weight, seed=seed,
+                                  data_format=self.data_format, subset=subset,
+                                  ignore_class_split=ignore_class_split, dtype=self.dtype)
+
+    # -- random transforms ---------------------------------------------------------------------
+    def _draw(self, n: int, img_shape: tuple[int, ...],
+              rng: np.random.Generator) -> dict[str, Any]:
+        """The random transform parameters of ``n`` images of ``img_shape`` (one sample's)."""
+        height, width = img_shape[self.row_axis - 1], img_shape[self.col_axis - 1]
+        params: dict[str, Any] = {}
+        params["theta"] = rng.uniform(-self.rotation_range, self.rotation_range, n)
+        params["tx"] = self._shifts(self.height_shift_range, height, n, rng)
+        params["ty"] = self._shifts(self.width_shift_range, width, n, rng)
+        params["shear"] = rng.uniform(-self.shear_range, self.shear_range, n)
+        if self.zoom_range == (1.0, 1.0):
+            params["zx"] = params["zy"] = np.ones(n)
+        else:
+            params["zx"], params["zy"] = rng.uniform(*self.zoom_range, (2, n))
+        params["flip_horizontal"] = (rng.random(n) < 0.5) & bool(self.horizontal_flip)
+        params["flip_vertical"] = (rng.random(n) < 0.5) & bool(self.vertical_flip)
+        params["channel_shift_intensity"] = None if not self.channel_shift_range else (
+            rng.uniform(-self.channel_shift_range, self.channel_shift_range, n))
+        params["brightness"] = None if self.brightness_range is None else (
+            rng.uniform(*self.brightness_range, n))
+        return params
+
+    @staticmethod
+    def _shifts(spec: Any, size: int, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Keras's shift draw: a float ``r`` uniform in ``[-r, r)``, an int ``r`` or an array
+        ``values`` one of ``range(r)`` / ``values`` with a random sign; a fraction of ``size``
+        when every value is below 1."""
+        if isinstance(spec, np.ndarray) or (isinstance(spec, numbers.Integral) and spec):
+            values = np.arange(spec) if isinstance(spec, numbers.Integral) else spec
+            shifts = rng.choice(values, n) * rng.choice([-1, 1], n)
+        else:
+            shifts = rng.uniform(-spec, spec, n)
+        return shifts * size if np.max(spec) < 1 else shifts.astype(np.float64)
+
+    def get_random_transform(self, img_shape: tuple[int, ...],
+                             seed: int | None = None) -> dict[str, Any]:
+        """Random parameters for one image of ``img_shape``, in the form :meth:`apply_transform`
+        takes (``theta``, ``tx``, ``ty``, ``shear``, ``zx``, ``zy``, ``flip_horizontal``,
+        ``flip_vertical``, ``channel_shift_intensity``, ``brightness``)."""
+        params = self._draw(1, tuple(img_shape), _generator(seed))
+        return {k: None if v is None else v[0].item() for k, v in params.items()}
+
+    def apply_transform(self, x: np.ndarray, transform_parameters: dict[str, Any]) -> np.ndarray:
+        """One image transformed by ``transform_parameters`` (see :meth:`get_random_transform`).
+
+        As in Keras, ``theta`` (degrees) turns clockwise, ``tx``/``zx`` act on rows (positive
+        ``tx`` moves the content up) and ``ty``/``zy`` on columns (positive ``ty`` moves it
+        left); missing keys mean no change.
+        """
+        unknown = set(transform_parameters) - set(_NEUTRAL)
+        if unknown:
+            raise ValueError(f"Unknown transform parameter(s) {sorted(unknown)}; expected some "
+                             f"of {sorted(_NEUTRAL)}.")
+        params = {k: None if (v := transform_parameters.get(k, d)) is None else np.array([v])
+                  for k, d in _NEUTRAL.items()}
+        x = np.asarray(x, dtype=self.dtype)
+        return self._transform(x[None], params)[0]
+
+    def random_transform(self, x: np.ndarray, seed: int | None = None) -> np.ndarray:
+        """One image, randomly transformed."""
+        x = np.asarray(x, dtype=self.dtype)
+        return self._transform(x[None], self._draw(1, x.shape, _generator(seed)))[0]
+
+    def _transform(self, batch: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        """A batch transformed by per-image ``params`` (arrays), in one resampling."""
+        if self.data_format == "channels_first":
+            batch = np.moveaxis(batch, 1, -1)
+        n, height, width = batch.shape[:3]
+        geometric = (np.any(params["theta"]) or np.any(params["tx"]) or np.any(params["ty"])
+                     or np.any(params["shear"]) or np.any(params["zx"] != 1)
+                     or np.any(params["zy"] != 1) or np.any(params["flip_horizontal"])
+                     or np.any(params["flip_vertical"]))
+        if geometric:
+            # Keras's order: rotation, shift, shear, zoom about the centre; then the flips.
+            matrices = (affine.rotation(-np.deg2rad(params["theta"]))
+                        @ affine.translation(-params["tx"], -params["ty"])
+                        @ affine.shear(np.deg2rad(params["shear"]))
+                        @ affine.scaling(params["zx"], params["zy"]))
+            flips = affine.scaling(np.where(params["flip_vertical"], -1.0, 1.0),
+                                   np.where(params["flip_horizontal"], -1.0, 1.0))
+            matrices = affine.about_center(matrices @ flips, height, width)
+            interpolation = "bilinear" if self.interpolation_order == 1 else "nearest"
+            batch = affine.resample(batch, matrices, self.fill_mode, self.cval, interpolation)
+        shift = params["channel_shift_intensity"]
+        if shift is not None:
+            low = batch.min(axis=(1, 2, 3), keepdims=True)
+            high = batch.max(axis=(1, 2, 3), keepdims=True)
+            batch = np.clip(batch + shift.astype(batch.dtype)[:, None, None, None], low, high)
+        if params["brightness"] is not None:
+            batch = batch * params["brightness"].astype(batch.dtype)[:, None, None, None]
+        if self.data_format == "channels_first":
+            batch = np.moveaxis(batch, -1, 1)
+        return batch
+
+    # -- normalisation -------------------------------------------------------------------------
+    def standardize(self, x: np.ndarray) -> np.ndarray:
+        """A batch (rank 4) or one image (rank 3) normalised as configured, as a new array:
+        ``preprocessing_function``, ``rescale``, sample-wise, then feature-wise centring and
+        scaling, then ZCA."""
+        x = np.array(x, dtype=self.dtype)
+        single = x.ndim == 3
+        batch = self._standardize(x[None] if single else x)
+        return batch[0] if single else batch
+
+    def _standardize(self, x: np.ndarray) -> np.ndarray:
+        """:meth:`standardize` in place on a float batch (it may return a new array)."""
+        if self.preprocessing_function is not None:
+            for i in range(len(x)):  # the user's function takes one image
+                x[i] = self.preprocessing_function(x[i])
+        if self.rescale:
+            x *= x.dtype.type(self.rescale)
+        axes = (1, 2, 3)
+        if self.samplewise_center:
+            x -= x.mean(axis=axes, keepdims=True)
+        if self.samplewise_std_normalization:
+            x /= x.std(axis=axes, keepdims=True) + _STD_EPSILON
+        for flag, stat, step in (("featurewise_center", "mean", np.subtract),
+                                 ("featurewise_std_normalization", "std", np.divide)):
+            if getattr(self, flag):
+                value = getattr(self, stat)
+                if value is None:
+                    _warn(f"This ImageDataGenerator specifies `{flag}`, but it hasn't "
+                          "been fit on any training data. Fit it first by calling "
+                          "`.fit(numpy_data)`.")
+                else:
+                    step(x, value + (_STD_EPSILON if stat == "std" else 0), out=x)
+        if self.zca_whitening:
+            if self.principal_components is None:
+                _warn("This ImageDataGenerator specifies `zca_whitening`, but it hasn't "
+                      "been fit on any training data. Fit it first by calling "
+                      "`.fit(numpy_data)`.")
+            else:
+                flat = x.reshape(len(x), -1) @ self.principal_components
+                x = flat.reshape(x.shape).astype(x.dtype, copy=False)
+        return x
+
+    def fit(self, x: Any, augment: bool = False, rounds: int = 1, seed: int | None = None) -> None:
+        """Compute the statistics that the feature-wise normalisations and ZCA need from ``x``.
+
+        ``x`` is a rank-4 array, rescaled first when ``rescale`` is set; with ``augment``, the
+        statistics are taken over ``rounds`` randomly transformed copies of it. The per-channel
+        ``mean`` and ``std`` (after centring) are stored with shape ``(1, 1, channels)`` (or
+        ``(channels, 1, 1)`` for channels_first).
+        """
+        x = np.array(x, dtype=self.dtype)
+        if x.ndim != 4:
+            raise ValueError(f"Input to `.fit()` should have rank 4. Got array with shape: "
+                             f"{x.shape}")
+        _check_channels(x.shape, self.channel_axis, "fit()")
+        if self.rescale:
+            x *= x.dtype.type(self.rescale)
+        if augment:
+            rng = _generator(seed)
+            x = np.concatenate([self._transform(x, self._draw(len(x), x.shape[1:], rng))
+                                for _ in range(rounds)])
+        axes = (0, self.row_axis, self.col_axis)
+        shape = [1, 1, 1]
+        shape[self.channel_axis - 1] = x.shape[self.channel_axis]
+        if self.featurewise_center:
+            self.mean = x.mean(axis=axes).reshape(shape)
+            x -= self.mean
+        if self.featurewise_std_normalization:
+            self.std = x.std(axis=axes).reshape(shape)
+            x /= self.std + _STD_EPSILON
+        if self.zca_whitening:
+            flat = x.reshape(len(x), -1).astype(np.float64)
+            sigma = flat.T @ flat / len(flat)
+            u, s, _ = np.linalg.svd(sigma)
+            whitening = (u * (1.0 / np.sqrt(s[None] + self.zca_epsilon))) @ u.T
+            self.principal_components = whitening.astype(self.dtype)
+
+
+def _generator(seed: int | None) -> np.random.Generator:
+    return backend.rng() if seed is None else np.random.default_rng(seed)
+
+
+def _check_channels(shape: tuple[int, ...], channel_axis: int, where: str) -> None:
+    if shape[channel_axis] not in (1, 3, 4):
+        data_format = "channels_last" if channel_axis == 3 else "channels_first"
+        _warn(f"{where} expects images with 1, 3 or 4 channels on axis {channel_axis} "
+              f"(data_format is {data_format}), but received an array of shape {shape} "
+              f"({shape[channel_axis]} channels).")
+
+
+class NumpyArrayIterator:
+    """Augmented batches of in-memory images, made by :meth:`ImageDataGenerator.flow`.
+
+    A ``Sequence``: ``len(it)`` batches per epoch, ``it[i]`` the ``i``-th batch of this epoch's
+    order, ``on_epoch_end()`` reshuffles; and an endless iterator: ``next(it)`` gives the next
+    batch, reshuffling at the start of each pass. Every batch is transformed afresh, so asking
+    twice for ``it[0]`` gives two different variations of the same images.
+    """
+
+    def __init__(self, x: Any, y: Any, image_data_generator: ImageDataGenerator,
+                 batch_size: int = 32, shuffle: bool = False, sample_weight: Any = None,
+                 seed: int | None = None, data_format: str | None = None,
+                 subset: str | None = None, ignore_class_split: bool = False,
+                 dtype: str | None = None):
+        if not isinstance(batch_size, numbers.Integral) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer. "
+                             f"Received: batch_size={batch_size!r}")
+        self.dtype = dtype or backend.floatx()
+        x = np.asarray(x)
+        y = None if y is None else np.asarray(y)
+        sample_weight = None if sample_weight is None else np.asarray(sample_weight)
+        if y is not None and len(x) != len(y):
+            raise ValueError("`x` (images tensor) and `y` (labels) should have the same length. "
+                             f"Found: x.shape = {x.shape}, y.shape = {y.shape}")
+        if sample_weight is not None and len(x) != len(sample_weight):
+            raise ValueError("`x` (images tensor) and `sample_weight` should have the same "
+                             f"length. Found: x.shape = {x.shape}, "
+                             f"sample_weight.shape = {sample_weight.shape}")
+        if subset is not None:
+            if subset not in ("training", "validation"):
+                raise ValueError("subset must be 'training' or 'validation'. "
+                                 f"Received: subset={subset!r}")
+            split = int(len(x) * image_data_generator._validation_split)
+            if (y is not None and not ignore_class_split
+                    and not np.array_equal(np.unique(y[:split]), np.unique(y[split:]))):
+                raise ValueError("Training and validation subsets have different number of "
+                                 "classes after the split. If your numpy arrays are sorted by "
+                                 "the label, you might want to shuffle them.")
+            part = slice(None, split) if subset == "validation" else slice(split, None)
+            x = x[part]
+            y = None if y is None else y[part]
+            sample_weight = None if sample_weight is None else sample_weight[part]
+        if x.ndim != 4:
+            raise ValueError("Input data in `NumpyArrayIterator` should have rank 4. You passed "
+                             f"an array with shape {x.shape}")
+        data_format = data_format or "channels_last"
+        _check_channels(x.shape, 3 if data_format == "channels_last" else 1,
+                        "NumpyArrayIterator")
+        self.x = np.ascontiguousarray(x, dtype=self.dtype)
+        self.y, self.sample_weight = y, sample_weight
+        self.image_data_generator = image_data_generator
+        self.n = len(self.x)
+        self.batch_size, self.shuffle, self.seed = int(batch_size), shuffle, seed
+        self._rng = None if seed is None else np.random.default_rng(seed)
+        self.batch_index = 0
+        self.total_batches_seen = 0
+        self.index_array: np.ndarray | None = None
+
+    @property
+    def rng(self) -> np.random.Generator:
+        return self._rng if self._rng is not None else backend.rng()
+
+    def __len__(self) -> int:
+        return math.ceil(self.n / self.batch_size)
+
+    def _set_index_array(self) -> None:
+        self.index_array = self.rng.permutation(self.n) if self.shuffle else np.arange(self.n)
+
+    def on_epoch_end(self) -> None:
+        """Draw a new order of the samples (when shuffling)."""
+        self._set_index_array()
+
+    def reset(self) -> None:
+        """Start the next pass of ``next()`` from its first batch."""
+        self.batch_index = 0
+
+    def __getitem__(self, idx: int) -> Any:
+        if not 0 <= idx < len(self):
+            raise ValueError(f"Asked to retrieve element {idx}, but the Sequence has length "
+                             f"{len(self)}")
+        if self.index_array is None:
+            self._set_index_array()
+        self.total_batches_seen += 1
+        return self._batch(self.index_array[self.batch_size * idx: self.batch_size * (idx + 1)])
+
+    def __iter__(self) -> NumpyArrayIterator:
+        return self
+
+    def __next__(self) -> Any:
+        if self.batch_index == 0 or self.index_array is None:
+            self._set_index_array()
+        start = self.batch_index * self.batch_size
+        self.batch_index = (self.batch_index + 1) % len(self)
+        self.total_batches_seen += 1
+        return self._batch(self.index_array[start: start + self.batch_size])
+
+    next = __next__  # Keras's name
+
+    def _batch(self, index: np.ndarray) -> Any:
+        """The samples at ``index``: transformed, standardized, with their targets."""
+        generator = self.image_data_generator
+        x = np.take(self.x, index, axis=0)
+        x = generator._transform(x, generator._draw(len(x), x.shape[1:], self.rng))
+        x = generator._standardize(x)
+        if self.y is None:
+            return x
+        y = np.take(self.y, index, axis=0)
+        if self.sample_weight is None:
+            return x, y
+        return x, y, np.take(self.sample_weight, index, axis=0)

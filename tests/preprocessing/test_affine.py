@@ -1,0 +1,188 @@
+"""The batched affine resampling shared by the augmentation layers and ImageDataGenerator."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from numkeras.ops import Variable
+from numkeras.preprocessing import affine
+from numkeras.utils.gradient_check import check_gradients
+
+rng = np.random.default_rng(0)
+IMAGES = rng.random((3, 6, 6, 2)).astype(np.float32)
+ROW = np.arange(4, dtype=np.float32).reshape(1, 1, 4, 1)  # one image, one row: a b c d
+
+
+def shift_row(cols: float, fill_mode: str, interpolation: str = "bilinear") -> np.ndarray:
+    """``ROW`` moved right by ``cols`` pixels, filled with 9 where constant."""
+    out = affine.resample(ROW, affine.translation([0], [cols]), fill_mode, 9.0, interpolation)
+    return out.ravel()
+
+
+def centred(matrices: np.ndarray, images: np.ndarray = IMAGES) -> np.ndarray:
+    return affine.about_center(matrices, *images.shape[1:3])
+
+
+# -- geometry ------------------------------------------------------------------------------------
+def test_zero_shift_and_unit_zoom_are_exact_identities():
+    n = len(IMAGES)
+    for matrices in (affine.translation(np.zeros(n), np.zeros(n)),
+                     centred(affine.scaling(np.ones(n), np.ones(n))),
+                     centred(affine.rotation(np.zeros(n)))):
+        out = affine.resample(IMAGES, matrices)
+        np.testing.assert_array_equal(out, IMAGES)
+        assert out.dtype == np.float32 and out is not IMAGES
+
+
+def test_a_shift_of_one_pixel_moves_the_image_by_one_pixel():
+    down = affine.resample(IMAGES, affine.translation([1] * 3, [0] * 3), "constant", -1.0)
+    np.testing.assert_array_equal(down[:, 1:], IMAGES[:, :-1])
+    np.testing.assert_array_equal(down[:, 0], -1.0)
+    left = affine.resample(IMAGES, affine.translation([0] * 3, [-1] * 3), "constant", -1.0)
+    np.testing.assert_array_equal(left[:, :, :-1], IMAGES[:, :, 1:])
+    np.testing.assert_array_equal(left[:, :, -1], -1.0)
+
+
+def test_a_half_pixel_shift_averages_neighbours():
+    np.testing.assert_allclose(shift_row(0.5, "nearest"), [0, 0.5, 1.5, 2.5])
+    # The first output pixel reads the fill value (9) and pixel a (0) half and half.
+    np.testing.assert_allclose(shift_row(0.5, "constant"), [4.5, 0.5, 1.5, 2.5])
+
+
+def test_quarter_turns_equal_rot90_counter_clockwise():
+    for k in (1, 2, 3, -1):
+        out = affine.resample(IMAGES, centred(affine.rotation([k * np.pi / 2] * 3)))
+        np.testing.assert_allclose(out, np.rot90(IMAGES, k, axes=(1, 2)), atol=1e-5)
+
+
+def test_a_half_turn_of_a_non_square_image_equals_rot90_twice():
+    images = rng.random((2, 3, 5, 1)).astype(np.float32)
+    out = affine.resample(images, centred(affine.rotation([np.pi] * 2), images))
+    np.testing.assert_allclose(out, np.rot90(images, 2, axes=(1, 2)), atol=1e-5)
+
+
+@pytest.mark.parametrize("rows, cols, axes", [(1, -1, (2,)), (-1, 1, (1,)), (-1, -1, (1, 2))])
+def test_scaling_by_minus_one_flips(rows, cols, axes):
+    out = affine.resample(IMAGES, centred(affine.scaling([rows] * 3, [cols] * 3)))
+    np.testing.assert_array_equal(out, np.flip(IMAGES, axis=axes))
+
+
+def test_zoom_in_by_two_samples_the_centre_at_half_steps():
+    image = np.arange(25, dtype=np.float32).reshape(1, 5, 5, 1)
+    out = affine.resample(image, centred(affine.scaling([0.5], [0.5]), image))[0, ..., 0]
+    # Output pixel (r, c) reads input point (2 + (r - 2)/2, 2 + (c - 2)/2); the image is 5r + c.
+    r, c = np.mgrid[0:5, 0:5]
+    np.testing.assert_allclose(out, 5 * (2 + (r - 2) / 2) + (2 + (c - 2) / 2))
+
+
+def test_keras_shear_matrix():
+    m = affine.shear([np.pi / 6])[0]
+    np.testing.assert_allclose(m, [[1, -0.5, 0], [0, np.cos(np.pi / 6), 0], [0, 0, 1]])
+
+
+def test_each_image_gets_its_own_transform_and_channels_move_together():
+    matrices = np.concatenate([affine.translation([1], [0]), affine.translation([0], [2]),
+                               affine.translation([0], [0])])
+    out = affine.resample(IMAGES, matrices, "wrap")
+    np.testing.assert_array_equal(out[0], np.roll(IMAGES[0], 1, axis=0))
+    np.testing.assert_array_equal(out[1], np.roll(IMAGES[1], 2, axis=1))
+    np.testing.assert_array_equal(out[2], IMAGES[2])
+
+
+# -- fill modes ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("fill_mode, left6, right6, left13", [
+    # ROW is a b c d = 0 1 2 3; "left6" moves it 6 pixels left, so pixel c reads c + 6.
+    ("reflect", [1, 0, 0, 1], [2, 3, 3, 2], [2, 1, 0, 0]),   # d c b a | a b c d | d c b a
+    ("wrap", [2, 3, 0, 1], [2, 3, 0, 1], [1, 2, 3, 0]),      # a b c d | a b c d | a b c d
+    ("nearest", [3, 3, 3, 3], [0, 0, 0, 0], [3, 3, 3, 3]),   # a a a a | a b c d | d d d d
+    ("constant", [9, 9, 9, 9], [9, 9, 9, 9], [9, 9, 9, 9]),  # k k k k | a b c d | k k k k
+])
+@pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
+def test_fill_modes_match_keras_patterns(fill_mode, left6, right6, left13, interpolation):
+    np.testing.assert_array_equal(shift_row(-6, fill_mode, interpolation), left6)
+    np.testing.assert_array_equal(shift_row(6, fill_mode, interpolation), right6)
+    np.testing.assert_array_equal(shift_row(-13, fill_mode, interpolation), left13)
+
+
+def test_reflect_and_wrap_far_outside_the_image():
+    # Beyond one period the index is reduced modulo the period.
+    np.testing.assert_array_equal(shift_row(-40, "wrap"), [0, 1, 2, 3])
+    np.testing.assert_array_equal(shift_row(-40, "reflect"), [0, 1, 2, 3])
+    np.testing.assert_array_equal(shift_row(-44, "reflect"), [3, 2, 1, 0])
+
+
+def test_nearest_interpolation_rounds_to_the_closest_pixel():
+    np.testing.assert_array_equal(shift_row(0.4, "nearest", "nearest"), [0, 1, 2, 3])
+    np.testing.assert_array_equal(shift_row(0.6, "nearest", "nearest"), [0, 0, 1, 2])
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ValueError, match="fill_mode must be one of.*Received: fill_mode='mirror'"):
+        affine.resample(IMAGES, affine.rotation([0] * 3), fill_mode="mirror")
+    with pytest.raises(ValueError, match="interpolation must be one of"):
+        affine.resample(IMAGES, affine.rotation([0] * 3), interpolation="bicubic")
+    with pytest.raises(ValueError, match=r"one 3x3 transform per image \(3\)"):
+        affine.resample(IMAGES, affine.rotation([0] * 2))
+    with pytest.raises(ValueError, match="images must have shape"):
+        affine.resample(IMAGES[0], affine.rotation([0]))
+
+
+def test_integer_images_become_floatx_and_float64_stays():
+    out = affine.resample((IMAGES * 255).astype(np.uint8), affine.rotation([0.1] * 3))
+    assert out.dtype == np.float32
+    out = affine.resample(IMAGES.astype(np.float64), affine.rotation([0.1] * 3))
+    assert out.dtype == np.float64
+
+
+def test_scratch_buffers_are_never_shared_by_live_transforms():
+    # Recorded ops keep their sample points until backward; resampling in between reuses free
+    # scratch buffers only.
+    turns = [(centred(affine.rotation([0.3] * 3)), "reflect"),
+             (centred(affine.rotation([-0.7] * 3)), "constant")]
+    x = Variable(IMAGES)
+    first, second = (affine.transform(x, m, mode) for m, mode in turns)
+    affine.resample(IMAGES, centred(affine.rotation([1.1] * 3)), "wrap")
+    np.testing.assert_array_equal(first.data, affine.resample(IMAGES, *turns[0]))
+    (first.sum() + second.sum()).backward()
+    expected = np.zeros_like(IMAGES)
+    for m, mode in turns:
+        alone = Variable(IMAGES)
+        affine.transform(alone, m, mode).sum().backward()
+        expected += alone.grad
+    np.testing.assert_allclose(x.grad, expected, rtol=1e-6)
+
+
+# -- gradient ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("fill_mode", affine.FILL_MODES)
+@pytest.mark.parametrize("interpolation", affine.INTERPOLATIONS)
+def test_gradient_with_respect_to_the_images(fill_mode, interpolation):
+    images = Variable(np.random.default_rng(1).random((2, 5, 4, 2)))
+    matrices = affine.about_center(
+        affine.rotation([0.3, -1.2]) @ affine.translation([0.37, -2.6], [1.4, 0.21])
+        @ affine.scaling([1.3, 0.8], [0.9, 1.1]), 5, 4)
+    check_gradients(lambda: affine.transform(images, matrices, fill_mode, 0.5, interpolation),
+                    images)
+
+
+# -- reference -----------------------------------------------------------------------------------
+SCIPY_MODES = {"reflect": "reflect", "wrap": "grid-wrap", "nearest": "nearest",
+               "constant": "grid-constant"}
+
+
+@pytest.mark.parametrize("fill_mode", affine.FILL_MODES)
+def test_matches_scipy_affine_transform(fill_mode):
+    ndimage = pytest.importorskip("scipy.ndimage")
+    images = np.random.default_rng(2).random((4, 9, 7, 2))
+    matrices = affine.about_center(
+        affine.rotation([0.4, -2.0, 3.0, 0.1]) @ affine.shear([0.2, 0, -0.3, 0.5])
+        @ affine.translation([1.5, -3.2, 9.1, 0], [0.3, 2.7, -8.4, 12]), 9, 7)
+    out = affine.resample(images, matrices, fill_mode, 0.25)
+    for image, m, got in zip(images, matrices, out):
+        # scipy maps output (r, c, channel) to input m @ (r, c) + offset, channel unchanged.
+        matrix = np.eye(3)
+        matrix[:2, :2] = m[:2, :2]
+        offset = [m[0, 2], m[1, 2], 0]
+        want = ndimage.affine_transform(image, matrix, offset, order=1,
+                                        mode=SCIPY_MODES[fill_mode], cval=0.25)
+        np.testing.assert_allclose(got, want, atol=1e-10)
