@@ -17,10 +17,11 @@ def test_help_explains_every_hello_option(capsys):
         assert option in out
 
 
-def test_top_level_help_names_hello():
+def test_top_level_help_names_every_command():
     out = subprocess.run([sys.executable, "-m", "numkeras", "--help"], capture_output=True,
                          text=True, check=True).stdout
-    assert "hello" in out
+    for command in ("hello", "recipe", "serve"):
+        assert command in out
 
 
 @pytest.mark.slow

@@ -103,6 +103,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"numkeras {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _hello_parser(sub)
+    from .recipe import command as recipe_command
+    from .serve import command as serve_command
+
+    recipe_command.add_parser(sub)
+    serve_command.add_parser(sub)
     return parser
 
 
@@ -201,6 +206,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "hello":
         return hello(args)
+    if args.command == "recipe":
+        from .recipe import command
+
+        return command.run(args)
+    if args.command == "serve":
+        from .serve import command
+
+        return command.run(args)
     parser.print_help()
     return 0
 
