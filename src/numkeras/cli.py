@@ -144,6 +144,7 @@ def hello(args: argparse.Namespace) -> int:
     from . import backend
     from .datasets import mnist
     from .recipe.networks import course_mlp
+    from .serve.served_model import write_card
     from .utils import plot_history, to_categorical
 
     start = time.perf_counter()
@@ -185,7 +186,9 @@ def hello(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     model_path = args.out / f"mnist_{args.model}.numkeras"
     model.save(model_path)
-    print(f"Saved the trained model to {model_path}")
+    write_card(model_path, trained_on=data.source, epochs=args.epochs,
+               network=f"{args.model}, {args.activation}, {args.loss}, {args.optimizer}")
+    print(f"Saved the trained model to {model_path} (try: numkeras serve {model_path})")
     try:
         curves = plot_history(history, args.out / f"mnist_{args.model}_curves.png")
         print(f"Saved the training curves to {curves}")

@@ -14,6 +14,7 @@ from numkeras.serve.preprocess import to_mnist
 
 from .support import confident_digit, png_bytes
 
+
 def pixels(image: np.ndarray) -> dict:
     return {"pixels": (image / 255).tolist()}
 

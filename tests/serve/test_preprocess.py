@@ -103,6 +103,16 @@ def test_blank_pictures_are_refused(function) -> None:
 
 
 @pytest.mark.parametrize("function", [ink_from_grey, to_mnist])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_pictures_must_be_finite(function, bad: float) -> None:
+    picture = np.zeros((10, 10), np.float32)
+    picture[3:7, 4] = 1
+    picture[5, 5] = bad
+    with pytest.raises(ValueError, match="finite numbers"):
+        function(picture)
+
+
+@pytest.mark.parametrize("function", [ink_from_grey, to_mnist])
 def test_pictures_must_be_2d(function) -> None:
     with pytest.raises(ValueError, match=r"Received: shape=\(3, 4, 5\)"):
         function(np.ones((3, 4, 5), np.float32))

@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def listen(host: str, port: int) -> socket.socket:
-    """A TCP socket bound to ``host``:``port`` (port 0: a free one), for uvicorn to serve on.
+    """A listening TCP socket on ``host``:``port`` (port 0: a free one), for uvicorn to serve on.
 
     Binding here, before uvicorn starts, is what lets the command print the real port and fail
     with a plain message when the port is taken.
@@ -114,6 +114,9 @@ def listen(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind(address)
+        # Listening now, not when uvicorn starts, queues the first connections instead of
+        # refusing them: the printed address works from the moment it is printed.
+        sock.listen(2048)
     except OSError:
         sock.close()
         raise

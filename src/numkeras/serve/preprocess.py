@@ -50,10 +50,14 @@ def ink_from_grey(grey: np.ndarray) -> np.ndarray:
 
     Raises:
         BlankImageError: the picture is one flat colour.
+        ValueError: ``grey`` is not 2-D, or holds NaN or infinity.
     """
     if grey.ndim != 2 or min(grey.shape) < 1:
         raise ValueError(f"grey must be a 2-D picture. Received: shape={grey.shape}")
     ink = grey.astype(np.float64 if grey.dtype == np.float64 else np.float32)
+    if not np.isfinite(ink).all():
+        raise ValueError("grey must hold finite numbers. Received: a picture with NaN or "
+                         "infinite levels")
     frame = np.concatenate([ink[0], ink[-1], ink[:, 0], ink[:, -1]])
     paper = np.median(frame)
     if paper - ink.min() > ink.max() - paper:
@@ -83,6 +87,7 @@ def to_mnist(ink: np.ndarray) -> np.ndarray:
 
     Raises:
         BlankImageError: nothing in ``ink`` rises above 0.
+        ValueError: ``ink`` is not 2-D, or holds NaN or infinity.
 
     Example:
         >>> import numpy as np
@@ -95,7 +100,9 @@ def to_mnist(ink: np.ndarray) -> np.ndarray:
         raise ValueError(f"ink must be a 2-D picture. Received: shape={ink.shape}")
     dtype = np.float64 if ink.dtype == np.float64 else np.float32
     peak = ink.max()
-    if not peak > 0:
+    if not np.isfinite(peak):
+        raise ValueError(f"ink must hold finite numbers. Received: a maximum of {peak}")
+    if peak <= 0:
         raise BlankImageError("Nothing is drawn: every pixel is 0, so there is no digit to read.")
     mask = ink > INK_THRESHOLD * peak
     rows = np.flatnonzero(mask.any(axis=1))
@@ -105,7 +112,9 @@ def to_mnist(ink: np.ndarray) -> np.ndarray:
     height, width = crop.shape
     scale = BOX / max(height, width)
     out_h, out_w = max(1, round(height * scale)), max(1, round(width * scale))
-    digit = resampling_matrix(out_h, height, dtype) @ crop @ resampling_matrix(out_w, width, dtype).T
+    shrink_rows = resampling_matrix(out_h, height, dtype)
+    shrink_cols = resampling_matrix(out_w, width, dtype)
+    digit = shrink_rows @ crop @ shrink_cols.T
     np.clip(digit, 0, None, out=digit)
     digit /= digit.max()
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ..utils.io_utils import atomic_write
 from .preprocess import FIELD
 
 #: Where ``numkeras hello`` saves its model, and so where ``numkeras serve`` looks by default.
@@ -48,8 +49,8 @@ def write_card(model_path: str | Path, trained_on: str, **details: Any) -> Path:
         The card's path.
     """
     path = card_path(model_path)
-    path.write_text(json.dumps({"trained_on": trained_on, **details}, indent=2) + "\n",
-                    encoding="utf-8")
+    with atomic_write(path, "w") as file:
+        file.write(json.dumps({"trained_on": trained_on, **details}, indent=2) + "\n")
     return path
 
 

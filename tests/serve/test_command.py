@@ -1,0 +1,105 @@
+"""``numkeras serve``'s command line: arguments, messages, training a model when there is none."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from numkeras.recipe import networks
+from numkeras.serve import command
+from numkeras.serve.served_model import DEFAULT_MODEL
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="numkeras")
+    command.add_parser(parser.add_subparsers(dest="command"))
+    return parser.parse_args(["serve", *argv])
+
+
+@pytest.fixture
+def served_with(monkeypatch: pytest.MonkeyPatch) -> dict:
+    """Stand in for uvicorn's blocking loop; record what it was asked to serve."""
+    seen: dict = {}
+
+    def run(server: uvicorn.Server, sockets: list[socket.socket]) -> None:
+        seen["app"] = server.config.app
+        seen["ports"] = [sock.getsockname()[1] for sock in sockets]
+        for sock in sockets:
+            sock.close()
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
+    return seen
+
+
+def test_defaults() -> None:
+    args = parse()
+    assert (args.model, args.host, args.port, args.epochs) == (None, "127.0.0.1", 8000, 5)
+    args = parse("m.numkeras", "--host", "::1", "--port", "0", "--epochs", "2")
+    assert (args.model, args.host, args.port, args.epochs) == (Path("m.numkeras"), "::1", 0, 2)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--port", "70000"], "must be 0 to 65535. Received: 70000"),
+    (["--epochs", "0"], "must be at least 1. Received: 0"),
+])
+def test_bad_arguments_are_named(argv: list[str], message: str, capsys) -> None:
+    with pytest.raises(SystemExit):
+        parse(*argv)
+    assert message in capsys.readouterr().err
+
+
+def test_help_says_what_it_serves(capsys) -> None:
+    with pytest.raises(SystemExit):
+        parse("--help")
+    text = " ".join(capsys.readouterr().out.split())
+    assert "draw a digit" in text and "127.0.0.1" in text and "numkeras hello" in text
+
+
+def test_a_missing_model_file_is_named(tmp_path: Path, capsys) -> None:
+    assert command.run(parse(str(tmp_path / "nope.numkeras"))) == 2
+    assert "No model file at" in capsys.readouterr().err
+
+
+def test_a_file_that_is_not_a_model_is_refused(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "junk.numkeras"
+    path.write_bytes(b"not a zip")
+    assert command.run(parse(str(path))) == 2
+    assert "numkeras serve:" in capsys.readouterr().err
+
+
+def test_a_taken_port_is_reported(model_file: Path, capsys) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert command.run(parse(str(model_file), "--port", str(port))) == 1
+    assert f"cannot listen on 127.0.0.1 port {port}" in capsys.readouterr().err
+
+
+def test_serves_the_model_on_the_printed_address(model_file: Path, served_with, capsys) -> None:
+    assert command.run(parse(str(model_file), "--port", "0")) == 0
+    out = capsys.readouterr().out
+    [port] = served_with["ports"]
+    assert "Test accuracy" in out and "official MNIST test set" in out
+    assert f"Serving the digit page at http://127.0.0.1:{port}/" in out
+    assert type(served_with["app"]).__name__ == "Starlette"
+
+
+def test_trains_the_hello_network_when_there_is_no_model(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, served_with, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    # The real course network, narrowed so that the test takes a second.
+    course_mlp = networks.course_mlp
+    monkeypatch.setattr(networks, "course_mlp", lambda: course_mlp(hidden=(32,)))
+    assert command.run(parse("--port", "0", "--epochs", "1")) == 0
+    out = capsys.readouterr().out
+    assert f"No model at {DEFAULT_MODEL}" in out and "Training" in out
+    assert (tmp_path / DEFAULT_MODEL).is_file()
+    card = json.loads((tmp_path / DEFAULT_MODEL).with_suffix(".json").read_text())
+    assert "MNIST sample packaged with numkeras" in card["trained_on"] and card["epochs"] == 1
+    assert "Serving the digit page" in out
