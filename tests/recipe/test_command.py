@@ -100,7 +100,8 @@ def test_claims_are_computed_from_the_numbers():
 def synthetic_results():
     experiment = ExperimentResult("demo", "A demo", "it helps", "two runs",
                                   runs=[a_run("base", 0.99, 0.90), a_run("after", 0.95, math.nan)])
-    experiment.claims = [Claim("after helps", False, "test accuracy nan vs 0.900", "after")]
+    experiment.claims = [Claim("after helps |a lot|", False, "test accuracy nan vs 0.900",
+                               "after")]
     experiment.notes = ["a note"]
     return RecipeResults(seed=7, quick=True, data_source="synthetic digits", is_sample=True,
                          scale={"train_digits": 10, "small_train_digits": 5, "test_digits": 4,
@@ -110,7 +111,7 @@ def synthetic_results():
 
 def test_report_says_when_a_claim_does_not_reproduce():
     page = render_markdown(synthetic_results())
-    assert "| demo | after helps | **no** | test accuracy nan vs 0.900 |" in page
+    assert "| demo | after helps \\|a lot\\| | **no** | test accuracy nan vs 0.900 |" in page
     assert "0 of 1 claims reproduced." in page
     assert "| base | (baseline) | 99.0% | 90.0% | 1.0 | 0.10 | good | - |" in page
     assert "| after | `after=1` | 95.0% | nan | 1.0 | 0.10 | good | **no** |" in page

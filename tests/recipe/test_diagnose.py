@@ -138,7 +138,7 @@ def test_a_model_makes_the_advice_specific():
     flat = logs([0.22, 0.22, 0.22, 0.22], [0.3, 0.3, 0.3, 0.3])
     d = diagnose(flat, model=sigmoid_mse_sgd())
     assert d.verdict == POOR_TRAINING
-    assert d.advice[0].startswith("the model has a softmax output trained with MSE")
+    assert d.advice[0].startswith("the model trains a softmax output with MSE: use loss='categ")
     assert d.advice[1].startswith("the model has 2 sigmoid hidden layers")
     assert d.advice[2].startswith("the model uses plain SGD")
     nan = diagnose(logs([1.0, math.nan], [0.3, 0.1]), model=sigmoid_mse_sgd())

@@ -4,6 +4,8 @@
   on the training data (not overfitting: fix training), overfitting, or done; with advice.
 * :class:`GradientFlow` records each layer's gradient and update sizes per epoch, to see the
   vanishing gradient (plot it with :func:`numkeras.utils.plot_model_gradients`).
+* :class:`AnnealedDropout` lowers the dropout rates epoch by epoch
+  (:mod:`numkeras.recipe.dropout`).
 * :func:`run` (the ``numkeras recipe`` command) runs the recipe's experiments on MNIST and
   writes a report that checks each of the course's claims against the numbers.
 * :mod:`numkeras.recipe.networks`: the course's networks, built and compiled in one call.
@@ -15,9 +17,10 @@ import importlib
 from typing import Any
 
 from .diagnose import Diagnosis, diagnose
+from .dropout import AnnealedDropout
 from .gradient_flow import GradientFlow
 
-__all__ = ["EXPERIMENTS", "Diagnosis", "GradientFlow", "diagnose", "run"]
+__all__ = ["EXPERIMENTS", "AnnealedDropout", "Diagnosis", "GradientFlow", "diagnose", "run"]
 
 # The experiments import models and layers: loaded when first asked for.
 _LAZY = {"run": "runner", "EXPERIMENTS": "experiments"}

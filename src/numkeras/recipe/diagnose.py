@@ -243,14 +243,18 @@ def _specific_advice(model: Any) -> dict[str, str]:
     activations = [_activation_name(layer) for layer in layers]
     if (activations and activations[-1] == "softmax"
             and losses.function_of(getattr(model, "loss", None)) is losses.mean_squared_error):
-        found["loss"] = "the model has a softmax output trained with MSE: " + _ADVICE["loss"]
+        found["loss"] = ("the model trains a softmax output with MSE: use "
+                         "loss='categorical_crossentropy', which keeps a large gradient when the "
+                         "output is wrong")
     saturating = [a for a in activations[:-1] if a in ("sigmoid", "hard_sigmoid", "tanh")]
     if len(saturating) >= 2:
-        found["activation"] = (f"the model has {len(saturating)} {saturating[0]} hidden layers: "
-                               + _ADVICE["activation"])
+        found["activation"] = (f"the model has {len(saturating)} {saturating[0]} hidden layers, "
+                               "through which the gradient vanishes: use ReLU, leaky ReLU or "
+                               "Maxout")
     optimizer = getattr(model, "optimizer", None)
     if type(optimizer).__name__ == "SGD" and not getattr(optimizer, "momentum", 0.0):
-        found["optimizer"] = "the model uses plain SGD: " + _ADVICE["optimizer"]
+        found["optimizer"] = ("the model uses plain SGD: try an adaptive learning rate "
+                              "(optimizer='adam') or momentum (SGD(momentum=0.9))")
     rate = getattr(optimizer, "learning_rate", None)
     if isinstance(rate, (int, float)):
         found["lower_lr"] = (f"the learning rate is {rate:g}: try {rate / 10:g}, or an adaptive "

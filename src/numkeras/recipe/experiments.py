@@ -174,8 +174,7 @@ def activation(lab: Lab, result: ExperimentResult) -> None:
         "with sigmoid the layers near the input get the smallest gradients, far smaller than "
         "with ReLU (first-epoch mean |gradient| of the first layer over the last)",
         ratios["sigmoid"] < 1 and ratios["sigmoid"] < ratios["ReLU"],
-        f"first/last layer {ratios['sigmoid']:.2g} (sigmoid) vs {ratios['ReLU']:.2g} (ReLU)",
-        setting="sigmoid"))
+        f"first/last layer {ratios['sigmoid']:.2g} (sigmoid) vs {ratios['ReLU']:.2g} (ReLU)"))
 
 
 class _UnitLayersFlow(GradientFlow):
@@ -234,17 +233,16 @@ def optimizer(lab: Lab, result: ExperimentResult) -> None:
                     f"{s.epochs} epochs, {_digits(lab.x_train)}; every optimizer at its "
                     "Keras 3 defaults, as compile(optimizer='adam') gives it (SGD: learning "
                     "rate 0.01; Adagrad, RMSprop, Adadelta, Adam, Nadam: 0.001).")
-    for setting, make, code in (
-        ("SGD", lambda: optimizers.SGD(), "optimizer='sgd'"),
-        ("SGD with momentum", lambda: optimizers.SGD(momentum=0.9), "SGD(momentum=0.9)"),
-        ("Adagrad", optimizers.Adagrad, "optimizer='adagrad'"),
-        ("RMSprop", optimizers.RMSprop, "optimizer='rmsprop'"),
-        ("Adadelta", optimizers.Adadelta, "optimizer='adadelta'"),
-        ("Adam", optimizers.Adam, "optimizer='adam'"),
-        ("Nadam", optimizers.Nadam, "optimizer='nadam'"),
+    for setting, opt, code in (
+        ("SGD", optimizers.SGD(), "optimizer='sgd'"),
+        ("SGD with momentum", optimizers.SGD(momentum=0.9), "SGD(momentum=0.9)"),
+        ("Adagrad", optimizers.Adagrad(), "optimizer='adagrad'"),
+        ("RMSprop", optimizers.RMSprop(), "optimizer='rmsprop'"),
+        ("Adadelta", optimizers.Adadelta(), "optimizer='adadelta'"),
+        ("Adam", optimizers.Adam(), "optimizer='adam'"),
+        ("Nadam", optimizers.Nadam(), "optimizer='nadam'"),
     ):
-        build = _with_fresh(make, lambda opt: course_mlp(optimizer=opt, hidden=s.hidden,
-                                                         dropout=0))
+        build = functools.partial(course_mlp, optimizer=opt, hidden=s.hidden, dropout=0)
         result.runs.append(lab.train(setting, code, build, lab.x_train, lab.y_train,
                                      epochs=s.epochs))
     sgd = result.run("SGD")
@@ -255,11 +253,6 @@ def optimizer(lab: Lab, result: ExperimentResult) -> None:
     result.notes.append("Keras 3's default learning rate of Adagrad and Adadelta is 0.001; "
                         "Keras 1's was 0.01 and 1.0. At 0.001 both move slowly, which the "
                         "table shows as it is.")
-
-
-def _with_fresh(make: Callable[[], Any], build: Callable[[Any], Any]) -> Callable[[], Any]:
-    """A builder that makes a new optimizer each time (optimizers hold per-model state)."""
-    return lambda: build(make())
 
 
 # -- the second half: good results on the testing data ------------------------------------------

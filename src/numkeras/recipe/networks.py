@@ -27,13 +27,7 @@ def course_mlp(activation: str = "relu", loss: str = "categorical_crossentropy",
             model.add(Dropout(dropout))
     model.add(Dense(classes))
     model.add(Activation("softmax"))
-    if learning_rate is None and optimizer == "sgd":
-        learning_rate = 0.1
-    opt = optimizers.get(optimizer)
-    if learning_rate is not None:
-        opt.learning_rate = learning_rate
-    model.compile(loss=loss, optimizer=opt, metrics=["accuracy"])
-    return model
+    return compile_course_style(model, loss, optimizer, learning_rate)
 
 
 #: The hidden units ``deep_mlp`` can use, by name; Maxout replaces the Dense layer itself.

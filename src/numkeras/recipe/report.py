@@ -52,14 +52,18 @@ def render_markdown(results: RecipeResults, figures_error: str | None = None) ->
         "",
         f"- **Data:** {results.data_source}.",
         f"- **Seed:** {results.seed}. The same seed on the same data gives the same "
-        "accuracies; the times vary with the machine.",
+        "accuracies on the same machine with the same BLAS threads (a different summation "
+        "order in the matrix products changes the last digits, which training can amplify); "
+        "the times vary with the machine and its load.",
         f"- **Scale:** {'quick' if results.quick else 'full'}: "
         f"{scale['train_digits']:,} training digits for the optimization experiments, "
         f"{scale['small_train_digits']:,} for the overfitting and augmentation ones; "
         f"{scale['test_digits']:,} test digits for the final accuracies, "
         f"{scale['curve_test_digits']:,} of them for the per-epoch test curves.",
         f"- **Time:** {results.seconds:.0f} s in all on {machine.get('cpus', '?')} CPU "
-        f"core(s), Python {machine.get('python', '?')}, NumPy {machine.get('numpy', '?')}.",
+        f"core(s) ({machine.get('blas_threads', 'BLAS default')}), numkeras "
+        f"{machine.get('numkeras', '?')}, Python {machine.get('python', '?')}, NumPy "
+        f"{machine.get('numpy', '?')}.",
         f"- **Reproduce:** `numkeras recipe{' --quick' if results.quick else ''} "
         f"--seed {results.seed}{' --data sample' if results.is_sample else ''}"
         f"{' ' + only if only and len(results.experiments) < 8 else ''}`",
@@ -68,7 +72,9 @@ def render_markdown(results: RecipeResults, figures_error: str | None = None) ->
         "no augmentation), as the course's `model.evaluate(x_train, y_train)`; test accuracy "
         "on the test digits. *Diagnosis* is `numkeras.recipe.diagnose(history)` on the run's "
         "history. A claim is *reproduced* when the numbers in the *evidence* column bear it "
-        "out; this is computed, not written by hand.",
+        "out; this is computed, not written by hand. In the figures, solid lines are the "
+        "training loss and accuracy as `fit` logs them (the mean over each epoch, dropout on), "
+        "dashed lines the same on test digits after each epoch.",
         "",
         "## The course's claims",
         "",
@@ -76,8 +82,8 @@ def render_markdown(results: RecipeResults, figures_error: str | None = None) ->
         "| --- | --- | --- | --- |",
     ]
     claims = results.claims
-    lines += [f"| {name} | {c.text} | {'yes' if c.reproduced else '**no**'} | {c.evidence} |"
-              for name, c in claims]
+    lines += [f"| {name} | {_cell(c.text)} | {'yes' if c.reproduced else '**no**'} | "
+              f"{_cell(c.evidence)} |" for name, c in claims]
     held = sum(c.reproduced for _, c in claims)
     lines += ["", f"{held} of {len(claims)} claims reproduced.", ""]
     if figures_error:
@@ -106,7 +112,7 @@ def _section(number: int, experiment: ExperimentResult) -> list[str]:
                     if c.setting == run.setting]
         code = f"`{run.code}`" if run.code else "(baseline)"
         lines.append(
-            f"| {run.setting} | {code} | {_percent(run.train_accuracy)} | "
+            f"| {_cell(run.setting)} | {_cell(code)} | {_percent(run.train_accuracy)} | "
             f"{_percent(run.test_accuracy)} | {run.seconds:.1f} | {run.seconds_per_epoch:.2f} | "
             f"{run.diagnosis} | {', '.join(verdicts) or '-'} |")
     lines.append("")
@@ -120,6 +126,11 @@ def _section(number: int, experiment: ExperimentResult) -> list[str]:
     if experiment.notes:
         lines.append("")
     return lines
+
+
+def _cell(text: str) -> str:
+    """``text`` safe inside a Markdown table cell."""
+    return text.replace("|", "\\|")
 
 
 def _percent(value: float) -> str:
@@ -167,7 +178,7 @@ def plot_runs(experiment: ExperimentResult, path: Path) -> Path:
         raise ImportError("The recipe's figures need matplotlib, which is not installed. "
                           "Install it with: pip install numkeras[plot]") from error
 
-    figure = Figure(figsize=(11.0, 4.0), layout="constrained")
+    figure = Figure(figsize=(12.0, 4.0), layout="constrained")
     FigureCanvasAgg(figure)
     loss_axes, accuracy_axes = figure.subplots(1, 2)
     colors = colormaps["tab10"]
@@ -191,7 +202,7 @@ def plot_runs(experiment: ExperimentResult, path: Path) -> Path:
                for i, run in enumerate(experiment.runs)]
     handles += [Line2D([], [], color="black", linestyle="-", label="training"),
                 Line2D([], [], color="black", linestyle="--", label="test")]
-    accuracy_axes.legend(handles=handles, fontsize="small", loc="best")
+    figure.legend(handles=handles, fontsize="small", loc="outside right center")
     figure.suptitle(experiment.title)
     with atomic_write(path, "wb") as handle:
         figure.savefig(handle, format="png", dpi=80)

@@ -90,5 +90,13 @@ def select(only: str | Iterable[str] | None) -> list[str]:
 
 
 def _machine() -> dict[str, str | int | None]:
-    return {"cpus": os.cpu_count(), "python": platform.python_version(),
-            "numpy": np.__version__, "platform": sys.platform}
+    from .. import __version__
+
+    # BLAS threads change the times a lot on a busy machine, so the report names them.
+    threads = next((f"{name}={os.environ[name]}" for name in _THREAD_VARIABLES
+                    if os.environ.get(name)), "BLAS default")
+    return {"cpus": os.cpu_count(), "blas_threads": threads, "python": platform.python_version(),
+            "numpy": np.__version__, "numkeras": __version__, "platform": sys.platform}
+
+
+_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
