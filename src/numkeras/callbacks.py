@@ -904,3 +904,12 @@ class LambdaCallback(Callback):  # not registered for configs: they cannot carry
 def _print(message: str) -> None:
     # Flushed at once: with stdout redirected to a log file, messages appear as they happen.
     print(message, flush=True)
+
+
+def __getattr__(name: str) -> Any:
+    # AnnealedDropout lives with the course's recipe, which imports this module: load it lazily.
+    if name == "AnnealedDropout":
+        from numkeras.recipe.dropout import AnnealedDropout
+
+        return AnnealedDropout
+    raise AttributeError(f"module 'numkeras.callbacks' has no attribute {name!r}")

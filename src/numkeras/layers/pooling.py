@@ -161,3 +161,11 @@ class GlobalMaxPooling2D(_GlobalPooling2D):
     (``(batch, 1, 1, c)`` with ``keepdims=True``)."""
 
     reduce = staticmethod(ops.max)
+
+
+# Keras's short names for the same classes.
+MaxPool1D = MaxPooling1D
+MaxPool2D = MaxPooling2D
+AvgPool2D = AveragePooling2D
+GlobalAvgPool2D = GlobalAveragePooling2D
+GlobalMaxPool2D = GlobalMaxPooling2D

@@ -8,9 +8,9 @@ in ``scipy.ndimage.affine_transform`` and Keras)::
 
 with pixel centres at integer coordinates. The whole batch is resampled at once: the sample
 points of every output pixel come from one broadcast product, their 4 neighbours (bilinear) or
-nearest neighbour are gathered with one ``take`` each from the flattened batch, and blended, so
-the cost is a few dozen array passes per batch whatever its size and no Python loop runs over
-images or pixels.
+nearest neighbour are gathered with one ``take`` each from the flattened (padded) batch, and
+blended, so the cost is about twenty array passes per batch whatever its size and no Python loop
+runs over images or pixels.
 
 Points outside the image are filled as in Keras (``fill_mode``), applied to each neighbour's
 integer index:
@@ -39,14 +39,20 @@ INTERPOLATIONS = ("bilinear", "nearest")
 
 
 # -- transform matrices (output coordinates -> input coordinates) -----------------------------
-def _stack(r0: Any, r1: Any) -> np.ndarray:
-    """``(n, 3, 3)`` matrices whose first two rows are ``r0`` and ``r1`` (each 3 arrays)."""
-    first = np.broadcast_arrays(*r0, *r1)
-    n = first[0].shape[0]
+def _stack(r0: tuple[Any, Any, Any], r1: tuple[Any, Any, Any]) -> np.ndarray:
+    """``(n, 3, 3)`` matrices whose first two rows hold ``r0`` and ``r1`` (numbers or arrays of
+    length ``n``) and whose last row is ``(0, 0, 1)``."""
+    n = max(np.size(v) for v in (*r0, *r1))
     m = np.zeros((n, 3, 3))
-    m[:, 0, 0], m[:, 0, 1], m[:, 0, 2], m[:, 1, 0], m[:, 1, 1], m[:, 1, 2] = first
+    for j in range(3):
+        m[:, 0, j] = r0[j]
+        m[:, 1, j] = r1[j]
     m[:, 2, 2] = 1.0
     return m
+
+
+def _vector(values: Any) -> np.ndarray:
+    return np.asarray(values, dtype=np.float64).reshape(-1)
 
 
 def rotation(angles: Any) -> np.ndarray:
@@ -54,40 +60,36 @@ def rotation(angles: Any) -> np.ndarray:
 
     Output pixel ``(r, c)`` samples ``(cos·r + sin·c, -sin·r + cos·c)`` (rows point down).
     """
-    a = np.asarray(angles, dtype=np.float64).reshape(-1)
-    cos, sin, zero = np.cos(a), np.sin(a), np.zeros_like(a)
-    return _stack((cos, sin, zero), (-sin, cos, zero))
+    a = _vector(angles)
+    cos, sin = np.cos(a), np.sin(a)
+    return _stack((cos, sin, 0), (-sin, cos, 0))
 
 
 def translation(rows: Any, cols: Any) -> np.ndarray:
     """Move the image content down by ``rows`` and right by ``cols`` pixels (may be fractional)."""
-    r = np.asarray(rows, dtype=np.float64).reshape(-1)
-    c = np.asarray(cols, dtype=np.float64).reshape(-1)
-    one, zero = np.ones_like(r + c), np.zeros_like(r + c)
-    return _stack((one, zero, -r), (zero, one, -c))
+    return _stack((1, 0, -_vector(rows)), (0, 1, -_vector(cols)))
 
 
 def scaling(rows: Any, cols: Any) -> np.ndarray:
     """Sample at ``(rows·r, cols·c)``: factors above 1 zoom out, below 1 zoom in, -1 flips."""
-    r = np.asarray(rows, dtype=np.float64).reshape(-1)
-    c = np.asarray(cols, dtype=np.float64).reshape(-1)
-    zero = np.zeros_like(r + c)
-    return _stack((r + zero, zero, zero), (zero, c + zero, zero))
+    return _stack((_vector(rows), 0, 0), (0, _vector(cols), 0))
 
 
 def shear(angles: Any) -> np.ndarray:
     """Keras's shear by ``angles`` (radians): output ``(r, c)`` samples
     ``(r - sin·c, cos·c)``, as ``keras.preprocessing.image.apply_affine_transform``."""
-    a = np.asarray(angles, dtype=np.float64).reshape(-1)
-    one, zero = np.ones_like(a), np.zeros_like(a)
-    return _stack((one, -np.sin(a), zero), (zero, np.cos(a), zero))
+    a = _vector(angles)
+    return _stack((1, -np.sin(a), 0), (0, np.cos(a), 0))
 
 
 def about_center(matrices: np.ndarray, height: int, width: int) -> np.ndarray:
     """``matrices`` applied about the image centre ``((height-1)/2, (width-1)/2)`` rather than
     the top-left pixel: ``C @ M @ C⁻¹``, where ``C`` adds the centre to a coordinate."""
-    cr, cc = (height - 1) / 2.0, (width - 1) / 2.0
-    return translation(-cr, -cc) @ matrices @ translation(cr, cc)
+    center = np.array([(height - 1) / 2.0, (width - 1) / 2.0])
+    out = np.array(matrices, dtype=np.float64)
+    # [A | t] becomes [A | t + center - A @ center].
+    out[:, :2, 2] += center - out[:, :2, :2] @ center
+    return out
 
 
 # -- resampling --------------------------------------------------------------------------------
@@ -105,164 +107,205 @@ def check_interpolation(interpolation: str) -> str:
     return interpolation
 
 
-def _fold(index: Any, size: int, fill_mode: str, outside: float, xp: Any, temp: Any) -> None:
-    """Map integer-valued float indices along one axis into ``[0, size)`` by ``fill_mode``, in
-    place; with ``'constant'``, indices outside the image become ``outside``."""
+def _fold(index: np.ndarray, size: int, fill_mode: str) -> np.ndarray:
+    """Integer indices along one axis, mapped into ``[0, size)`` as ``fill_mode`` extends the
+    image ('reflect': the image and its mirror image repeat; 'wrap': the image repeats)."""
     if fill_mode == "nearest":
-        xp.clip(index, 0, size - 1, out=index)
-        return
-    if fill_mode == "constant":
-        xp.copyto(index, outside, where=(index < 0) | (index > size - 1))
-        return
-    if index.size == 0:
-        return
-    low, high = float(index.min()), float(index.max())
-    if low >= 0 and high <= size - 1:
-        return
-    # 'wrap' repeats the image; 'reflect' repeats the image followed by its mirror image.
-    period = size if fill_mode == "wrap" else 2 * size
-    if low < 0 or high >= period:
-        # index mod period, exact on integer-valued floats (division is correctly rounded).
-        q = temp()
-        xp.divide(index, period, out=q)
-        xp.floor(q, out=q)
-        q *= period
-        index -= q
-        high = period - 1
-    if fill_mode == "reflect" and high >= size:
-        # The mirrored half: i -> 2·size - 1 - i for i >= size, i.e. (s - ½) - |i - (s - ½)|.
-        index -= size - 0.5
-        xp.abs(index, out=index)
-        xp.subtract(size - 0.5, index, out=index)
+        return np.clip(index, 0, size - 1)
+    if fill_mode == "wrap":
+        return np.mod(index, size)
+    index = np.mod(index, 2 * size)
+    return np.where(index < size, index, 2 * size - 1 - index)
+
+
+def _take(xp: Any, rows: Any, index: Any, out: Any) -> None:
+    """``out[...] = rows[index]``. The indices are in range by construction, so NumPy's
+    ``mode='clip'`` only skips its bound checks (CuPy has no bound checks to skip)."""
+    if xp is np:
+        np.take(rows, index, axis=0, out=out, mode="clip")
+    else:
+        xp.take(rows, index, axis=0, out=out)
 
 
 #: Scratch arrays reused from batch to batch: a fresh array of this size costs more in page
 #: faults than the arithmetic done in it.
-_POOL = _ScratchPool(max_free=32)
+_POOL = _ScratchPool(max_free=16)
 
 
 class _Sampling:
-    """Where each output pixel of a batch reads its input: flat row indices into the batch
-    viewed as ``(batch·height·width [+1], channels)`` and the bilinear fractions.
+    """Where each output pixel of a batch reads its input, computed once per batch.
 
-    With ``fill_mode='constant'`` an extra last row holds the fill value, and neighbours outside
-    the image read it, so filling costs no extra pass over the output.
+    The images are first padded as ``fill_mode`` extends them: by enough rows and columns that
+    every sample point and its neighbours fall inside ('reflect', 'wrap'), or by two rows and
+    columns of fill onto which the points beyond are clamped ('constant'); with 'nearest' the
+    points are clamped into the image itself. Each output pixel then needs one flat index into
+    the padded batch, that of its top-left neighbour: the other three are at offsets ``+1``,
+    ``+W`` and ``+W+1`` (``W`` the padded width).
     """
 
     def __init__(self, matrices: Any, shape: tuple[int, ...], fill_mode: str,
                  interpolation: str, dtype: Any, xp: Any):
         n, h, w = shape[:3]
-        self.size = n * h * w
-        self.constant = fill_mode == "constant"
+        m = np.array(matrices, dtype=np.float64)
+        if m.shape != (n, 3, 3):
+            raise ValueError(f"matrices must hold one 3x3 transform per image ({n}). "
+                             f"Received: matrices.shape={m.shape}")
+        self.shape, self.fill_mode, self.xp = tuple(shape), fill_mode, xp
+        if fill_mode == "nearest":
+            # Points are clamped into the image itself (padded by one row or column only when
+            # it has a single one, so that every point has two neighbours on each axis).
+            self.pads = ((0, int(h == 1)), (0, int(w == 1)))
+        elif fill_mode == "constant":
+            # Points beyond are clamped onto two outer rows and columns of fill.
+            self.pads = ((2, 2), (2, 2))
+        else:
+            # An affine map sends the output rectangle to a parallelogram: its corners bound
+            # the sample points (one pixel of margin absorbs rounding).
+            corners = m[:, :2] @ np.array([[0, 0, h - 1, h - 1], [0, w - 1, 0, w - 1],
+                                           [1, 1, 1, 1]], dtype=np.float64)
+            low = np.floor(corners.min(axis=(0, 2))).astype(int)
+            high = np.ceil(corners.max(axis=(0, 2))).astype(int)
+            self.pads = tuple((max(0, -lo) + 1, max(0, hi - (size - 1)) + 2)
+                              for lo, hi, size in zip(low, high, (h, w)))
+        (top, bottom), (left, right) = self.pads
+        self.padded_hw = (h + top + bottom, w + left + right)
+        ph, pw = self.padded_hw
+        m[:, 0, 2] += top
+        m[:, 1, 2] += left
         # Coordinates in the images' precision (at least float32); indices are computed as
         # integer-valued floats, exact in float32 below 2**24.
         dtype = np.promote_types(dtype, np.float32)
-        if 3 * self.size >= 2**24:
+        if 2 * n * ph * pw >= 2**24:
             dtype = np.dtype(np.float64)
-        m = xp.asarray(np.asarray(matrices, dtype=np.float64)[:, :2, :], dtype=dtype)
-        if m.shape != (n, 2, 3):
-            raise ValueError(f"matrices must hold one 3x3 transform per image ({n}). "
-                             f"Received: matrices.shape={tuple(np.shape(matrices))}")
         grid = (n, h, w)
-        scratch: list[Any] = []
-
-        def temp() -> Any:
-            scratch.append(_POOL.take(grid, dtype, xp))
-            return scratch[-1]
-
         bilinear = interpolation == "bilinear"
-        rows = _POOL.lend(self, grid, dtype, xp) if bilinear else temp()
-        cols = _POOL.lend(self, grid, dtype, xp) if bilinear else temp()
-        r = xp.arange(h, dtype=dtype)[None, :, None]
-        c = xp.arange(w, dtype=dtype)[None, None, :]
-        # Each product is small ((n, h, 1) or (n, 1, w)); only the sum has the full size.
-        for coord, k in ((rows, 0), (cols, 1)):
-            xp.add(m[:, k, 0, None, None] * r + m[:, k, 2, None, None],
-                   m[:, k, 1, None, None] * c, out=coord)
+        # All the sample points in one matrix product, (2·n, 3) @ (3, h·w): the first factor
+        # holds the rows of the transforms giving input rows, then those giving input columns;
+        # the second the (row, column, 1) of every output pixel.
+        pixels = xp.ones((3, h, w), dtype=dtype)
+        pixels[0] = xp.arange(h, dtype=dtype)[:, None]
+        pixels[1] = xp.arange(w, dtype=dtype)[None, :]
+        points = (_POOL.lend(self, (2, n, h, w), dtype, xp) if bilinear
+                  else _POOL.take((2, n, h, w), dtype, xp))
+        transforms = xp.asarray(m[:, :2].transpose(1, 0, 2).reshape(2 * n, 3), dtype=dtype)
+        xp.matmul(transforms, pixels.reshape(3, h * w), out=points.reshape(2 * n, h * w))
+        rows, cols = points
         if bilinear:
-            r0, c0 = xp.floor(rows, out=temp()), xp.floor(cols, out=temp())
-            rows -= r0
-            cols -= c0
+            r0, c0 = _POOL.take(grid, dtype, xp), _POOL.take(grid, dtype, xp)
+            for coord, low, size in ((rows, r0, ph), (cols, c0, pw)):
+                if fill_mode in ("nearest", "constant"):
+                    xp.clip(coord, 0, size - 1, out=coord)
+                xp.floor(coord, out=low)
+                if fill_mode in ("nearest", "constant"):
+                    # A point clamped onto the last row reads it with weight 1 and the row
+                    # before with 0 (with 'reflect' and 'wrap', the padding keeps it inside).
+                    xp.minimum(low, size - 2, out=low)
+                coord -= low
             self.fractions: tuple[Any, Any] | None = (rows[..., None], cols[..., None])
-            row_index = [r0, xp.add(r0, 1, out=temp())]
-            col_index = [c0, xp.add(c0, 1, out=temp())]
         else:
-            for coord in (rows, cols):
+            r0, c0 = rows, cols
+            for coord, size in ((r0, ph), (c0, pw)):
                 coord += 0.5
                 xp.floor(coord, out=coord)
+                xp.clip(coord, 0, size - 1, out=coord)
             self.fractions = None
-            row_index, col_index = [rows], [cols]
-        for index in row_index:
-            # Row i of image b starts at flat index (b·h + i)·w.
-            _fold(index, h, fill_mode, n * h, xp, temp)
-            index += xp.arange(0, n * h, h, dtype=dtype)[:, None, None]
-            index *= w
-        for index in col_index:
-            _fold(index, w, fill_mode, self.size, xp, temp)
-        # Corners in the order top-left, top-right, bottom-left, bottom-right.
-        self.corners = []
-        for start in row_index:
-            for offset in col_index:
-                corner = _POOL.lend(self, grid, np.intp, xp)
-                xp.add(start, offset, out=corner, casting="unsafe")
-                if self.constant:
-                    xp.minimum(corner, self.size, out=corner)
-                self.corners.append(corner)
-        for buf in scratch:
+        # Flat index of (image b, row r0, column c0) of the padded batch: (b·ph + r0)·pw + c0.
+        r0 += xp.arange(0, n * ph, ph, dtype=dtype)[:, None, None]
+        r0 *= pw
+        self.index = _POOL.lend(self, grid, np.intp, xp)
+        xp.add(r0, c0, out=self.index, casting="unsafe")
+        for buf in (r0, c0) if bilinear else (points,):
             _POOL.give(buf)
+
+    def _offsets(self) -> list[int]:
+        """Flat offsets of the neighbours read: top-left, top-right, bottom-left, bottom-right."""
+        pw = self.padded_hw[1]
+        return [0] if self.fractions is None else [0, 1, pw, pw + 1]
+
+    def _source_map(self) -> Any:
+        """For each padded pixel, the flat index (within its image) of the pixel it copies."""
+        (top, _), (left, _) = self.pads
+        h, w = self.shape[1:3]
+        ph, pw = self.padded_hw
+        rows = _fold(np.arange(ph) - top, h, self.fill_mode)
+        cols = _fold(np.arange(pw) - left, w, self.fill_mode)
+        return self.xp.asarray(rows[:, None] * w + cols[None, :])
+
+    def _pad(self, images: Any, fill_value: float) -> Any:
+        """``images`` with the padding of ``fill_mode`` (a scratch buffer, or ``images``)."""
+        xp = self.xp
+        n, h, w, ch = images.shape
+        (top, _), (left, _) = self.pads
+        if self.padded_hw == (h, w):
+            return images
+        padded = _POOL.take((n, *self.padded_hw, ch), images.dtype, xp)
+        if self.fill_mode == "constant":
+            padded.fill(fill_value)
+            padded[:, top:top + h, left:left + w] = images
+        else:
+            xp.take(images.reshape(n, h * w, ch), self._source_map(), axis=1, out=padded)
+        return padded
 
     def gather(self, images: Any, fill_value: float) -> Any:
         """The resampled batch, shape and dtype of ``images`` (a new array)."""
-        xp = backend.get_array_module(images)
-        n, h, w, ch = images.shape
-        flat = images.reshape(self.size, ch)
-        scratch = []
-        if self.constant:
-            padded = _POOL.take((self.size + 1, ch), images.dtype, xp)
-            padded[:-1] = flat
-            padded[-1] = fill_value
-            flat = padded
-            scratch.append(padded)
+        xp = self.xp
+        ch = images.shape[-1]
+        padded = self._pad(images, fill_value)
+        scratch = [] if padded is images else [padded]
+        flat = padded.reshape(-1, ch)
         out = xp.empty(images.shape, dtype=images.dtype)
         if self.fractions is None:
-            xp.take(flat, self.corners[0], axis=0, out=out)
-        else:
-            top, top_right, bottom = (_POOL.take(images.shape, images.dtype, xp) for _ in range(3))
-            scratch += [top, top_right, bottom]
-            for buf, index in zip((top, top_right, bottom, out), self.corners):
-                xp.take(flat, index, axis=0, out=buf)
-            fr, fc = self.fractions
-            # Two horizontal lerps, then a vertical one, in place.
-            top_right -= top
-            top_right *= fc
-            top_right += top
-            out -= bottom
-            out *= fc
-            out += bottom
-            out -= top_right
-            out *= fr
-            out += top_right
+            _take(xp, flat, self.index, out)
+            for buf in scratch:
+                _POOL.give(buf)
+            return out
+        top, top_right, bottom = (_POOL.take(images.shape, images.dtype, xp) for _ in range(3))
+        scratch += [top, top_right, bottom]
+        for buf, offset in zip((top, top_right, bottom, out), self._offsets()):
+            _take(xp, flat[offset:], self.index, buf)
+        fr, fc = self.fractions
+        # Two horizontal lerps, then a vertical one, in place.
+        top_right -= top
+        top_right *= fc
+        top_right += top
+        out -= bottom
+        out *= fc
+        out += bottom
+        out -= top_right
+        out *= fr
+        out += top_right
         for buf in scratch:
             _POOL.give(buf)
         return out
 
     def scatter(self, grad: Any) -> Any:
         """The transpose of :meth:`gather` (its vector-Jacobian product w.r.t. the images)."""
-        xp = backend.get_array_module(grad)
-        ch = grad.shape[-1]
+        xp = self.xp
+        n, h, w, ch = grad.shape
+        (top, _), (left, _) = self.pads
+        ph, pw = self.padded_hw
         if self.fractions is None:
             weights: list[Any] = [1.0]
         else:
             fr, fc = self.fractions
             weights = [(1 - fr) * (1 - fc), (1 - fr) * fc, fr * (1 - fc), fr * fc]
-        length = (self.size + self.constant) * ch
         channel = xp.arange(ch)
-        total = xp.zeros(length)
-        for index, weight in zip(self.corners, weights):
-            keys = (index[..., None] * ch + channel).reshape(-1)
-            total += xp.bincount(keys, weights=(grad * weight).reshape(-1), minlength=length)
-        # The fill value's row (last) is a constant: its gradient is dropped.
-        return total[: self.size * ch].reshape(grad.shape).astype(grad.dtype)
+        length = n * ph * pw * ch
+        padded = xp.zeros(length)
+        for offset, weight in zip(self._offsets(), weights):
+            keys = ((self.index + offset)[..., None] * ch + channel).reshape(-1)
+            padded += xp.bincount(keys, weights=(grad * weight).reshape(-1), minlength=length)
+        padded = padded.reshape(n, ph, pw, ch)
+        if self.padded_hw == (h, w):
+            out = padded
+        elif self.fill_mode == "constant":
+            # The fill is a constant: only the image's own pixels get a gradient.
+            out = padded[:, top:top + h, left:left + w]
+        else:
+            source = xp.arange(0, n * h * w, h * w)[:, None, None] + self._source_map()
+            keys = (source[..., None] * ch + channel).reshape(-1)
+            out = xp.bincount(keys, weights=padded.reshape(-1), minlength=n * h * w * ch)
+        return out.reshape(grad.shape).astype(grad.dtype)
 
 
 def _float_images(images: Any) -> Any:

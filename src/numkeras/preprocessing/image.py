@@ -12,8 +12,9 @@ of the batch (:mod:`numkeras.preprocessing.affine`) rather than one image at a t
 Differences from Keras, all deliberate:
 
 * Transforms are applied about the true image centre ``((h-1)/2, (w-1)/2)``; Keras uses
-  ``(h/2 + 0.5, w/2 + 0.5)``, half a pixel and more off, so that a 90° rotation is not exactly
-  ``np.rot90``. Here it is (``theta=90`` is ``np.rot90(x, -1)``: Keras's angles turn clockwise).
+  ``(h/2 + 0.5, w/2 + 0.5)``, one pixel off, so that its 90° rotation is ``np.rot90`` shifted
+  by a pixel. Here it is ``np.rot90`` (``theta=90`` is ``np.rot90(x, -1)``: Keras's angles turn
+  clockwise).
 * ``interpolation_order`` is 0 (nearest) or 1 (bilinear, the default); scipy's higher-order
   splines are not implemented. Outside the image, each neighbour of a sample point is filled by
   ``fill_mode``, as in Keras 3's ``affine_transform``; scipy's ``'constant'`` mode blends
@@ -27,6 +28,7 @@ Differences from Keras, all deliberate:
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from collections.abc import Callable
@@ -196,31 +198,38 @@ class ImageDataGenerator:
     # -- random transforms ---------------------------------------------------------------------
     def _draw(self, n: int, img_shape: tuple[int, ...],
               rng: np.random.Generator) -> dict[str, Any]:
-        """The random transform parameters of ``n`` images of ``img_shape`` (one sample's)."""
+        """Random transform parameters for ``n`` images of ``img_shape`` (one image's shape)."""
         height, width = img_shape[self.row_axis - 1], img_shape[self.col_axis - 1]
-        params: dict[str, Any] = {}
-        params["theta"] = rng.uniform(-self.rotation_range, self.rotation_range, n)
-        params["tx"] = self._shifts(self.height_shift_range, height, n, rng)
-        params["ty"] = self._shifts(self.width_shift_range, width, n, rng)
-        params["shear"] = rng.uniform(-self.shear_range, self.shear_range, n)
-        if self.zoom_range == (1.0, 1.0):
-            params["zx"] = params["zy"] = np.ones(n)
-        else:
-            params["zx"], params["zy"] = rng.uniform(*self.zoom_range, (2, n))
-        params["flip_horizontal"] = (rng.random(n) < 0.5) & bool(self.horizontal_flip)
-        params["flip_vertical"] = (rng.random(n) < 0.5) & bool(self.vertical_flip)
-        params["channel_shift_intensity"] = None if not self.channel_shift_range else (
-            rng.uniform(-self.channel_shift_range, self.channel_shift_range, n))
-        params["brightness"] = None if self.brightness_range is None else (
-            rng.uniform(*self.brightness_range, n))
-        return params
+        zeros, no = np.zeros(n), np.zeros(n, dtype=bool)
+
+        def symmetric(limit: float) -> np.ndarray:
+            """Draws from [-limit, limit], only for the transforms that are switched on."""
+            return rng.uniform(-limit, limit, n) if limit else zeros
+
+        zoom = self.zoom_range != (1.0, 1.0)
+        return {
+            "theta": symmetric(self.rotation_range),
+            "tx": self._shifts(self.height_shift_range, height, n, rng),
+            "ty": self._shifts(self.width_shift_range, width, n, rng),
+            "shear": symmetric(self.shear_range),
+            "zx": rng.uniform(*self.zoom_range, n) if zoom else zeros + 1,
+            "zy": rng.uniform(*self.zoom_range, n) if zoom else zeros + 1,
+            "flip_horizontal": rng.random(n) < 0.5 if self.horizontal_flip else no,
+            "flip_vertical": rng.random(n) < 0.5 if self.vertical_flip else no,
+            "channel_shift_intensity": (symmetric(self.channel_shift_range)
+                                        if self.channel_shift_range else None),
+            "brightness": (rng.uniform(*self.brightness_range, n)
+                           if self.brightness_range is not None else None),
+        }
 
     @staticmethod
     def _shifts(spec: Any, size: int, n: int, rng: np.random.Generator) -> np.ndarray:
-        """Keras's shift draw: a float ``r`` uniform in ``[-r, r)``, an int ``r`` or an array
-        ``values`` one of ``range(r)`` / ``values`` with a random sign; a fraction of ``size``
-        when every value is below 1."""
-        if isinstance(spec, np.ndarray) or (isinstance(spec, numbers.Integral) and spec):
+        """Keras's shift draw for ``n`` images: a float ``r`` draws from ``[-r, r)``; an int
+        ``r`` draws one of ``0 .. r-1`` and an array one of its values, times a random sign.
+        When all values are below 1 they are fractions of ``size``, else pixels."""
+        if not np.any(spec):
+            return np.zeros(n)
+        if isinstance(spec, (np.ndarray, numbers.Integral)):
             values = np.arange(spec) if isinstance(spec, numbers.Integral) else spec
             shifts = rng.choice(values, n) * rng.choice([-1, 1], n)
         else:
@@ -260,20 +269,10 @@ class ImageDataGenerator:
         """A batch transformed by per-image ``params`` (arrays), in one resampling."""
         if self.data_format == "channels_first":
             batch = np.moveaxis(batch, 1, -1)
-        n, height, width = batch.shape[:3]
-        geometric = (np.any(params["theta"]) or np.any(params["tx"]) or np.any(params["ty"])
-                     or np.any(params["shear"]) or np.any(params["zx"] != 1)
-                     or np.any(params["zy"] != 1) or np.any(params["flip_horizontal"])
-                     or np.any(params["flip_vertical"]))
-        if geometric:
-            # Keras's order: rotation, shift, shear, zoom about the centre; then the flips.
-            matrices = (affine.rotation(-np.deg2rad(params["theta"]))
-                        @ affine.translation(-params["tx"], -params["ty"])
-                        @ affine.shear(np.deg2rad(params["shear"]))
-                        @ affine.scaling(params["zx"], params["zy"]))
-            flips = affine.scaling(np.where(params["flip_vertical"], -1.0, 1.0),
-                                   np.where(params["flip_horizontal"], -1.0, 1.0))
-            matrices = affine.about_center(matrices @ flips, height, width)
+        height, width = batch.shape[1:3]
+        matrices = _matrices(params)
+        if matrices is not None:
+            matrices = affine.about_center(matrices, height, width)
             interpolation = "bilinear" if self.interpolation_order == 1 else "nearest"
             batch = affine.resample(batch, matrices, self.fill_mode, self.cval, interpolation)
         shift = params["channel_shift_intensity"]
@@ -363,6 +362,28 @@ class ImageDataGenerator:
             u, s, _ = np.linalg.svd(sigma)
             whitening = (u * (1.0 / np.sqrt(s[None] + self.zca_epsilon))) @ u.T
             self.principal_components = whitening.astype(self.dtype)
+
+
+def _matrices(params: dict[str, Any]) -> np.ndarray | None:
+    """The transforms of ``params`` as matrices (about the origin), or None if there is none.
+
+    Keras's order: rotation, shift, shear, zoom, then the flips; neutral ones are left out.
+    """
+    theta, tx, ty, shear = params["theta"], params["tx"], params["ty"], params["shear"]
+    zx, zy, flip_h, flip_v = (params[k] for k in ("zx", "zy", "flip_horizontal",
+                                                   "flip_vertical"))
+    factors = []
+    if np.any(theta):
+        factors.append(affine.rotation(-np.deg2rad(theta)))
+    if np.any(tx) or np.any(ty):
+        factors.append(affine.translation(-tx, -ty))
+    if np.any(shear):
+        factors.append(affine.shear(np.deg2rad(shear)))
+    if np.any(zx != 1) or np.any(zy != 1):
+        factors.append(affine.scaling(zx, zy))
+    if np.any(flip_h) or np.any(flip_v):
+        factors.append(affine.scaling(np.where(flip_v, -1.0, 1.0), np.where(flip_h, -1.0, 1.0)))
+    return functools.reduce(np.matmul, factors) if factors else None
 
 
 def _generator(seed: int | None) -> np.random.Generator:
