@@ -41,6 +41,7 @@ def step_schedule(epoch: int) -> float:
 
 EXAMPLES: dict[str, Callable[[], Any]] = {
     "Activation": lambda: _make("Activation", "tanh"),
+    "AnnealedDropout": lambda: _make("AnnealedDropout", 5, final_rate=0.1),
     "Conv1D": lambda: _make("Conv1D", 4, 3, strides=2),
     "Conv2D": lambda: _make("Conv2D", 4, (3, 2), padding="same", activation="relu"),
     "Convolution2D": lambda: _make("Convolution2D", 4, kernel_size=3),
