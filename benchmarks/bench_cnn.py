@@ -8,6 +8,17 @@ one process, ``--repeats`` epochs each after one warm-up epoch, and the table re
 and the median epoch time of each and the ratio of the best times (numkeras / PyTorch).
 
     python benchmarks/bench_cnn.py [--repeats 3] [--json benchmarks/bench_cnn.json]
+                                   [--openblas-default]
+    python benchmarks/bench_cnn.py --accuracy [--epochs 3]
+
+``--accuracy`` times nothing: it trains a fresh model of each for ``--epochs`` epochs and
+reports both accuracies on the official 10,000 test digits.
+
+OpenBLAS's idle threads spin for about 0.1 s after every product, holding both cores, so
+numkeras's threaded element-wise passes (im2col, col2im, masks, pooling) cannot use them (and
+PyTorch, in the same process, loses time to them too). The script therefore sets
+``OPENBLAS_THREAD_TIMEOUT=4`` before NumPy loads, as numkeras recommends; ``--openblas-default``
+keeps OpenBLAS's default, under which numkeras runs those passes on one core.
 
 Not a test: run it by hand on a quiet machine (other processes on the cores distort both).
 """
@@ -19,24 +30,30 @@ import json
 import os
 import platform
 import statistics
+import sys
 import time
 from pathlib import Path
-
-import numpy as np
+from typing import Any
 
 BATCH_SIZE = 128
 
 
-def load_digits() -> tuple[np.ndarray, np.ndarray]:
-    """The 10,000 training digits packaged with numkeras, as float32 NHWC in [0, 1], and labels."""
+def load_digits(test: bool = False) -> tuple[Any, Any]:
+    """The 10,000 training (or the 10,000 test) digits packaged with numkeras, as float32 NHWC
+    in [0, 1], and their labels."""
+    import numpy as np
+
     from numkeras.datasets import mnist
 
-    (x, y), _ = mnist.load_data(sample=True)
+    (x, y), (x_test, y_test) = mnist.load_data(sample=True)
+    if test:
+        x, y = x_test, y_test
     return x.reshape(-1, 28, 28, 1).astype(np.float32) / 255, y.astype(np.int64)
 
 
-def numkeras_epoch(seed: int, x: np.ndarray, y: np.ndarray):
-    """A function that trains numkeras's model for one epoch and returns the seconds it took."""
+def numkeras_run(seed: int, x: Any, y: Any):
+    """``(epoch, accuracy)``: train numkeras's model one epoch (returns the seconds it took);
+    its accuracy on given images and labels."""
     from numkeras.models.classic import mnist_cnn
     from numkeras.utils import set_random_seed, to_categorical
 
@@ -49,11 +66,15 @@ def numkeras_epoch(seed: int, x: np.ndarray, y: np.ndarray):
         model.fit(x, one_hot, batch_size=BATCH_SIZE, epochs=1, shuffle=True, verbose=0)
         return time.perf_counter() - start
 
-    return epoch
+    def accuracy(images: Any, labels: Any) -> float:
+        return float((model.predict(images, verbose=0).argmax(axis=1) == labels).mean())
+
+    return epoch, accuracy
 
 
-def torch_epoch(seed: int, x: np.ndarray, y: np.ndarray, threads: int):
+def torch_run(seed: int, x: Any, y: Any, threads: int):
     """The same for PyTorch eager (NCHW, cross-entropy on logits: its fused softmax loss)."""
+    import numpy as np
     import torch
     from torch import nn
 
@@ -81,7 +102,32 @@ def torch_epoch(seed: int, x: np.ndarray, y: np.ndarray, threads: int):
             optimizer.step()
         return time.perf_counter() - start
 
-    return epoch
+    def accuracy(images: Any, labels: Any) -> float:
+        model.eval()
+        with torch.no_grad():
+            logits = model(torch.from_numpy(np.ascontiguousarray(images.transpose(0, 3, 1, 2))))
+        return float((logits.argmax(dim=1).numpy() == labels).mean())
+
+    return epoch, accuracy
+
+
+def accuracies(args: argparse.Namespace, threads: int) -> dict[str, Any]:
+    """Train a fresh model of each for ``args.epochs`` epochs; their test accuracies."""
+    x, y = load_digits()
+    x_test, y_test = load_digits(test=True)
+    runs = {"numkeras": numkeras_run(args.seed, x, y), "pytorch": torch_run(args.seed, x, y,
+                                                                           threads)}
+    found = {}
+    for name, (epoch, accuracy) in runs.items():
+        for _ in range(args.epochs):
+            epoch()
+        found[name] = accuracy(x_test, y_test)
+    print(f"Test accuracy after {args.epochs} epochs (batch {BATCH_SIZE}, {len(x)} training "
+          f"digits, seed {args.seed}), on the official {len(x_test)} test digits:")
+    for name, value in found.items():
+        print(f"  {name:<9} {value:.4f}")
+    return {"benchmark": "mnist_cnn_accuracy", "epochs": args.epochs, "seed": args.seed,
+            "accuracy": found}
 
 
 def main() -> None:
@@ -90,14 +136,30 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=Path(__file__).with_suffix(".json"),
                         help="where to write the raw figures (default: bench_cnn.json here)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--openblas-default", action="store_true",
+                        help="keep OpenBLAS's default thread spin instead of "
+                        "OPENBLAS_THREAD_TIMEOUT=4")
+    parser.add_argument("--accuracy", action="store_true",
+                        help="report test accuracies after --epochs epochs instead of timing")
+    parser.add_argument("--epochs", type=int, default=3, help="epochs for --accuracy (default 3)")
     args = parser.parse_args()
+    if not args.openblas_default:
+        if "numpy" in sys.modules:
+            raise RuntimeError("NumPy was loaded before OPENBLAS_THREAD_TIMEOUT could be set")
+        os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 
+    import numpy as np
     import torch
 
     threads = os.cpu_count() or 1
+    if args.accuracy:
+        report = accuracies(args, threads)
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+        print(f"raw figures: {args.json}")
+        return
     x, y = load_digits()
-    runs = {"numkeras": numkeras_epoch(args.seed, x, y),
-            "pytorch": torch_epoch(args.seed, x, y, threads)}
+    runs = {"numkeras": numkeras_run(args.seed, x, y)[0],
+            "pytorch": torch_run(args.seed, x, y, threads)[0]}
     times: dict[str, list[float]] = {name: [] for name in runs}
     for epoch in runs.values():
         epoch()  # warm-up: first-touch memory, BLAS threads, caches
@@ -108,8 +170,9 @@ def main() -> None:
 
     best = {name: min(t) for name, t in times.items()}
     ratio = best["numkeras"] / best["pytorch"]
+    blas_timeout = os.environ.get("OPENBLAS_THREAD_TIMEOUT", "default (28)")
     print(f"\nOne epoch of the MNIST CNN, {len(x)} images, batch {BATCH_SIZE}, float32, "
-          f"{threads} threads")
+          f"{threads} threads, OPENBLAS_THREAD_TIMEOUT={blas_timeout}")
     print(f"{'':<10}{'best s/epoch':>14}{'median':>10}")
     for name, t in times.items():
         print(f"{name:<10}{best[name]:>14.2f}{statistics.median(t):>10.2f}")
@@ -120,6 +183,7 @@ def main() -> None:
     report = {
         "benchmark": "mnist_cnn_epoch", "images": len(x), "batch_size": BATCH_SIZE,
         "dtype": "float32", "threads": threads, "repeats": args.repeats,
+        "openblas_thread_timeout": blas_timeout,
         "seconds": times, "best": best, "ratio_best": ratio,
         "versions": {"numkeras": numkeras.__version__, "numpy": np.__version__,
                      "torch": torch.__version__, "python": platform.python_version()},

@@ -148,6 +148,9 @@ def hello(args: argparse.Namespace) -> int:
     from .utils import plot_history, to_categorical
 
     start = time.perf_counter()
+    cnn = args.model == "cnn"
+    args.epochs = args.epochs if args.epochs is not None else (3 if cnn else 20)
+    args.batch_size = args.batch_size if args.batch_size is not None else (128 if cnn else 100)
     backend.set_random_seed(args.seed)
     data = mnist.load(sample=True if args.sample else None, timeout=10)
     print(f"Data: {data.source}")

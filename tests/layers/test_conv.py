@@ -248,8 +248,5 @@ def test_config_round_trips():
     assert type(rebuilt) is Convolution2D and rebuilt.kernel_size == (3, 3)
 
 
-@pytest.mark.xfail(strict=True, reason="layer.snake_case splits after digits: Conv2D's default "
-                   "name is 'conv2_d' and MaxPooling2D's 'max_pooling2_d' (Keras: 'conv2d', "
-                   "'max_pooling2d')")
 def test_default_names_are_kerass():
     assert Conv2D(1, 1).name.startswith("conv2d")

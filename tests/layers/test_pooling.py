@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from conv_layers_support import gradcheck_layer, round_trip
 
-from numkeras.layers import Input
+from numkeras.layers import Input, pooling
 from numkeras.layers.pooling import (
     AveragePooling2D,
     GlobalAveragePooling2D,
@@ -116,3 +116,10 @@ def test_config_round_trips():
     round_trip(MaxPooling1D(3))
     round_trip(GlobalAveragePooling2D(keepdims=True))
     round_trip(GlobalMaxPooling2D(data_format="channels_first"))
+
+
+def test_kerass_short_names():
+    assert pooling.MaxPool2D is MaxPooling2D and pooling.AvgPool2D is AveragePooling2D
+    assert pooling.MaxPool1D is MaxPooling1D
+    assert pooling.GlobalAvgPool2D is GlobalAveragePooling2D
+    assert pooling.GlobalMaxPool2D is GlobalMaxPooling2D

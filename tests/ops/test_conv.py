@@ -180,10 +180,29 @@ def test_threaded_chunks_compute_the_same(monkeypatch, rng):
         return [y.data, pooled.data, averaged.data, xv.grad, kv.grad, bv.grad]
 
     one_chunk = run()
+    monkeypatch.setattr(conv, "_PARALLEL", True)
     monkeypatch.setattr(conv, "_MIN_PARALLEL_SIZE", 0)
     monkeypatch.setattr(conv, "_cores", lambda: 3)
     for threaded, expected in zip(run(), one_chunk, strict=True):
         np.testing.assert_allclose(threaded, expected, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize(("env", "expected"), [
+    ({}, False),
+    ({"OPENBLAS_THREAD_TIMEOUT": "4"}, True),
+    ({"OPENBLAS_THREAD_TIMEOUT": "28"}, False),
+    ({"OPENBLAS_NUM_THREADS": "1"}, True),
+])
+def test_threads_only_where_blas_leaves_the_cores_free(env, expected, monkeypatch):
+    for name in ("OPENBLAS_THREAD_TIMEOUT", "GOTO_THREAD_TIMEOUT", "OPENBLAS_NUM_THREADS",
+                 "OMP_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    blas = np.__config__.CONFIG["Build Dependencies"]["blas"]["name"]
+    if "openblas" not in blas and "OPENBLAS_NUM_THREADS" not in env:
+        pytest.skip(f"the check reads OpenBLAS's settings; NumPy uses {blas}")
+    assert conv._blas_leaves_cores_free() is expected
 
 
 @pytest.mark.parametrize(("x_shape", "k_shape", "kwargs", "match"), [

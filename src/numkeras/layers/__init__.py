@@ -8,13 +8,32 @@ from .augmentation import (
     RandomTranslation,
     RandomZoom,
 )
+from .conv import Conv1D, Conv2D, Convolution2D
 from .core import Activation, Dense, Dropout, Flatten, Input, InputLayer, Reshape
 from .dropconnect import DropConnect
 from .layer import InputSpec, Layer
+from .normalization import BatchNormalization
+from .pooling import (
+    AveragePooling2D,
+    AvgPool2D,
+    GlobalAveragePooling2D,
+    GlobalAvgPool2D,
+    GlobalMaxPool2D,
+    GlobalMaxPooling2D,
+    MaxPool1D,
+    MaxPool2D,
+    MaxPooling1D,
+    MaxPooling2D,
+)
+from .regularization import GaussianNoise, SpatialDropout2D
+from .reshaping import UpSampling2D, ZeroPadding2D
 
 __all__ = [
-    "ELU", "Activation", "Dense", "DropConnect", "Dropout", "Flatten", "Input", "InputLayer",
-    "InputSpec", "Layer", "LeakyReLU", "Maxout", "MaxoutDense", "PReLU", "RandomContrast",
+    "ELU", "Activation", "AveragePooling2D", "AvgPool2D", "BatchNormalization", "Conv1D",
+    "Conv2D", "Convolution2D", "Dense", "DropConnect", "Dropout", "Flatten", "GaussianNoise",
+    "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D", "GlobalMaxPooling2D",
+    "Input", "InputLayer", "InputSpec", "Layer", "LeakyReLU", "MaxPool1D", "MaxPool2D",
+    "MaxPooling1D", "MaxPooling2D", "Maxout", "MaxoutDense", "PReLU", "RandomContrast",
     "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU", "Reshape",
-    "Softmax",
+    "Softmax", "SpatialDropout2D", "UpSampling2D", "ZeroPadding2D",
 ]

@@ -13,6 +13,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from .conv import (
+    BatchNorm,
+    Conv2D,
+    Pad,
+    Pool2D,
+    UpSample2D,
+    avg_pool2d,
+    batch_norm,
+    conv1d,
+    conv2d,
+    max_pool1d,
+    max_pool2d,
+    pad,
+    upsampling2d,
+)
 from .core import Op, Tensor, Variable, as_array, is_grad_enabled, no_grad, unbroadcast
 from .math import (
     Abs,
@@ -296,4 +311,17 @@ __all__ = [
     "dropout",
     "erf",
     "Erf",
+    "conv2d",
+    "conv1d",
+    "max_pool2d",
+    "avg_pool2d",
+    "max_pool1d",
+    "batch_norm",
+    "pad",
+    "upsampling2d",
+    "Conv2D",
+    "Pool2D",
+    "BatchNorm",
+    "Pad",
+    "UpSample2D",
 ]

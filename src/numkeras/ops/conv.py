@@ -12,7 +12,11 @@ positions (col2im). Pooling reads the same strided windows, one kernel position 
 
 The im2col matrices are the largest arrays of a convolutional network and have the same size at
 every step, so they come from a small pool of scratch buffers instead of fresh allocations (a
-fresh 100 MB array costs as many page faults as copying it).
+fresh 100 MB array costs as many page faults as copying it). BLAS runs the products on every
+core; the element-wise passes around them (im2col, col2im, ReLU masks, pooling) run on chunks of
+the batch in threads, one per core, since NumPy releases the GIL inside its loops, when the
+BLAS's idle threads do not hold the cores (with OpenBLAS: ``OPENBLAS_THREAD_TIMEOUT=4``, set
+before NumPy is imported).
 """
 
 from __future__ import annotations
@@ -164,8 +168,40 @@ _THREADS: ThreadPoolExecutor | None = None
 _MIN_PARALLEL_SIZE = 1 << 18  # elements below which threads cost more than they save
 
 
+def _forget_threads() -> None:
+    """A forked child has none of its parent's threads: let it start its own pool."""
+    global _THREADS
+    _THREADS = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_threads)
+
+
 def _cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _blas_leaves_cores_free() -> bool:
+    """Whether the BLAS's threads let go of the cores between products.
+
+    OpenBLAS's idle threads spin for 2**28 cycles (about 0.1 s) after each product before they
+    sleep, so during training they hold every core, and threads of ours only fight them (a few
+    per cent slower). They let go when ``OPENBLAS_THREAD_TIMEOUT`` (the log2 of that spin,
+    read when NumPy loads OpenBLAS) is small, or when BLAS runs single-threaded.
+    """
+    env = os.environ
+    if "1" in (env.get("OPENBLAS_NUM_THREADS"), env.get("OMP_NUM_THREADS")):
+        return True
+    try:
+        blas = np.__config__.CONFIG["Build Dependencies"]["blas"]["name"].lower()
+    except (AttributeError, KeyError, TypeError):
+        return False
+    timeout = env.get("OPENBLAS_THREAD_TIMEOUT", env.get("GOTO_THREAD_TIMEOUT", ""))
+    return "openblas" in blas and timeout.isdigit() and int(timeout) <= 20
+
+
+_PARALLEL = _blas_leaves_cores_free()
 
 
 def _batch_parallel(fn: Callable[[slice], Any], n: int, size: int, xp: Any) -> list[Any]:
@@ -173,12 +209,13 @@ def _batch_parallel(fn: Callable[[slice], Any], n: int, size: int, xp: Any) -> l
 
     BLAS already spreads the matrix products over the cores; this does the same for the
     element-wise passes around them (im2col, col2im, masks, pooling), which NumPy runs on one
-    core but outside the GIL. ``size`` (elements touched) decides whether threads pay off;
-    CuPy arrays run as one chunk.
+    core but outside the GIL. It does so only where the BLAS leaves the cores free between
+    products (see :func:`_blas_leaves_cores_free`) and ``size`` (elements touched) is large
+    enough to pay for the threads; otherwise, and for CuPy arrays, it runs one chunk.
     """
     global _THREADS
     workers = min(_cores(), n)
-    if xp is not np or workers < 2 or size < _MIN_PARALLEL_SIZE:
+    if not _PARALLEL or xp is not np or workers < 2 or size < _MIN_PARALLEL_SIZE:
         return [fn(slice(0, n))]
     if _THREADS is None:
         _THREADS = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="numkeras")
@@ -254,6 +291,13 @@ class Conv2D(Op):
         self.y = y if self.activation == "relu" else None
         return y
 
+    @staticmethod
+    def _relu_grad(grad: Any, y: Any, out: Any, xp: Any) -> None:
+        """``out = grad · (y > 0)``, the mask made in the gradient's dtype: a float product is
+        faster than one with a boolean."""
+        xp.greater(y, 0, out=out)
+        out *= grad
+
     def _finish(self, y: Any, bias: Any, xp: Any) -> None:
         """Bias and ReLU, in place in the product's output."""
         if bias is not None:
@@ -269,7 +313,7 @@ class Conv2D(Op):
         m = n * oh * ow
         if self.activation == "relu":
             masked = xp.empty_like(grad)
-            _batch_parallel(lambda s: xp.multiply(grad[s], self.y[s] > 0, out=masked[s]), n,
+            _batch_parallel(lambda s: self._relu_grad(grad[s], self.y[s], masked[s], xp), n,
                             grad.size, xp)
             grad = masked
         grad2 = grad.reshape(m, f)
