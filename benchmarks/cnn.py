@@ -11,7 +11,6 @@ median of epochs 2..EPOCHS) and the test accuracy.
 from __future__ import annotations
 
 import numpy as np
-
 from common import SEED, Clock, accuracy, argument, fashion_mnist, report, threads
 
 BATCH, TRAIN_IMAGES = 128, 10_000

@@ -26,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 MLP_PEERS = ["torch", "keras-jax", "keras-torch", "sklearn", "numpy"]
 SLIDE_PEERS = ["torch", "keras-jax", "keras-torch"]
 CNN_PEERS = ["torch", "keras-jax"]
-LABELS = {"numpy": "hand-written NumPy", "sklearn": "scikit-learn", "torch": "torch eager"}
+LABELS = {"numpy": "NumPy by hand", "sklearn": "scikit-learn", "torch": "torch eager"}
 
 
 def environment(framework: str) -> dict[str, str]:
@@ -130,8 +130,9 @@ def table(results: dict) -> tuple[str, list[tuple[str, str, bool | None]]]:
             continue
         nk = _get(runs, "numkeras", "seconds_per_epoch")
         lines.append("")
+        nk_ips = _get(runs, "numkeras", "images_per_second")
         lines.append(f"{title:<16}{'s/epoch':>10}{'numkeras/peer':>15}{'test acc':>10}"
-                     + (f"{'predict img/s':>15}" if key == "w1" else ""))
+                     + (f"{'W3 img/s':>12}{'numkeras/peer':>15}" if key == "w1" else ""))
         for framework, figures in runs.items():
             name = LABELS.get(framework, framework)
             if "error" in figures:
@@ -141,7 +142,9 @@ def table(results: dict) -> tuple[str, list[tuple[str, str, bool | None]]]:
             ratio = "" if framework == "numkeras" or not nk else f"{nk / s:.2f}x"
             row = f"  {name:<14}{s:>10.3f}{ratio:>15}{figures['test_accuracy']:>10.4f}"
             if key == "w1":
-                row += f"{figures['images_per_second']:>15,.0f}"
+                ips = figures["images_per_second"]
+                ratio = "" if framework == "numkeras" or not nk_ips else f"{nk_ips / ips:.2f}x"
+                row += f"{ips:>12,.0f}{ratio:>15}"
             lines.append(row)
         if nk and bound and key in ("w1", "w1b"):
             lines.append(f"  numkeras / GEMM bound: {nk / bound:.2f}x")

@@ -18,6 +18,7 @@ import json  # noqa: E402
 import os  # noqa: E402
 
 from common import fashion_mnist  # noqa: E402
+
 from numkeras.callbacks import LambdaCallback  # noqa: E402
 from numkeras.layers import Activation, Dense  # noqa: E402
 from numkeras.models import Sequential  # noqa: E402

@@ -50,7 +50,12 @@ def as_floatx(array: Any, argument: str) -> np.ndarray:
             f"{argument}.shape={array.shape}"
         )
     array = np.ascontiguousarray(array, dtype=backend.floatx())
-    if array.dtype.kind == "f" and not np.isfinite(array).all():
+    # A finite sum proves every value finite, in one pass and with no temporary the size of
+    # the data; only a non-finite sum (or an overflow) needs the element-wise check.
+    if array.dtype.kind == "f":
+        with np.errstate(over="ignore", invalid="ignore"):
+            finite = bool(np.isfinite(array.sum())) or bool(np.isfinite(array).all())
+    if array.dtype.kind == "f" and not finite:
         bad = np.argwhere(~np.isfinite(array))[0]
         raise ValueError(
             f"{argument} contains NaN or inf values (the first at index {tuple(bad.tolist())}). "
@@ -125,7 +130,9 @@ class ArrayBatches:
             buf = self._buffers[(key, len(index))] = np.empty(
                 (len(index), *array.shape[1:]), array.dtype
             )
-        return np.take(array, index, axis=0, out=buf)
+        # The indices come from a permutation, so none is out of range; mode="raise" would
+        # gather into a temporary and copy it into ``buf`` (NumPy buffers ``out`` for it).
+        return np.take(array, index, axis=0, out=buf, mode="clip")
 
     def __iter__(self) -> Iterator[Batch]:
         order = backend.rng().permutation(self.num_samples) if self.shuffle else None

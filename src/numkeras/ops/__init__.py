@@ -207,7 +207,8 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
 
 
 def dense(x: Any, kernel: Any, bias: Any = None, activation: str | None = None) -> Tensor:
-    """``activation(x @ kernel + bias)`` as one fused op (``activation``: None or ``'relu'``)."""
+    """``activation(x @ kernel + bias)`` as one fused op (``activation``: None, ``'relu'`` or
+    ``'sigmoid'``)."""
     args = (x, kernel) if bias is None else (x, kernel, bias)
     return Dense(activation)(*args)
 

@@ -46,7 +46,11 @@ def relu_into(x: Any, out: Any) -> Any:
 
 def relu_grad(g: Any, y: Any) -> Any:
     """The VJP of ReLU from its output ``y``: ``g`` where ``y > 0``, else 0."""
-    return g * (y > 0)
+    # The mask is made in g's dtype, so that the product is a plain float multiply.
+    xp = get_array_module(y)
+    mask = xp.greater(y, 0, out=xp.empty_like(g))
+    mask *= g
+    return mask
 
 
 def sigmoid_into(x: Any, out: Any) -> Any:

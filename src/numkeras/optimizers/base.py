@@ -14,11 +14,12 @@ learning rate at ``iterations``; clip the gradients; decay the weights
 
 Updates are in place: ``Variable.value`` keeps its identity, and update steps compute into a
 scratch buffer shared by all variables (see :meth:`Optimizer.scratch`), so a step allocates no
-full-size arrays. On the CPU, large variables are updated in cache-sized blocks, and the blocks
-of one step are shared out among the cores: NumPy releases the GIL inside each ufunc, so the
-threads run in parallel, and a rule's dozen passes over a block stay in that core's cache. So
-``update_step`` must write only into its arguments and its scratch arrays. All scalars are
+full-size arrays. On the CPU, large variables are updated in cache-sized blocks. All scalars are
 Python floats, which keeps float32 arrays float32 and float64 arrays float64.
+
+The blocks of a step are not shared out among threads: NumPy releases the GIL inside each
+ufunc, but a rule's ufuncs on a cache-sized block last a few microseconds, about what a GIL
+hand-over costs, and on two cores a threaded Adam step measured 10% slower than one thread.
 """
 
 from __future__ import annotations
@@ -26,8 +27,6 @@ from __future__ import annotations
 import functools
 import inspect
 import math
-import os
-import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from typing import Any
@@ -51,9 +50,10 @@ _INTERVALS: Mapping[str, Callable[[float], bool]] = {
 #: MLP this makes Adam's step about 30% faster than whole-array passes.
 _BLOCK = 1 << 16
 
-#: Below this many elements in all, a step runs on one thread: handing work to another thread
-#: costs more than it saves.
-_PARALLEL_MIN = 4 * _BLOCK
+#: Every this many steps, slot values below ``_FLUSH_BELOW`` times the dtype's smallest normal
+#: number are set to 0 (see :meth:`Optimizer._flush_tiny_slots`).
+_FLUSH_EVERY = 64
+_FLUSH_BELOW = 2.0**26
 
 #: Keras 3 config entries for features numkeras lacks, with the values that mean "off": a
 #: config saved by Keras with these values loads; any other value is an error.
@@ -253,16 +253,15 @@ class Optimizer:
     def scratch(self, like: Any, index: int = 0) -> Any:
         """Work array number ``index`` shaped like ``like``, reused by every variable and step.
 
-        Each thread updates one block (or variable) at a time, so the blocks of a thread share
-        one buffer per dtype, as large as the largest block times the number of work arrays.
+        Update steps run one block (or variable) at a time, so they share one buffer per
+        dtype, as large as the largest block times the number of work arrays used.
         """
         size = like.size
-        key = (like.dtype, threading.get_ident())
-        buffer = self._scratch.get(key)
+        buffer = self._scratch.get(like.dtype)
         if buffer is None or buffer.size < (index + 1) * size:
             # A view handed out earlier in this step keeps the old buffer alive; it stays valid.
             buffer = self.xp.empty((index + 1) * size, dtype=like.dtype)
-            self._scratch[key] = buffer
+            self._scratch[like.dtype] = buffer
         return buffer[index * size : (index + 1) * size].reshape(like.shape)
 
     # -- the update ----------------------------------------------------------------------------
@@ -310,20 +309,34 @@ class Optimizer:
             keep = 1.0 - self.weight_decay * lr
             for _, v in pairs:
                 v.data *= keep
-        parts = [
-            part
-            for g, (_, v) in zip(clipped, pairs, strict=True)
-            for part in self._blocks(g, v.data, self._slots[self._index[id(v)]])
-        ]
-        _in_parallel(self._update_parts, parts, lr, self.xp is np)
+        for g, (_, v) in zip(clipped, pairs, strict=True):
+            slots = self._slots[self._index[id(v)]]
+            for g_part, v_part, slots_part in self._blocks(g, v.data, slots):
+                self.update_step(g_part, v_part, lr, **slots_part)
         for _, v in pairs:
             if v.constraint is not None:
                 v.assign(v.constraint(v.data))
         self.iterations += 1
+        if self.iterations % _FLUSH_EVERY == 0 and getattr(self, "epsilon", 1.0) > 0:
+            self._flush_tiny_slots()
 
-    def _update_parts(self, parts: Sequence[tuple], lr: float) -> None:
-        for grad, value, slots in parts:
-            self.update_step(grad, value, lr, **slots)
+    def _flush_tiny_slots(self) -> None:
+        """Set slot values below ``2**26`` times the dtype's smallest normal number to 0.
+
+        A moving average whose gradient stays 0 (a dead unit, a pixel that is always blank)
+        decays into the subnormal numbers and sticks there (``0.9 * x`` rounds back to ``x``
+        for the smallest ones), and every operation on a subnormal costs the CPU about a hundred
+        times a normal one: W1's Adam epochs grew from 2 to 4 seconds. Keras's backends avoid it
+        by running with the CPU's flush-to-zero mode; this does the same to the slots, before
+        any of them can decay into that range (below 1e-30 in float32, which is far below what
+        moves a weight when ``epsilon`` > 0).
+        """
+        xp = self.xp
+        for slots in self._slots:
+            for array in slots.values():
+                if array.dtype.kind == "f":
+                    limit = float(xp.finfo(array.dtype).tiny) * _FLUSH_BELOW
+                    xp.copyto(array, 0, where=xp.abs(array) < limit)
 
     def _blocks(self, grad: Any, value: Any, slots: dict[str, Any]) -> Iterator[tuple]:
         """``(grad, value, slots)`` cut into blocks of ``_BLOCK`` elements (NumPy only).
@@ -480,40 +493,6 @@ class AdaptiveMoments(Optimizer):
         self.beta_1 = check_hyperparameter("beta_1", beta_1, "in [0, 1)")
         self.beta_2 = check_hyperparameter("beta_2", beta_2, "in [0, 1)")
         self.epsilon = check_epsilon(epsilon)
-
-
-_pool: Any = None
-_pool_pid = 0
-
-
-def _threads() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def _in_parallel(update: Callable, parts: list[tuple], lr: float, cpu: bool) -> None:
-    """``update(share, lr)`` for contiguous shares of ``parts`` of about equal size, one share
-    per core, the calling thread taking the first (CPU arrays only; GPU kernels are queued in
-    order on one thread)."""
-    global _pool, _pool_pid
-    total = sum(p[1].size for p in parts)
-    n = _threads() if cpu and total >= _PARALLEL_MIN else 1
-    if n == 1 or len(parts) == 1:
-        update(parts, lr)
-        return
-    shares: list[list[tuple]] = [[] for _ in range(n)]
-    done = 0
-    for part in parts:
-        shares[min(n - 1, done * n // total)].append(part)
-        done += part[1].size
-    if _pool is None or _pool_pid != os.getpid():  # a forked child has no threads of its own
-        from concurrent.futures import ThreadPoolExecutor
-
-        _pool = ThreadPoolExecutor(n - 1, thread_name_prefix="numkeras-update")
-        _pool_pid = os.getpid()
-    futures = [_pool.submit(update, share, lr) for share in shares[1:] if share]
-    update(shares[0], lr)
-    for future in futures:
-        future.result()
 
 
 def _l2_norm(g: Any) -> float:
