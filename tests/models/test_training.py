@@ -286,3 +286,16 @@ def test_batch_size_below_one(batch_size):
     with pytest.raises(ValueError, match=f"batch_size must be a positive integer. Received: "
                                          f"batch_size={batch_size}"):
         classifier().fit(x, y, batch_size=batch_size, verbose=0)
+
+
+def test_fractional_steps_per_epoch_with_a_generator_means_one_more_step():
+    x, y, _ = blobs(n=64)
+
+    def batches():
+        while True:
+            for i in range(0, 64, 16):
+                yield x[i:i + 16], y[i:i + 16]
+
+    model = classifier()
+    model.fit(batches(), steps_per_epoch=64 / 20, epochs=1, verbose=0)
+    assert model.optimizer.iterations == 4

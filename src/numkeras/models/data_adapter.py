@@ -167,7 +167,8 @@ class GeneratorBatches:
         self.is_sequence = hasattr(source, "__len__") and hasattr(source, "__getitem__")
         if steps is None and self.is_sequence:
             steps = len(source)
-        self.steps = steps
+        # Keras's examples pass len(x_train) / 32: a fractional step count means one more step.
+        self.steps = None if steps is None else math.ceil(steps)
         self._iterator: Iterator | None = None
         self.argument = argument
 
