@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import backend
+from .. import backend, kernels
 from ..backend import get_array_module
 from .core import Op, unbroadcast
 
@@ -46,9 +46,14 @@ def relu_into(x: Any, out: Any) -> Any:
 
 def relu_grad(g: Any, y: Any) -> Any:
     """The VJP of ReLU from its output ``y``: ``g`` where ``y > 0``, else 0."""
-    # The mask is made in g's dtype, so that the product is a plain float multiply.
     xp = get_array_module(y)
-    mask = xp.greater(y, 0, out=xp.empty_like(g))
+    out = xp.empty_like(g)
+    kernel = kernels.fused("relu_grad", g, y, out)
+    if kernel is not None:
+        kernel(g, y, out)
+        return out
+    # The mask is made in g's dtype, so that the product is a plain float multiply.
+    mask = xp.greater(y, 0, out=out)
     mask *= g
     return mask
 
@@ -65,7 +70,13 @@ def sigmoid_into(x: Any, out: Any) -> Any:
 
 def sigmoid_grad(g: Any, y: Any) -> Any:
     """The VJP of the sigmoid from its output ``y``: ``g · y · (1 - y)``, in one new array."""
-    d = get_array_module(y).subtract(1, y)
+    xp = get_array_module(y)
+    d = xp.empty_like(g)
+    kernel = kernels.fused("sigmoid_grad", g, y, d)
+    if kernel is not None:
+        kernel(g, y, d)
+        return d
+    xp.subtract(1, y, out=d)
     d *= y
     d *= g
     return d
@@ -174,6 +185,22 @@ class LogSoftmax(Op):
         return (g - self.p * g.sum(axis=self.axis, keepdims=True),)
 
 
+def add_bias_and_activate(y: Any, bias: Any, activation: str | None) -> None:
+    """``y = activation(y + bias)`` in place (``bias`` and ``activation`` may be None).
+
+    Bias and ReLU take one fused pass where the kernel applies, two NumPy passes otherwise.
+    """
+    if bias is not None and activation == "relu":
+        one_pass = kernels.fused("bias_relu", y, bias)
+        if one_pass is not None:
+            one_pass(y, bias)
+            return
+    if bias is not None:
+        y += bias
+    if activation is not None:
+        OUTPUT_ACTIVATIONS[activation][0](y, y)
+
+
 #: The activations that ``Dense`` fuses: those of the course's networks.
 DENSE_ACTIVATIONS = ("relu", "sigmoid")
 
@@ -198,10 +225,8 @@ class Dense(Op):
     def forward(self, x: Any, kernel: Any, bias: Any = None) -> Any:
         self.x, self.kernel = x, kernel
         y = x @ kernel
-        if bias is not None:
-            y += bias
+        add_bias_and_activate(y, bias, self.activation)
         if self.activation is not None:
-            OUTPUT_ACTIVATIONS[self.activation][0](y, y)
             self.y = y
         return y
 

@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from .. import kernels
 from ..registry import register
 from .base import AdaptiveMoments, moving_average
 
@@ -38,6 +39,8 @@ class Adam(AdaptiveMoments):
         **kwargs: the common arguments of :class:`~numkeras.optimizers.Optimizer`.
     """
 
+    kernel = "adam"
+
     def __init__(
         self,
         learning_rate: float | Callable[[int], float] = 0.001,
@@ -65,9 +68,14 @@ class Adam(AdaptiveMoments):
         velocity: Any,
         velocity_hat: Any = None,
     ) -> None:
-        xp, step = self.xp, self.scratch(value)
         t = self.iterations + 1
         alpha = lr * math.sqrt(1.0 - self.beta_2**t) / (1.0 - self.beta_1**t)
+        one_pass = kernels.fused(self.kernel, value, grad, momentum, velocity, velocity_hat)
+        if one_pass is not None:
+            one_pass(value, grad, momentum, velocity, velocity_hat, alpha, self.beta_1,
+                   self.beta_2, self.epsilon)
+            return
+        xp, step = self.xp, self.scratch(value)
         moving_average(momentum, grad, self.beta_1, step)
         xp.square(grad, out=step)
         moving_average(velocity, step, self.beta_2, step)

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import backend, legacy, registry
+from .. import backend, kernels, legacy, registry
 from ..ops.core import Variable
 from ..schedules import InverseTimeDecay
 
@@ -143,6 +143,9 @@ class Optimizer:
         variables: the slot arrays, in a stable order; :meth:`save_own_variables` and
             :meth:`load_own_variables` save and restore them with ``iterations``.
     """
+
+    #: The :mod:`numkeras.kernels` loop that runs ``update_step`` in one pass, if any.
+    kernel: str | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -343,10 +346,12 @@ class Optimizer:
 
         Every update rule is elementwise, so a rule applied block by block gives the same
         result; its dozen passes then stay in the CPU cache instead of main memory. GPU
-        arrays, small arrays and non-contiguous ones are passed whole.
+        arrays, small arrays, non-contiguous ones and those of a rule that runs as one fused
+        pass (:attr:`kernel`) are passed whole.
         """
         n = value.size
-        if self.xp is not np or n <= _BLOCK or not value.flags.c_contiguous:
+        one_pass = kernels.fused(self.kernel) is not None
+        if self.xp is not np or n <= _BLOCK or not value.flags.c_contiguous or one_pass:
             yield grad, value, slots
             return
         flat_grad, flat_value = grad.reshape(-1), value.reshape(-1)

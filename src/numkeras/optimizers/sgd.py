@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .. import kernels
 from ..registry import register
 from .base import Optimizer, check_hyperparameter
 
@@ -40,6 +41,8 @@ class SGD(Optimizer):
             (weight_decay, clipnorm, clipvalue, global_clipnorm, name).
     """
 
+    kernel = "sgd"
+
     def __init__(
         self,
         learning_rate: float | Callable[[int], float] = 0.01,
@@ -55,6 +58,10 @@ class SGD(Optimizer):
         return {"momentum": 0.0} if self.momentum else {}
 
     def update_step(self, grad: Any, value: Any, lr: float, momentum: Any = None) -> None:
+        one_pass = kernels.fused(self.kernel, value, grad, momentum)
+        if one_pass is not None:
+            one_pass(value, grad, momentum, lr, self.momentum, self.nesterov)
+            return
         step = self.scratch(value)
         self.xp.multiply(grad, lr, out=step)  # lr * g
         if momentum is None:

@@ -1,0 +1,79 @@
+/*
+ * Taking float32 arrays from Python in numkeras's C extensions, through the buffer protocol
+ * (so that building needs no NumPy headers).
+ *
+ *     Arrays arrays = {.held = 0, .n = -1};
+ *     float *w = take(&arrays, w_obj, 1, "value");       // writable
+ *     const float *g = take(&arrays, g_obj, 0, "grad");  // read-only, same length
+ *     if (PyErr_Occurred())
+ *         return release(&arrays);
+ *     ... loop over arrays.n elements, GIL released ...
+ *     return release(&arrays);                           // Py_None
+ *
+ * take() refuses anything but a C-contiguous float32 buffer, and a length other than the
+ * first array's, with an error that names the argument; after a failure it takes nothing more.
+ * take_sized() does the same for an array whose length differs from the others'.
+ */
+#ifndef NUMKERAS_BUFFERS_H
+#define NUMKERAS_BUFFERS_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <string.h>
+
+#define NUMKERAS_MAX_ARRAYS 8
+
+/* The buffers one call holds, released together. */
+typedef struct {
+    Py_buffer views[NUMKERAS_MAX_ARRAYS];
+    int held;
+    Py_ssize_t n; /* elements of each buffer; -1 before the first */
+} Arrays;
+
+/* The float32 data of ``obj`` (writable if asked), or NULL with an exception set. Its element
+ * count must equal ``*n``, unless ``*n`` is -1, which it then becomes. */
+static inline float *take_sized(Arrays *arrays, PyObject *obj, int writable, const char *name,
+                                Py_ssize_t *n)
+{
+    if (PyErr_Occurred())
+        return NULL;
+    if (arrays->held == NUMKERAS_MAX_ARRAYS) {
+        PyErr_SetString(PyExc_SystemError, "numkeras kernel: too many arrays in one call");
+        return NULL;
+    }
+    Py_buffer *view = &arrays->views[arrays->held];
+    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(obj, view, flags) < 0)
+        return NULL;
+    arrays->held++;
+    if (view->itemsize != 4 || view->format == NULL || strcmp(view->format, "f") != 0) {
+        PyErr_Format(PyExc_TypeError, "%s must be a float32 array, got format '%s'", name,
+                     view->format == NULL ? "B" : view->format);
+        return NULL;
+    }
+    Py_ssize_t count = view->len / 4;
+    if (*n >= 0 && count != *n) {
+        PyErr_Format(PyExc_ValueError, "%s has %zd elements; expected %zd", name, count, *n);
+        return NULL;
+    }
+    *n = count;
+    return (float *)view->buf;
+}
+
+/* take_sized() with the length shared by the call's arrays (``arrays->n``). */
+static inline float *take(Arrays *arrays, PyObject *obj, int writable, const char *name)
+{
+    return take_sized(arrays, obj, writable, name, &arrays->n);
+}
+
+/* Release what ``take`` acquired; return Py_None, or NULL if an exception is set. */
+static inline PyObject *release(Arrays *arrays)
+{
+    while (arrays->held > 0)
+        PyBuffer_Release(&arrays->views[--arrays->held]);
+    if (PyErr_Occurred())
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+#endif /* NUMKERAS_BUFFERS_H */

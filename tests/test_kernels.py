@@ -1,0 +1,136 @@
+"""The fused C kernels give the same bits as their NumPy reference paths, and refuse bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from numkeras import kernels, optimizers
+from numkeras.ops import Variable
+from numkeras.ops import nn as nn_ops
+
+pytestmark = pytest.mark.skipif(
+    not kernels.available(), reason="numkeras._kernels was not built (no C compiler?)"
+)
+
+
+@pytest.fixture
+def numpy_path(monkeypatch):
+    """A context in which every caller takes its NumPy reference path."""
+
+    def use_numpy():
+        monkeypatch.setattr(kernels, "_native", {})
+
+    return use_numpy
+
+
+def awkward_floats(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Normal floats of many scales, with exact zeros, -0.0, subnormals, a NaN and infinities."""
+    x = (rng.standard_normal(n) * 10.0 ** rng.integers(-8, 3, n)).astype(np.float32)
+    x[:8] = [0.0, -0.0, 1e-40, -1e-40, np.nan, np.inf, -np.inf, 3.0]
+    rng.shuffle(x)
+    return x
+
+
+def train(optimizer_factory, grads: list[np.ndarray], shape: tuple[int, ...]) -> tuple:
+    """Weights and slots after one ``apply`` per gradient, from seeded starting weights."""
+    rng = np.random.default_rng(0)
+    weight = Variable(rng.standard_normal(shape).astype(np.float32))
+    optimizer = optimizer_factory()
+    for g in grads:
+        optimizer.apply([g], [weight])
+    return weight.data, optimizer.variables
+
+
+OPTIMIZERS = {
+    "adam": lambda: optimizers.Adam(learning_rate=0.01),
+    "amsgrad": lambda: optimizers.Adam(learning_rate=0.01, amsgrad=True),
+    "adamw": lambda: optimizers.AdamW(learning_rate=0.01, epsilon=0.0),
+    "sgd": lambda: optimizers.SGD(learning_rate=0.1),
+    "momentum": lambda: optimizers.SGD(learning_rate=0.1, momentum=0.9),
+    "nesterov": lambda: optimizers.SGD(learning_rate=0.1, momentum=0.9, nesterov=True),
+}
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+@pytest.mark.parametrize("shape", [(7,), (300, 500)])  # whole, and in cache-sized blocks
+def test_optimizer_steps_match_the_numpy_path_bit_for_bit(name, shape, numpy_path):
+    rng = np.random.default_rng(1)
+    grads = [rng.standard_normal(shape).astype(np.float32) * 0.1 for _ in range(4)]
+    fused_weight, fused_slots = train(OPTIMIZERS[name], grads, shape)
+    numpy_path()
+    numpy_weight, numpy_slots = train(OPTIMIZERS[name], grads, shape)
+    np.testing.assert_array_equal(fused_weight, numpy_weight, strict=True)
+    for fused_slot, numpy_slot in zip(fused_slots, numpy_slots, strict=True):
+        np.testing.assert_array_equal(fused_slot, numpy_slot, strict=True)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_adam_matches_the_numpy_path_on_awkward_values(amsgrad, numpy_path):
+    rng = np.random.default_rng(2)
+    grads = [awkward_floats(rng, 1000) for _ in range(3)]
+    factory = lambda: optimizers.Adam(amsgrad=amsgrad)  # noqa: E731
+    fused = train(factory, grads, (1000,))
+    numpy_path()
+    reference = train(factory, grads, (1000,))
+    for a, b in zip([fused[0], *fused[1]], [reference[0], *reference[1]], strict=True):
+        np.testing.assert_array_equal(a, b, strict=True)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("grad_of", [nn_ops.relu_grad, nn_ops.sigmoid_grad])
+def test_activation_grads_match_the_numpy_path_on_awkward_values(grad_of, numpy_path):
+    rng = np.random.default_rng(3)
+    g, y = awkward_floats(rng, 4096).reshape(64, 64), awkward_floats(rng, 4096).reshape(64, 64)
+    fused = grad_of(g, y)
+    numpy_path()
+    reference = grad_of(g, y)
+    np.testing.assert_array_equal(fused, reference, strict=True)
+    # The sign of a zero is part of the bits: ReLU's VJP of a negative g on a dead unit is -0.
+    assert np.array_equal(np.signbit(fused), np.signbit(reference))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("activation", ["relu", None])
+def test_dense_bias_and_relu_match_the_numpy_path_on_awkward_values(activation, numpy_path):
+    rng = np.random.default_rng(4)
+    y, bias = awkward_floats(rng, 64 * 50).reshape(64, 50), awkward_floats(rng, 50)
+    fused = y.copy()
+    nn_ops.add_bias_and_activate(fused, bias, activation)
+    numpy_path()
+    reference = y.copy()
+    nn_ops.add_bias_and_activate(reference, bias, activation)
+    np.testing.assert_array_equal(fused, reference, strict=True)
+    assert np.array_equal(np.signbit(fused), np.signbit(reference))
+
+
+def test_fused_offers_kernels_only_for_contiguous_float32_numpy_arrays():
+    a = np.zeros((4, 4), np.float32)
+    assert kernels.fused("relu_grad", a, a, a) is not None
+    assert kernels.fused("adam", a, a, a, a, None) is not None
+    assert kernels.fused("relu_grad", a, a.astype(np.float64), a) is None
+    assert kernels.fused("relu_grad", a, a.T, a) is None
+    assert kernels.fused("relu_grad", a, a[:, :2], a[:, :2]) is None
+    assert kernels.fused("relu_grad", a, a.tolist(), a) is None
+
+
+def test_kernels_refuse_bad_buffers_with_the_argument_named():
+    native = kernels._native
+    a, b = np.zeros(8, np.float32), np.zeros(8, np.float32)
+    with pytest.raises(TypeError, match="g must be a float32 array, got format 'd'"):
+        native["relu_grad"](np.zeros(8), a, b)
+    with pytest.raises(ValueError, match="out has 7 elements; expected 8"):
+        native["relu_grad"](a, b, np.zeros(7, np.float32))
+    with pytest.raises(ValueError, match="y has 8 elements, not rows of the bias's 3"):
+        native["bias_relu"](a, np.zeros(3, np.float32))
+    read_only = np.zeros(8, np.float32)
+    read_only.flags.writeable = False
+    with pytest.raises((BufferError, ValueError)):
+        native["sgd"](read_only, a, None, 0.1, 0.0, False)
+    with pytest.raises((BufferError, ValueError)):
+        native["relu_grad"](np.zeros(16, np.float32)[::2], a, b)
+    untouched = np.ones(8, np.float32)
+    with pytest.raises(TypeError):
+        native["adam"](untouched, a, b, np.zeros(8), None, 0.1, 0.9, 0.999, 1e-7)
+    np.testing.assert_array_equal(untouched, 1.0)
