@@ -8,7 +8,8 @@ $(VENV)/bin/activate:
 	python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 
-$(VENV)/.installed: $(VENV)/bin/activate pyproject.toml
+# setup.py compiles the fused kernels (src/numkeras/*.c): a change to them reinstalls.
+$(VENV)/.installed: $(VENV)/bin/activate pyproject.toml setup.py $(wildcard src/numkeras/*.[ch])
 	$(PIP) install -q -e '.[plot]'
 	touch $@
 
@@ -37,4 +38,4 @@ docs-figures: $(VENV)/.installed
 	OPENBLAS_NUM_THREADS=1 $(VENV)/bin/numkeras recipe --quick --out docs/recipe
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache
+	rm -rf $(VENV) build dist src/*.egg-info src/numkeras/*.so .pytest_cache

@@ -77,9 +77,19 @@ def load_average() -> float:
     return os.getloadavg()[0]
 
 
+def kernels_in_use() -> bool:
+    """Whether numkeras runs its fused C kernels here (in a subprocess, as the workers would)."""
+    done = subprocess.run(
+        [sys.executable, "-c", "from numkeras import kernels; print(kernels.available())"],
+        env=environment("numkeras"), capture_output=True, text=True, check=True,
+    )
+    return done.stdout.strip() == "True"
+
+
 def collect(only: set[str], epochs: int, cnn_epochs: int) -> dict:
     results: dict = {"machine": {"python": platform.python_version(), "cores": os.cpu_count(),
                                  "processor": platform.processor() or platform.machine(),
+                                 "numkeras_kernels": kernels_in_use(),
                                  "load_average_at_start": load_average()}}
     if "gemm" in only:
         print("GEMM roofline", file=sys.stderr)
@@ -189,6 +199,8 @@ def table(results: dict) -> tuple[str, list[tuple[str, str, bool | None]]]:
         check("W4: first W1 step < 1 s", w4["first_step_seconds"], 1.0, "{:.3f} s")
     m = results["machine"]
     lines.append("")
+    lines.append("numkeras's fused C kernels: " + ("in use" if m.get("numkeras_kernels") else
+                                                   "NOT in use (NumPy reference paths)"))
     lines.append(f"load average: {m['load_average_at_start']:.2f} at start, "
                  f"{m['load_average_at_end']:.2f} at end (near 0 for figures that count)")
     return "\n".join(lines), targets

@@ -153,43 +153,11 @@ static PyObject *sigmoid_grad(PyObject *self, PyObject *args)
     return release(&arrays);
 }
 
-PyDoc_STRVAR(bias_relu_doc,
-"bias_relu(y, bias)\n--\n\n"
-"In place over the rows of y: y = max(y + bias, 0), a NaN kept (NumPy's add, then maximum).");
-
-static PyObject *bias_relu(PyObject *self, PyObject *args)
-{
-    PyObject *y_obj, *bias_obj;
-    if (!PyArg_ParseTuple(args, "OO:bias_relu", &y_obj, &bias_obj))
-        return NULL;
-    Arrays arrays = {.held = 0, .n = -1};
-    float *y = take(&arrays, y_obj, 1, "y");
-    Py_ssize_t units = -1;
-    const float *bias = take_sized(&arrays, bias_obj, 0, "bias", &units);
-    if (!PyErr_Occurred() && units > 0 && arrays.n % units != 0)
-        PyErr_Format(PyExc_ValueError, "y has %zd elements, not rows of the bias's %zd",
-                     arrays.n, units);
-    if (PyErr_Occurred())
-        return release(&arrays);
-    const Py_ssize_t rows = units > 0 ? arrays.n / units : 0;
-    Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t r = 0; r < rows; r++) {
-        float *row = y + r * units;
-        for (Py_ssize_t j = 0; j < units; j++) {
-            const float sum = row[j] + bias[j];
-            row[j] = (sum > 0.0f || sum != sum) ? sum : 0.0f;
-        }
-    }
-    Py_END_ALLOW_THREADS
-    return release(&arrays);
-}
-
 static PyMethodDef methods[] = {
     {"adam", adam, METH_VARARGS, adam_doc},
     {"sgd", sgd, METH_VARARGS, sgd_doc},
     {"relu_grad", relu_grad, METH_VARARGS, relu_grad_doc},
     {"sigmoid_grad", sigmoid_grad, METH_VARARGS, sigmoid_grad_doc},
-    {"bias_relu", bias_relu, METH_VARARGS, bias_relu_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -193,7 +193,7 @@ def add_bias_and_activate(y: Any, bias: Any, activation: str | None) -> None:
     if bias is not None and activation == "relu":
         one_pass = kernels.fused("bias_relu", y, bias)
         if one_pass is not None:
-            one_pass(y, bias)
+            one_pass(y, bias, True)
             return
     if bias is not None:
         y += bias
