@@ -1,24 +1,24 @@
-"""The one thing pyproject.toml cannot yet say without a warning: the C extension.
+"""The one thing pyproject.toml cannot yet say without a warning: the C extensions.
 
-``numkeras._kernels`` holds the fused element-wise loops of ``numkeras/kernels.py``. It is
-optional: on a machine without a C compiler numkeras still installs and runs every loop
-through NumPy. No contraction into fused multiply-adds, so that the loops give NumPy's bits;
-no ``errno`` and no trapping floating-point exceptions (which NumPy does not use either), so
-that ``sqrtf`` and comparisons vectorise.
+``numkeras._kernels`` and ``numkeras._conv_kernels`` hold the fused loops of
+``numkeras/kernels.py``. They are optional: on a machine without a C compiler numkeras still
+installs and runs every loop through NumPy. No contraction into fused multiply-adds, so that
+the loops give NumPy's bits; no ``errno`` and no trapping floating-point exceptions (which NumPy
+does not use either), so that ``sqrtf`` and comparisons vectorise.
 """
 
 from setuptools import Extension, setup
 
-setup(
-    ext_modules=[
-        Extension(
-            "numkeras._kernels",
-            sources=["src/numkeras/_kernels.c"],
-            depends=["src/numkeras/_buffers.h"],
-            extra_compile_args=[
-                "-O3", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math"
-            ],
-            optional=True,
-        )
-    ]
-)
+
+def kernel_extension(name: str) -> Extension:
+    """The optional extension ``numkeras.<name>``, built from ``src/numkeras/<name>.c``."""
+    return Extension(
+        f"numkeras.{name}",
+        sources=[f"src/numkeras/{name}.c"],
+        depends=["src/numkeras/_buffers.h"],
+        extra_compile_args=["-O3", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math"],
+        optional=True,
+    )
+
+
+setup(ext_modules=[kernel_extension("_kernels"), kernel_extension("_conv_kernels")])

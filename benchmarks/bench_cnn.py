@@ -14,11 +14,11 @@ and the median epoch time of each and the ratio of the best times (numkeras / Py
 ``--accuracy`` times nothing: it trains a fresh model of each for ``--epochs`` epochs and
 reports both accuracies on the official 10,000 test digits.
 
-OpenBLAS's idle threads spin for about 0.1 s after every product, holding both cores, so
-numkeras's threaded element-wise passes (im2col, col2im, masks, pooling) cannot use them (and
-PyTorch, in the same process, loses time to them too). The script therefore sets
-``OPENBLAS_THREAD_TIMEOUT=4`` before NumPy loads, as numkeras recommends; ``--openblas-default``
-keeps OpenBLAS's default, under which numkeras runs those passes on one core.
+By default the script sets ``OPENBLAS_THREAD_TIMEOUT=4`` before NumPy loads (OpenBLAS's idle
+threads then sleep soon after a product instead of spinning for about 0.1 s), as earlier figures
+were taken. ``--openblas-default`` keeps OpenBLAS's default, which users get and which suits
+numkeras best: it runs its memory passes on one core in C, and its convolutions make many
+cache-sized products, each of which would otherwise wait for sleeping threads to wake.
 
 Not a test: run it by hand on a quiet machine (other processes on the cores distort both).
 """

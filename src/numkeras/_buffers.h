@@ -12,7 +12,8 @@
  *
  * take() refuses anything but a C-contiguous float32 buffer, and a length other than the
  * first array's, with an error that names the argument; after a failure it takes nothing more.
- * take_sized() does the same for an array whose length differs from the others'.
+ * take_sized() does the same for an array whose length differs from the others', and
+ * take_uint8() for a uint8 array of a given length.
  */
 #ifndef NUMKERAS_BUFFERS_H
 #define NUMKERAS_BUFFERS_H
@@ -30,10 +31,11 @@ typedef struct {
     Py_ssize_t n; /* elements of each buffer; -1 before the first */
 } Arrays;
 
-/* The float32 data of ``obj`` (writable if asked), or NULL with an exception set. Its element
- * count must equal ``*n``, unless ``*n`` is -1, which it then becomes. */
-static inline float *take_sized(Arrays *arrays, PyObject *obj, int writable, const char *name,
-                                Py_ssize_t *n)
+/* The data of ``obj`` (writable if asked), a C-contiguous buffer of ``format`` items of
+ * ``itemsize`` bytes, or NULL with an exception set. Its item count must equal ``*n``, unless
+ * ``*n`` is -1, which it then becomes. */
+static inline void *take_typed(Arrays *arrays, PyObject *obj, int writable, const char *name,
+                               const char *format, Py_ssize_t itemsize, Py_ssize_t *n)
 {
     if (PyErr_Occurred())
         return NULL;
@@ -46,18 +48,33 @@ static inline float *take_sized(Arrays *arrays, PyObject *obj, int writable, con
     if (PyObject_GetBuffer(obj, view, flags) < 0)
         return NULL;
     arrays->held++;
-    if (view->itemsize != 4 || view->format == NULL || strcmp(view->format, "f") != 0) {
-        PyErr_Format(PyExc_TypeError, "%s must be a float32 array, got format '%s'", name,
+    if (view->itemsize != itemsize || view->format == NULL || strcmp(view->format, format)) {
+        PyErr_Format(PyExc_TypeError, "%s must be a %s array, got format '%s'", name,
+                     itemsize == 4 ? "float32" : "uint8",
                      view->format == NULL ? "B" : view->format);
         return NULL;
     }
-    Py_ssize_t count = view->len / 4;
+    Py_ssize_t count = view->len / itemsize;
     if (*n >= 0 && count != *n) {
         PyErr_Format(PyExc_ValueError, "%s has %zd elements; expected %zd", name, count, *n);
         return NULL;
     }
     *n = count;
-    return (float *)view->buf;
+    return view->buf;
+}
+
+/* take_typed() for float32. */
+static inline float *take_sized(Arrays *arrays, PyObject *obj, int writable, const char *name,
+                                Py_ssize_t *n)
+{
+    return (float *)take_typed(arrays, obj, writable, name, "f", 4, n);
+}
+
+/* take_typed() for uint8 (masks, the positions of max-pooling's winners), of ``n`` items. */
+static inline unsigned char *take_uint8(Arrays *arrays, PyObject *obj, int writable,
+                                        const char *name, Py_ssize_t n)
+{
+    return (unsigned char *)take_typed(arrays, obj, writable, name, "B", 1, &n);
 }
 
 /* take_sized() with the length shared by the call's arrays (``arrays->n``). */

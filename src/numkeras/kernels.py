@@ -16,6 +16,27 @@ kernel            computes                         NumPy reference path
 ``sigmoid_grad``  ``(1 - y) * y * g``              ``ops.nn.sigmoid_grad``
 ================  ===============================  =========================================
 
+The extension ``numkeras._conv_kernels`` (``src/numkeras/_conv_kernels.c``) holds the memory
+passes of convolution and max-pooling, on NHWC arrays (``tests/test_conv_kernels.py``):
+
+==================  =============================  =========================================
+kernel              computes                       NumPy reference path
+==================  =============================  =========================================
+``im2col``          the windows of the images,     ``ops.conv.Conv2D._im2col``
+                    one row per output pixel
+``col2im``          its adjoint: the columns'      ``ops.conv.Conv2D._scatter``
+                    gradients added into place
+``bias_relu``       ``y = max(y + b, 0)`` in       ``ops.conv.Conv2D._finish``,
+                    place (either part optional),  ``ops.nn.add_bias_and_activate``
+                    and the mask ``y > 0``
+``bias_relu_grad``  ``g * mask`` and its sum over  ``ops.conv.Conv2D._grad_before_products``
+                    pixels (the bias gradient)
+``max_pool``        windows' maxima and the        ``ops.conv.Pool2D._reduce``
+                    first winner's position
+``max_pool_grad``   the gradient routed to the     ``ops.conv.Pool2D._route``
+                    winners
+==================  =============================  =========================================
+
 A caller asks :func:`fused` for a kernel and takes its NumPy path when the answer is ``None``:
 when the extension was not built (no C compiler at install time), when the environment sets
 ``NUMKERAS_KERNELS=numpy``, or when an array is not a C-contiguous float32 NumPy array
@@ -33,7 +54,7 @@ from typing import Any
 import numpy as np
 
 #: The C extensions that hold the kernels (setup.py builds them).
-_EXTENSIONS = ("_kernels",)
+_EXTENSIONS = ("_kernels", "_conv_kernels")
 
 
 def _load() -> dict[str, Callable[..., None]]:

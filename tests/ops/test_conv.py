@@ -7,8 +7,6 @@ small inputs (the check perturbs one element at a time).
 
 from __future__ import annotations
 
-import gc
-
 import numpy as np
 import pytest
 import torch
@@ -140,19 +138,35 @@ def test_conv2d_layers_of_one_shape_do_not_share_scratch(rng):
     np.testing.assert_allclose(xa.grad, ref_a.grad, rtol=1e-12)
 
 
-def test_conv2d_scratch_returns_to_the_pool(rng):
+def test_conv2d_keeps_no_im2col_matrix_between_forward_and_backward(rng):
+    # Each pass borrows one chunk's matrix from the pool and gives it back before it returns.
     x = ops.Variable(rng.standard_normal((2, 6, 6, 3)))
     k = ops.Variable(rng.standard_normal((3, 3, 3, 2)))
     conv._POOL._free.clear()
     y = conv.conv2d(x, k)
-    assert not any(buf.size == 2 * 16 * 27 for buf in conv._POOL._free)
+    assert [buf.size for buf in conv._POOL._free] == [2 * 16 * 27]
     ops.sum(y).backward()
-    del y
-    gc.collect()
-    assert any(buf.size == 2 * 16 * 27 for buf in conv._POOL._free)
+    assert [buf.size for buf in conv._POOL._free] == [2 * 16 * 27]
     with ops.no_grad():
         first = conv.conv2d(x, k).data.copy()
         np.testing.assert_array_equal(conv.conv2d(x, k).data, first)
+
+
+def test_conv2d_in_chunks_of_the_batch_computes_the_same(monkeypatch, rng):
+    x, k, b = rng.standard_normal((5, 9, 8, 3)), rng.standard_normal((3, 3, 3, 4)), np.ones(4)
+    r = rng.standard_normal((5, 9, 8, 4))
+
+    def run():
+        xv, kv, bv = ops.Variable(x), ops.Variable(k), ops.Variable(b)
+        y = conv.conv2d(xv, kv, bv, padding="same", activation="relu")
+        ops.sum(y * r).backward()
+        return [y.data, xv.grad, kv.grad, bv.grad]
+
+    whole = run()
+    monkeypatch.setattr(conv, "_CHUNK_BYTES", 1)
+    assert len(conv._chunks(5, 8 * 9 * 27 * 8, np)) == 5  # one image per chunk
+    for chunked, expected in zip(run(), whole, strict=True):
+        np.testing.assert_allclose(chunked, expected, rtol=1e-12, atol=1e-14)
 
 
 def test_conv2d_backward_twice_accumulates(rng):
@@ -164,45 +178,6 @@ def test_conv2d_backward_twice_accumulates(rng):
     loss.backward()
     np.testing.assert_allclose(x.grad, 2 * once[0])
     np.testing.assert_allclose(k.grad, 2 * once[1])
-
-
-def test_threaded_chunks_compute_the_same(monkeypatch, rng):
-    """The element-wise passes run over chunks of the batch in threads when inputs are large;
-    force that on small inputs and compare with one chunk."""
-    x, k, b = rng.standard_normal((5, 9, 8, 3)), rng.standard_normal((3, 3, 3, 4)), np.ones(4)
-    r1, r2 = rng.standard_normal((5, 5, 4, 4)), rng.standard_normal((5, 4, 4, 4))
-
-    def run():
-        xv, kv, bv = ops.Variable(x), ops.Variable(k), ops.Variable(b)
-        y = conv.conv2d(xv, kv, bv, padding="same", activation="relu")
-        pooled, averaged = conv.max_pool2d(y, 3, 2, "same"), conv.avg_pool2d(y, 2)
-        ops.sum(ops.add(ops.sum(pooled * r1), ops.sum(averaged * r2))).backward()
-        return [y.data, pooled.data, averaged.data, xv.grad, kv.grad, bv.grad]
-
-    one_chunk = run()
-    monkeypatch.setattr(conv, "_PARALLEL", True)
-    monkeypatch.setattr(conv, "_MIN_PARALLEL_SIZE", 0)
-    monkeypatch.setattr(conv, "_cores", lambda: 3)
-    for threaded, expected in zip(run(), one_chunk, strict=True):
-        np.testing.assert_allclose(threaded, expected, rtol=1e-12, atol=1e-14)
-
-
-@pytest.mark.parametrize(("env", "expected"), [
-    ({}, False),
-    ({"OPENBLAS_THREAD_TIMEOUT": "4"}, True),
-    ({"OPENBLAS_THREAD_TIMEOUT": "28"}, False),
-    ({"OPENBLAS_NUM_THREADS": "1"}, True),
-])
-def test_threads_only_where_blas_leaves_the_cores_free(env, expected, monkeypatch):
-    for name in ("OPENBLAS_THREAD_TIMEOUT", "GOTO_THREAD_TIMEOUT", "OPENBLAS_NUM_THREADS",
-                 "OMP_NUM_THREADS"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    blas = np.__config__.CONFIG["Build Dependencies"]["blas"]["name"]
-    if "openblas" not in blas and "OPENBLAS_NUM_THREADS" not in env:
-        pytest.skip(f"the check reads OpenBLAS's settings; NumPy uses {blas}")
-    assert conv._blas_leaves_cores_free() is expected
 
 
 @pytest.mark.parametrize(("x_shape", "k_shape", "kwargs", "match"), [

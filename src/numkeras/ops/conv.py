@@ -4,32 +4,32 @@ The ops compute on channels-last arrays, ``(batch, height, width, channels)``; t
 the bottom take Keras's ``data_format`` and move channels-first data around them.
 
 Convolution is im2col plus one matrix product. The im2col matrix, ``(batch·out_h·out_w,
-kh·kw·in)``, is copied once from a strided view of the (padded) input, so no Python loop runs
-over samples or pixels, and the kernel ``(kh, kw, in, out)`` reshapes to its ``(kh·kw·in, out)``
-matrix for free. Backward is one product for the kernel gradient and one batched product for the
-input gradient, whose columns are added back into place with a loop over the ``kh·kw`` kernel
-positions (col2im). Pooling reads the same strided windows, one kernel position at a time.
+kh·kw·in)``, holds each output pixel's window of the (padded) input, and the kernel
+``(kh, kw, in, out)`` reshapes to its ``(kh·kw·in, out)`` matrix for free. Backward is one
+product for the kernel gradient and one for the gradient of the im2col matrix, whose columns are
+added back into place (col2im). The batch goes through in chunks whose im2col matrix stays in
+the cache (a whole batch's is the largest array of a convolutional network, some 85 MB for the
+MNIST CNN): writing it to memory and reading it back twice cost more than making it again in
+backward. Pooling reads strided windows of its input, one window position at a time.
 
-The im2col matrices are the largest arrays of a convolutional network and have the same size at
-every step, so they come from a small pool of scratch buffers instead of fresh allocations (a
-fresh 100 MB array costs as many page faults as copying it). BLAS runs the products on every
-core; the element-wise passes around them (im2col, col2im, ReLU masks, pooling) run on chunks of
-the batch in threads, one per core, since NumPy releases the GIL inside its loops, when the
-BLAS's idle threads do not hold the cores (with OpenBLAS: ``OPENBLAS_THREAD_TIMEOUT=4``, set
-before NumPy is imported).
+The memory passes around the products (im2col, col2im, bias and ReLU, the ReLU's mask and the
+bias gradient, max-pooling and its gradient) each run as one C loop over float32 arrays when
+``numkeras._conv_kernels`` is built (see :mod:`numkeras.kernels`); the NumPy code beside each
+call is the reference those loops match bit for bit, and the path for float64 and CuPy arrays.
+They run on one core: after each product OpenBLAS's idle threads spin on the others for about
+0.1 s, so threads of ours would only fight them.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import weakref
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from .. import kernels as fused_kernels
 from ..backend import get_array_module
 from .core import Op, Tensor
 from .nn import Dense
@@ -160,69 +160,18 @@ class _ScratchPool:
         return buf
 
 
-_POOL = _ScratchPool()
+_POOL = _ScratchPool(max_free=8)  # per convolution: im2col and gradient chunks, ReLU masks
+
+# The im2col matrix of one chunk of the batch. From 0.7 to 8 MB the MNIST CNN's epoch takes the
+# same time; the whole batch's matrix (85 MB) takes 40% longer.
+_CHUNK_BYTES = 4 << 20
 
 
-# -- threads -------------------------------------------------------------------------------------
-_THREADS: ThreadPoolExecutor | None = None
-_MIN_PARALLEL_SIZE = 1 << 18  # elements below which threads cost more than they save
-
-
-def _forget_threads() -> None:
-    """A forked child has none of its parent's threads: let it start its own pool."""
-    global _THREADS
-    _THREADS = None
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_threads)
-
-
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def _blas_leaves_cores_free() -> bool:
-    """Whether the BLAS's threads let go of the cores between products.
-
-    OpenBLAS's idle threads spin for 2**28 cycles (about 0.1 s) after each product before they
-    sleep, so during training they hold every core, and threads of ours only fight them (a few
-    per cent slower). They let go when ``OPENBLAS_THREAD_TIMEOUT`` (the log2 of that spin,
-    read when NumPy loads OpenBLAS) is small, or when BLAS runs single-threaded.
-    """
-    env = os.environ
-    if "1" in (env.get("OPENBLAS_NUM_THREADS"), env.get("OMP_NUM_THREADS")):
-        return True
-    try:
-        blas = np.__config__.CONFIG["Build Dependencies"]["blas"]["name"].lower()
-    except (AttributeError, KeyError, TypeError):
-        return False
-    timeout = env.get("OPENBLAS_THREAD_TIMEOUT", env.get("GOTO_THREAD_TIMEOUT", ""))
-    return "openblas" in blas and timeout.isdigit() and int(timeout) <= 20
-
-
-_PARALLEL = _blas_leaves_cores_free()
-
-
-def _batch_parallel(fn: Callable[[slice], Any], n: int, size: int, xp: Any) -> list[Any]:
-    """``[fn(s) for s in chunks]`` over chunks of the batch axis ``range(n)``, one per core.
-
-    BLAS already spreads the matrix products over the cores; this does the same for the
-    element-wise passes around them (im2col, col2im, masks, pooling), which NumPy runs on one
-    core but outside the GIL. It does so only where the BLAS leaves the cores free between
-    products (see :func:`_blas_leaves_cores_free`) and ``size`` (elements touched) is large
-    enough to pay for the threads; otherwise, and for CuPy arrays, it runs one chunk.
-    """
-    global _THREADS
-    workers = min(_cores(), n)
-    if not _PARALLEL or xp is not np or workers < 2 or size < _MIN_PARALLEL_SIZE:
-        return [fn(slice(0, n))]
-    if _THREADS is None:
-        _THREADS = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="numkeras")
-    bounds = [n * i // workers for i in range(workers + 1)]
-    chunks = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-    futures = [_THREADS.submit(fn, chunk) for chunk in chunks[1:]]
-    return [fn(chunks[0])] + [future.result() for future in futures]
+def _chunks(n: int, bytes_per_image: int, xp: Any) -> list[slice]:
+    """Consecutive slices of ``range(n)`` of about ``_CHUNK_BYTES`` each (one image at least);
+    all of ``range(n)`` at once on a GPU, which wants large products."""
+    step = n if xp is not np else max(1, _CHUNK_BYTES // bytes_per_image)
+    return [slice(a, min(a + step, n)) for a in range(0, n, step)]
 
 
 # -- convolution ---------------------------------------------------------------------------------
@@ -233,6 +182,11 @@ class Conv2D(Op):
     the sum over the input channels of ``f``'s group. ``pads`` are explicit
     ``((top, bottom), (left, right))`` zeros; ``activation`` is None or ``'relu'`` (applied in
     the product's output buffer, like :class:`~numkeras.ops.nn.Dense`).
+
+    The batch goes through in chunks whose im2col matrix fits in a core's cache (see
+    :func:`_chunks`). Each chunk's matrix is made, multiplied and dropped; backward makes it
+    again for the kernel gradient, which costs less than writing a matrix of tens of MB to
+    memory and reading it back twice.
     """
 
     def __init__(self, strides: Sequence[int] = (1, 1), pads: Pads = ((0, 0), (0, 0)),
@@ -247,7 +201,7 @@ class Conv2D(Op):
 
     def forward(self, x: Any, kernel: Any, bias: Any = None) -> Any:
         xp = get_array_module(x)
-        n, _, _, c = x.shape
+        n, h, w, c = x.shape
         kh, kw, cg, f = kernel.shape
         g = self.groups
         if c != cg * g or f % g:
@@ -255,102 +209,166 @@ class Conv2D(Op):
                 f"conv2d needs in_channels = kernel.shape[2] * groups and out_channels divisible "
                 f"by groups. Received: x.shape={x.shape}, kernel.shape={kernel.shape}, groups={g}"
             )
-        xpad = _pad(x, self.pads)
-        oh = _out_size(xpad.shape[1], kh, self.strides[0], self.dilation[0])
-        ow = _out_size(xpad.shape[2], kw, self.strides[1], self.dilation[1])
+        (top, bottom), (left, right) = self.pads
+        self.xpad_shape = (n, h + top + bottom, w + left + right, c)
+        oh = _out_size(self.xpad_shape[1], kh, self.strides[0], self.dilation[0])
+        ow = _out_size(self.xpad_shape[2], kw, self.strides[1], self.dilation[1])
         if oh < 1 or ow < 1:
             raise ValueError(
                 f"conv2d's kernel (dilated) is larger than its padded input. Received: "
                 f"x.shape={x.shape}, kernel.shape={kernel.shape}, pads={self.pads}, "
                 f"dilation={self.dilation}"
             )
-        self.x_shape, self.xpad_shape, self.out_hw = x.shape, xpad.shape, (oh, ow)
-        self.kernel = kernel
-        m, k = n * oh * ow, kh * kw * cg
-        sn, sh, sw, sc = xpad.strides
-        (st_h, st_w), (d_h, d_w) = self.strides, self.dilation
-        windows = xp.lib.stride_tricks.as_strided(
-            xpad, (g, n, oh, ow, kh, kw, cg),
-            (sc * cg, sn, sh * st_h, sw * st_w, sh * d_h, sw * d_w, sc),
-        )
+        self.x, self.kernel, self.out_hw = x, kernel, (oh, ow)
+        # BLAS takes the kernel's (g, kh·kw·cg, f/g) matrices only when each is contiguous.
+        self.kernels = xp.ascontiguousarray(kernel.reshape(-1, g, f // g).transpose(1, 0, 2))
         dtype = xp.result_type(x.dtype, kernel.dtype)
-        recording = bool(self.needs_grad)
-        cols = (_POOL.lend(self, windows.shape, dtype, xp) if recording
-                else _POOL.take(windows.shape, dtype, xp))
-        _batch_parallel(lambda s: xp.copyto(cols[:, s], windows[:, s]), n, cols.size, xp)
-        self.cols = cols.reshape(g, m, k)
-        # BLAS takes the kernel's (g, k, f/g) matrices only when each is contiguous: copy them.
-        kernels = xp.ascontiguousarray(kernel.reshape(k, g, f // g).transpose(1, 0, 2))
-        y = xp.matmul(self.cols, kernels)
-        y = xp.moveaxis(y, 0, 1).reshape(n, oh, ow, f)  # free when groups == 1
-        if not recording:
-            _POOL.give(cols)
-            self.cols = None
-        if bias is not None or self.activation == "relu":
-            _batch_parallel(lambda s: self._finish(y[s], bias, xp), n, y.size, xp)
-        self.y = y if self.activation == "relu" else None
+        y = xp.empty((n, oh, ow, f), dtype=dtype)
+        # The ReLU's gradient needs only where y > 0: a byte per element, read back in a quarter
+        # of the time that y would take, in a buffer that returns to the pool with the op.
+        relu = self.activation == "relu"
+        self.mask = _POOL.lend(self, y.shape, xp.uint8, xp) if relu and self.needs_grad else None
+        chunks = self._chunks(dtype, xp)
+        buffer = _POOL.take((math.prod(self._cols_shape(chunks[0])),), dtype, xp)
+        for s in chunks:
+            cols = self._im2col(x[s], self._cols(buffer, s))
+            xp.matmul(cols, self.kernels, out=self._by_group(y[s]))
+            if bias is not None or relu:
+                self._finish(y[s], bias, None if self.mask is None else self.mask[s], xp)
+        _POOL.give(buffer)
         return y
 
-    @staticmethod
-    def _relu_grad(grad: Any, y: Any, out: Any, xp: Any) -> None:
-        """``out = grad · (y > 0)``, the mask made in the gradient's dtype: a float product is
-        faster than one with a boolean."""
-        xp.greater(y, 0, out=out)
-        out *= grad
+    def _chunks(self, dtype: Any, xp: Any) -> list[slice]:
+        """Chunks of the batch whose im2col matrix, and output, stay in the cache."""
+        (oh, ow), f = self.out_hw, self.kernel.shape[-1]
+        per_image = max(math.prod(self._cols_shape(slice(0, 1))), oh * ow * f)
+        return _chunks(self.x.shape[0], per_image * dtype.itemsize, xp)
 
-    def _finish(self, y: Any, bias: Any, xp: Any) -> None:
-        """Bias and ReLU, in place in the product's output."""
+    def _cols_shape(self, s: slice) -> tuple[int, int, int]:
+        """The shape of the im2col matrix of the images ``s``: ``(g, b·oh·ow, kh·kw·cg)``."""
+        kh, kw, cg, _ = self.kernel.shape
+        (oh, ow), images = self.out_hw, len(range(*s.indices(self.x.shape[0])))
+        return self.groups, images * oh * ow, kh * kw * cg
+
+    def _cols(self, buffer: Any, s: slice) -> Any:
+        """The im2col matrix of the images ``s``, as a view of the start of ``buffer``."""
+        shape = self._cols_shape(s)
+        return buffer[:math.prod(shape)].reshape(shape)
+
+    def _by_group(self, y: Any) -> Any:
+        """NHWC ``y`` as the ``(g, b·oh·ow, f/g)`` view that the products read or write."""
+        f, g = y.shape[-1], self.groups
+        return y.reshape(-1, g, f // g).transpose(1, 0, 2)
+
+    def _geometry(self, images: Any) -> tuple:
+        """What the C kernels need to know about ``images``: (their shape, kernel size, strides,
+        dilation, zeros before, output size, groups)."""
+        (top, _), (left, _) = self.pads
+        return (images.shape, self.kernel.shape[:2], self.strides, self.dilation, (top, left),
+                self.out_hw, self.groups)
+
+    def _im2col(self, x: Any, cols: Any) -> Any:
+        """``cols`` filled from images ``x``: ``cols[g, (b, p, q), (i, j, c)] =
+        x_pad[b, p·sh + i·dh, q·sw + j·dw, g·cg + c]``."""
+        im2col = fused_kernels.fused("im2col", x, cols)
+        if im2col is not None:
+            im2col(x, cols, *self._geometry(x))
+            return cols
+        kh, kw, cg, _ = self.kernel.shape
+        xpad = _pad(x, self.pads)
+        sn, sh, sw, sc = xpad.strides
+        (st_h, st_w), (d_h, d_w) = self.strides, self.dilation
+        shape = (self.groups, x.shape[0], *self.out_hw, kh, kw, cg)
+        cols.reshape(shape)[...] = get_array_module(x).lib.stride_tricks.as_strided(
+            xpad, shape, (sc * cg, sn, sh * st_h, sw * st_w, sh * d_h, sw * d_w, sc))
+        return cols
+
+    def _finish(self, y: Any, bias: Any, mask: Any, xp: Any) -> None:
+        """Bias and ReLU, in place in the product's output; ``mask = y > 0`` when given."""
+        relu = self.activation == "relu"
+        finish = fused_kernels.fused("bias_relu", y, bias)
+        if finish is not None:
+            finish(y, bias, relu, mask)
+            return
         if bias is not None:
             y += bias
-        if self.activation == "relu":
+        if relu:
             xp.maximum(y, 0, out=y)
+        if mask is not None:
+            xp.greater(y, 0, out=mask)
 
     def backward(self, grad: Any) -> tuple:
         xp = get_array_module(grad)
-        kh, kw, cg, f = self.kernel.shape
-        g, (oh, ow) = self.groups, self.out_hw
-        n = self.x_shape[0]
-        m = n * oh * ow
-        if self.activation == "relu":
-            masked = xp.empty_like(grad)
-            _batch_parallel(lambda s: self._relu_grad(grad[s], self.y[s], masked[s], xp), n,
-                            grad.size, xp)
-            grad = masked
-        grad2 = grad.reshape(m, f)
-        per_group = grad2.reshape(m, g, f // g).transpose(1, 0, 2)  # (g, m, f/g), a view
-        gx = gk = gb = None
-        if self.needs_grad[1]:
-            gk = xp.matmul(self.cols.transpose(0, 2, 1), per_group)
+        cg, f = self.kernel.shape[2:]
+        needs_x, needs_kernel = self.needs_grad[:2]
+        needs_bias = len(self.needs_grad) == 3 and self.needs_grad[2]
+        gk = xp.zeros(self.kernels.shape, dtype=grad.dtype) if needs_kernel else None
+        gb = xp.zeros(f, dtype=grad.dtype) if needs_bias else None
+        chunks = self._chunks(grad.dtype, xp)
+        buffer = _POOL.take((math.prod(self._cols_shape(chunks[0])),), grad.dtype, xp)
+        masked = (_POOL.take((chunks[0].stop * math.prod(grad.shape[1:]),), grad.dtype, xp)
+                  if self.mask is not None else None)
+        col2im = fused_kernels.fused("col2im", buffer) if needs_x else None
+        if col2im is not None:
+            dx = xp.empty(self.x.shape, dtype=grad.dtype)
+        elif needs_x:  # NumPy's path adds the columns into a zero-padded gradient
+            dx = xp.zeros(self.xpad_shape[:3] + (self.groups, cg), dtype=grad.dtype)
+        for s in chunks:
+            g_s = self._grad_before_products(grad[s], s, gb, masked, xp)
+            if needs_kernel:
+                cols = self._im2col(self.x[s], self._cols(buffer, s))
+                gk += xp.matmul(cols.transpose(0, 2, 1), self._by_group(g_s))
+            if needs_x:
+                cols = self._cols(buffer, s)
+                xp.matmul(self._by_group(g_s), self.kernels.transpose(0, 2, 1), out=cols)
+                if col2im is not None:
+                    col2im(cols, dx[s], *self._geometry(dx[s]))
+                else:
+                    self._scatter(cols, dx[s], xp)
+        _POOL.give(buffer)
+        if masked is not None:
+            _POOL.give(masked)
+        gx = None
+        if needs_x:
+            gx = dx if col2im is not None else _unpad(dx.reshape(self.xpad_shape), self.pads,
+                                                      self.x.shape)
+        if needs_kernel:
             gk = xp.moveaxis(gk, 0, 1).reshape(self.kernel.shape)
-        if len(self.needs_grad) == 3 and self.needs_grad[2]:
-            gb = sum(_batch_parallel(lambda s: grad[s].reshape(-1, f).sum(axis=0), n, grad.size,
-                                     xp))
-        if self.needs_grad[0]:
-            gx = self._input_grad(per_group, xp)
         return (gx, gk) if len(self.needs_grad) == 2 else (gx, gk, gb)
 
-    def _input_grad(self, per_group: Any, xp: Any) -> Any:
-        """col2im: one batched product gives each kernel position's columns, added into place."""
-        kh, kw, cg, f = self.kernel.shape
-        g, (oh, ow), n = self.groups, self.out_hw, self.x_shape[0]
-        # (kh·kw, g, f/g, cg): per kernel position and group, the matrix that maps out to in,
-        # contiguous so that BLAS takes it.
-        k_t = self.kernel.reshape(kh * kw, cg, g, f // g).transpose(0, 2, 3, 1)
-        k_t = xp.ascontiguousarray(k_t)
-        cols = _POOL.take((kh * kw, g, n * oh * ow, cg), self.cols.dtype, xp)
-        xp.matmul(per_group[None], k_t, out=cols)
-        dx = xp.zeros(self.xpad_shape[:3] + (g, cg), dtype=cols.dtype)
-        blocks = cols.reshape(kh, kw, g, n, oh, ow, cg)
+    def _grad_before_products(self, grad: Any, s: slice, gb: Any, buffer: Any, xp: Any) -> Any:
+        """The gradient of the images ``s`` before the activation: ``grad · (y > 0)`` for the
+        ReLU, written in ``buffer``; its sum over pixels added to the bias gradient ``gb``."""
+        mask = None if self.mask is None else self.mask[s]
+        if mask is None and gb is None:
+            return grad
+        masked = None if mask is None else buffer[:grad.size].reshape(grad.shape)
+        prologue = fused_kernels.fused("bias_relu_grad", grad)
+        if prologue is not None:
+            total = None if gb is None else xp.empty_like(gb)
+            prologue(grad, mask, masked, total)
+        else:
+            if mask is not None:
+                xp.multiply(grad, mask, out=masked)
+            if gb is not None:
+                total = (grad if mask is None else masked).reshape(-1, gb.size).sum(axis=0)
+        if gb is not None:
+            gb += total
+        return grad if mask is None else masked
 
-        def scatter(s: slice) -> None:
-            for i in range(kh):
-                for j in range(kw):
-                    _window(dx[s], i, j, self.out_hw, self.strides, self.dilation)[...] += (
-                        xp.moveaxis(blocks[i, j, :, s], 0, 3))
+    def _scatter(self, cols: Any, dx: Any, xp: Any) -> None:
+        """col2im on NumPy's path: the columns ``cols`` of some images added into their zero-
+        padded input gradient ``dx``, ``(b, hp, wp, g, cg)``, one kernel position at a time.
 
-        _batch_parallel(scatter, n, cols.size, xp)
-        _POOL.give(cols)
-        return _unpad(dx.reshape(self.xpad_shape), self.pads, self.x_shape)
+        The positions go last to first: the order in which the C kernel, reading ``cols`` in
+        memory order, adds them.
+        """
+        kh, kw, cg, _ = self.kernel.shape
+        blocks = cols.reshape(self.groups, dx.shape[0], *self.out_hw, kh, kw, cg)
+        for i in reversed(range(kh)):
+            for j in reversed(range(kw)):
+                _window(dx, i, j, self.out_hw, self.strides, self.dilation)[...] += (
+                    xp.moveaxis(blocks[:, :, :, :, i, j], 0, 3))
 
 
 # -- pooling -------------------------------------------------------------------------------------
@@ -389,17 +407,29 @@ class Pool2D(Op):
             self.argmax = xp.zeros(y.shape, dtype=xp.uint8 if ph * pw < 256 else xp.uint16)
         if self.mode == "average":
             self.counts = self._counts(xp, y.dtype)
-        argmax = self.argmax
-
-        def reduce(s: slice) -> None:
-            self._reduce(xpad[s], y[s], None if argmax is None else argmax[s], xp)
-
-        _batch_parallel(reduce, n, xpad.size, xp)
+        reduce_max = self._max_kernel("max_pool", xpad, y)
+        if reduce_max is not None:
+            reduce_max(xpad, y, self.argmax, *self.geometry)
+        else:
+            self._reduce(xpad, y, self.argmax, xp)
         return y
 
+    def _max_kernel(self, name: str, *arrays: Any) -> Any:
+        """The C kernel ``name`` for max-pooling on ``arrays``, or None (average pooling,
+        windows of 256 elements or more, or arrays it cannot take)."""
+        if self.mode != "max" or self.pool_size[0] * self.pool_size[1] >= 256:
+            return None
+        return fused_kernels.fused(name, *arrays)
+
+    @property
+    def geometry(self) -> tuple:
+        """What the C kernels need to know: (padded input shape, window, strides, output
+        size)."""
+        return self.xpad_shape, self.pool_size, self.strides, self.out_hw
+
     def _reduce(self, xpad: Any, y: Any, argmax: Any, xp: Any) -> None:
-        """``y`` = the max or mean of each window of ``xpad`` (one chunk of the batch), and the
-        winners' kernel positions in ``argmax`` when it is given."""
+        """``y`` = the max or mean of each window of ``xpad``, and the winners' kernel positions
+        in ``argmax`` when it is given."""
         windows = self._windows(xpad)
         y[...] = next(windows)
         if self.mode == "average":
@@ -444,18 +474,18 @@ class Pool2D(Op):
         hp, wp = self.xpad_shape[1:3]
         # Windows that tile the padded input exactly write every element once: no zeroing, no adds.
         tiled = (sh, sw) == (ph, pw) and (hp, wp) == (oh * sh, ow * sw)
+        route_max = self._max_kernel("max_pool_grad", grad)
+        if route_max is not None:
+            dx = xp.empty(self.xpad_shape, dtype=grad.dtype)
+            route_max(grad, self.argmax, dx, *self.geometry, tiled)
+            return (_unpad(dx, self.pads, self.x_shape),)
         dx = (xp.empty if tiled else xp.zeros)(self.xpad_shape, dtype=grad.dtype)
-        argmax = self.argmax
-
-        def route(s: slice) -> None:
-            self._route(grad[s], dx[s], None if argmax is None else argmax[s], tiled, xp)
-
-        _batch_parallel(route, grad.shape[0], dx.size, xp)
+        self._route(grad, dx, self.argmax, tiled, xp)
         return (_unpad(dx, self.pads, self.x_shape),)
 
     def _route(self, grad: Any, dx: Any, argmax: Any, tiled: bool, xp: Any) -> None:
         """Send each window's gradient back to its input: all of it to the max's winner, an
-        equal share to each real element for the mean (one chunk of the batch)."""
+        equal share to each real element for the mean."""
         if self.mode == "average":
             share = grad / self.counts
         else:
