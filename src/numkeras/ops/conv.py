@@ -32,7 +32,7 @@ import numpy as np
 from .. import kernels as fused_kernels
 from ..backend import get_array_module
 from .core import Op, Tensor
-from .nn import Dense
+from .nn import Dense, add_bias_and_activate, masked_and_bias_grads
 from .shape import Reshape, Transpose
 
 Pads = tuple[tuple[int, int], tuple[int, int]]
@@ -234,7 +234,8 @@ class Conv2D(Op):
             cols = self._im2col(x[s], self._cols(buffer, s))
             xp.matmul(cols, self.kernels, out=self._by_group(y[s]))
             if bias is not None or relu:
-                self._finish(y[s], bias, None if self.mask is None else self.mask[s], xp)
+                add_bias_and_activate(y[s], bias, self.activation,
+                                      None if self.mask is None else self.mask[s])
         _POOL.give(buffer)
         return y
 
@@ -283,20 +284,6 @@ class Conv2D(Op):
             xpad, shape, (sc * cg, sn, sh * st_h, sw * st_w, sh * d_h, sw * d_w, sc))
         return cols
 
-    def _finish(self, y: Any, bias: Any, mask: Any, xp: Any) -> None:
-        """Bias and ReLU, in place in the product's output; ``mask = y > 0`` when given."""
-        relu = self.activation == "relu"
-        finish = fused_kernels.fused("bias_relu", y, bias)
-        if finish is not None:
-            finish(y, bias, relu, mask)
-            return
-        if bias is not None:
-            y += bias
-        if relu:
-            xp.maximum(y, 0, out=y)
-        if mask is not None:
-            xp.greater(y, 0, out=mask)
-
     def backward(self, grad: Any) -> tuple:
         xp = get_array_module(grad)
         cg, f = self.kernel.shape[2:]
@@ -343,18 +330,11 @@ class Conv2D(Op):
         if mask is None and gb is None:
             return grad
         masked = None if mask is None else buffer[:grad.size].reshape(grad.shape)
-        prologue = fused_kernels.fused("bias_relu_grad", grad)
-        if prologue is not None:
-            total = None if gb is None else xp.empty_like(gb)
-            prologue(grad, mask, masked, total)
-        else:
-            if mask is not None:
-                xp.multiply(grad, mask, out=masked)
-            if gb is not None:
-                total = (grad if mask is None else masked).reshape(-1, gb.size).sum(axis=0)
+        total = None if gb is None else xp.empty_like(gb)
+        grad = masked_and_bias_grads(grad, mask, masked, total)
         if gb is not None:
             gb += total
-        return grad if mask is None else masked
+        return grad
 
     def _scatter(self, cols: Any, dx: Any, xp: Any) -> None:
         """col2im on NumPy's path: the columns ``cols`` of some images added into their zero-

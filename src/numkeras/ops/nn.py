@@ -185,20 +185,41 @@ class LogSoftmax(Op):
         return (g - self.p * g.sum(axis=self.axis, keepdims=True),)
 
 
-def add_bias_and_activate(y: Any, bias: Any, activation: str | None) -> None:
-    """``y = activation(y + bias)`` in place (``bias`` and ``activation`` may be None).
+def add_bias_and_activate(y: Any, bias: Any, activation: str | None, mask: Any = None) -> None:
+    """``y = activation(y + bias)`` in place (``bias`` and ``activation`` may be None), and with
+    ``mask`` (a uint8 array of y's shape) also ``mask = y > 0``: what ReLU's VJP needs.
 
-    Bias and ReLU take one fused pass where the kernel applies, two NumPy passes otherwise.
+    With no activation or ReLU this is one fused pass where the kernel applies.
     """
-    if bias is not None and activation == "relu":
+    if activation in (None, "relu") and (bias is not None or mask is not None or activation):
         one_pass = kernels.fused("bias_relu", y, bias)
         if one_pass is not None:
-            one_pass(y, bias, True)
+            one_pass(y, bias, activation == "relu", mask)
             return
     if bias is not None:
         y += bias
     if activation is not None:
         OUTPUT_ACTIVATIONS[activation][0](y, y)
+    if mask is not None:
+        get_array_module(y).greater(y, 0, out=mask)
+
+
+def masked_and_bias_grads(g: Any, mask: Any, out: Any, bias_grad: Any) -> Any:
+    """The VJPs of :func:`add_bias_and_activate` from ReLU's ``mask``: returns ``g · mask``,
+    written into ``out`` (``g`` itself when ``mask`` and ``out`` are None), and writes its sum
+    over every axis but the last into ``bias_grad`` (the bias's gradient) when given.
+
+    One fused pass where the kernel applies.
+    """
+    one_pass = kernels.fused("bias_relu_grad", g, out, bias_grad)
+    if one_pass is not None:
+        one_pass(g, mask, out, bias_grad)
+        return g if mask is None else out
+    if mask is not None:
+        g = get_array_module(g).multiply(g, mask, out=out)
+    if bias_grad is not None:
+        g.reshape(-1, bias_grad.size).sum(axis=0, out=bias_grad)
+    return g
 
 
 #: The activations that ``Dense`` fuses: those of the course's networks.
@@ -223,22 +244,32 @@ class Dense(Op):
         self.activation = activation
 
     def forward(self, x: Any, kernel: Any, bias: Any = None) -> Any:
+        xp = get_array_module(x)
         self.x, self.kernel = x, kernel
         y = x @ kernel
-        add_bias_and_activate(y, bias, self.activation)
-        if self.activation is not None:
+        # ReLU's VJP needs only where y > 0: one byte per unit rather than y's four (and
+        # nothing when no gradient is recorded, as in predict).
+        relu = self.activation == "relu" and self.needs_grad
+        self.mask = xp.empty(y.shape, dtype=xp.uint8) if relu else None
+        add_bias_and_activate(y, bias, self.activation, self.mask)
+        if self.activation == "sigmoid":
             self.y = y
         return y
 
     def backward(self, g: Any) -> tuple:
-        if self.activation is not None:
-            g = OUTPUT_ACTIVATIONS[self.activation][1](g, self.y)
-        g2 = g.reshape(-1, g.shape[-1])
+        xp = get_array_module(g)
+        has_bias = len(self.needs_grad) == 3
+        if self.activation == "sigmoid":
+            g = sigmoid_grad(g, self.y)
+        gb = xp.empty(g.shape[-1], dtype=g.dtype) if has_bias and self.needs_grad[2] else None
+        out = None if self.mask is None else xp.empty_like(g)
+        g = masked_and_bias_grads(g, self.mask, out, gb)
         gx = g @ self.kernel.T if self.needs_grad[0] else None
-        gk = self.x.reshape(-1, self.x.shape[-1]).T @ g2 if self.needs_grad[1] else None
-        if len(self.needs_grad) == 3:
-            return gx, gk, (g2.sum(axis=0) if self.needs_grad[2] else None)
-        return gx, gk
+        gk = (
+            self.x.reshape(-1, self.x.shape[-1]).T @ g.reshape(-1, g.shape[-1])
+            if self.needs_grad[1] else None
+        )
+        return (gx, gk, gb) if has_bias else (gx, gk)
 
 
 class SoftmaxCrossEntropy(Op):
