@@ -194,7 +194,7 @@ PyDoc_STRVAR(bias_relu_doc,
 "bias_relu(y, bias, relu, mask=None)\n--\n\n"
 "In place on y, rows of len(bias) channels (bias may be None): y += bias, then with relu\n"
 "y = maximum(y, 0); and mask = (y > 0) as uint8 when given, for the ReLU's gradient. Mirrors\n"
-"Conv2D._finish (and ops.nn.add_bias_and_activate for Dense).");
+"ops.nn.add_bias_and_activate (for Dense and Conv2D).");
 
 HOT static void bias_relu_loop(Py_ssize_t n, Py_ssize_t f, float *y, const float *bias, int relu,
                                unsigned char *mask)
@@ -247,7 +247,8 @@ PyDoc_STRVAR(bias_relu_grad_doc,
 "The gradient's pass before the products, over rows of len(bias_grad) channels: with the\n"
 "ReLU's uint8 mask (y > 0, from bias_relu), out = g * mask; bias_grad = the sum of the rows\n"
 "of out (of g without a mask), row after row from the first, as NumPy's sum over axis 0.\n"
-"mask and out, or bias_grad, may be None. Mirrors Conv2D._grad_before_products.");
+"mask and out, or bias_grad, may be None. Mirrors ops.nn.masked_and_bias_grads (for Dense\n"
+"and Conv2D).");
 
 HOT static void bias_relu_grad_loop(Py_ssize_t n, Py_ssize_t f, const float *g,
                                     const unsigned char *mask, float *out, float *restrict db)

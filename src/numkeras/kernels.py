@@ -12,12 +12,13 @@ kernel            computes                         NumPy reference path
 ``adam``          Adam's (and AMSGrad's) step      ``optimizers.Adam.update_step``
 ``sgd``           SGD's step, with momentum or     ``optimizers.SGD.update_step``
                   Nesterov momentum
-``relu_grad``     ``g * (y > 0)``                  ``ops.nn.relu_grad``
+``relu_grad``     ``g * (y > 0)`` (the ReLU op)    ``ops.nn.relu_grad``
 ``sigmoid_grad``  ``(1 - y) * y * g``              ``ops.nn.sigmoid_grad``
 ================  ===============================  =========================================
 
 The extension ``numkeras._conv_kernels`` (``src/numkeras/_conv_kernels.c``) holds the memory
-passes of convolution and max-pooling, on NHWC arrays (``tests/test_conv_kernels.py``):
+passes around the products of dense and convolutional layers, and max-pooling, on NHWC arrays
+(``tests/test_conv_kernels.py``):
 
 ==================  =============================  =========================================
 kernel              computes                       NumPy reference path
@@ -26,11 +27,12 @@ kernel              computes                       NumPy reference path
                     one row per output pixel
 ``col2im``          its adjoint: the columns'      ``ops.conv.Conv2D._scatter``
                     gradients added into place
-``bias_relu``       ``y = max(y + b, 0)`` in       ``ops.conv.Conv2D._finish``,
-                    place (either part optional),  ``ops.nn.add_bias_and_activate``
-                    and the mask ``y > 0``
-``bias_relu_grad``  ``g * mask`` and its sum over  ``ops.conv.Conv2D._grad_before_products``
-                    pixels (the bias gradient)
+``bias_relu``       ``y = max(y + b, 0)`` in       ``ops.nn.add_bias_and_activate``
+                    place (either part optional),  (Dense and Conv2D)
+                    and ReLU's mask ``y > 0``
+``bias_relu_grad``  ``g * mask`` and its sum over  ``ops.nn.masked_and_bias_grads``
+                    all but the last axis (the     (Dense and Conv2D)
+                    bias gradient)
 ``max_pool``        windows' maxima and the        ``ops.conv.Pool2D._reduce``
                     first winner's position
 ``max_pool_grad``   the gradient routed to the     ``ops.conv.Pool2D._route``
