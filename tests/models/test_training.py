@@ -270,6 +270,15 @@ def test_nan_or_inf_in_x_or_y(bad):
         classifier().fit(x, y, verbose=0)
 
 
+def test_predict_passes_a_nan_through_to_the_outputs_of_its_sample_only():
+    x, _, _ = blobs(n=10)
+    model = classifier()
+    x[3, 1] = np.nan
+    for outputs in (model.predict(x, verbose=0), model.predict_on_batch(x)):
+        assert np.isnan(outputs[3]).all()
+        assert np.isfinite(np.delete(outputs, 3, axis=0)).all()
+
+
 def test_predict_on_unbuilt_model_explains_how_to_build():
     with pytest.raises(ValueError, match="not been built"):
         Sequential([Dense(3)]).predict(np.ones((2, 4)))

@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from numkeras import backend, ops
+from numkeras.ops import nn
 
 
 def _torch(fn, *arrays, **kwargs):
@@ -224,3 +225,10 @@ def test_dropout_rejects_rates_of_one_or_more(rate):
 def test_dropout_rejects_a_negative_rate():
     with pytest.raises(ValueError, match="rate"):
         ops.dropout(np.ones(3), -0.1)
+
+
+@pytest.mark.parametrize("shape", [(1000, 10), (7, 3), (5, 40), (2, 3, 4)])
+def test_max_keepdims_is_numpys_max_over_the_last_axis(shape):
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    x.reshape(-1)[3] = np.nan
+    np.testing.assert_array_equal(nn.max_keepdims(x, -1), x.max(axis=-1, keepdims=True))

@@ -30,8 +30,10 @@ def to_list(data: Any) -> list[Any] | None:
     return [data]
 
 
-def as_floatx(array: Any, argument: str) -> np.ndarray:
-    """``array`` as a floatx NumPy array (float64 kept), with clear errors for bad content."""
+def as_floatx(array: Any, argument: str, check_finite: bool = True) -> np.ndarray:
+    """``array`` as a floatx NumPy array (float64 kept), with clear errors for bad content:
+    NaN or inf too when ``check_finite`` (prediction skips that pass over the data, and passes
+    a NaN through to its output)."""
     if isinstance(array, (list, tuple)):
         try:
             array = np.asarray(array)
@@ -52,10 +54,11 @@ def as_floatx(array: Any, argument: str) -> np.ndarray:
     array = np.ascontiguousarray(array, dtype=backend.floatx())
     # A finite sum proves every value finite, in one pass and with no temporary the size of
     # the data; only a non-finite sum (or an overflow) needs the element-wise check.
-    if array.dtype.kind == "f":
-        with np.errstate(over="ignore", invalid="ignore"):
-            finite = bool(np.isfinite(array.sum())) or bool(np.isfinite(array).all())
-    if array.dtype.kind == "f" and not finite:
+    if not check_finite or array.dtype.kind != "f":
+        return array
+    with np.errstate(over="ignore", invalid="ignore"):
+        finite = bool(np.isfinite(array.sum())) or bool(np.isfinite(array).all())
+    if not finite:
         bad = np.argwhere(~np.isfinite(array))[0]
         raise ValueError(
             f"{argument} contains NaN or inf values (the first at index {tuple(bad.tolist())}). "

@@ -200,9 +200,10 @@ class Trainer:
 
     # -- data ----------------------------------------------------------------------------------
     def _prepare_arrays(
-        self, x: Any, y: Any, sample_weight: Any, class_weight: Any = None
+        self, x: Any, y: Any, sample_weight: Any, class_weight: Any = None,
+        check_finite: bool = True,
     ) -> tuple[list, list | None, Any]:
-        xs = [da.as_floatx(a, "x") for a in da.to_list(x)]
+        xs = [da.as_floatx(a, "x", check_finite) for a in da.to_list(x)]
         ys = None if y is None else [da.as_floatx(a, "y") for a in da.to_list(y)]
         sw = None if sample_weight is None else da.as_floatx(sample_weight, "sample_weight")
         da.check_sample_counts(xs, ys, sw)
@@ -255,6 +256,7 @@ class Trainer:
         steps: int | None,
         argument: str = "x",
         class_weight: Any = None,
+        check_finite: bool = True,
     ) -> Any:
         if da.is_generator_like(x):
             if y is not None:
@@ -263,7 +265,7 @@ class Trainer:
                     "targets too: y must be None."
                 )
             return da.GeneratorBatches(x, steps, argument)
-        xs, ys, sw = self._prepare_arrays(x, y, sample_weight, class_weight)
+        xs, ys, sw = self._prepare_arrays(x, y, sample_weight, class_weight, check_finite)
         return da.ArrayBatches(xs, ys, sw, _batch_size(batch_size), shuffle, steps)
 
     # -- fit -----------------------------------------------------------------------------------
@@ -418,8 +420,11 @@ class Trainer:
         steps: int | None = None,
         callbacks: list | None = None,
     ) -> Any:
-        """The model's outputs for ``x``, computed in batches without a tape (NumPy arrays)."""
-        batches = self._batches(x, None, None, batch_size, False, steps)
+        """The model's outputs for ``x``, computed in batches without a tape (NumPy arrays).
+
+        As in Keras, a NaN or inf in ``x`` is not an error here: it shows in the outputs.
+        """
+        batches = self._batches(x, None, None, batch_size, False, steps, check_finite=False)
         cbs = callbacks_module.CallbackList(
             callbacks,
             add_progbar=_verbosity(verbose) != 0,
@@ -465,7 +470,7 @@ class Trainer:
 
     def predict_on_batch(self, x: Any) -> Any:
         """The outputs for one batch."""
-        xs, _, _ = self._prepare_arrays(x, None, None)
+        xs, _, _ = self._prepare_arrays(x, None, None, check_finite=False)
         with no_grad():
             out = [backend.to_numpy(p.data) for p in self._forward(xs, training=False)]
         return out[0] if len(out) == 1 else out

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import backend, kernels
 from ..backend import get_array_module
 from .core import Op, unbroadcast
@@ -146,9 +148,20 @@ class Softplus(Op):
         return (g * (0.5 * (1 + get_array_module(g).tanh(0.5 * self.x))),)
 
 
+def max_keepdims(x: Any, axis: int) -> Any:
+    """``x.max(axis=axis, keepdims=True)``, fast for the few classes of a 2-D batch of logits.
+
+    NumPy reduces a short contiguous last axis one row at a time (50 µs for 1000 rows of 10
+    classes); the rows of a transposed copy reduce as whole vectors, ten times faster.
+    """
+    if x.ndim == 2 and axis in (-1, 1) and x.shape[1] <= 32 and type(x) is np.ndarray:
+        return np.ascontiguousarray(x.T).max(axis=0)[:, None]
+    return x.max(axis=axis, keepdims=True)
+
+
 def _softmax(x: Any, axis: int) -> Any:
     xp = get_array_module(x)
-    e = xp.exp(x - x.max(axis=axis, keepdims=True))
+    e = xp.exp(x - max_keepdims(x, axis))
     e /= e.sum(axis=axis, keepdims=True)
     return e
 
@@ -176,7 +189,7 @@ class LogSoftmax(Op):
 
     def forward(self, x: Any) -> Any:
         xp = get_array_module(x)
-        shifted = x - x.max(axis=self.axis, keepdims=True)
+        shifted = x - max_keepdims(x, self.axis)
         y = shifted - xp.log(xp.exp(shifted).sum(axis=self.axis, keepdims=True))
         self.p = xp.exp(y)
         return y
@@ -283,7 +296,7 @@ class SoftmaxCrossEntropy(Op):
 
     def forward(self, logits: Any, target: Any) -> Any:
         xp = get_array_module(logits)
-        shifted = logits - logits.max(axis=self.axis, keepdims=True)
+        shifted = logits - max_keepdims(logits, self.axis)
         e = xp.exp(shifted)
         total = e.sum(axis=self.axis, keepdims=True)
         self.p = e / total
@@ -302,7 +315,7 @@ class SparseSoftmaxCrossEntropy(Op):
 
     def forward(self, logits: Any, labels: Any) -> Any:
         xp = get_array_module(logits)
-        shifted = logits - logits.max(axis=-1, keepdims=True)
+        shifted = logits - max_keepdims(logits, -1)
         e = xp.exp(shifted)
         total = e.sum(axis=-1, keepdims=True)
         self.p = e / total
