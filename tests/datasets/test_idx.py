@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 
 import numpy as np
 import pytest
@@ -20,6 +21,16 @@ def test_reads_images_gzipped_or_not(tmp_path, compress):
     np.testing.assert_array_equal(array, IMAGES)
     assert array.dtype == np.uint8
     assert array.flags.writeable  # users scale in place; np.frombuffer would forbid it
+
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_digest_is_fed_the_decompressed_file_as_it_is_read(tmp_path, compress):
+    path = write_idx(tmp_path / "images.idx", IMAGES, compress=compress)
+    content = path.read_bytes()
+    digest = hashlib.sha256()
+    read_idx(path, ndim=3, digest=digest)
+    expected = gzip.decompress(content) if compress else content
+    assert digest.hexdigest() == hashlib.sha256(expected).hexdigest()
 
 
 def test_reads_big_endian_types_as_native(tmp_path):

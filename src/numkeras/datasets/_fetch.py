@@ -65,7 +65,7 @@ def mismatch(path: Path, expected: DataFile) -> str | None:
     A gzipped file passes when its own digest or its decompressed content's digest matches;
     an uncompressed copy of a ``.gz`` file passes when its digest matches ``raw_sha256``.
     """
-    digest = _sha256(path)
+    digest = sha256(path)
     if digest in (expected.sha256, expected.raw_sha256):
         return None
     if expected.raw_sha256 is not None and _raw_sha256(path) == expected.raw_sha256:
@@ -126,7 +126,8 @@ def _urlopen(url: str, timeout: float) -> Any:
     return urllib.request.urlopen(request, timeout=timeout)
 
 
-def _sha256(path: Path) -> str:
+def sha256(path: Path) -> str:
+    """The SHA-256 hex digest of the file ``path``."""
     with open(path, "rb") as stream:
         return _digest(stream)
 

@@ -13,7 +13,7 @@ import os
 import struct
 import zlib
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 
@@ -24,12 +24,15 @@ _TYPES = {0x08: "u1", 0x09: "i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: "
 _MAX_BYTES = 1 << 32
 
 
-def read_idx(path: str | os.PathLike[str], ndim: int) -> np.ndarray:
+def read_idx(path: str | os.PathLike[str], ndim: int, digest: Any = None) -> np.ndarray:
     """The array stored in an IDX file (gzipped or not), as a writable native-endian array.
 
     Args:
         path: the file.
         ndim: the number of dimensions it must hold (3 for images, 1 for labels).
+        digest: a ``hashlib`` object to feed every byte of the (decompressed) file as it is
+            read, so that checking a re-compressed file's content costs no second
+            decompression.
 
     Raises:
         ValueError: if the file is not an IDX file of ``ndim`` dimensions, is truncated, has
@@ -40,17 +43,17 @@ def read_idx(path: str | os.PathLike[str], ndim: int) -> np.ndarray:
         compressed = raw.read(2) == _GZIP_SIGNATURE
     if not compressed:
         with open(path, "rb") as stream:
-            return _parse(stream, ndim, path)
+            return _parse(_Digesting(stream, digest), ndim, path)
     try:
         with gzip.open(path, "rb") as stream:
-            return _parse(stream, ndim, path)
+            return _parse(_Digesting(stream, digest), ndim, path)
     except (OSError, EOFError, zlib.error) as error:
         # gzip reports a cut-off file as EOFError and a damaged one as BadGzipFile or
         # zlib.error; all mean the same to the caller.
         raise ValueError(f"{path} is a damaged or truncated gzip file ({error}).") from None
 
 
-def _parse(stream: IO[bytes], ndim: int, path: Path) -> np.ndarray:
+def _parse(stream: _Digesting, ndim: int, path: Path) -> np.ndarray:
     magic = _read_exactly(stream, 4, path, "its 4-byte magic number")
     if magic[:2] != b"\x00\x00" or magic[2] not in _TYPES:
         raise ValueError(f"{path} is not an IDX file: its magic number is 0x{magic.hex()}, "
@@ -76,7 +79,26 @@ def _parse(stream: IO[bytes], ndim: int, path: Path) -> np.ndarray:
     return array.astype(dtype.newbyteorder("="), copy=False)
 
 
-def _read_exactly(stream: IO[bytes], size: int, path: Path, what: str) -> bytes:
+class _Digesting:
+    """A binary stream that feeds what is read from it to ``digest`` (if not None)."""
+
+    def __init__(self, stream: IO[bytes], digest: Any):
+        self.stream, self.digest = stream, digest
+
+    def read(self, size: int) -> bytes:
+        data = self.stream.read(size)
+        if self.digest is not None:
+            self.digest.update(data)
+        return data
+
+    def readinto(self, view: memoryview) -> int:
+        count = self.stream.readinto(view)
+        if self.digest is not None and count:
+            self.digest.update(view[:count])
+        return count
+
+
+def _read_exactly(stream: Any, size: int, path: Path, what: str) -> bytes:
     data = stream.read(size)
     if len(data) < size:
         raise ValueError(f"{path} is truncated: it ends inside {what} ({len(data)} of {size} "
@@ -84,7 +106,7 @@ def _read_exactly(stream: IO[bytes], size: int, path: Path, what: str) -> bytes:
     return data
 
 
-def _read_into(stream: IO[bytes], buffer: np.ndarray) -> int:
+def _read_into(stream: _Digesting, buffer: np.ndarray) -> int:
     # readinto fills the array in place: no second copy of a 47 MB file, and the result is
     # writable (np.frombuffer on bytes would give a read-only array).
     view = memoryview(buffer)

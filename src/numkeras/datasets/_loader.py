@@ -9,10 +9,12 @@ a failure can say exactly what was tried.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -101,12 +103,10 @@ def load_explicit(spec: DatasetSpec, path: Path) -> LoadedData:
 
 def load_verified_folder(folder: Path, files: Mapping[str, DataFile]) -> Arrays:
     """Arrays from the IDX files of ``folder``, which must match their checksums."""
-    paths = {role: folder / files[role].name for role in ROLES}
-    for role, path in paths.items():
-        problem = _fetch.mismatch(path, files[role])
-        if problem is not None:
-            raise ValueError(f"{path} is damaged ({problem}); reinstall numkeras.")
-    return _read_idx_files(paths)
+    found = _read_verified({role: folder / files[role].name for role in ROLES}, files)
+    if isinstance(found, Mismatch):
+        raise ValueError(f"{found.path} is damaged ({found.problem}); reinstall numkeras.")
+    return found
 
 
 def load_full(spec: DatasetSpec, timeout: float) -> LoadedData:
@@ -161,12 +161,11 @@ def _read_checked(
     if missing:
         tried.append(f"{label}: incomplete, no {', '.join(missing)}")
         return None
-    for role, path in paths.items():
-        problem = _fetch.mismatch(path, spec.files[role])
-        if problem is not None:
-            tried.append(f"{label}: ignored, {path.name}: {problem}")
-            return None
-    return _read_idx_files(paths)
+    found = _read_verified(paths, spec.files)
+    if isinstance(found, Mismatch):
+        tried.append(f"{label}: ignored, {found.path.name}: {found.problem}")
+        return None
+    return found
 
 
 def _download(
@@ -234,6 +233,40 @@ def _read_idx_files(paths: Mapping[str, Path]) -> Arrays:
     arrays = tuple(read_idx(paths[role], ndim) for role, ndim in ROLES.items())
     _check_pairs(arrays, ", ".join(str(paths[role]) for role in ROLES))
     return arrays
+
+
+class Mismatch(NamedTuple):
+    """A file that is not the one its checksums describe, and why."""
+
+    path: Path
+    problem: str
+
+
+def _read_verified(paths: Mapping[str, Path], files: Mapping[str, DataFile]) -> Arrays | Mismatch:
+    """The arrays of the IDX files ``paths``, or the first that is not the file ``files``
+    describes.
+
+    A file whose own SHA-256 matches is read. A ``.gz`` that was re-compressed (Debian's) is
+    checked against the digest of its content as it is read: decompressed once, not twice.
+    """
+    arrays = []
+    for role, ndim in ROLES.items():
+        path, expected = paths[role], files[role]
+        digest = _fetch.sha256(path)
+        if digest in (expected.sha256, expected.raw_sha256):
+            arrays.append(read_idx(path, ndim))
+            continue
+        content = hashlib.sha256()
+        try:
+            array = read_idx(path, ndim, content) if expected.raw_sha256 else None
+        except ValueError:  # not even a readable IDX file
+            array = None
+        if array is None or content.hexdigest() != expected.raw_sha256:
+            return Mismatch(path, f"sha256 {digest} does not match the expected "
+                                  f"{expected.sha256}")
+        arrays.append(array)
+    _check_pairs(tuple(arrays), ", ".join(str(paths[role]) for role in ROLES))
+    return tuple(arrays)
 
 
 def _read_npz(path: Path) -> Arrays:
