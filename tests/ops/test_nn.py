@@ -232,3 +232,18 @@ def test_max_keepdims_is_numpys_max_over_the_last_axis(shape):
     x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
     x.reshape(-1)[3] = np.nan
     np.testing.assert_array_equal(nn.max_keepdims(x, -1), x.max(axis=-1, keepdims=True))
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_cross_entropy_gradient_of_a_confident_softmax_has_no_subnormals(sparse):
+    # p of the wrong class is e^-95 (2e-42, subnormal in float32): its gradient must be 0.
+    logits = ops.Variable(np.array([[95.0, 0.0, 1.0]], np.float32))
+    if sparse:
+        loss = ops.sparse_softmax_cross_entropy(logits, np.array([0]))
+    else:
+        loss = ops.softmax_cross_entropy(logits, np.array([[1.0, 0.0, 0.0]], np.float32))
+    ops.sum(loss).backward()
+    grad = logits.grad
+    tiny = np.finfo(np.float32).tiny
+    assert not np.any((grad != 0) & (np.abs(grad) < tiny))
+    assert grad[0, 1] == 0.0 and grad[0, 2] == 0.0  # both below 1e-38
