@@ -190,6 +190,23 @@ static PyObject *col2im(PyObject *self, PyObject *args)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* The per-channel vector ``obj`` (a bias or its gradient; None gives NULL), whose length f,
+ * stored in ``*f``, must split the call's arrays into whole rows; ``rows_of`` names the array
+ * the error speaks of. */
+static float *take_channels(Arrays *arrays, PyObject *obj, int writable, const char *name,
+                            const char *rows_of, Py_ssize_t *f)
+{
+    if (obj == Py_None)
+        return NULL;
+    float *channels = take_sized(arrays, obj, writable, name, f);
+    if (channels != NULL && (*f == 0 || arrays->n % *f != 0)) {
+        PyErr_Format(PyExc_ValueError, "%s has %zd elements, not rows of len(%s)=%zd", rows_of,
+                     arrays->n, name, *f);
+        return NULL;
+    }
+    return channels;
+}
+
 PyDoc_STRVAR(bias_relu_doc,
 "bias_relu(y, bias, relu, mask=None)\n--\n\n"
 "In place on y, rows of len(bias) channels (bias may be None): y += bias, then with relu\n"
@@ -224,14 +241,10 @@ static PyObject *bias_relu(PyObject *self, PyObject *args)
         return NULL;
     Arrays arrays = {.held = 0, .n = -1};
     float *y = take(&arrays, y_obj, 1, "y");
-    Py_ssize_t f = -1;
-    const float *bias = bias_obj == Py_None ? NULL
-                                            : take_sized(&arrays, bias_obj, 0, "bias", &f);
     unsigned char *mask =
         mask_obj == Py_None ? NULL : take_uint8(&arrays, mask_obj, 1, "mask", arrays.n);
-    if (!PyErr_Occurred() && bias != NULL && (f == 0 || arrays.n % f != 0))
-        PyErr_Format(PyExc_ValueError, "y has %zd elements, not rows of len(bias)=%zd",
-                     arrays.n, f);
+    Py_ssize_t f = -1;
+    const float *bias = take_channels(&arrays, bias_obj, 0, "bias", "y", &f);
     if (PyErr_Occurred())
         return release(&arrays);
     const Py_ssize_t n = arrays.n;
@@ -286,9 +299,9 @@ static PyObject *bias_relu_grad(PyObject *self, PyObject *args)
         out = take(&arrays, out_obj, 1, "out");
     }
     Py_ssize_t f = -1;
-    if (db_obj != Py_None)
-        db = take_sized(&arrays, db_obj, 1, "bias_grad", &f);
-    if (!PyErr_Occurred() && db != NULL && (f == 0 || arrays.n % f != 0 || arrays.n == 0))
+    db = take_channels(&arrays, db_obj, 1, "bias_grad", "g", &f);
+    /* The sum starts from a copy of the first row: there must be one. */
+    if (!PyErr_Occurred() && db != NULL && arrays.n == 0)
         PyErr_Format(PyExc_ValueError, "g has %zd elements, not rows of len(bias_grad)=%zd",
                      arrays.n, f);
     if (PyErr_Occurred())

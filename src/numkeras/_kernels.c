@@ -105,14 +105,13 @@ static PyObject *sgd(PyObject *self, PyObject *args)
     return release(&arrays);
 }
 
-PyDoc_STRVAR(relu_grad_doc,
-"relu_grad(g, y, out)\n--\n\n"
-"ReLU's vector-Jacobian product from its output: out = g * (y > 0 ? 1 : 0).");
-
-static PyObject *relu_grad(PyObject *self, PyObject *args)
+/* relu_grad and sigmoid_grad: parse (g, y, out), three arrays of one length, and write
+ * out = g * f'(y), the derivative taken from the activation's output y. */
+static PyObject *output_activation_grad(PyObject *args, int sigmoid)
 {
     PyObject *g_obj, *y_obj, *out_obj;
-    if (!PyArg_ParseTuple(args, "OOO:relu_grad", &g_obj, &y_obj, &out_obj))
+    const char *format = sigmoid ? "OOO:sigmoid_grad" : "OOO:relu_grad";
+    if (!PyArg_ParseTuple(args, format, &g_obj, &y_obj, &out_obj))
         return NULL;
     Arrays arrays = {.held = 0, .n = -1};
     const float *g = take(&arrays, g_obj, 0, "g");
@@ -122,12 +121,26 @@ static PyObject *relu_grad(PyObject *self, PyObject *args)
         return release(&arrays);
     const Py_ssize_t n = arrays.n;
     Py_BEGIN_ALLOW_THREADS
-    /* A multiply by the comparison, not a select: a negative or NaN g times 0 gives NumPy's
-     * -0 or NaN, and the loop has no branch, so it vectorises. */
-    for (Py_ssize_t i = 0; i < n; i++)
-        out[i] = g[i] * (float)(y[i] > 0.0f);
+    if (sigmoid) {
+        for (Py_ssize_t i = 0; i < n; i++)
+            out[i] = ((1.0f - y[i]) * y[i]) * g[i];
+    } else {
+        /* A multiply by the comparison, not a select: a negative or NaN g times 0 gives
+         * NumPy's -0 or NaN, and the loop has no branch, so it vectorises. */
+        for (Py_ssize_t i = 0; i < n; i++)
+            out[i] = g[i] * (float)(y[i] > 0.0f);
+    }
     Py_END_ALLOW_THREADS
     return release(&arrays);
+}
+
+PyDoc_STRVAR(relu_grad_doc,
+"relu_grad(g, y, out)\n--\n\n"
+"ReLU's vector-Jacobian product from its output: out = g * (y > 0 ? 1 : 0).");
+
+static PyObject *relu_grad(PyObject *self, PyObject *args)
+{
+    return output_activation_grad(args, 0);
 }
 
 PyDoc_STRVAR(sigmoid_grad_doc,
@@ -136,21 +149,7 @@ PyDoc_STRVAR(sigmoid_grad_doc,
 
 static PyObject *sigmoid_grad(PyObject *self, PyObject *args)
 {
-    PyObject *g_obj, *y_obj, *out_obj;
-    if (!PyArg_ParseTuple(args, "OOO:sigmoid_grad", &g_obj, &y_obj, &out_obj))
-        return NULL;
-    Arrays arrays = {.held = 0, .n = -1};
-    const float *g = take(&arrays, g_obj, 0, "g");
-    const float *y = take(&arrays, y_obj, 0, "y");
-    float *out = take(&arrays, out_obj, 1, "out");
-    if (PyErr_Occurred())
-        return release(&arrays);
-    const Py_ssize_t n = arrays.n;
-    Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t i = 0; i < n; i++)
-        out[i] = ((1.0f - y[i]) * y[i]) * g[i];
-    Py_END_ALLOW_THREADS
-    return release(&arrays);
+    return output_activation_grad(args, 1);
 }
 
 static PyMethodDef methods[] = {
