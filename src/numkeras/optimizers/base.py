@@ -14,8 +14,9 @@ learning rate at ``iterations``; clip the gradients; decay the weights
 
 Updates are in place: ``Variable.value`` keeps its identity, and update steps compute into a
 scratch buffer shared by all variables (see :meth:`Optimizer.scratch`), so a step allocates no
-full-size arrays. On the CPU, large variables are updated in cache-sized blocks. All scalars are
-Python floats, which keeps float32 arrays float32 and float64 arrays float64.
+full-size arrays. A rule with a fused kernel (:attr:`Optimizer.kernel`) updates float32 arrays
+in one pass; otherwise, on the CPU, large variables are updated in cache-sized blocks. All
+scalars are Python floats, which keeps float32 arrays float32 and float64 arrays float64.
 
 The blocks of a step are not shared out among threads: NumPy releases the GIL inside each
 ufunc, but a rule's ufuncs on a cache-sized block last a few microseconds, about what a GIL
@@ -350,7 +351,8 @@ class Optimizer:
         pass (:attr:`kernel`) are passed whole.
         """
         n = value.size
-        one_pass = kernels.fused(self.kernel) is not None
+        # Whole when the rule's kernel will take these very arrays (not, say, float64 ones).
+        one_pass = kernels.fused(self.kernel, grad, value, *slots.values()) is not None
         if self.xp is not np or n <= _BLOCK or not value.flags.c_contiguous or one_pass:
             yield grad, value, slots
             return
