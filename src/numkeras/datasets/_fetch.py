@@ -70,6 +70,11 @@ def mismatch(path: Path, expected: DataFile) -> str | None:
         return None
     if expected.raw_sha256 is not None and _raw_sha256(path) == expected.raw_sha256:
         return None
+    return wrong_digest(digest, expected)
+
+
+def wrong_digest(digest: str, expected: DataFile) -> str:
+    """What :func:`mismatch` says of a file whose SHA-256 is ``digest``."""
     return f"sha256 {digest} does not match the expected {expected.sha256}"
 
 

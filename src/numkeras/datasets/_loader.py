@@ -262,8 +262,7 @@ def _read_verified(paths: Mapping[str, Path], files: Mapping[str, DataFile]) -> 
         except ValueError:  # not even a readable IDX file
             array = None
         if array is None or content.hexdigest() != expected.raw_sha256:
-            return Mismatch(path, f"sha256 {digest} does not match the expected "
-                                  f"{expected.sha256}")
+            return Mismatch(path, _fetch.wrong_digest(digest, expected))
         arrays.append(array)
     _check_pairs(tuple(arrays), ", ".join(str(paths[role]) for role in ROLES))
     return tuple(arrays)
