@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 import numkeras.backend as backend
+from numkeras import kernels
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -24,3 +25,23 @@ def mnist_dir() -> Path:
     if not path.is_dir():
         pytest.fail(f"the real MNIST files are missing: expected them in {path}")
     return path
+
+
+@pytest.fixture
+def numpy_path(monkeypatch):
+    """A context in which every caller takes its NumPy reference path; before it, the names
+    of the kernels that ran are collected in ``numpy_path.used``."""
+
+    def use_numpy():
+        monkeypatch.setattr(kernels, "_native", {})
+
+    def counted(name, kernel):
+        def run(*args):
+            use_numpy.used.add(name)
+            return kernel(*args)
+        return run
+
+    use_numpy.used = set()
+    monkeypatch.setattr(kernels, "_native",
+                        {name: counted(name, k) for name, k in kernels._native.items()})
+    return use_numpy

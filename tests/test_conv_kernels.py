@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from kernels_support import awkward
 from numkeras import kernels, ops
 from numkeras.ops import conv
 from ops import test_conv
@@ -17,39 +18,6 @@ IM2COL_CASES = [case for case in test_conv.CONV_CASES if case[1:3] != ((1, 1), (
 pytestmark = pytest.mark.skipif(
     "im2col" not in kernels._native, reason="numkeras._conv_kernels was not built (no C compiler?)"
 )
-
-
-@pytest.fixture
-def numpy_path(monkeypatch):
-    """A context in which every caller takes its NumPy reference path; before it, the names
-    of the kernels that ran are collected in ``numpy_path.used``."""
-
-    def use_numpy():
-        monkeypatch.setattr(kernels, "_native", {})
-
-    def counted(name, kernel):
-        def run(*args):
-            use_numpy.used.add(name)
-            return kernel(*args)
-        return run
-
-    use_numpy.used = set()
-    monkeypatch.setattr(kernels, "_native",
-                        {name: counted(name, k) for name, k in kernels._native.items()})
-    return use_numpy
-
-
-def awkward(rng: np.random.Generator, shape: tuple[int, ...], special: bool = True) -> np.ndarray:
-    """float32 normals of many scales with zeros of both signs and ties; with ``special``, also
-    subnormals, a NaN and infinities."""
-    x = (rng.standard_normal(shape) * 10.0 ** rng.integers(-6, 3, shape)).astype(np.float32)
-    flat = x.reshape(-1)
-    picks = rng.choice(flat.size, size=min(flat.size, 12), replace=False)
-    values = [0.0, -0.0, 1.0, 1.0, -0.0, 0.0]
-    if special:
-        values += [1e-40, -1e-40, np.nan, np.inf, -np.inf, -1.0]
-    flat[picks[:len(values)]] = values[:len(picks)]
-    return x
 
 
 def assert_same_bits(fused, reference):

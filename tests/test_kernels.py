@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from kernels_support import awkward
 from numkeras import kernels, optimizers
 from numkeras.ops import Variable
 from numkeras.ops import nn as nn_ops
@@ -12,24 +13,6 @@ from numkeras.ops import nn as nn_ops
 pytestmark = pytest.mark.skipif(
     not kernels.available(), reason="numkeras._kernels was not built (no C compiler?)"
 )
-
-
-@pytest.fixture
-def numpy_path(monkeypatch):
-    """A context in which every caller takes its NumPy reference path."""
-
-    def use_numpy():
-        monkeypatch.setattr(kernels, "_native", {})
-
-    return use_numpy
-
-
-def awkward_floats(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Normal floats of many scales, with exact zeros, -0.0, subnormals, a NaN and infinities."""
-    x = (rng.standard_normal(n) * 10.0 ** rng.integers(-8, 3, n)).astype(np.float32)
-    x[:8] = [0.0, -0.0, 1e-40, -1e-40, np.nan, np.inf, -np.inf, 3.0]
-    rng.shuffle(x)
-    return x
 
 
 def train(optimizer_factory, grads: list[np.ndarray], shape: tuple[int, ...]) -> tuple:
@@ -69,7 +52,7 @@ def test_optimizer_steps_match_the_numpy_path_bit_for_bit(name, shape, numpy_pat
 @pytest.mark.parametrize("amsgrad", [False, True])
 def test_adam_matches_the_numpy_path_on_awkward_values(amsgrad, numpy_path):
     rng = np.random.default_rng(2)
-    grads = [awkward_floats(rng, 1000) for _ in range(3)]
+    grads = [awkward(rng, (1000,)) for _ in range(3)]
     factory = lambda: optimizers.Adam(amsgrad=amsgrad)  # noqa: E731
     fused = train(factory, grads, (1000,))
     numpy_path()
@@ -82,7 +65,7 @@ def test_adam_matches_the_numpy_path_on_awkward_values(amsgrad, numpy_path):
 @pytest.mark.parametrize("grad_of", [nn_ops.relu_grad, nn_ops.sigmoid_grad])
 def test_activation_grads_match_the_numpy_path_on_awkward_values(grad_of, numpy_path):
     rng = np.random.default_rng(3)
-    g, y = awkward_floats(rng, 4096).reshape(64, 64), awkward_floats(rng, 4096).reshape(64, 64)
+    g, y = awkward(rng, (64, 64)), awkward(rng, (64, 64))
     fused = grad_of(g, y)
     numpy_path()
     reference = grad_of(g, y)
@@ -95,7 +78,7 @@ def test_activation_grads_match_the_numpy_path_on_awkward_values(grad_of, numpy_
 @pytest.mark.parametrize("activation", ["relu", None])
 def test_dense_bias_and_relu_match_the_numpy_path_on_awkward_values(activation, numpy_path):
     rng = np.random.default_rng(4)
-    y, bias = awkward_floats(rng, 64 * 50).reshape(64, 50), awkward_floats(rng, 50)
+    y, bias = awkward(rng, (64, 50)), awkward(rng, (50,))
     fused = y.copy()
     nn_ops.add_bias_and_activate(fused, bias, activation)
     numpy_path()
