@@ -23,7 +23,6 @@ They run on one core: after each product OpenBLAS's idle threads spin on the oth
 from __future__ import annotations
 
 import math
-import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,6 +32,7 @@ from .. import kernels as fused_kernels
 from ..backend import get_array_module
 from .core import Op, Tensor
 from .nn import Dense, add_bias_and_activate, masked_and_bias_grads
+from .scratch import ScratchPool
 from .shape import Reshape, Transpose
 
 Pads = tuple[tuple[int, int], tuple[int, int]]
@@ -128,39 +128,7 @@ def _unpad(x: Any, pads: Pads, shape: Sequence[int]) -> Any:
     return x[:, top:top + shape[1], left:left + shape[2]]
 
 
-# -- scratch buffers -----------------------------------------------------------------------------
-class _ScratchPool:
-    """Large arrays handed out for the life of an op and taken back when the op is gone.
-
-    A buffer is lent to one op only, so two layers (or two calls of one layer) never share live
-    scratch; it returns to the pool when the op is garbage-collected, i.e. when the training step
-    drops its tape, and the next step's op of the same shape gets it back.
-    """
-
-    def __init__(self, max_free: int = 6):
-        self.max_free = max_free
-        self._free: list[Any] = []
-
-    def take(self, shape: tuple[int, ...], dtype: Any, xp: Any) -> Any:
-        size = math.prod(shape)
-        for k, buf in enumerate(self._free):
-            if buf.size == size and buf.dtype == dtype and get_array_module(buf) is xp:
-                return self._free.pop(k).reshape(shape)
-        return xp.empty(shape, dtype=dtype)
-
-    def give(self, buf: Any) -> None:
-        self._free.append(buf)
-        if len(self._free) > self.max_free:
-            self._free.pop(0)
-
-    def lend(self, owner: Any, shape: tuple[int, ...], dtype: Any, xp: Any) -> Any:
-        """A buffer that comes back to the pool when ``owner`` is collected."""
-        buf = self.take(shape, dtype, xp)
-        weakref.finalize(owner, self.give, buf).atexit = False
-        return buf
-
-
-_POOL = _ScratchPool(max_free=8)  # per convolution: im2col and gradient chunks, ReLU masks
+_POOL = ScratchPool(max_free=8)  # per convolution: im2col and gradient chunks, ReLU masks
 
 # The im2col matrix of one chunk of the batch. From 0.7 to 8 MB the MNIST CNN's epoch takes the
 # same time; the whole batch's matrix (85 MB) takes 40% longer.

@@ -31,8 +31,8 @@ from typing import Any
 import numpy as np
 
 from .. import backend
-from ..ops.conv import _ScratchPool
 from ..ops.core import Op, Tensor
+from ..ops.scratch import ScratchPool
 
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 INTERPOLATIONS = ("bilinear", "nearest")
@@ -129,7 +129,7 @@ def _take(xp: Any, rows: Any, index: Any, out: Any) -> None:
 
 #: Scratch arrays reused from batch to batch: a fresh array of this size costs more in page
 #: faults than the arithmetic done in it.
-_POOL = _ScratchPool(max_free=16)
+_POOL = ScratchPool(max_free=16)
 
 
 class _Sampling:
