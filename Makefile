@@ -2,7 +2,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: demo test bench docs-figures clean
+.PHONY: demo test system-packages bench docs-figures clean
 
 $(VENV)/bin/activate:
 	python3 -m venv $(VENV)
@@ -20,7 +20,12 @@ $(VENV)/.installed-test: $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(VENV)/bin/numkeras hello
 
-test: $(VENV)/.installed-test
+# What the suite needs from the system (Chromium, Debian's Fashion-MNIST): installed with apt
+# where this is root, else make stops here, before running anything, saying what to install.
+system-packages:
+	bash .ci/system-packages
+
+test: system-packages $(VENV)/.installed-test
 	$(VENV)/bin/ruff check src tests
 	$(PY) -m pytest -q
 

@@ -1,7 +1,7 @@
 """Keras's classic MNIST convolutional network, trained with numkeras.
 
-Trains on the 10,000 real MNIST training digits packaged with numkeras (a copy of
-../shared/data/mnist) and reports the accuracy on the official 10,000 test digits. Three epochs
+Trains on the 10,000 real MNIST training digits packaged with numkeras
+(numkeras/datasets/data) and reports the accuracy on the official 10,000 test digits. Three epochs
 of batch 128 reach about 97%. `python examples/mnist_cnn.py 12` trains for 12 epochs.
 """
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: every test starts from the same seed and the real data's location."""
+"""Shared fixtures: every test starts from the same seed and knows where the real data is."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ import pytest
 
 import numkeras.backend as backend
 from numkeras import kernels
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
+from numkeras.datasets import mnist
 
 
 @pytest.fixture(autouse=True)
@@ -20,11 +18,9 @@ def _seeded() -> None:
 
 @pytest.fixture
 def mnist_dir() -> Path:
-    """The real MNIST files that lie beside the repository (../shared/data/mnist)."""
-    path = SHARED_DATA / "mnist"
-    if not path.is_dir():
-        pytest.fail(f"the real MNIST files are missing: expected them in {path}")
-    return path
+    """The real MNIST files packaged with numkeras (numkeras/datasets/data): 10,000 training
+    digits and the official 10,000 test digits, so a fresh clone has all the suite needs."""
+    return mnist.SAMPLE_DIR
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 from datasets_support import (
     HANG_SECONDS,
+    SAMPLE_MNIST,
     SERVED_AS,
-    SHARED_MNIST,
     TEST_TIMEOUT,
     TRAIN_10K_IMAGES_SHA256,
     TRAIN_10K_LABELS_SHA256,
@@ -30,13 +30,15 @@ from numkeras.datasets import _fetch, fashion_mnist, mnist
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path, monkeypatch):
-    """A fresh home and caches for every test, no internet, no system dataset folders."""
+    """A fresh home and caches for every test, no internet, no system dataset folders, and
+    mnist.load_data's one-time warning not yet given."""
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("NUMKERAS_HOME", str(tmp_path / "numkeras-home"))
     monkeypatch.delenv("KERAS_HOME", raising=False)
     monkeypatch.setattr(fashion_mnist, "SYSTEM_DIRS", {})
+    monkeypatch.setattr(mnist, "_warned_of_the_sample", False)
     real_urlopen = _fetch._urlopen
 
     def local_only(url, timeout):
@@ -53,7 +55,7 @@ def served(tmp_path_factory):
     """A folder with what the test mirrors serve: the four IDX files and a mnist.npz."""
     root = tmp_path_factory.mktemp("mirror")
     for name, source in SERVED_AS.items():
-        shutil.copyfile(SHARED_MNIST / source, root / name)
+        shutil.copyfile(SAMPLE_MNIST / source, root / name)
     (x_train, y_train), (x_test, y_test) = mnist.load_data(sample=True)
     np.savez_compressed(root / "mnist.npz", x_train=x_train, y_train=y_train, x_test=x_test,
                         y_test=y_test)

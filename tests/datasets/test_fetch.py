@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import socket
+import tracemalloc
+
 import pytest
-from datasets_support import SERVED_AS, TEST_TIMEOUT, files_under, sha256
+from datasets_support import SERVED_AS, TEST_TIMEOUT, files_under, sha256, write_gzip_bomb
 
 from numkeras.datasets import DatasetUnavailableError, _fetch
 
@@ -118,10 +123,63 @@ def test_mismatch_accepts_the_published_or_the_content_digest(mnist_dir, tmp_pat
     content = "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"
     # The shared file wraps the official content in another gzip header than the published one.
     assert _fetch.mismatch(labels, _fetch.DataFile(labels.name, published)) is not None
-    assert _fetch.mismatch(labels, _fetch.DataFile(labels.name, published, content)) is None
+    by_content = _fetch.DataFile(labels.name, published, content, 10008)
+    assert _fetch.mismatch(labels, by_content) is None
     unpacked = tmp_path / "t10k-labels-idx1-ubyte"
     unpacked.write_bytes(gzip.decompress(labels.read_bytes()))
-    assert _fetch.mismatch(unpacked, _fetch.DataFile(labels.name, published, content)) is None
+    assert _fetch.mismatch(unpacked, by_content) is None
+    # The same content with one byte more is another file, although its first bytes match.
+    longer = tmp_path / "longer.gz"
+    longer.write_bytes(gzip.compress(gzip.decompress(labels.read_bytes()) + b"\x00"))
+    assert _fetch.mismatch(longer, by_content) == _fetch.wrong_digest(sha256(longer), by_content)
+
+
+def test_a_content_digest_needs_its_size(tmp_path):
+    with pytest.raises(ValueError, match="needs raw_sha256 and raw_size together, or neither. "
+                                         "Received: raw_sha256='ab', raw_size=None"):
+        _fetch.DataFile("x.gz", "0" * 64, "ab")
+    with pytest.raises(ValueError, match="raw_size of 0 bytes or more. Received: raw_size=-1"):
+        _fetch.DataFile("x.gz", "0" * 64, "ab", -1)
+
+
+def test_a_gzip_bomb_in_the_cache_is_refused_before_it_is_parsed(local_mnist, server, isolated):
+    folder = isolated / "numkeras-home" / "datasets" / "mnist"
+    folder.mkdir(parents=True)
+    for name in IDX_NAMES:
+        (folder / name).write_bytes((server.root / name).read_bytes())
+    # 200 MB of labels in a 200 KB file: parsed before its checksum, it would cost 200 MB.
+    bomb = write_gzip_bomb(folder / "t10k-labels-idx1-ubyte.gz",
+                           b"\x00\x00\x08\x01" + (200_000_000).to_bytes(4, "big"), 200_000_000)
+    problem = f"sha256 {sha256(bomb)} does not match the expected"
+    local_mnist.MIRRORS = (server.url("ok"),)
+    tracemalloc.start()
+    try:
+        loaded = local_mnist.load(sample=False)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert any(f"ignored, t10k-labels-idx1-ubyte.gz: {problem}" in line for line in loaded.tried)
+    assert server.requests == ["/ok/t10k-labels-idx1-ubyte.gz"]  # replaced by a good copy
+    assert loaded.y_test.shape == (10000,)
+    assert peak < 40_000_000  # the 10k sample's arrays and buffers, nothing like the bomb
+
+
+def test_each_failed_mirror_says_why_at_once(local_mnist, server, capsys):
+    with socket.socket() as closed:  # bound but not listening: connections are refused
+        closed.bind(("127.0.0.1", 0))
+        refused = f"http://127.0.0.1:{closed.getsockname()[1]}/"
+        local_mnist.MIRRORS = (server.url("missing"), refused, server.url("ok"))
+        local_mnist.load(sample=False)
+    first = "train-images-idx3-ubyte.gz"
+    err = capsys.readouterr().err.splitlines()
+    assert err[:4] == [
+        f"Downloading data from {server.url('missing')}{first}",
+        "  failed: HTTP error 404 Not Found",
+        f"Downloading data from {refused}{first}",
+        f"  failed: unreachable ([Errno {errno.ECONNREFUSED}] {os.strerror(errno.ECONNREFUSED)})",
+    ]
+    assert err[4] == f"Downloading data from {server.url('ok')}{first}"
+    assert not any("failed" in line for line in err[4:])
 
 
 def test_cache_folders_follow_the_environment(monkeypatch, tmp_path):

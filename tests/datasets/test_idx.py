@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import gzip
-import hashlib
+import tracemalloc
 
 import numpy as np
 import pytest
-from datasets_support import write_idx
+from datasets_support import write_gzip_bomb, write_idx
 
-from numkeras.datasets._idx import read_idx
+from numkeras.datasets._idx import parse_idx, read_content, read_idx
 
 IMAGES = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
 
@@ -24,13 +24,41 @@ def test_reads_images_gzipped_or_not(tmp_path, compress):
 
 
 @pytest.mark.parametrize("compress", [True, False])
-def test_digest_is_fed_the_decompressed_file_as_it_is_read(tmp_path, compress):
+def test_content_is_the_decompressed_file_and_parses_in_place(tmp_path, compress):
     path = write_idx(tmp_path / "images.idx", IMAGES, compress=compress)
-    content = path.read_bytes()
-    digest = hashlib.sha256()
-    read_idx(path, ndim=3, digest=digest)
-    expected = gzip.decompress(content) if compress else content
-    assert digest.hexdigest() == hashlib.sha256(expected).hexdigest()
+    raw = gzip.decompress(path.read_bytes()) if compress else path.read_bytes()
+    content = read_content(path, limit=len(raw) + 1)
+    assert content == raw
+    array = parse_idx(content, ndim=3, path=path)
+    np.testing.assert_array_equal(array, IMAGES)
+    assert array.flags.writeable and np.shares_memory(array, np.frombuffer(content, np.uint8))
+
+
+def test_content_stops_at_the_limit_of_a_gzip_bomb(tmp_path):
+    bomb = write_gzip_bomb(tmp_path / "bomb.gz", b"", 100_000_000)
+    tracemalloc.start()
+    try:
+        content = read_content(bomb, limit=1000)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert content == bytes(1000)
+    assert peak < 1_000_000
+
+
+def test_content_limit_must_not_be_negative(tmp_path):
+    path = write_idx(tmp_path / "images.idx", IMAGES)
+    with pytest.raises(ValueError, match="limit must be a number of bytes, 0 or more. "
+                                         "Received: limit=-1"):
+        read_content(path, limit=-1)
+
+
+def test_parse_reports_a_content_cut_short_or_too_long(tmp_path):
+    raw = gzip.decompress(write_idx(tmp_path / "images.gz", IMAGES).read_bytes())
+    with pytest.raises(ValueError, match=r"truncated.*found only 23 bytes"):
+        parse_idx(bytearray(raw[:-1]), ndim=3, path="images.gz")
+    with pytest.raises(ValueError, match="bytes after the 2 x 3 x 4 values"):
+        parse_idx(bytearray(raw + b"\x00"), ndim=3, path="images.gz")
 
 
 def test_reads_big_endian_types_as_native(tmp_path):

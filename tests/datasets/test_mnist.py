@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import shutil
+import warnings
 
 import numpy as np
 import pytest
@@ -31,9 +32,15 @@ def test_sample_says_what_it_is():
                              "images; the full training set has 60,000)")
 
 
-def test_packaged_sample_is_the_shared_data(mnist_dir):
-    for name in (f.name for f in mnist.SAMPLE_FILES.values()):
-        assert sha256(mnist.SAMPLE_DIR / name) == sha256(mnist_dir / name)
+def test_packaged_sample_files_are_the_ones_its_readme_lists():
+    # The README beside the files is their provenance record; the code's constants and the
+    # bytes themselves must both agree with it.
+    rows = [line.split("|") for line in (mnist.SAMPLE_DIR / "README.md").read_text().splitlines()
+            if line.startswith("| `")]
+    listed = {row[1].strip(" `"): row[3].strip(" `") for row in rows}
+    assert listed == {f.name: f.sha256 for f in mnist.SAMPLE_FILES.values()}
+    for name, digest in listed.items():
+        assert sha256(mnist.SAMPLE_DIR / name) == digest
 
 
 def test_packaged_test_digits_are_the_official_ones():
@@ -54,7 +61,7 @@ def test_offline_load_falls_back_to_the_sample_and_says_why():
 
 def test_offline_error_lists_what_was_tried_and_how_to_place_the_files(isolated):
     with pytest.raises(DatasetUnavailableError) as caught:
-        mnist.load_data()
+        mnist.load_data(sample=False)
     cache = isolated / "numkeras-home" / "datasets"
     keras = isolated / "home" / ".keras" / "datasets"
     message = str(caught.value)
@@ -81,9 +88,47 @@ def test_sample_false_raises_instead_of_falling_back():
         mnist.load(sample=False)
 
 
+def test_offline_load_data_returns_the_sample_with_one_warning(isolated):
+    # The course's own line, on a machine without network.
+    with pytest.warns(UserWarning) as caught:
+        (x_train, y_train), (x_test, y_test) = mnist.load_data()
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    cache = isolated / "numkeras-home" / "datasets"
+    assert message.startswith(
+        "Full MNIST is not on this machine and could not be downloaded, so load_data() returns "
+        "the MNIST sample packaged with numkeras: 10,000 training digits instead of 60,000, "
+        "and the official 10,000 test digits. Tried, in order:\n"
+        f"  - the numkeras cache {cache / 'mnist.npz'}: not found\n")
+    assert ("  - https://ossci-datasets.s3.amazonaws.com/mnist/train-images-idx3-ubyte.gz: "
+            "unreachable (network blocked by the test suite)\n") in message
+    assert f"connect to a network, or put mnist.npz (or the four IDX files in a folder mnist) " \
+           f"in {cache} (that is $NUMKERAS_HOME/datasets), or pass load_data(path=...)" in message
+    assert caught[0].filename == __file__  # it points at the caller's line
+    for got, want in zip((x_train, y_train, x_test, y_test), _sample_arrays(), strict=True):
+        np.testing.assert_array_equal(got, want)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mnist.load_data()  # once per process
+
+
+def test_load_data_gives_the_full_set_without_a_warning_when_it_can(local_mnist, server):
+    local_mnist.MIRRORS = (server.url("ok"),)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (x_train, _), _ = local_mnist.load_data()
+    assert x_train.shape == (10000, 28, 28)  # the served stand-in for full MNIST
+    assert server.requests  # downloaded, not the packaged sample
+
+
+def test_sample_must_be_none_true_or_false():
+    with pytest.raises(ValueError, match="sample must be None .*Received: sample='yes'"):
+        mnist.load_data(sample="yes")
+
+
 def test_keras_default_path_name_means_the_usual_search():
     with pytest.raises(DatasetUnavailableError):
-        mnist.load_data(path="mnist.npz")
+        mnist.load_data(path="mnist.npz", sample=False)
 
 
 def test_numkeras_cache_npz_is_used(sample_npz, local_mnist, isolated):
@@ -206,8 +251,13 @@ def sample_npz(served):
     return served / "mnist.npz"
 
 
+def _sample_arrays():
+    (x_train, y_train), (x_test, y_test) = mnist.load_data(sample=True)
+    return x_train, y_train, x_test, y_test
+
+
 def _assert_same_as_sample(loaded):
-    for got, want in zip(loaded.data, mnist.load_data(sample=True), strict=True):
-        np.testing.assert_array_equal(got[0], want[0])
-        np.testing.assert_array_equal(got[1], want[1])
+    for got, want in zip((loaded.x_train, loaded.y_train, loaded.x_test, loaded.y_test),
+                         _sample_arrays(), strict=True):
+        np.testing.assert_array_equal(got, want)
 

@@ -41,7 +41,7 @@ def browser():
                     f"pip install -e '.[test]'): {error}")
     if not Path(CHROMIUM).is_file():
         pytest.fail(f"The browser test needs Chromium at {CHROMIUM}: install it with "
-                    f"`apt-get install -y chromium` (.ci/run does), or set NUMKERAS_CHROMIUM "
+                    f"`apt-get install -y chromium` (`make test` does), or set NUMKERAS_CHROMIUM "
                     f"to a Chromium executable.")
     with sync_playwright() as playwright:
         try:

@@ -3,7 +3,8 @@
 Each module's ``load_data()`` returns ``(x_train, y_train), (x_test, y_test)`` as Keras's does;
 its ``load()`` returns the same arrays in a :class:`LoadedData` that also says where they came
 from. Files are found in numkeras's cache, Keras's cache or system folders, or downloaded with
-SHA-256 checks; MNIST also ships a real offline sample (``mnist.load_data(sample=True)``).
+SHA-256 checks; MNIST also ships a real offline sample, which ``mnist.load_data()`` falls back to
+with a warning (``mnist.load_data(sample=True)`` takes it at once).
 """
 
 from numkeras.datasets import fashion_mnist, mnist

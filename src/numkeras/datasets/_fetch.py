@@ -7,16 +7,15 @@ is checked, fsynced and only then renamed, so the cache never holds a partial or
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import http.client
 import os
 import sys
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from numkeras.datasets._idx import read_content
 from numkeras.utils.io_utils import atomic_write
 
 _CHUNK = 1 << 16
@@ -38,13 +37,25 @@ class DataFile:
     """One file of a dataset, with the SHA-256 sums that identify it.
 
     ``sha256`` is the digest of the file as published. For a gzipped file ``raw_sha256`` is the
-    digest of its decompressed content: re-packagers (Debian, some mirrors) re-compress the same
-    data, which changes the first digest but not the second, and either one identifies the data.
+    digest of its decompressed content and ``raw_size`` that content's length in bytes:
+    re-packagers (Debian, some mirrors) re-compress the same data, which changes the first
+    digest but not the second, and either one identifies the data. ``raw_size`` bounds what is
+    decompressed to check the second, so a small file that inflates to gigabytes costs little.
     """
 
     name: str
     sha256: str
     raw_sha256: str | None = None
+    raw_size: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.raw_sha256 is None) != (self.raw_size is None):
+            raise ValueError(f"DataFile {self.name!r} needs raw_sha256 and raw_size together, "
+                             f"or neither. Received: raw_sha256={self.raw_sha256!r}, "
+                             f"raw_size={self.raw_size!r}")
+        if self.raw_size is not None and self.raw_size < 0:
+            raise ValueError(f"DataFile {self.name!r} needs a raw_size of 0 bytes or more. "
+                             f"Received: raw_size={self.raw_size!r}")
 
 
 def numkeras_cache_dir() -> Path:
@@ -68,9 +79,28 @@ def mismatch(path: Path, expected: DataFile) -> str | None:
     digest = sha256(path)
     if digest in (expected.sha256, expected.raw_sha256):
         return None
-    if expected.raw_sha256 is not None and _raw_sha256(path) == expected.raw_sha256:
+    if verified_content(path, expected) is not None:
         return None
     return wrong_digest(digest, expected)
+
+
+def verified_content(path: Path, expected: DataFile) -> bytearray | None:
+    """The content of ``path`` (decompressed if it is gzipped) if its digest is ``raw_sha256``.
+
+    Decompresses at most ``raw_size + 1`` bytes, so time and memory stay bounded by the
+    expected size whatever the file holds. None when ``expected`` has no content digest, or
+    the content is not the expected one (a damaged gzip stream included).
+    """
+    if expected.raw_sha256 is None or expected.raw_size is None:
+        return None
+    try:
+        # One byte past the expected size tells a longer content from the right one.
+        content = read_content(path, expected.raw_size + 1)
+    except ValueError:  # a damaged gzip stream is simply not the expected content
+        return None
+    if hashlib.sha256(content).hexdigest() != expected.raw_sha256:
+        return None
+    return content
 
 
 def wrong_digest(digest: str, expected: DataFile) -> str:
@@ -133,20 +163,8 @@ def _urlopen(url: str, timeout: float) -> Any:
 
 def sha256(path: Path) -> str:
     """The SHA-256 hex digest of the file ``path``."""
-    with open(path, "rb") as stream:
-        return _digest(stream)
-
-
-def _raw_sha256(path: Path) -> str | None:
-    try:
-        with gzip.open(path, "rb") as stream:
-            return _digest(stream)
-    except (OSError, EOFError, zlib.error):
-        return None
-
-
-def _digest(stream: IO[bytes]) -> str:
     digest = hashlib.sha256()
-    while chunk := stream.read(1 << 20):
-        digest.update(chunk)
+    with open(path, "rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
     return digest.hexdigest()

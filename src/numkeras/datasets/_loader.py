@@ -9,7 +9,7 @@ a failure can say exactly what was tried.
 from __future__ import annotations
 
 import contextlib
-import hashlib
+import sys
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +20,7 @@ import numpy as np
 
 from numkeras.datasets import _fetch
 from numkeras.datasets._fetch import DataFile
-from numkeras.datasets._idx import read_idx
+from numkeras.datasets._idx import parse_idx, read_idx
 
 #: The arrays of a dataset, in Keras's order, with the number of dimensions of each.
 ROLES = {"x_train": 3, "y_train": 1, "x_test": 3, "y_test": 1}
@@ -203,7 +203,11 @@ def _fetch_one(url: str, target: Path, expected: DataFile, timeout: float,
     try:
         _fetch.download(url, target, expected, timeout)
     except _fetch.DOWNLOAD_ERRORS as error:
-        tried.append(f"{url}: {_fetch.describe_error(error, timeout)}")
+        reason = _fetch.describe_error(error, timeout)
+        tried.append(f"{url}: {reason}")
+        # Said at once, under download()'s "Downloading data from <url>" line: a user watching
+        # a slow fallback learns why each mirror failed, not only that the next one is tried.
+        print(f"  failed: {reason}", file=sys.stderr)
         for folder in reversed(created):  # a failed download leaves nothing behind
             with contextlib.suppress(OSError):
                 folder.rmdir()
@@ -246,8 +250,9 @@ def _read_verified(paths: Mapping[str, Path], files: Mapping[str, DataFile]) -> 
     """The arrays of the IDX files ``paths``, or the first that is not the file ``files``
     describes.
 
-    A file whose own SHA-256 matches is read. A ``.gz`` that was re-compressed (Debian's) is
-    checked against the digest of its content as it is read: decompressed once, not twice.
+    No file is parsed before it has passed its checksum. A file whose own SHA-256 matches is
+    read; a ``.gz`` that was re-compressed (Debian's) is decompressed once, into a buffer no
+    larger than its expected content, whose digest is checked before the buffer is parsed.
     """
     arrays = []
     for role, ndim in ROLES.items():
@@ -256,14 +261,10 @@ def _read_verified(paths: Mapping[str, Path], files: Mapping[str, DataFile]) -> 
         if digest in (expected.sha256, expected.raw_sha256):
             arrays.append(read_idx(path, ndim))
             continue
-        content = hashlib.sha256()
-        try:
-            array = read_idx(path, ndim, content) if expected.raw_sha256 else None
-        except ValueError:  # not even a readable IDX file
-            array = None
-        if array is None or content.hexdigest() != expected.raw_sha256:
+        content = _fetch.verified_content(path, expected)
+        if content is None:
             return Mismatch(path, _fetch.wrong_digest(digest, expected))
-        arrays.append(array)
+        arrays.append(parse_idx(content, ndim, path))
     _check_pairs(tuple(arrays), ", ".join(str(paths[role]) for role in ROLES))
     return tuple(arrays)
 

@@ -23,24 +23,25 @@ import numpy as np
 from numkeras.datasets._fetch import DataFile
 from numkeras.datasets._loader import DatasetSpec, LoadedData, load_explicit, load_full
 
-#: SHA-256 of each published .gz (as Keras and Zalando list them) and of its decompressed data.
+#: SHA-256 of each published .gz (as Keras and Zalando list them), and of its decompressed data
+#: with that data's size in bytes.
 FILES = {
     "x_train": DataFile(
         "train-images-idx3-ubyte.gz",
         "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
-        "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"),
+        "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888", 47_040_016),
     "y_train": DataFile(
         "train-labels-idx1-ubyte.gz",
         "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
-        "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"),
+        "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9", 60_008),
     "x_test": DataFile(
         "t10k-images-idx3-ubyte.gz",
         "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
-        "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"),
+        "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b", 7_840_016),
     "y_test": DataFile(
         "t10k-labels-idx1-ubyte.gz",
         "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
-        "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"),
+        "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34", 10_008),
 }
 MIRRORS = (
     "https://storage.googleapis.com/tensorflow/tf-keras-datasets/",
