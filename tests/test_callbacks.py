@@ -515,6 +515,14 @@ def test_callback_list_hands_logs_as_floats_in_keras_order():
     assert list(seen[1]) == ["loss", "zeta", "val_acc", "val_loss"]
 
 
+def test_callback_list_writes_checkpoints_after_the_other_callbacks(tmp_path):
+    # So that a checkpoint holds the end-of-epoch state of every other callback.
+    checkpoint = cb.ModelCheckpoint(str(tmp_path / "m.numkeras"))
+    stopper, reducer = cb.EarlyStopping(), cb.ReduceLROnPlateau()
+    listed = cb.CallbackList([checkpoint, stopper, reducer], add_history=True)
+    assert listed.callbacks[:3] == [stopper, reducer, checkpoint]
+
+
 def test_callback_list_rejects_what_is_not_a_callback():
     with pytest.raises(TypeError, match="Received: <built-in function print>"):
         cb.CallbackList([print])
@@ -619,3 +627,47 @@ def test_config_round_trip(callback):
     rebuilt = deserialize(serialize(callback))
     assert type(rebuilt) is type(callback)
     assert rebuilt.get_config() == callback.get_config()
+
+
+# State across a resume ----------------------------------------------------------------------------
+
+
+def test_stateful_callbacks_hand_over_their_progress():
+    stopper = cb.EarlyStopping(patience=3, restore_best_weights=True)
+    fit([stopper], [0.5, 0.4, 0.6])
+    state = stopper.get_state()
+    assert {k: v for k, v in state.items() if k != "best_weights"} == {
+        "wait": 1, "best": 0.4, "best_epoch": 1, "stopped_epoch": 0}
+    assert [w.tolist() for w in state["best_weights"]] == [[[1, 1], [1, 1]], [1, 1]]
+    resumed = cb.EarlyStopping(patience=3, restore_best_weights=True)
+    resumed.set_state(state)
+    assert resumed.wait == 1 and resumed.best == 0.4 and resumed.best_epoch == 1
+
+    checkpoint = cb.ModelCheckpoint("m.numkeras", save_best_only=True)
+    fit([checkpoint], [0.5, 0.3])
+    assert checkpoint.get_state() == {"best": 0.3, "_batches_since_save": 0}
+    reducer = cb.ReduceLROnPlateau(patience=1, cooldown=2)
+    fit([reducer], [0.5, 0.6])
+    assert reducer.get_state() == {"wait": 0, "best": 0.5, "cooldown_counter": 2}
+    assert cb.Callback().get_state() == {} and cb.History().get_state() == {}
+
+
+@pytest.mark.parametrize(("state", "words"), [
+    ({"wait": 1}, r"The state of ReduceLROnPlateau must be a dict with the keys "
+                  r"\['best', 'cooldown_counter', 'wait'\]. Received: \['wait'\]"),
+    ([1, 2, 3], "must be a dict with the keys .*Received: list"),
+    ({"wait": -1, "best": 0.5, "cooldown_counter": 0}, "ReduceLROnPlateau's state 'wait' must be "
+                                                      "an int >= 0. Received: -1"),
+    ({"wait": 0, "best": "0.5", "cooldown_counter": 0}, "'best' must be a number or None"),
+    ({"wait": 0, "best": 0.5, "cooldown_counter": 1.5}, "'cooldown_counter' must be an int"),
+])
+def test_set_state_refuses_what_is_not_the_callbacks_state(state, words):
+    reducer = cb.ReduceLROnPlateau()
+    with pytest.raises(ValueError, match=words):
+        reducer.set_state(state)
+    assert reducer.wait == 0 and reducer.best is None
+
+
+def test_state_fields_finds_stateful_classes_by_name():
+    assert cb.state_fields("EarlyStopping") is cb.EarlyStopping._state_fields
+    assert cb.state_fields("History") is None and cb.state_fields("nothing") is None

@@ -218,3 +218,14 @@ def test_an_unknown_name_lists_the_valid_ones():
 def test_invalid_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         initializers.VarianceScaling(**kwargs)
+
+
+@pytest.mark.parametrize("shape, cost", [((8, 4), 8 * 4 * 4), ((3, 3, 2, 5), 18 * 5 * 5),
+                                         ((4, 16), 4 * 16 * 4)])
+def test_orthogonal_cost_is_that_of_its_qr(shape, cost):
+    assert initializers.OrthogonalInitializer().cost(shape) == cost
+
+
+def test_other_initializers_cost_one_operation_per_value():
+    assert initializers.GlorotUniform().cost((8, 4)) == 32
+    assert initializers.Zeros().cost(()) == 1

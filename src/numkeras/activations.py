@@ -15,6 +15,7 @@ The fused losses recognise a softmax output by the op that made it, so :func:`so
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -162,6 +163,16 @@ ACTIVATIONS: Mapping[str, Activation] = {
 } | {"swish": silu}
 
 
+@functools.cache
+def family() -> registry.Family:
+    """What an activation slot accepts from a config: numkeras's weightless activation layers
+    (``Dense(64, activation=LeakyReLU(0.1))`` works as in Keras) and a callable class of the
+    user's own; never a layer with weights, a loss or any other numkeras object."""
+    from .layers.activation import WEIGHTLESS  # the layers import this module
+
+    return registry.Family("activation", WEIGHTLESS, users_own=True)
+
+
 def get(
     identifier: str | Activation | dict | None,
     custom_objects: Mapping[str, Any] | None = None,
@@ -169,12 +180,12 @@ def get(
     """The activation that ``identifier`` names.
 
     ``None`` gives :func:`linear`; a name (case-insensitive) is looked up in
-    :data:`ACTIVATIONS`; a callable is returned as it is. An unknown name raises a ValueError
-    that lists the valid names.
+    :data:`ACTIVATIONS`; a callable is returned as it is; a config dict must name a class of
+    :func:`family`. An unknown name raises a ValueError that lists the valid names.
     """
     if identifier is None:
         return linear
-    return registry.resolve(identifier, ACTIVATIONS, "activation", custom_objects=custom_objects)
+    return registry.resolve(identifier, ACTIVATIONS, family(), custom_objects=custom_objects)
 
 
 def serialize(activation: Activation) -> Any:

@@ -9,6 +9,10 @@ What a callback may use of its model: ``model.stop_training`` (set it to True to
 after this epoch), ``model.get_weights()`` / ``model.set_weights(list)``,
 ``model.optimizer.learning_rate`` (a float, settable), ``model.save(path)`` and
 ``model.save_weights(path)``.
+
+A callback whose progress matters to a resumed fit lists it in ``_state_fields``; a model file
+written during ``fit`` carries it, and a ``fit(initial_epoch=k)`` after ``load_model`` continues
+it (see :mod:`numkeras.callback_state`).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from numkeras import callback_state
 from numkeras.registry import register
 from numkeras.utils.io_utils import atomic_write
 from numkeras.utils.progbar import Progbar
@@ -47,6 +52,24 @@ class Callback:
 
     params: dict[str, Any] | None = None
     _model: Any = None
+    #: The attributes that hold this callback's progress through a fit, by kind (see
+    #: :mod:`numkeras.callback_state`); checkpoints carry them so that a resumed fit continues.
+    _state_fields: dict[str, str] = {}
+
+    def get_state(self) -> dict[str, Any]:
+        """This callback's progress through the current fit: ``{attribute: value}`` for each
+        of its ``_state_fields`` (numbers as floats, inf included; weights as lists of arrays).
+        Empty for a callback that keeps none, as the base class."""
+        return callback_state.check_state(
+            type(self).__name__, self._state_fields,
+            {name: getattr(self, name) for name in self._state_fields})
+
+    def set_state(self, values: dict[str, Any]) -> None:
+        """Continue from ``values``, as :meth:`get_state` gave them. Raises a ValueError when
+        they are not exactly this callback's fields, each of its kind."""
+        checked = callback_state.check_state(type(self).__name__, self._state_fields, values)
+        for name, value in checked.items():
+            setattr(self, name, value)
 
     def set_params(self, params: dict[str, Any]) -> None:
         self.params = params
@@ -185,13 +208,18 @@ class CallbackList(Callback):
     ) -> None:
         if isinstance(callbacks, Callback):
             callbacks = [callbacks]
-        self.callbacks: list[Callback] = list(callbacks or [])
-        for callback in self.callbacks:
+        callbacks = list(callbacks or [])
+        for callback in callbacks:
             if not isinstance(callback, Callback):
                 raise TypeError(
                     "callbacks must be instances of numkeras.callbacks.Callback. "
                     f"Received: {callback!r}"
                 )
+        # Checkpoints are written after the other callbacks have seen the epoch, so that the
+        # file holds the whole end-of-epoch state (a reduced learning rate, the early stopping
+        # counters) whatever the order of the list: that is what an exact resume needs.
+        self.callbacks: list[Callback] = sorted(
+            callbacks, key=lambda c: isinstance(c, ModelCheckpoint))
         self._history = self._find_or_add(History, add_history)
         self._find_or_add(ProgbarLogger, add_progbar)
         if model is not None:
@@ -461,6 +489,8 @@ class EarlyStopping(_MonitorCallback):
     """
 
     _purpose = "Early stopping"
+    _state_fields = {"wait": "count", "best": "number", "best_epoch": "count",
+                     "stopped_epoch": "count", "best_weights": "weights"}
 
     def __init__(
         self,
@@ -550,6 +580,7 @@ class ModelCheckpoint(_MonitorCallback):
     """
 
     _purpose = "Saving only the best model"
+    _state_fields = {"best": "number", "_batches_since_save": "count"}
 
     def __init__(
         self,
@@ -661,6 +692,7 @@ class ReduceLROnPlateau(_MonitorCallback):
     """
 
     _purpose = "Learning rate reduction"
+    _state_fields = {"wait": "count", "best": "number", "cooldown_counter": "count"}
 
     def __init__(
         self,
@@ -899,6 +931,18 @@ class LambdaCallback(Callback):  # not registered for configs: they cannot carry
                 )
             if function is not None:
                 setattr(self, hook, function)
+
+
+def state_fields(class_name: str) -> dict[str, str] | None:
+    """The ``_state_fields`` of the callback class named ``class_name`` (numkeras's own, or a
+    subclass of yours defined by now), or None when no such class has a state."""
+    classes = [Callback]
+    while classes:
+        cls = classes.pop()
+        if cls.__name__ == class_name and cls._state_fields:
+            return cls._state_fields
+        classes.extend(cls.__subclasses__())
+    return None
 
 
 def _print(message: str) -> None:

@@ -130,6 +130,10 @@ CONSTRAINTS: Mapping[str, type[Constraint]] = {
 } | {cls.__name__: cls for cls in (MaxNorm, NonNeg, UnitNorm, MinMaxNorm)}
 
 
+#: What a constraint slot (``kernel_constraint=...``) accepts from a config.
+FAMILY = registry.Family("constraint", (Constraint,))
+
+
 def get(
     identifier: str | Constraint | dict | None,
     custom_objects: Mapping[str, Any] | None = None,
@@ -142,7 +146,7 @@ def get(
     if identifier is None:
         return None
     return registry.resolve(
-        identifier, CONSTRAINTS, "constraint", make=lambda cls: cls(),
+        identifier, CONSTRAINTS, FAMILY, make=lambda cls: cls(),
         custom_objects=custom_objects,
     )
 

@@ -71,6 +71,11 @@ class Initializer:
     def generate(self, shape: Shape, dtype: np.dtype) -> np.ndarray:
         raise NotImplementedError
 
+    def cost(self, shape: Shape) -> int:
+        """About how many floating-point operations a weight of ``shape`` takes: one per value,
+        unless a subclass says more (what ``model_from_json`` bounds)."""
+        return math.prod(shape)
+
     def get_config(self) -> dict[str, Any]:
         return {}
 
@@ -342,6 +347,11 @@ class OrthogonalInitializer(RandomInitializer):
             q = q.T
         return (self.gain * q).reshape(shape).astype(dtype)
 
+    def cost(self, shape: Shape) -> int:
+        """The QR factorisation of an ``m × n`` matrix: about ``m · n · min(m, n)``."""
+        rows, cols = math.prod(shape[:-1]), shape[-1] if shape else 1
+        return rows * cols * min(rows, cols)
+
     def get_config(self) -> dict[str, Any]:
         return {"gain": self.gain, **super().get_config()}
 
@@ -390,6 +400,10 @@ INITIALIZERS: Mapping[str, type[Initializer]] = {
     OrthogonalInitializer, IdentityInitializer)} | {"Orthogonal": Orthogonal, "Identity": Identity}
 
 
+#: What an initializer slot (``kernel_initializer=...``) accepts from a config.
+FAMILY = registry.Family("initializer", (Initializer,))
+
+
 def get(
     identifier: str | Initializer | dict | None,
     custom_objects: Mapping[str, Any] | None = None,
@@ -402,7 +416,7 @@ def get(
     if identifier is None:
         return None
     return registry.resolve(
-        identifier, INITIALIZERS, "initializer", make=lambda cls: cls(),
+        identifier, INITIALIZERS, FAMILY, make=lambda cls: cls(),
         custom_objects=custom_objects,
     )
 

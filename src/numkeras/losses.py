@@ -706,6 +706,10 @@ def _instantiate(found: Any) -> Any:
     return found() if isinstance(found, type) else found
 
 
+#: What a loss slot (``compile(loss=...)``) accepts from a config.
+FAMILY = registry.Family("loss", (Loss,))
+
+
 def get(identifier: Any, custom_objects: Mapping[str, Any] | None = None) -> Any:
     """The loss that ``identifier`` names, as Keras's ``losses.get``.
 
@@ -720,8 +724,8 @@ def get(identifier: Any, custom_objects: Mapping[str, Any] | None = None) -> Any
         if identifier.get("class_name") == "LossFunctionWrapper":
             return LossFunctionWrapper.from_config(identifier.get("config", {}), custom_objects)
         # Our own classes first: metrics has classes of the same names in the shared registry.
-        return registry.deserialize(identifier, {**CLASSES, **(custom_objects or {})})
-    return registry.resolve(identifier, _TABLE, "loss", _instantiate, custom_objects)
+        return registry.deserialize(identifier, {**CLASSES, **(custom_objects or {})}, FAMILY)
+    return registry.resolve(identifier, _TABLE, FAMILY, _instantiate, custom_objects)
 
 
 def deserialize(config: Any, custom_objects: Mapping[str, Any] | None = None) -> Any:

@@ -467,6 +467,11 @@ def _as_metric(found: Any) -> Metric:
     raise ValueError(f"A metric must be a Metric or a callable. Received: metric={found!r}")
 
 
+#: What a metric slot (``compile(metrics=[...])``) accepts from a config: a metric, or a loss
+#: (averaged as a metric, as Keras does with a loss given as a metric).
+FAMILY = registry.Family("metric", (Metric, losses.Loss))
+
+
 def get(
     identifier: Any,
     loss: Any = None,
@@ -490,7 +495,7 @@ def get(
         if by_targets is not None:
             found = by_targets[_target_kind(loss, y_true_shape, y_pred_shape)]
         else:
-            found = registry.resolve(identifier, _TABLE, "metric", None, custom_objects)
+            found = registry.resolve(identifier, _TABLE, FAMILY, None, custom_objects)
         metric = _as_metric(found)
         metric.name = identifier
         return metric
@@ -500,7 +505,7 @@ def get(
         if isinstance(cls, type) and issubclass(cls, MeanMetricWrapper):
             return cls.from_config(identifier.get("config", {}), custom_objects)
         # Our own classes first: losses has classes of the same names in the shared registry.
-        return registry.deserialize(identifier, objects)
+        return _as_metric(registry.deserialize(identifier, objects, FAMILY))
     return _as_metric(identifier)
 
 

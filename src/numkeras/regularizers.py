@@ -103,6 +103,10 @@ REGULARIZERS: Mapping[str, type[Regularizer]] = {
 }
 
 
+#: What a regularizer slot (``kernel_regularizer=...``) accepts from a config.
+FAMILY = registry.Family("regularizer", (Regularizer,))
+
+
 def get(
     identifier: str | Regularizer | dict | None,
     custom_objects: Mapping[str, Any] | None = None,
@@ -115,7 +119,7 @@ def get(
     if identifier is None:
         return None
     return registry.resolve(
-        identifier, REGULARIZERS, "regularizer", make=lambda cls: cls(),
+        identifier, REGULARIZERS, FAMILY, make=lambda cls: cls(),
         custom_objects=custom_objects,
     )
 

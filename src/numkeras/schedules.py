@@ -6,17 +6,18 @@ used by update number ``step + 1``. The formulas and signatures are Keras 3's
 (``keras.optimizers.schedules``), plus the course's 1/t decay, :class:`InverseSqrtDecay`.
 
 Every schedule is plain data: ``get_config()`` returns its constructor arguments, and
-``numkeras.registry.serialize`` / ``deserialize`` turn it into JSON and back.
+``numkeras.registry.serialize`` and :func:`deserialize` turn it into JSON and back.
 """
 
 from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .registry import register
+from .registry import Family, register
+from .registry import deserialize as _deserialize
 
 
 def _positive(name: str, value: float) -> None:
@@ -239,3 +240,17 @@ class CosineDecay(LearningRateSchedule):
             "warmup_target": self.warmup_target,
             "warmup_steps": self.warmup_steps,
         }
+
+
+#: What an optimizer's ``learning_rate`` accepts from a config (besides a number).
+FAMILY = Family("learning-rate schedule", (LearningRateSchedule,))
+
+
+def deserialize(config: dict[str, Any],
+                custom_objects: Mapping[str, Any] | None = None) -> LearningRateSchedule:
+    """The schedule that ``{'class_name': ..., 'config': {...}}`` describes.
+
+    Any other class than a :class:`LearningRateSchedule` (say a layer) raises a
+    :class:`numkeras.registry.FamilyError`, a ValueError, before it is constructed.
+    """
+    return _deserialize(config, custom_objects, FAMILY)

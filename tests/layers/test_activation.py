@@ -455,3 +455,14 @@ def test_prelu_needs_known_sizes_on_the_axes_it_does_not_share():
     with pytest.raises(ValueError, match=r"input_shape=\(None, None, 3\)"):
         PReLU()(Input((None, 3)))
     assert PReLU(shared_axes=1)(Input((None, 3))).shape == (None, None, 3)
+
+
+@pytest.mark.parametrize("axis", [2, -3, 10**9, (1, 2)])
+def test_softmax_refuses_an_axis_out_of_the_inputs_rank(axis):
+    with pytest.raises(ValueError, match=r"Softmax\): axis=.* is out of range .* \[-2, 2\)"):
+        Softmax(axis=axis)(Input((3,)))
+
+
+@pytest.mark.parametrize("axis", [1, -1, -2, (0, 1)])
+def test_softmax_accepts_every_axis_of_its_inputs(axis):
+    assert Softmax(axis=axis)(np.ones((2, 3), np.float32)).shape == (2, 3)

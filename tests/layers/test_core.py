@@ -607,3 +607,32 @@ def test_layer_names_are_unique_and_snake_case():
 def test_core_layers_are_registered_by_class_name():
     for cls in (InputLayer, Dense, Activation, Dropout, Flatten, Reshape):
         assert registry.registered_class(cls.__name__) is cls
+
+
+# -- Dropout's noise_shape must broadcast to the inputs ------------------------------------------
+@pytest.mark.parametrize("noise_shape", [(1, 5), (1,), (None, 3, 1), (10**9, 1)])
+def test_dropout_refuses_a_noise_shape_that_does_not_broadcast(noise_shape):
+    with pytest.raises(ValueError, match=r"noise_shape=.* does not broadcast to the input shape"):
+        Dropout(0.5, noise_shape=noise_shape)(np.ones((4, 3), np.float32), training=True)
+
+
+def test_dropout_refuses_a_noise_shape_that_does_not_fit_the_batch_at_call():
+    layer = Dropout(0.5, noise_shape=(10**9, 1))
+    layer(Input((3,)))  # the batch size is unknown when building
+    with pytest.raises(ValueError, match="does not broadcast"):
+        layer(np.ones((4, 3), np.float32), training=True)
+
+
+@pytest.mark.parametrize("noise_shape", ["ab", [0, 1], [1.5], 3])
+def test_dropout_noise_shape_must_hold_positive_integers(noise_shape):
+    with pytest.raises(ValueError, match="noise_shape must be None or a sequence"):
+        Dropout(0.5, noise_shape=noise_shape)
+
+
+@pytest.mark.parametrize("noise_shape", [(None, 1), (4, 1), (1, 3)])
+def test_dropout_shares_its_mask_along_size_one_axes(noise_shape):
+    out = Dropout(0.5, noise_shape=noise_shape)(np.ones((4, 3), np.float32), training=True)
+    kept = out.numpy() != 0
+    for axis, n in enumerate(noise_shape):
+        if n == 1:
+            assert (kept == kept.take([0], axis=axis)).all()

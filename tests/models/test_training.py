@@ -289,14 +289,6 @@ def test_empty_array():
         classifier().fit(np.ones((0, 2)), np.ones((0, 3)), verbose=0)
 
 
-@pytest.mark.parametrize("batch_size", [0, -5, 2.5])
-def test_batch_size_below_one(batch_size):
-    x, y, _ = blobs(n=10)
-    with pytest.raises(ValueError, match=f"batch_size must be a positive integer. Received: "
-                                         f"batch_size={batch_size}"):
-        classifier().fit(x, y, batch_size=batch_size, verbose=0)
-
-
 def test_fractional_steps_per_epoch_with_a_generator_means_one_more_step():
     x, y, _ = blobs(n=64)
 
@@ -308,3 +300,170 @@ def test_fractional_steps_per_epoch_with_a_generator_means_one_more_step():
     model = classifier()
     model.fit(batches(), steps_per_epoch=64 / 20, epochs=1, verbose=0)
     assert model.optimizer.iterations == 4
+
+
+# -- generators that run dry ------------------------------------------------------------------
+def finite_batches(x, y, count, size=16):
+    """``count`` batches of ``size`` samples, then nothing."""
+    for i in range(count):
+        start = i * size % len(x)
+        yield x[start:start + size], y[start:start + size]
+
+
+def dry_warnings(record):
+    return [w for w in record if "Your input ran out of data" in str(w.message)]
+
+
+def test_a_generator_that_runs_dry_mid_epoch_warns_once_and_stops_after_that_epoch():
+    x, y, _ = blobs(n=64)
+    model = classifier()
+    with pytest.warns(UserWarning, match=r"ran out of data; interrupting training\. Make sure "
+                      r"that your dataset or generator \(x\) can generate at least "
+                      r"`steps_per_epoch \* epochs` \(12\) batches") as record:
+        history = model.fit(finite_batches(x, y, 5), steps_per_epoch=4, epochs=3, verbose=0)
+    assert len(dry_warnings(record)) == 1
+    assert history.epoch == [0, 1]  # epoch 1 ran one step of four: it counts, as in Keras
+    assert model.optimizer.iterations == 5
+    assert len(history.history["loss"]) == 2
+
+
+def test_an_epoch_left_without_a_batch_is_not_recorded():
+    x, y, _ = blobs(n=64)
+    model = classifier()
+    ends = []
+    probe = callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: ends.append(epoch))
+    with pytest.warns(UserWarning, match="ran out of data"):
+        history = model.fit(finite_batches(x, y, 8), steps_per_epoch=4, epochs=3, verbose=0,
+                            callbacks=[probe])
+    assert history.epoch == ends == [0, 1]
+    assert model.optimizer.iterations == 8
+
+
+def test_a_generator_without_steps_per_epoch_ends_an_epoch_once_then_runs_dry():
+    x, y, _ = blobs(n=64)
+    model = classifier()
+    with pytest.warns(UserWarning, match="ran out of data") as record:
+        history = model.fit(finite_batches(x, y, 3), epochs=4, verbose=0)
+    assert len(dry_warnings(record)) == 1
+    assert history.epoch == [0] and model.optimizer.iterations == 3
+
+
+class Batches:
+    """A Sequence of ``count`` batches."""
+
+    def __init__(self, x, y, count):
+        self.items = list(finite_batches(x, y, count))
+
+    def __len__(self):
+        return len(self.items)
+
+    def __getitem__(self, index):
+        return self.items[index]
+
+
+def test_a_sequence_asked_for_more_steps_than_it_has_runs_dry():
+    x, y, _ = blobs(n=64)
+    model = classifier()
+    with pytest.warns(UserWarning, match="ran out of data"):
+        history = model.fit(Batches(x, y, 2), steps_per_epoch=3, epochs=2, verbose=0)
+    assert history.epoch == [0] and model.optimizer.iterations == 2
+
+
+def test_a_validation_generator_that_runs_dry_stops_training_after_its_epoch():
+    x, y, _ = blobs(n=64)
+    model = classifier()
+    with pytest.warns(UserWarning, match=r"\(validation_data\) can generate at least "
+                                         r"`validation_steps` for each validation \(2\)"):
+        history = model.fit(x, y, epochs=3, verbose=0, validation_steps=2,
+                            validation_data=finite_batches(x, y, 3))
+    assert history.epoch == [0, 1]
+    assert len(history.history["val_loss"]) == 2
+
+
+def test_evaluate_and_predict_on_a_generator_that_runs_dry_use_what_it_gave():
+    x, y, _ = blobs(n=64)
+    model = classifier()
+    with pytest.warns(UserWarning, match=r"interrupting evaluation.*`steps` \(3\)"):
+        loss, _ = model.evaluate(finite_batches(x, y, 2), steps=3, verbose=0)
+    assert loss == pytest.approx(model.evaluate(x[:32], y[:32], verbose=0)[0], rel=1e-6)
+    with pytest.warns(UserWarning, match="interrupting prediction"):
+        outputs = model.predict((b for b, _ in finite_batches(x, y, 2)), steps=3, verbose=0)
+    assert outputs.shape == (32, 3)
+
+
+@pytest.mark.parametrize("method", ["evaluate", "predict"])
+def test_evaluate_and_predict_on_an_exhausted_generator_say_so(method):
+    x, y, _ = blobs(n=64)
+    model = classifier()
+    with pytest.raises(ValueError, match=rf"{method}\(\) got no batch: x ran out of data"):
+        getattr(model, method)(finite_batches(x, y, 0), steps=2, verbose=0)
+
+
+def test_a_generator_brings_its_own_targets_and_weights():
+    x, y, _ = blobs(n=64)
+    for argument in (dict(y=y), dict(sample_weight=np.ones(64)), dict(class_weight={0: 2.0})):
+        with pytest.raises(ValueError, match=f"{next(iter(argument))} must be None"):
+            classifier().fit(finite_batches(x, y, 4), steps_per_epoch=4, verbose=0, **argument)
+
+
+# -- class weights ----------------------------------------------------------------------------
+def test_class_weight_keys_beyond_the_classes_are_refused_without_allocating():
+    x, y, _ = blobs(n=30)
+    with pytest.raises(ValueError, match=r"class_weight has keys \[1000000000\] outside the valid "
+                                         r"class indices 0 to 2 \(the model has 3 classes\)"):
+        classifier().fit(x, y, class_weight={0: 1.0, 10**9: 1.0}, verbose=0)
+
+
+def test_class_weight_with_integer_labels_counts_the_model_outputs():
+    x, _, labels = blobs(n=30)
+    model = classifier(loss="sparse_categorical_crossentropy")
+    model.fit(x, labels, class_weight={np.int64(2): 3.0}, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="keys \\[3\\] outside the valid class indices 0 to 2"):
+        model.fit(x, labels, class_weight={3: 1.0}, verbose=0)
+    with pytest.raises(ValueError, match="class indices in \\[0, 3\\) in y"):
+        model.fit(x, np.where(labels == 0, -1, labels), class_weight={0: 1.0}, verbose=0)
+
+
+def test_class_weight_of_a_single_sigmoid_unit_has_two_classes():
+    x, _, labels = blobs(n=30)
+    model = Sequential([Dense(1, input_shape=(2,), activation="sigmoid")])
+    model.compile(optimizer="sgd", loss="binary_crossentropy")
+    target = (labels == 0).astype(np.float32)[:, None]
+    model.fit(x, target, class_weight={0: 1.0, 1: 2.0}, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="keys \\[2\\] outside the valid class indices 0 to 1"):
+        model.fit(x, target, class_weight={2: 1.0}, verbose=0)
+
+
+def test_train_on_batch_checks_class_weight_too():
+    x, y, _ = blobs(n=30)
+    with pytest.raises(TypeError, match="class_weight must be a dict"):
+        classifier().train_on_batch(x, y, class_weight={"a": 1.0})
+
+
+# -- loss weights -----------------------------------------------------------------------------
+@pytest.mark.parametrize(("loss_weights", "error", "words"), [
+    ([float("nan")], ValueError, "loss_weights must be finite and >= 0. Received: "
+                                 "loss_weights=\\[nan\\]"),
+    ([float("inf")], ValueError, "finite and >= 0"),
+    ([-1.0], ValueError, "finite and >= 0"),
+    (-1.0, ValueError, "finite and >= 0"),
+    (["heavy"], TypeError, "loss_weights must be numbers"),
+    ([True], TypeError, "loss_weights must be numbers"),
+    ([1.0, 2.0], ValueError, "loss_weights needs one entry per output \\(1\\)"),
+    ({"other": 1.0}, ValueError, "loss_weights needs one entry per output.*missing "
+                                 "\\['activation.*unknown \\['other'\\]"),
+])
+def test_compile_refuses_bad_loss_weights_and_changes_nothing(loss_weights, error, words):
+    model = classifier()
+    optimizer = model.optimizer
+    with pytest.raises(error, match=words):
+        model.compile(optimizer="sgd", loss="mse", loss_weights=loss_weights)
+    assert model.optimizer is optimizer and model.loss == "categorical_crossentropy"
+
+
+def test_loss_weights_by_output_name_and_as_one_number():
+    model = classifier(loss_weights=0.5)
+    assert model._loss_weights == [0.5]
+    model.compile(optimizer="sgd", loss="mse",
+                  loss_weights={model.output_names[0]: np.float32(2)})
+    assert model._loss_weights == [2.0]

@@ -56,13 +56,16 @@ def members(data: bytes) -> dict[str, bytes]:
         return {name: archive.read(name) for name in archive.namelist()}
 
 
-def pack(contents: dict[str, bytes], compression: int = zipfile.ZIP_STORED) -> bytes:
-    """A zip of ``contents`` (name -> bytes) in that order."""
+def pack(contents: dict[str, bytes], compression: int = zipfile.ZIP_STORED,
+         npy_compression: int = zipfile.ZIP_STORED) -> bytes:
+    """A zip of ``contents`` (name -> bytes) in that order; ``.npy`` members are stored, as
+    numkeras writes them, unless ``npy_compression`` says otherwise."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression) as archive:
         for name, data in contents.items():
             archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data,
-                             compress_type=compression)
+                             compress_type=npy_compression if name.endswith(".npy")
+                             else compression)
     return out.getvalue()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import pytest
 
 from numkeras.models import load_model
 from numkeras.saving.archive import ArchiveWriter
+from numkeras.utils import io_utils
 
 from .helpers import X, Y, tiny_model
 
@@ -69,3 +72,39 @@ def test_a_save_replaces_the_file_in_one_step(tmp_path: Path) -> None:
     tiny_model().save(path)
     assert path.stat().st_mode & 0o777 == 0o640
     load_model(path)
+
+
+#: A save that stops in the middle of writing its first array, until it is killed.
+_BLOCKED_SAVE = """
+import sys
+from numkeras.layers import Dense
+from numkeras.models import Sequential
+from numkeras.saving.archive import ArchiveWriter
+
+def write_array(self, name, array):
+    print("writing", flush=True)
+    sys.stdin.read()
+
+ArchiveWriter.write_array = write_array
+Sequential([Dense(2, input_shape=(3,))]).save(sys.argv[1])
+"""
+
+
+@pytest.mark.skipif(io_utils.fcntl is None, reason="no flock: temporaries are not cleaned")
+def test_a_save_killed_mid_write_leaves_nothing_after_the_next_save(tmp_path: Path) -> None:
+    path = tmp_path / "m.numkeras"
+    model = tiny_model()
+    model.save(path)
+    writer = subprocess.Popen([sys.executable, "-c", _BLOCKED_SAVE, str(path)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert writer.stdout.readline() == b"writing\n"
+        model.save(path)
+        assert len(list(tmp_path.iterdir())) == 2  # a live writer's temporary file is kept
+    finally:
+        writer.kill()  # SIGKILL: the writer cannot clean up
+        writer.communicate()
+    assert len(list(tmp_path.iterdir())) == 2
+    model.save(path)
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+    assert np.array_equal(load_model(path).predict(X, verbose=0), model.predict(X, verbose=0))

@@ -7,7 +7,8 @@ mutated and truncated.
 Every case must either load a model or raise ``ModelFileError``: never another exception, never
 a hang (each case has a deadline), never a memory blow-up (the peak memory of the whole run is
 checked). The runs are derandomized so that a failure reproduces; the nastiest cases found are
-kept in tests/saving_corpus/.
+kept in tests/saving_corpus/. The JSON value count that guards the parser is checked against
+what random documents really hold.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from hypothesis import strategies as st
 
 from numkeras.models import Model, load_model
 from numkeras.saving import ModelFileError
+from numkeras.saving.archive import count_json_values
 
 from .helpers import functional_model, members, npy_bytes, pack, saved_bytes, tiny_model
 
@@ -221,3 +223,28 @@ def test_fuzz_weights_files() -> None:
 
 def test_fuzz_case_count() -> None:
     assert sum(CASES.values()) - CASES["weights"] >= 2000
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(
+        alphabet=st.sampled_from('a"\\,:[]{}/é\n'), max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.text(alphabet=st.sampled_from('k"\\,:[{'), max_size=4), inner, max_size=4),
+    max_leaves=30)
+
+
+def _values_and_empties(value: object) -> tuple[int, int]:
+    """How many values and keys ``value`` holds, and how many empty lists and dicts."""
+    if not isinstance(value, (list, dict)):
+        return 1, 0
+    children = [*value.values(), *([None] * len(value))] if isinstance(value, dict) else value
+    counts = [_values_and_empties(child) for child in children]
+    return 1 + sum(c for c, _ in counts), (not value) + sum(e for _, e in counts)
+
+
+@settings(max_examples=500, derandomize=True, database=None)
+@given(_JSON, st.booleans())
+def test_json_values_are_counted_exactly(value: object, ascii_only: bool) -> None:
+    values, empties = _values_and_empties(value)
+    text = json.dumps(value, ensure_ascii=ascii_only).encode("utf-8")
+    assert count_json_values(text) == values + empties

@@ -145,7 +145,7 @@ def test_own_functions_need_custom_objects(tmp_path: Path) -> None:
 
 
 class Scale(Layer):
-    """A user's own layer: it registers itself, as every Layer subclass does."""
+    """A user's own layer: files reach it through custom_objects only."""
 
     def __init__(self, factor: float = 2.0, **kwargs):
         super().__init__(**kwargs)
@@ -166,7 +166,7 @@ class Scale(Layer):
 
 def test_own_layer_round_trips_and_its_weights_are_budgeted(tmp_path: Path) -> None:
     model = Sequential([Scale(3.0, input_shape=(3,)), Dense(2)])
-    loaded = _reload(model, tmp_path)
+    loaded = _reload(model, tmp_path, custom_objects={"Scale": Scale})
     assert isinstance(loaded.layers[0], Scale) and loaded.layers[0].factor == 3.0
     assert np.array_equal(loaded.predict(X, verbose=0), model.predict(X, verbose=0))
     assert all("add_weight" not in vars(layer) for layer in loaded.layers)
@@ -324,3 +324,16 @@ def test_a_custom_activation_inside_a_layer_loads_through_custom_objects(tmp_pat
         load_model(path)
     loaded = load_model(path, custom_objects={"squash": squash})
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_a_file_written_by_numkeras_0_1_0_still_loads_and_resumes() -> None:
+    """A format_version 1 file from before callback states, stored-only arrays and the slot
+    families (tests/saving/data, written by the code of commit 074a419)."""
+    folder = Path(__file__).parent / "data"
+    with np.load(folder / "format1_numkeras_0.1.0.expected.npz") as expected:
+        x, y, predictions = expected["x"], expected["y"], expected["predictions"]
+    model = load_model(folder / "format1_numkeras_0.1.0.numkeras")
+    np.testing.assert_allclose(model.predict(x, verbose=0), predictions, rtol=1e-6)
+    assert int(model.optimizer.iterations) == 8  # two epochs of 4 batches
+    history = model.fit(x, y, epochs=3, initial_epoch=2, batch_size=8, verbose=0)
+    assert list(history.history) == ["accuracy", "loss"] and int(model.optimizer.iterations) == 12

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,8 @@ from numkeras import backend
 from numkeras.layers import Dense
 from numkeras.models import Sequential, load_model
 from numkeras.saving import ModelFileError
+from numkeras.saving.archive import ArchiveReader
+from numkeras.saving.weights import non_finite_count
 
 from .helpers import X, members, tiny_model
 
@@ -117,3 +120,59 @@ def test_weights_paths_that_are_refused(tmp_path: Path, name: str, words: str) -
     with pytest.raises(ValueError, match=words):
         tiny_model().save_weights(tmp_path / name)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_misfit_is_found_from_the_headers_before_any_array_is_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _stack(4, 2).save_weights(tmp_path / "w.weights.npz")
+    read: list[str] = []
+    original = ArchiveReader.read
+    monkeypatch.setattr(ArchiveReader, "read",
+                        lambda self, name, *args: read.append(name) or original(self, name, *args))
+    with pytest.raises(ModelFileError, match="the file holds shape"):
+        _stack(4, 3).load_weights(tmp_path / "w.weights.npz")
+    assert not [name for name in read if name.endswith(".npy")]
+
+
+def _with_non_finite(model: Sequential) -> Sequential:
+    kernel, bias = model.layers[-1].get_weights()
+    kernel[0, 0], kernel[1, 1], bias[0] = np.nan, np.inf, -np.inf
+    model.layers[-1].set_weights([kernel, bias])
+    return model
+
+
+def test_non_finite_weights_load_with_one_warning(tmp_path: Path) -> None:
+    source = _with_non_finite(_stack(4, 2, names=("fine", "broken")))
+    source.save_weights(tmp_path / "w.weights.npz")
+    target = _stack(4, 2, names=("fine", "broken"))
+    with pytest.warns(UserWarning) as caught:
+        target.load_weights(tmp_path / "w.weights.npz")
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert "w.weights.npz' holds NaN or inf weights: 3 in all" in message
+    assert "in layers 'broken' (3)" in message and "'fine'" not in message
+    assert np.isnan(target.layers[1].get_weights()[0][0, 0])
+
+
+def test_a_model_file_with_non_finite_weights_loads_with_a_warning(tmp_path: Path) -> None:
+    model = _with_non_finite(tiny_model())
+    model.save(tmp_path / "m.numkeras")
+    with pytest.warns(UserWarning, match=r"m\.numkeras' holds NaN or inf weights: 3 in all"):
+        load_model(tmp_path / "m.numkeras")
+
+
+def test_finite_weights_load_without_a_warning(tmp_path: Path) -> None:
+    tiny_model().save_weights(tmp_path / "w.weights.npz")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tiny_model().load_weights(tmp_path / "w.weights.npz")
+
+
+@pytest.mark.parametrize("array, count", [
+    (np.array([1.0, np.nan, np.inf, -np.inf], np.float32), 3),
+    (np.full(1000, 65504.0, np.float16), 0),  # finite, though its float16 sum would overflow
+    (np.array([1e308, 1e308]), 0),  # finite, though its float64 sum overflows
+    (np.array([1, 2], np.int64), 0), (np.zeros((0, 3), np.float32), 0),
+])
+def test_non_finite_values_are_counted(array: np.ndarray, count: int) -> None:
+    assert non_finite_count(array) == count

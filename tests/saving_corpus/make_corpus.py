@@ -23,6 +23,7 @@ sys.path.insert(0, str(HERE.parent))
 
 import numkeras  # noqa: E402
 from numkeras import backend  # noqa: E402
+from saving import forge  # noqa: E402
 from saving.helpers import members, npy_bytes, pack, saved_bytes, tiny_model  # noqa: E402
 
 
@@ -129,6 +130,26 @@ def cases() -> dict[str, tuple[bytes, str]]:
     end = many.rfind(b"PK\x05\x06")
     struct.pack_into("<HH", many, end + 8, 0xFFFF, 0xFFFF)
     add("zip_bomb_member_count.numkeras", bytes(many), "65535 members")
+    # Forged ZIP64 end records: zipfile reads the one right before the locator.
+    whole = pack(base)
+    count, size, offset = forge.directory(whole)
+    true_record = forge.zip64_end_record(count, size, offset)
+    million = forge.zip64_end_record(10**6, 46 * 10**6, offset)
+    add("zip64_forged_end_record.numkeras", forge.with_zip64_end(whole, [true_record, million], 0),
+        "ZIP64 end record is not where its locator says")
+    add("zip64_member_count.numkeras", forge.with_zip64_end(whole, [million], 0),
+        "1000000 members")
+    add("zip64_contradicts_end_record.numkeras",
+        forge.with_zip64_end(whole, [true_record], 0, (count - 1, size)), "contradicts")
+    # Arrays: numkeras stores them, so a compressed one (inflating up to max_ratio) is refused.
+    add("deflated_npy.numkeras", pack(base, zipfile.ZIP_DEFLATED, zipfile.ZIP_DEFLATED),
+        "member 'weights/0.npy' is compressed")
+    # JSON that parses into ~44 times its size: the 86 KB file holding 16 MiB, and a
+    # document within max_json_bytes refused for its number of values before it is parsed.
+    add("json_size_bomb.numkeras", _with(base, config_DOT_json=forge.nested_lists(16 * 2**20)),
+        "more than the limit of 4194304", zipfile.ZIP_DEFLATED)
+    add("json_value_bomb.numkeras", _with(base, config_DOT_json=forge.nested_lists(4 * 2**20)),
+        "JSON values and keys, more than the limit", zipfile.ZIP_DEFLATED)
     # Wrong shapes and dtypes.
     kernel = np.zeros((4, 3), np.float32)
     add("wrong_shape.numkeras", _with(base, weights__0_DOT_npy=npy_bytes(kernel)),
@@ -185,7 +206,6 @@ def cases() -> dict[str, tuple[bytes, str]]:
                                                                b'"units": ' + b"9" * 5000)),
         "config.json")
     # Truncated, foreign and future files.
-    whole = pack(base)
     add("truncated_half.numkeras", whole[: len(whole) // 2], "not a zip archive")
     add("truncated_tail.numkeras", whole[:-10], "not a zip archive")
     add("empty.numkeras", b"", "not a zip archive")

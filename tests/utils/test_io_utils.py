@@ -92,3 +92,32 @@ def test_bad_arguments_are_named(tmp_path):
         with atomic_write(tmp_path / "x", "wb", encoding="latin-1"):
             pass
     assert os.listdir(tmp_path) == []
+
+
+def _temporaries(folder, *names):
+    for name in names:
+        (folder / name).write_bytes(b"left by a killed write")
+    return set(names)
+
+
+@pytest.mark.skipif(io_utils.fcntl is None, reason="no flock: temporaries are not cleaned")
+def test_temporaries_of_killed_writes_are_removed_by_the_next_write(tmp_path):
+    _temporaries(tmp_path, ".model.bin.0123abcd.tmp", ".model.bin.fedcba98.tmp")
+    # Not temporaries of model.bin: another file's, and names atomic_write never makes.
+    others = _temporaries(tmp_path, ".other.bin.0123abcd.tmp", ".model.bin.mine.tmp",
+                          ".model.bin.0123abcd.tmp.bak", "model.bin.0123abcd.tmp")
+    with atomic_write(tmp_path / "model.bin") as handle:
+        handle.write(b"new")
+    assert set(os.listdir(tmp_path)) == {"model.bin", *others}
+
+
+def test_the_temporary_of_a_write_in_progress_is_kept(tmp_path):
+    target = tmp_path / "model.bin"
+    with atomic_write(target) as first:
+        first.write(b"first")
+        with atomic_write(target) as second:
+            second.write(b"second")
+        assert os.path.exists(first.name)
+        assert target.read_bytes() == b"second"
+    assert target.read_bytes() == b"first"
+    assert os.listdir(tmp_path) == ["model.bin"]

@@ -185,7 +185,8 @@ class Softmax(_ShapePreserving):
     computed by the fused, stable softmax-cross-entropy op.
 
     Args:
-        axis: the axis (or tuple of axes) to normalize along. Defaults to ``-1``.
+        axis: the axis (or tuple of axes) to normalize along. Defaults to ``-1``. An axis
+            outside the inputs' rank is a ValueError when the layer is built.
     """
 
     def __init__(self, axis: int | tuple[int, ...] = -1, **kwargs: Any):
@@ -196,6 +197,15 @@ class Softmax(_ShapePreserving):
                 f"axis must be an integer or a tuple of integers. Received: axis={axis!r}"
             )
         self.axis = tuple(axis) if isinstance(axis, (list, tuple)) else axis
+
+    def build(self, input_shape: Shape) -> None:
+        ndim = len(input_shape)
+        axes = self.axis if isinstance(self.axis, tuple) else (self.axis,)
+        if not all(-ndim <= a < ndim for a in axes):
+            raise ValueError(
+                f"Layer '{self.name}' (Softmax): axis={self.axis} is out of range for inputs of "
+                f"shape {tuple(input_shape)}: each axis must be in [{-ndim}, {ndim})."
+            )
 
     def call(self, inputs: Tensor, training: bool | None = None) -> Tensor:
         return ops.softmax(inputs, self.axis)
@@ -282,3 +292,7 @@ class Maxout(Layer):
 
 #: Keras 1's name for :class:`Maxout` (``MaxoutDense(output_dim, nb_feature=4)``).
 MaxoutDense = Maxout
+
+
+#: The activation layers without weights, which may also stand where an activation goes.
+WEIGHTLESS = (ReLU, LeakyReLU, ELU, Softmax)

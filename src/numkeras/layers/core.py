@@ -183,7 +183,10 @@ class Dropout(Layer):
     """Inverted dropout: during training, zero a fraction ``rate`` of the inputs at random and
     scale the others by ``1 / (1 - rate)``; at inference, pass inputs through unchanged.
 
-    Keras 1's ``Dropout(p=...)`` is accepted with a warning.
+    ``noise_shape`` (default None: one draw per input value) gives the shape of the random
+    mask, which is broadcast over the inputs: each entry is None (the input's size on that
+    axis), 1 (one draw shared along the axis) or the input's size, as in Keras. Keras 1's
+    ``Dropout(p=...)`` is accepted with a warning.
     """
 
     def __init__(
@@ -197,19 +200,42 @@ class Dropout(Layer):
         if not isinstance(rate, (int, float)) or not 0 <= rate < 1:
             raise ValueError(f"rate must be a number in [0, 1). Received: rate={rate!r}")
         self.rate = float(rate)
+        if noise_shape is not None and not (
+            isinstance(noise_shape, (list, tuple))
+            and all(n is None or (isinstance(n, (int, np.integer)) and not isinstance(n, bool)
+                                  and n > 0) for n in noise_shape)
+        ):
+            raise ValueError("noise_shape must be None or a sequence of positive integers and "
+                             f"None. Received: noise_shape={noise_shape!r}")
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self.seed = seed
         # A seeded layer draws its masks from its own stream, as Keras's SeedGenerator does.
         self._rng = None if seed is None else np.random.default_rng(seed)
 
+    def build(self, input_shape: Shape) -> None:
+        self._mask_shape(input_shape)
+
+    def _mask_shape(self, input_shape: Shape) -> Shape | None:
+        """``noise_shape`` with the input's sizes for its None entries, checked to broadcast
+        to ``input_shape`` (so that a mask is never larger than the inputs)."""
+        if self.noise_shape is None:
+            return None
+        fits = len(self.noise_shape) == len(input_shape) and all(
+            n is None or n == 1 or s is None or n == s
+            for n, s in zip(self.noise_shape, input_shape)
+        )
+        if not fits:
+            raise ValueError(
+                f"Layer '{self.name}': noise_shape={self.noise_shape} does not broadcast to the "
+                f"input shape {tuple(input_shape)}: it needs one entry per input axis, each "
+                "None, 1 or the input's size."
+            )
+        return tuple(s if n is None else n for n, s in zip(self.noise_shape, input_shape))
+
     def call(self, inputs: Tensor, training: bool | None = None) -> Tensor:
         if not training or self.rate == 0:
             return inputs
-        noise_shape = None
-        if self.noise_shape is not None:
-            noise_shape = tuple(
-                n if n is not None else s for n, s in zip(self.noise_shape, inputs.shape)
-            )
+        noise_shape = self._mask_shape(inputs.shape)
         return ops.dropout(inputs, self.rate, noise_shape, rng=self._rng)
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:

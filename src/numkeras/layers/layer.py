@@ -125,7 +125,10 @@ class Layer:
             )
         if "build" in cls.__dict__:
             cls.build = _marks_built(cls.__dict__["build"])
-        registry.register(cls)
+        # Only numkeras's own layers are registered by name: a file must not reach the
+        # application's classes, nor replace numkeras's, unless the user registers them.
+        if registry.is_own(cls):
+            registry.register(cls)
 
     def __init__(
         self,
@@ -269,11 +272,11 @@ class Layer:
             return Tensor(np.zeros(tuple(1 if n is None else n for n in shape), self.dtype))
 
         probe = (
-            [zeros(s) for s in input_shape] if _is_shape_list(input_shape) else zeros(input_shape)
+            [zeros(s) for s in input_shape] if is_shape_list(input_shape) else zeros(input_shape)
         )
         with no_grad():
             out = self.call(probe, training=False)
-        batch = (input_shape[0] if _is_shape_list(input_shape) else input_shape)[0]
+        batch = (input_shape[0] if is_shape_list(input_shape) else input_shape)[0]
         if isinstance(out, (list, tuple)):
             return [(batch, *o.shape[1:]) for o in out]
         return (batch, *out.shape[1:])
@@ -284,12 +287,12 @@ class Layer:
             self.built = True
 
     def _check_inputs(self, shapes: Any) -> None:
-        if self.input_spec is not None and not _is_shape_list(shapes):
+        if self.input_spec is not None and not is_shape_list(shapes):
             self.input_spec.check(self, shapes)
 
     def _expected_shape_text(self) -> str:
         shape = self._build_shape
-        if shape is None or _is_shape_list(shape):
+        if shape is None or is_shape_list(shape):
             return ""
         return _shape_text((None, *shape[1:]))
 
@@ -329,7 +332,7 @@ class Layer:
             self._maybe_build(shapes)
             self._check_inputs(shapes)
         out_shape = self.compute_output_shape(shapes)
-        if _is_shape_list(out_shape):
+        if is_shape_list(out_shape):
             outputs: Any = [KerasTensor(s, self.dtype) for s in out_shape]
         else:
             outputs = KerasTensor(out_shape, self.dtype)
@@ -362,6 +365,6 @@ class Layer:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
-def _is_shape_list(shape: Any) -> bool:
+def is_shape_list(shape: Any) -> bool:
     """Whether ``shape`` is a list of shapes (a layer with several inputs) rather than one shape."""
     return isinstance(shape, list) and bool(shape) and isinstance(shape[0], (tuple, list))

@@ -3,7 +3,8 @@
 Arrays are checked once (same sample count, no NaN or inf, not empty), converted once to floatx,
 and gathered batch by batch into buffers reused across steps, in a new random order every epoch
 when shuffling. Python generators, iterators and ``Sequence``-like objects (``__len__`` and
-``__getitem__``) yield their own batches.
+``__getitem__``) yield their own batches; one that runs out of them is marked ``ran_dry``, for
+the loop to warn and stop as Keras does.
 """
 
 from __future__ import annotations
@@ -109,6 +110,9 @@ def split_validation(arrays: list[Any], validation_split: float) -> tuple[list[A
 class ArrayBatches:
     """Mini-batches of in-memory arrays, reshuffled every epoch when ``shuffle`` is true."""
 
+    #: Arrays never run out: every epoch has all its steps.
+    ran_dry = False
+
     def __init__(
         self,
         xs: list[np.ndarray],
@@ -122,7 +126,7 @@ class ArrayBatches:
         self.batch_size, self.shuffle = batch_size, shuffle
         self.num_samples = len(xs[0])
         full = math.ceil(self.num_samples / batch_size)
-        self.steps = full if steps is None else min(steps, full)
+        self.steps = full if steps is None else min(math.ceil(steps), full)
         self._buffers: dict[tuple[int, int], np.ndarray] = {}
 
     def _gather(self, key: int, array: np.ndarray, index: np.ndarray) -> np.ndarray:
@@ -162,7 +166,12 @@ class GeneratorBatches:
     """Batches from a generator, an iterator or a ``Sequence``-like object.
 
     Each item is ``x``, ``(x, y)`` or ``(x, y, sample_weight)``. A ``Sequence`` knows its length;
-    an endless generator needs ``steps`` (``steps_per_epoch``).
+    an endless generator needs ``steps`` (``steps_per_epoch``). Without ``steps`` an epoch of a
+    generator ends when it is exhausted.
+
+    ``ran_dry`` becomes True when the source gives fewer batches than ``steps`` in a pass (a
+    ``Sequence`` asked for more steps than its length, a generator that ends), or none at all
+    (a generator exhausted by the previous epochs): it has nothing more to give.
     """
 
     def __init__(self, source: Any, steps: int | None = None, argument: str = "x"):
@@ -174,10 +183,12 @@ class GeneratorBatches:
         self.steps = None if steps is None else math.ceil(steps)
         self._iterator: Iterator | None = None
         self.argument = argument
+        self.ran_dry = False
 
     def __iter__(self) -> Iterator[Batch]:
         if self.is_sequence:
-            items: Iterator = (self.source[i] for i in range(self.steps))
+            count = min(self.steps, len(self.source))
+            items: Iterator = (self.source[i] for i in range(count))
             if hasattr(self.source, "on_epoch_end"):
                 items = _then(items, self.source.on_epoch_end)
         else:
@@ -185,8 +196,11 @@ class GeneratorBatches:
             if self._iterator is None:
                 self._iterator = iter(self.source)
             items = self._iterator if self.steps is None else _take(self._iterator, self.steps)
+        given = 0
         for item in items:
+            given += 1
             yield unpack(item, self.argument)
+        self.ran_dry = given == 0 or (self.steps is not None and given < self.steps)
 
 
 def _take(iterator: Iterator, n: int) -> Iterator:
@@ -216,7 +230,7 @@ def unpack(item: Any, argument: str) -> Batch:
 
 def is_generator_like(data: Any) -> bool:
     """Whether ``data`` yields batches itself rather than being arrays to slice."""
-    if isinstance(data, (np.ndarray, list, tuple, dict)) or hasattr(data, "__array__"):
+    if isinstance(data, (np.ndarray, list, tuple, dict, str, bytes)) or hasattr(data, "__array__"):
         return False
     return (
         hasattr(data, "__iter__")

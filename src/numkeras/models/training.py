@@ -11,19 +11,22 @@ from __future__ import annotations
 
 import contextlib
 import math
+import reprlib
 import signal
 import threading
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
-from .. import backend, legacy
+from .. import backend, callback_state, legacy
 from .. import callbacks as callbacks_module
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
 from ..ops.core import Tensor, no_grad
+from . import arguments
 from . import data_adapter as da
 
 
@@ -35,6 +38,8 @@ class Trainer:
     history: Any = None
     #: The gradients of the last training step, aligned with ``trainable_weights``.
     last_gradients: list | None = None
+    #: The callbacks of the running ``fit``, whose states a checkpoint written now records.
+    _fit_callbacks: list | None = None
 
     # -- compile -------------------------------------------------------------------------------
     def compile(
@@ -55,7 +60,9 @@ class Trainer:
                 list or a dict by output name) for models with several outputs.
             metrics: list of names (``'accuracy'``, ``'acc'``, ...), metric instances or functions;
                 the names become the keys of ``History.history``.
-            loss_weights: weights of the outputs' losses in the total loss.
+            loss_weights: weights of the outputs' losses in the total loss: a number, or one
+                per output (a list, or a dict by output name); each finite and >= 0.
+                Defaults to 1 for every output.
         """
         if kwargs:
             raise TypeError(f"compile() got unexpected keyword argument(s) {sorted(kwargs)}.")
@@ -63,30 +70,43 @@ class Trainer:
             raise ValueError(
                 "compile() needs a loss, e.g. loss='categorical_crossentropy'. Received: loss=None"
             )
-        self.optimizer = optimizers_module.get(optimizer)
         n_out = self._num_outputs()
+        # Checked before anything is set, so that a refused compile changes nothing.
+        weights = [1.0] * n_out if loss_weights is None else self._checked_loss_weights(
+            loss_weights, n_out)
+        self.optimizer = optimizers_module.get(optimizer)
         self.loss = loss
         self._losses = [losses_module.as_loss(l) for l in self._per_output(loss, "loss", n_out)]
-        weights = (
-            [1.0] * n_out
-            if loss_weights is None
-            else self._per_output(loss_weights, "loss_weights", n_out)
-        )
         self.loss_weights = loss_weights
-        self._loss_weights = [float(w) for w in weights]
+        self._loss_weights = weights
         self._metric_specs = metrics
         self._metrics: list[list[Any]] | None = None
         self._loss_tracker = metrics_module.Mean(name="loss")
         self.compiled = True
 
+    def _checked_loss_weights(self, loss_weights: Any, n_out: int) -> list[float]:
+        weights = self._per_output(loss_weights, "loss_weights", n_out)
+        for w in weights:
+            if not arguments.is_number(w):
+                raise TypeError(
+                    f"loss_weights must be numbers, one per output. Received: "
+                    f"loss_weights={loss_weights!r}"
+                )
+            if not (math.isfinite(w) and w >= 0):
+                raise ValueError(
+                    f"loss_weights must be finite and >= 0. Received: loss_weights={loss_weights!r}"
+                )
+        return [float(w) for w in weights]
+
     def _per_output(self, spec: Any, argument: str, n_out: int) -> list[Any]:
         if isinstance(spec, dict):
             names = self.output_names
             missing = [n for n in names if n not in spec]
-            if missing:
+            unknown = [k for k in spec if k not in names]
+            if missing or unknown:
                 raise ValueError(
-                    f"{argument} has no entry for output(s) {missing}. "
-                    f"Received keys: {sorted(spec)}"
+                    f"{argument} needs one entry per output, by name {names}: missing "
+                    f"{missing}, unknown {unknown}. Received keys: {list(spec)}"
                 )
             return [spec[n] for n in names]
         if isinstance(spec, (list, tuple)):
@@ -213,7 +233,9 @@ class Trainer:
         if class_weight is not None:
             if ys is None or len(ys) != 1:
                 raise ValueError("class_weight needs exactly one target array y.")
-            sw = _class_weights_to_sample_weights(class_weight, ys[0], sw)
+            shapes = self._output_shapes()
+            units = shapes[0][-1] if shapes and shapes[0][-1] is not None else None
+            sw = _class_weights_to_sample_weights(class_weight, ys[0], sw, units)
         return xs, ys, sw
 
     def _check_input_shapes(self, xs: list[np.ndarray]) -> None:
@@ -259,11 +281,14 @@ class Trainer:
         check_finite: bool = True,
     ) -> Any:
         if da.is_generator_like(x):
-            if y is not None:
-                raise ValueError(
-                    f"When {argument} is a generator or Sequence it yields the "
-                    "targets too: y must be None."
-                )
+            given = {"y": y, "sample_weight": sample_weight, "class_weight": class_weight}
+            for name, value in given.items():
+                if value is not None:
+                    raise ValueError(
+                        f"When {argument} is a generator or Sequence it yields the targets and "
+                        f"sample weights too: {name} must be None. Received: {name} of type "
+                        f"{type(value).__name__}"
+                    )
             return da.GeneratorBatches(x, steps, argument)
         xs, ys, sw = self._prepare_arrays(x, y, sample_weight, class_weight, check_finite)
         return da.ArrayBatches(xs, ys, sw, _batch_size(batch_size), shuffle, steps)
@@ -297,13 +322,23 @@ class Trainer:
         Metrics are exact averages over the epoch's samples. Returns the ``History``, whose
         ``.history`` maps ``'loss'``, each metric and each ``'val_*'`` to per-epoch values.
         Keras 1's ``nb_epoch`` is accepted with a warning.
+
+        ``epochs`` is the index at which training stops: ``initial_epoch=3, epochs=6`` trains
+        epochs 3 to 5. After ``load_model`` of a checkpoint, such a fit continues the
+        checkpoint's EarlyStopping, ModelCheckpoint and ReduceLROnPlateau states in the
+        callbacks of the same class and monitor (see :mod:`numkeras.callback_state`). A
+        generator that runs out of batches ends training with a warning, as in Keras. Every
+        argument is checked first (:mod:`.arguments`): a wrong type raises a TypeError, a
+        wrong value a ValueError, naming the argument.
         """
         self._require_compiled("fit")
-        if epochs < 0 or initial_epoch < 0:
-            raise ValueError(
-                f"epochs and initial_epoch must be >= 0. Received: epochs={epochs}, "
-                f"initial_epoch={initial_epoch}"
-            )
+        arguments.check(
+            x=x, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
+            validation_split=validation_split, validation_data=validation_data, shuffle=shuffle,
+            class_weight=class_weight, initial_epoch=initial_epoch,
+            steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
+            validation_batch_size=validation_batch_size, validation_freq=validation_freq,
+        )
         val = None
         if validation_data is None and validation_split:
             if da.is_generator_like(x):
@@ -338,31 +373,62 @@ class Trainer:
             epochs=epochs,
             steps=train.steps,
         )
+        # A checkpoint's callback states are for the fit that resumes from it, and only that.
+        resumed = self.__dict__.pop("_resumed_callback_states", None)
         self.stop_training = False
-        cbs.on_train_begin()
+        self._fit_callbacks = cbs.callbacks
+        try:
+            cbs.on_train_begin()
+            if initial_epoch > 0 and resumed:
+                callback_state.restore(cbs.callbacks, resumed)
+            logs = self._fit_epochs(
+                train, val_batches, cbs, range(initial_epoch, epochs), validation_freq
+            )
+            cbs.on_train_end(logs)
+        finally:
+            self._fit_callbacks = None
+        return self.history
+
+    def _fit_epochs(
+        self, train: Any, val_batches: Any, cbs: Any, epochs: range, validation_freq: Any
+    ) -> dict[str, float]:
+        """Run ``epochs``; the logs of the last one that ran.
+
+        A generator that runs out of batches ends training with a warning, as in Keras: the
+        epoch it cut short counts (its metrics cover the steps that ran), one it left with no
+        step at all does not, so the History holds exactly the epochs that trained.
+        """
         logs: dict[str, float] = {}
-        for epoch in range(initial_epoch, epochs):
+        for epoch in epochs:
             self._reset_metrics()
             cbs.on_epoch_begin(epoch)
+            epoch_logs: dict[str, float] = {}
             for step, (xb, yb, swb) in enumerate(train):
                 if yb is None:
                     raise ValueError(
                         "fit() needs targets: pass y, or a generator that yields (x, y) pairs."
                     )
                 cbs.on_train_batch_begin(step)
-                logs = self._train_step(xb, yb, swb)
-                cbs.on_train_batch_end(step, logs)
+                epoch_logs = self._train_step(xb, yb, swb)
+                cbs.on_train_batch_end(step, epoch_logs)
                 if self.stop_training:
                     break
-            epoch_logs = dict(logs)
+            total = None if train.steps is None else train.steps * len(epochs)
+            if _ran_dry(train, "x", "training", _needed("`steps_per_epoch * epochs`", total)):
+                self.stop_training = True
+                if not epoch_logs:
+                    break
+            logs = dict(epoch_logs)
             if val_batches is not None and _due(validation_freq, epoch):
                 val_logs = self._run_evaluation(val_batches, cbs)
-                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
-            cbs.on_epoch_end(epoch, epoch_logs)
+                needed = _needed("`validation_steps` for each validation", val_batches.steps)
+                if _ran_dry(val_batches, "validation_data", "training", needed):
+                    self.stop_training = True
+                logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            cbs.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
-        cbs.on_train_end(logs)
-        return self.history
+        return logs
 
     def _run_evaluation(self, batches: Any, cbs: Any) -> dict[str, float]:
         self._reset_metrics()
@@ -397,6 +463,10 @@ class Trainer:
         ``score[0]`` is the loss and ``score[1]`` the accuracy), or a dict with ``return_dict``.
         """
         self._require_compiled("evaluate")
+        arguments.check(
+            x=x, batch_size=batch_size, verbose=verbose, steps=steps, callbacks=callbacks,
+            return_dict=return_dict,
+        )
         batches = self._batches(x, y, sample_weight, batch_size, False, steps)
         cbs = callbacks_module.CallbackList(
             callbacks,
@@ -407,6 +477,9 @@ class Trainer:
             steps=batches.steps,
         )
         logs = self._run_evaluation(batches, cbs)
+        if not logs:
+            raise ValueError(_NO_BATCH.format(method="evaluate"))
+        _ran_dry(batches, "x", "evaluation", _needed("`steps`", batches.steps))
         if return_dict:
             return logs
         values = [logs[name] for name in self.metrics_names]
@@ -424,6 +497,8 @@ class Trainer:
 
         As in Keras, a NaN or inf in ``x`` is not an error here: it shows in the outputs.
         """
+        arguments.check(x=x, batch_size=batch_size, verbose=verbose, steps=steps,
+                        callbacks=callbacks)
         batches = self._batches(x, None, None, batch_size, False, steps, check_finite=False)
         cbs = callbacks_module.CallbackList(
             callbacks,
@@ -442,6 +517,9 @@ class Trainer:
                 chunks.append(out)
                 cbs.on_predict_batch_end(step, {"outputs": out})
         cbs.on_predict_end()
+        if not chunks:
+            raise ValueError(_NO_BATCH.format(method="predict"))
+        _ran_dry(batches, "x", "prediction", _needed("`steps`", batches.steps))
         outputs = [np.concatenate(parts) for parts in zip(*chunks)]
         return outputs[0] if len(outputs) == 1 else outputs
 
@@ -455,6 +533,7 @@ class Trainer:
     ) -> Any:
         """One update on one batch; returns the batch's loss (and metrics)."""
         self._require_compiled("train_on_batch")
+        arguments.check(x=x, class_weight=class_weight, return_dict=return_dict)
         xs, ys, sw = self._prepare_arrays(x, y, sample_weight, class_weight)
         self._reset_metrics()
         return _format(self._train_step(xs, ys, sw), self.metrics_names, return_dict)
@@ -487,27 +566,33 @@ class Trainer:
 
 Trainer.fit = legacy.accepts_keras1_names(Trainer.fit, "fit")
 
+_NO_BATCH = (
+    "{method}() got no batch: x ran out of data before its first one (a generator exhausted "
+    "by earlier calls?)."
+)
 
-def _batch_size(batch_size: Any) -> int:
-    if batch_size is None:
-        return 32
-    if (
-        not isinstance(batch_size, (int, np.integer))
-        or isinstance(batch_size, bool)
-        or batch_size < 1
-    ):
-        raise ValueError(
-            f"batch_size must be a positive integer. Received: batch_size={batch_size!r}"
-        )
-    return int(batch_size)
+
+def _batch_size(batch_size: int | None) -> int:
+    return 32 if batch_size is None else int(batch_size)
 
 
 def _verbosity(verbose: Any) -> int:
-    if verbose == "auto":
-        return 1
-    if verbose not in (0, 1, 2):
-        raise ValueError(f"verbose must be 'auto', 0, 1 or 2. Received: verbose={verbose!r}")
-    return int(verbose)
+    return 1 if verbose == "auto" else int(verbose)
+
+
+def _needed(expression: str, count: int | None) -> str:
+    return expression if count is None else f"{expression} ({count})"
+
+
+def _ran_dry(batches: Any, argument: str, activity: str, needed: str) -> bool:
+    """Whether ``batches`` ran out of data in its last pass; if so, warn as Keras does."""
+    if batches.ran_dry:
+        warnings.warn(
+            f"Your input ran out of data; interrupting {activity}. Make sure that your dataset "
+            f"or generator ({argument}) can generate at least {needed} batches.",
+            stacklevel=3,
+        )
+    return batches.ran_dry
 
 
 def _due(validation_freq: Any, epoch: int) -> bool:
@@ -534,20 +619,37 @@ def _split(x: Any, y: Any, sw: Any, fraction: float) -> tuple[tuple, tuple]:
 
 
 def _unpack_validation(data: Any) -> tuple:
+    """``validation_data`` (checked by :mod:`.arguments`) as (x, y, sample_weight)."""
     if da.is_generator_like(data):
         return data, None, None
-    if isinstance(data, (tuple, list)) and len(data) in (2, 3):
-        return (data[0], data[1], data[2] if len(data) == 3 else None)
-    raise ValueError(
-        "validation_data must be (x_val, y_val), (x_val, y_val, sample_weight) or a "
-        f"generator. Received: {type(data).__name__} of length {len(data)}"
-    )
+    return (data[0], data[1], data[2] if len(data) == 3 else None)
 
 
-def _class_weights_to_sample_weights(class_weight: dict, y: np.ndarray, sw: Any) -> np.ndarray:
-    labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
-    labels = labels.astype(np.int64)
-    table = np.ones(max(int(labels.max()) + 1, max(class_weight) + 1), dtype=backend.floatx())
+def _class_weights_to_sample_weights(
+    class_weight: dict, y: np.ndarray, sw: Any, units: int | None
+) -> np.ndarray:
+    """Each sample's weight: its class's entry in ``class_weight`` (1 for a class not in it),
+    times ``sw``. The classes are y's columns when one-hot, else the model's output units
+    (two for a single sigmoid unit; ``units`` None: the labels present)."""
+    one_hot = y.ndim > 1 and y.shape[-1] > 1
+    labels = (y.argmax(axis=-1) if one_hot else y.reshape(len(y), -1)[:, 0]).astype(np.int64)
+    if one_hot:
+        n_classes = y.shape[-1]
+    else:
+        n_classes = max(units, 2) if units is not None else max(int(labels.max()) + 1, 2)
+        if labels.min() < 0 or labels.max() >= n_classes:
+            raise ValueError(
+                f"class_weight needs class indices in [0, {n_classes}) in y. Received labels "
+                f"from {labels.min()} to {labels.max()}"
+            )
+    outside = sorted(int(k) for k in class_weight if not 0 <= k < n_classes)
+    if outside:
+        raise ValueError(
+            f"class_weight has keys {outside} outside the valid class indices 0 to "
+            f"{n_classes - 1} (the model has {n_classes} classes). Received: "
+            f"class_weight={reprlib.repr(class_weight)}"
+        )
+    table = np.ones(n_classes, dtype=backend.floatx())
     for cls, weight in class_weight.items():
         table[int(cls)] = weight
     weights = table[labels]

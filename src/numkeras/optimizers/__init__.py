@@ -47,6 +47,10 @@ ALL_OPTIMIZERS: Mapping[str, type[Optimizer]] = {
 }
 
 
+#: What an optimizer slot (``compile(optimizer=...)``) accepts from a config.
+FAMILY = registry.Family("optimizer", (Optimizer,))
+
+
 def serialize(optimizer: Optimizer) -> dict[str, Any]:
     """``{"class_name": ..., "config": optimizer.get_config()}``, JSON-ready."""
     return registry.serialize(optimizer)
@@ -55,12 +59,16 @@ def serialize(optimizer: Optimizer) -> dict[str, Any]:
 def deserialize(
     config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None
 ) -> Optimizer:
-    """Rebuild an optimizer from :func:`serialize`'s output (class names in any case)."""
+    """Rebuild an optimizer from :func:`serialize`'s output (class names in any case).
+
+    Any other class than an :class:`Optimizer` raises a :class:`numkeras.registry.FamilyError`
+    (a ValueError) before it is constructed.
+    """
     name = config.get("class_name")
     if isinstance(name, str) and name.lower() in ALL_OPTIMIZERS:
         cls = ALL_OPTIMIZERS[name.lower()]
         return cls.from_config(config.get("config", {}), custom_objects)
-    return _checked(registry.deserialize(dict(config), custom_objects), config)
+    return registry.deserialize(dict(config), custom_objects, FAMILY)
 
 
 def get(identifier: Any) -> Optimizer | None:
@@ -77,7 +85,7 @@ def get(identifier: Any) -> Optimizer | None:
     if isinstance(identifier, dict):
         return deserialize(identifier)
     return _checked(
-        registry.resolve(identifier, ALL_OPTIMIZERS, "optimizer", make=lambda cls: cls()),
+        registry.resolve(identifier, ALL_OPTIMIZERS, FAMILY, make=lambda cls: cls()),
         identifier,
     )
 

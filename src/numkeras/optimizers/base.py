@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import backend, kernels, legacy, registry
+from .. import backend, kernels, legacy, registry, schedules
 from ..ops.core import Variable
 from ..schedules import InverseTimeDecay
 
@@ -460,7 +460,7 @@ class Optimizer:
                 del config[key]
         lr = config.get("learning_rate")
         if isinstance(lr, dict):
-            config["learning_rate"] = registry.deserialize(lr, custom_objects)
+            config["learning_rate"] = schedules.deserialize(lr, custom_objects)
         elif isinstance(lr, str):
             if not custom_objects or lr not in custom_objects:
                 raise ValueError(

@@ -9,14 +9,16 @@
     clone = numkeras.models.model_from_json(model.to_json())
 
 A file holds JSON and ``.npy`` arrays only. Loading never unpickles, never runs code named by
-the file, builds only numkeras classes (or those you pass in ``custom_objects``), checks every
-size before unpacking, and raises :class:`ModelFileError` (a ValueError) for anything malformed.
+the file, builds only numkeras classes (or those you pass in ``custom_objects`` or register with
+:func:`register_keras_serializable`), checks every size before unpacking, and raises
+:class:`ModelFileError` (a ValueError) for anything malformed.
 Every file is written to a temporary file beside the target and renamed over it, so a failed or
 interrupted save leaves the previous file intact. The layout is in docs/file-format.md.
 """
 
 from __future__ import annotations
 
+from ..registry import register_keras_serializable
 from . import archive
 from .archive import Limits, ModelFileError
 from .format import FORMAT_VERSION
@@ -41,5 +43,5 @@ def set_limits(limits: Limits) -> Limits:
 
 
 __all__ = ["FORMAT_VERSION", "Limits", "ModelFileError", "get_limits", "load_model",
-           "load_weights", "model_from_json", "model_to_json", "save_model", "save_weights",
-           "set_limits"]
+           "load_weights", "model_from_json", "model_to_json", "register_keras_serializable",
+           "save_model", "save_weights", "set_limits"]

@@ -4,7 +4,7 @@ A model file (``.numkeras``, also accepted as ``.keras``) and a weights file (``
 are zip archives. Both start with ``metadata.json`` and hold the weights as ``weights.json`` (which
 layer owns which array) and ``weights/<k>.npy``; a model file adds ``config.json`` (architecture
 and compile settings) and ``training.json`` with ``optimizer/<k>.npy`` (the optimizer's state and
-the random stream).
+the random stream) and ``callbacks/<k>.npy`` (weights kept by callbacks during ``fit``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ WEIGHTS_SUFFIX = ".weights.npz"
 _HDF5_SUFFIXES = (".h5", ".hdf5")
 #: Member names each kind of file may hold; anything else makes the file invalid.
 _MEMBERS = {
-    MODEL: re.compile(r"(metadata|config|weights|training)\.json|(weights|optimizer)/\d{1,9}\.npy"),
+    MODEL: re.compile(
+        r"(metadata|config|weights|training)\.json|(weights|optimizer|callbacks)/\d{1,9}\.npy"),
     WEIGHTS: re.compile(r"(metadata|weights)\.json|weights/\d{1,9}\.npy"),
 }
 

@@ -15,7 +15,16 @@ from typing import Any
 
 import numpy as np
 
-from .. import __version__, backend, losses, metrics, optimizers, registry
+from .. import (
+    __version__,
+    backend,
+    callback_state,
+    callbacks,
+    losses,
+    metrics,
+    optimizers,
+    registry,
+)
 from ..utils.io_utils import atomic_write
 from . import archive
 from . import format as fmt
@@ -46,7 +55,7 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True) -> None:
     """
     path = fmt.checked_path(filepath, fmt.MODEL_SUFFIXES)
     check_overwrite(path, overwrite)
-    config = {"class_name": type(model).__name__, "config": model.get_config(),
+    config = {"class_name": registry.class_key(type(model)), "config": model.get_config(),
               "compile_config": _compile_config(model)}
     training, slots = _training_state(model)
     with atomic_write(path) as handle, ArchiveWriter(handle) as writer:
@@ -77,11 +86,15 @@ def _serialized(value: Any) -> Any:
 
 
 def _training_state(model: Any) -> tuple[dict[str, Any], list[tuple[str, np.ndarray]]]:
-    """``training.json`` (random stream, optimizer counters) and the optimizer's slot arrays."""
-    state: dict[str, Any] = {"rng_state": backend.get_rng_state(), "optimizer": None}
+    """``training.json`` (random stream, optimizer counters, during ``fit`` the state of its
+    callbacks) and the arrays it names: the optimizer's slots, the callbacks' weights."""
+    entries, weights = callback_state.encode(
+        callback_state.collect(getattr(model, "_fit_callbacks", None) or []))
+    state: dict[str, Any] = {"rng_state": backend.get_rng_state(), "optimizer": None,
+                             "callbacks": entries}
     optimizer = model.optimizer if getattr(model, "compiled", False) else None
     if optimizer is None:
-        return state, []
+        return state, weights
     store: dict[str, Any] = {}
     optimizer.save_own_variables(store)
     arrays = [store[str(i)] for i in range(len(store) - 1)]
@@ -94,7 +107,7 @@ def _training_state(model: Any) -> tuple[dict[str, Any], list[tuple[str, np.ndar
     members = [f"optimizer/{i}.npy" for i in range(len(arrays))]
     state["optimizer"] = {"built": bool(optimizer.built), "iterations": int(optimizer.iterations),
                           "variables": [index[id(v)] for v in tracked], "slots": members}
-    return state, list(zip(members, arrays, strict=True))
+    return state, [*zip(members, arrays, strict=True), *weights]
 
 
 # -- loading -------------------------------------------------------------------------------------
@@ -120,10 +133,17 @@ def load_model(filepath: Any, custom_objects: Mapping[str, Any] | None = None,
         filepath, fmt.MODEL_SUFFIXES)
     what = fmt.describe(filepath, "Model file")
     reader, _ = fmt.open_file(source, (fmt.MODEL,), what)
+    # Open until the end: the weights' data is read once their declared shapes fit the model.
     with reader:
         config = reader.read_json("config.json")
         saved = read_weights(reader)
         training, slots = _read_training_state(reader) if compile else (None, [])
+        return _restored(config, saved, training, slots, custom_objects, compile, what)
+
+
+def _restored(config: Any, saved: list, training: dict[str, Any] | None, slots: list[np.ndarray],
+              custom_objects: Mapping[str, Any] | None, compile: bool, what: str) -> Any:
+    """The model of a file's checked parts, with its training state if ``compile``."""
     if not isinstance(config, dict) or "compile_config" not in config:
         raise ModelFileError(f"{what} is not valid: config.json must be {{'class_name': ..., "
                              "'config': ..., 'compile_config': ...}.")
@@ -139,6 +159,10 @@ def load_model(filepath: Any, custom_objects: Mapping[str, Any] | None = None,
                 _compile(model, config["compile_config"], custom_objects)
             with file_errors(what, "has an optimizer state that does not fit the model"):
                 _restore_optimizer(model, training["optimizer"], slots)
+            with file_errors(what, "has callback states that do not fit the model"):
+                callback_state.check_weights(training["callbacks"], model.get_weights())
+            # For the next fit with initial_epoch > 0 (see numkeras.callback_state).
+            model._resumed_callback_states = training["callbacks"]
         if training is not None:
             with file_errors(what, "has an invalid random-stream state"):
                 backend.set_rng_state(training["rng_state"])
@@ -151,11 +175,15 @@ def load_model(filepath: Any, custom_objects: Mapping[str, Any] | None = None,
 
 def _rebuild(config: dict[str, Any], saved: list, custom_objects: Mapping[str, Any] | None,
              what: str) -> Any:
-    """The model of ``config`` with the saved weights, built within the weights' byte budget."""
+    """The model of ``config`` with the saved weights, built within the weights' byte budget.
+
+    The weights are allocated without running their initializers (``filled=True``): every one
+    is then overwritten from the file, which ``assign_by_order`` requires of each.
+    """
     budget = saved_bytes(saved)
     with file_errors(what):
         model = Rebuilder(custom_objects, budget, f"more than the {budget} bytes its weights "
-                          "hold", what).build_model(config)
+                          "hold", what, filled=True).build_model(config)
         assign_by_order(model, saved, what, same_names=True)
     return model
 
@@ -179,6 +207,13 @@ def _read_training_state(reader: ArchiveReader) -> tuple[dict[str, Any], list[np
     present = sorted(n for n in reader.names if n.startswith("optimizer/"))
     if sorted(listed) != present or len(set(listed)) != len(listed):
         reader.fail("training.json does not list each optimizer/*.npy member exactly once")
+    # Files written before callback states existed have no "callbacks" entry.
+    arrays = {n: reader.read_array(n) for n in reader.names if n.startswith("callbacks/")}
+    try:
+        state["callbacks"] = callback_state.decode(
+            state.get("callbacks", []), callbacks.state_fields, arrays)
+    except ValueError as err:
+        reader.fail(f"training.json has an invalid 'callbacks' entry: {err}")
     return state, [reader.read_array(m) for m in listed]
 
 
@@ -246,7 +281,7 @@ def model_to_json(model: Any, **kwargs: Any) -> str:
 
     ``kwargs`` go to ``json.dumps`` (e.g. ``indent=2``).
     """
-    spec = {"class_name": type(model).__name__, "config": model.get_config(),
+    spec = {"class_name": registry.class_key(type(model)), "config": model.get_config(),
             "numkeras_version": __version__}
     return json.dumps(spec, default=json_default, **kwargs)
 
@@ -256,13 +291,14 @@ def model_from_json(json_string: str | bytes,
     """A new, untrained model with the architecture of ``model.to_json()``.
 
     The JSON is checked as a model file's config is (known classes only, size and depth
-    limits); its weights may take at most ``Limits.max_total_bytes``. A malformed or unsafe
-    document raises :class:`ModelFileError`.
+    limits); its weights may take at most ``Limits.max_total_bytes``, and each weight's
+    initializer at most ``Limits.max_initializer_cost``. A malformed or unsafe document raises
+    :class:`ModelFileError`.
     """
     what = "The model JSON"
     spec = parse_json(json_string, what)
     check_config(spec, custom_objects, what)
     budget = archive.LIMITS.max_total_bytes
-    with file_errors(what):
+    with file_errors(what), registry.custom_object_scope(custom_objects):
         return Rebuilder(custom_objects, budget, "more than Limits.max_total_bytes allows",
                          what).build_model(spec)

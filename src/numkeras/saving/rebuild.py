@@ -3,12 +3,15 @@
 A config can only name classes that numkeras registered or that the caller passed in
 ``custom_objects``, and a registered class only of a kind that belongs in a model (a layer, an
 optimizer, a loss, a metric, an initializer, a regularizer, a constraint or a learning-rate
-schedule: never a callback, which could write files). A layer position must hold a layer and
-the top a model. Before anything is built, input shapes are checked against
-``Limits.max_sample_values`` and the size of the graph against ``Limits.max_layers``; while the
-model is built, every weight a layer creates is counted against a byte budget (the weights the
-file holds), so a tampered config cannot make numkeras allocate more memory than the file itself
-brings.
+schedule: never a callback, which could write files). A layer position must hold a layer, the
+top a model, and every other slot an object of its own family (``registry.Family``). Before
+anything is built, input and noise shapes are checked against ``Limits.max_sample_values`` and
+the size of the graph against ``Limits.max_layers``; while the model is built, every weight a
+layer creates is counted against a byte budget (the weights the file holds), and every layer's
+output shape against ``Limits.max_sample_values`` before the next layer sees it, so a tampered
+config cannot make numkeras allocate more memory than the file itself brings. Weights that the
+file supplies are allocated without running their initializers; a JSON architecture, which
+brings none, may not ask for an initializer costlier than ``Limits.max_initializer_cost``.
 """
 
 from __future__ import annotations
@@ -21,13 +24,13 @@ from typing import Any
 import numpy as np
 
 from .. import registry
-from ..layers.layer import Layer
+from ..layers.layer import Layer, is_shape_list
 from . import archive
 from .archive import Limits, ModelFileError
 
-#: Keys that hold input shapes, and where the sample axes start in each.
+#: Keys that hold input (or dropout mask) shapes, and where the sample axes start in each.
 _SHAPE_KEYS = {"batch_input_shape": 1, "build_input_shape": 1, "batch_shape": 1,
-               "input_shape": 0, "shape": 0}
+               "input_shape": 0, "shape": 0, "noise_shape": 1}
 _ADD_WEIGHT = inspect.signature(Layer.add_weight)
 
 
@@ -45,7 +48,6 @@ def check_config(config: Any, custom_objects: Mapping[str, Any] | None, what: st
     Walks the whole JSON tree, so no object is constructed from a config that would fail later.
     """
     limits = limits or archive.LIMITS
-    custom = custom_objects or {}
     kinds = _allowed_kinds()
     stack, layers = [config], 0
     while stack:
@@ -63,62 +65,73 @@ def check_config(config: Any, custom_objects: Mapping[str, Any] | None, what: st
         name = item.get("class_name")
         if name is not None and not isinstance(name, str):
             raise ModelFileError(f"{what} has a class_name that is not a string: {name!r:.100}")
-        if name is not None and name not in custom:
-            cls = registry.registered_class(name)
+        if name is not None:
+            try:
+                cls = registry.lookup(name, custom_objects)
+            except ValueError as error:  # a bare name that several packages registered
+                raise ModelFileError(f"{what}: {error}") from None
             if cls is None:
                 raise ModelFileError(
                     f"{what} names the class {name!r}, which is neither a numkeras class nor in "
                     "custom_objects. If it is your own class or function, pass "
                     f"custom_objects={{{name!r}: ...}} to load it."
                 )
-            if not issubclass(cls, kinds):
+            # The user's own classes are checked where they are used, by the slot's family.
+            if registry.is_own(cls) and not issubclass(cls, kinds):
                 raise ModelFileError(
                     f"{what} names the class {name!r}, which is not part of a model: a model "
                     "file may name layers, optimizers, losses, metrics, initializers, "
                     "regularizers, constraints and learning-rate schedules only."
                 )
         for key, start in _SHAPE_KEYS.items():
-            _check_shape(item.get(key), start, limits, what)
+            shape = item.get(key)
+            if isinstance(shape, list) and all(isinstance(n, int) or n is None for n in shape):
+                _check_sample(shape, start, limits, f"{what} names {key}={shape}, whose")
         stack.extend(item.values())
 
 
-def _check_shape(shape: Any, start: int, limits: Limits, what: str) -> None:
-    if not isinstance(shape, list) or not all(isinstance(n, int) or n is None for n in shape):
-        return
+def _check_sample(shape: Any, start: int, limits: Limits, whose: str) -> None:
+    """Refuse ``shape`` if its axes from ``start`` on hold more than the sample budget."""
     values = math.prod(abs(n) for n in shape[start:] if n is not None)
     if values > limits.max_sample_values:
-        raise ModelFileError(
-            f"{what} names an input shape {shape} whose samples hold {values} values, more "
-            f"than the limit of {limits.max_sample_values}."
-        )
+        raise ModelFileError(f"{whose} samples hold {values} values, more than the limit of "
+                             f"{limits.max_sample_values} (Limits.max_sample_values).")
 
 
 class Rebuilder:
-    """Builds the model of a checked config, counting the bytes of the weights its layers create.
+    """Builds the model of a checked config within a byte budget and the sample budget.
 
     ``Model.from_config`` and ``Sequential.from_config`` look classes up in what they receive as
     ``custom_objects``; they receive this object, whose :meth:`get` hands out a factory that
-    checks the class is a layer and watches the layer's ``add_weight`` until :meth:`release`.
+    checks the class is a layer and watches the layer until :meth:`release`: each weight it
+    creates is counted against the budget, and each output shape it computes is checked
+    against ``limits.max_sample_values``.
 
     Args:
         custom_objects: the caller's own classes, by name.
         budget: the most bytes of weights the model may create.
         why: the end of the error message when the budget is exceeded.
         what: how error messages name the file.
+        limits: the limits to apply; defaults to ``archive.LIMITS``.
+        filled: whether the caller assigns every weight afterwards (``load_model``), so that
+            weights are allocated as zeros without running their initializers. Otherwise
+            each initializer's cost is bounded by ``limits.max_initializer_cost``.
     """
 
     def __init__(self, custom_objects: Mapping[str, Any] | None, budget: int, why: str,
-                 what: str):
-        self.custom = dict(custom_objects or {})
+                 what: str, limits: Limits | None = None, filled: bool = False):
+        self.custom = custom_objects
         self.budget, self.spent = budget, 0
         self.why, self.what = why, what
+        self.limits = limits or archive.LIMITS
+        self.filled = filled
         self._watched: list[Layer] = []
 
     def __bool__(self) -> bool:
         return True
 
     def get(self, name: str, default: Any = None) -> Any:
-        cls = self.custom.get(name) or registry.registered_class(name)
+        cls = registry.lookup(name, self.custom)
         return default if cls is None else _LayerFactory(name, cls, self)
 
     def build_model(self, spec: Any) -> Any:
@@ -140,28 +153,55 @@ class Rebuilder:
             self.release()
 
     def watch(self, layer: Layer) -> None:
-        """Count the weights ``layer`` creates from now on against the budget."""
-        if layer.built:
-            return
+        """Check the weights ``layer`` creates and the output shapes it computes from now on."""
         cls = type(layer)
 
         def add_weight(*args: Any, **kwargs: Any) -> Any:
             try:
-                bound = _ADD_WEIGHT.bind(layer, *args, **kwargs).arguments
+                call = _ADD_WEIGHT.bind(layer, *args, **kwargs)
             except TypeError:  # a custom layer's own add_weight: leave it to that method
-                bound = None
-            if bound is not None:
-                self._spend(tuple(bound["shape"]), bound.get("dtype") or layer.dtype, layer)
-            return cls.add_weight(layer, *args, **kwargs)
+                return cls.add_weight(layer, *args, **kwargs)
+            call.apply_defaults()
+            bound = call.arguments
+            shape = tuple(bound["shape"])
+            self._spend(shape, bound["dtype"] or layer.dtype, layer)
+            bound["initializer"] = self._initializer(bound["initializer"], shape, layer)
+            return cls.add_weight(*call.args, **call.kwargs)
+
+        def compute_output_shape(input_shape: Any) -> Any:
+            shape = cls.compute_output_shape(layer, input_shape)
+            for one in shape if is_shape_list(shape) else [shape]:
+                _check_sample(one, 1, self.limits, f"{self.what}: layer {layer.name!r} "
+                              f"({cls.__name__}) has outputs of shape {tuple(one)}, whose")
+            return shape
 
         layer.add_weight = add_weight
+        layer.compute_output_shape = compute_output_shape
         self._watched.append(layer)
 
     def release(self) -> None:
-        """Stop watching: the layers' own ``add_weight`` serves them again."""
+        """Stop watching: the layers' own methods serve them again."""
         for layer in self._watched:
             vars(layer).pop("add_weight", None)
+            vars(layer).pop("compute_output_shape", None)
         self._watched.clear()
+
+    def _initializer(self, identifier: Any, shape: tuple, layer: Layer) -> Any:
+        """What ``add_weight`` gets as the initializer of a weight of ``shape``."""
+        from .. import initializers
+
+        if self.filled:
+            return _unfilled
+        initializer = initializers.get(identifier)
+        cost = initializer.cost(shape) if isinstance(initializer, initializers.Initializer) else 0
+        if cost > self.limits.max_initializer_cost:
+            raise ModelFileError(
+                f"{self.what}: layer {layer.name!r} initializes a weight of shape {shape} with "
+                f"{type(initializer).__name__}, which takes about {cost} operations, more than "
+                f"the limit of {self.limits.max_initializer_cost} "
+                "(Limits.max_initializer_cost)."
+            )
+        return initializer
 
     def _spend(self, shape: tuple, dtype: Any, layer: Layer) -> None:
         if not all(isinstance(n, (int, np.integer)) and n >= 0 for n in shape):
@@ -176,6 +216,12 @@ class Rebuilder:
             )
 
 
+def _unfilled(shape: tuple, dtype: Any = None) -> np.ndarray:
+    """Zeros in place of a weight that the file's arrays overwrite: ``np.zeros`` maps memory
+    without writing it, so this costs nothing before the arrays arrive."""
+    return np.zeros(shape, dtype)
+
+
 class _LayerFactory:
     """The class a layer config names, as ``registry.deserialize`` sees it."""
 
@@ -183,13 +229,20 @@ class _LayerFactory:
         self.name, self.cls, self.rebuilder = name, cls, rebuilder
 
     def from_config(self, config: dict[str, Any]) -> Layer:
-        cls = self.cls
+        cls, what = self.cls, self.rebuilder.what
         if not (isinstance(cls, type) and issubclass(cls, Layer)):
-            raise ModelFileError(f"{self.rebuilder.what} names {self.name!r} where a layer "
-                                 "belongs, and it is not a layer.")
-        if "custom_objects" in inspect.signature(cls.from_config).parameters:
-            layer = cls.from_config(config, custom_objects=self.rebuilder)
-        else:
-            layer = cls.from_config(config)
+            raise ModelFileError(f"{what} names {self.name!r} where a layer belongs, and it is "
+                                 "not a layer.")
+        try:
+            if "custom_objects" in inspect.signature(cls.from_config).parameters:
+                layer = cls.from_config(config, custom_objects=self.rebuilder)
+            else:
+                layer = cls.from_config(config)
+        except registry.FamilyError as error:
+            slots = [key for key, value in config.items()
+                     if isinstance(value, dict) and value.get("class_name") == error.class_name]
+            slot = slots[0] if slots else error.kind
+            raise ModelFileError(f"{what}: layer {config.get('name', self.name)!r} "
+                                 f"({cls.__name__}), {slot}: {error}") from None
         self.rebuilder.watch(layer)
         return layer

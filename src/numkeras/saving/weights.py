@@ -2,9 +2,10 @@
 
 ``weights.json`` lists the layers that have weights, in the model's order, each with its name and
 the members holding its arrays: ``{"layers": [{"name": "dense", "weights": ["weights/0.npy",
-"weights/1.npy"]}, ...]}``. Loading checks every array against the model (count, shape and
-dtype, never cast) before it changes a single weight, so a load that fails leaves the model as
-it was.
+"weights/1.npy"]}, ...]}``. Loading checks every array's declared shape and dtype against the
+model (count, shape and dtype, never cast) before it reads any array's data, and reads them all
+before it changes a single weight, so a load that fails leaves the model as it was. Float
+weights that are not all finite (NaN or inf) are loaded with a warning.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from .. import backend
 from ..layers.layer import Layer
 from ..utils.io_utils import atomic_write
 from . import format as fmt
-from .archive import ArchiveReader, ArchiveWriter, ModelFileError
+from .archive import ArchiveReader, ArchiveWriter, ModelFileError, StoredArray
 
-Saved = list[tuple[str, list[np.ndarray]]]
+Saved = list[tuple[str, list[StoredArray]]]
 _MANIFEST = "weights.json"
 
 
@@ -46,7 +47,9 @@ def write_weights(writer: ArchiveWriter, model: Any) -> None:
 def read_weights(reader: ArchiveReader) -> Saved:
     """The saved layers in order, each ``(name, arrays)``, after checking ``weights.json``.
 
-    Every ``weights/*.npy`` member must be listed exactly once.
+    Every ``weights/*.npy`` member must be listed exactly once. The arrays' headers are read,
+    their data is not: :func:`assign_by_order` and :func:`assign_by_name` read it, once it is
+    known to fit, while ``reader`` is still open.
     """
     manifest = reader.read_json(_MANIFEST)
     entries = manifest.get("layers") if isinstance(manifest, dict) else None
@@ -63,14 +66,14 @@ def read_weights(reader: ArchiveReader) -> Saved:
     present = sorted(n for n in reader.names if n.startswith("weights/"))
     if sorted(listed) != present or len(set(listed)) != len(listed):
         reader.fail(f"{_MANIFEST} does not list each weights/*.npy member exactly once")
-    return [(e["name"], [reader.read_array(m) for m in e["weights"]]) for e in entries]
+    return [(e["name"], [reader.stored_array(m) for m in e["weights"]]) for e in entries]
 
 
 def saved_bytes(saved: Saved) -> int:
     return sum(a.nbytes for _, arrays in saved for a in arrays)
 
 
-def misfit(layer: Layer, arrays: list[np.ndarray]) -> str | None:
+def misfit(layer: Layer, arrays: list[StoredArray]) -> str | None:
     """Why ``arrays`` cannot be ``layer``'s weights, or None if they fit exactly."""
     own = layer.weights
     if len(arrays) != len(own):
@@ -108,7 +111,7 @@ def assign_by_order(model: Any, saved: Saved, what: str, same_names: bool = Fals
 
 def assign_by_name(model: Any, saved: Saved, what: str, skip_mismatch: bool = False) -> None:
     """Give each model layer the saved arrays of the layer with its name; others are kept."""
-    by_name: dict[str, list[np.ndarray]] = {}
+    by_name: dict[str, list[StoredArray]] = {}
     for name, arrays in saved:
         if name in by_name:
             raise ModelFileError(f"{what} holds two layers named {name!r}.")
@@ -123,19 +126,48 @@ def assign_by_name(model: Any, saved: Saved, what: str, skip_mismatch: bool = Fa
     _assign(pairs, what, skip_mismatch)
 
 
-def _assign(pairs: list[tuple[Layer, list[np.ndarray]]], what: str, skip_mismatch: bool) -> None:
-    todo = []
+def _assign(pairs: list[tuple[Layer, list[StoredArray]]], what: str,
+            skip_mismatch: bool) -> None:
+    fitting = []
     for layer, arrays in pairs:
         problem = misfit(layer, arrays)
         if problem is None:
-            todo.extend(zip(layer.weights, arrays, strict=True))
+            fitting.append((layer, arrays))
         elif skip_mismatch:
             warnings.warn(f"Skipping layer {layer.name!r} while loading {what}: {problem}.",
                           UserWarning, stacklevel=4)
         else:
             raise ModelFileError(f"{what} does not fit the model: {problem}.")
-    for var, array in todo:
-        var.assign(array)
+    loaded = [(layer, [array.read() for array in arrays]) for layer, arrays in fitting]
+    _warn_non_finite(loaded, what)
+    for layer, values in loaded:
+        for var, value in zip(layer.weights, values, strict=True):
+            var.assign(value)
+
+
+def _warn_non_finite(loaded: list[tuple[Layer, list[np.ndarray]]], what: str) -> None:
+    """One warning naming the layers whose loaded weights hold NaN or inf, with the counts."""
+    counts = {layer.name: sum(map(non_finite_count, values)) for layer, values in loaded}
+    bad = {name: count for name, count in counts.items() if count}
+    if bad:
+        layers = ", ".join(f"{name!r} ({count})" for name, count in bad.items())
+        warnings.warn(
+            f"{what} holds NaN or inf weights: {sum(bad.values())} in all, in layers {layers}. "
+            "The model's outputs are NaN or inf wherever these weights are used.",
+            UserWarning, stacklevel=5)
+
+
+def non_finite_count(array: np.ndarray) -> int:
+    """How many elements of ``array`` are NaN or infinite (0 for integer and bool arrays)."""
+    if array.dtype.kind != "f":
+        return 0
+    # A sum is finite only if every term is, so the usual all-finite array costs one pass and
+    # no temporary array; float64 keeps finite float16 and float32 weights from overflowing it
+    # (huge float64 ones may overflow it: then the exact count below says 0).
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(array.sum(dtype=np.float64)):
+            return 0
+    return int(array.size - np.count_nonzero(np.isfinite(array)))
 
 
 # -- save_weights / load_weights -----------------------------------------------------------------
@@ -160,7 +192,8 @@ def load_weights(model: Any, filepath: Any, by_name: bool = False,
     ``by_name`` each model layer takes the weights of the saved layer of the same name, and
     layers without one keep theirs. Shapes and dtypes must match exactly unless
     ``skip_mismatch``, which skips misfitting layers with a warning. Nothing is changed when
-    loading fails. A malformed or misfitting file raises :class:`ModelFileError`.
+    loading fails. A malformed or misfitting file raises :class:`ModelFileError`; weights that
+    are not all finite (NaN or inf) are loaded with a UserWarning naming the layers.
     """
     source = filepath
     if not hasattr(filepath, "read"):
@@ -169,10 +202,10 @@ def load_weights(model: Any, filepath: Any, by_name: bool = False,
     reader, _ = fmt.open_file(source, (fmt.WEIGHTS, fmt.MODEL), what)
     with reader:
         saved = read_weights(reader)
-    if by_name:
-        assign_by_name(model, saved, what, skip_mismatch)
-    else:
-        assign_by_order(model, saved, what, skip_mismatch=skip_mismatch)
+        if by_name:
+            assign_by_name(model, saved, what, skip_mismatch)
+        else:
+            assign_by_order(model, saved, what, skip_mismatch=skip_mismatch)
 
 
 def check_overwrite(path: str, overwrite: bool) -> None:

@@ -2,20 +2,29 @@
 
 Every file numkeras writes (saved models, checkpoints, plots, downloaded datasets) goes through
 :func:`atomic_write`, so a crash, a full disk or an interrupt mid-write leaves either the old file
-or the new one, never a truncated mix that a later load would trip over.
+or the new one, never a truncated mix that a later load would trip over; and the temporary file
+of a writer that was killed outright is removed by the next write of the same file.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+try:
+    import fcntl
+except ImportError:  # Windows: no flock, so temporaries of killed writers stay there
+    fcntl = None
+
 _MODES = ("wb", "w", "wt")
+#: The name of a temporary file of ``{target}``: ``.{target}.{8 hex digits}.tmp``.
+_TEMPORARY = r"\.{target}\.[0-9a-f]{{8}}\.tmp"
 
 
 @contextlib.contextmanager
@@ -29,6 +38,15 @@ def atomic_write(
     is flushed and fsynced, then renamed over ``path``, and the folder is fsynced so the rename
     survives a power cut. When the block raises, the temporary file is deleted and ``path`` is
     left exactly as it was.
+
+    A process killed outright (``kill -9``, a power cut) cannot delete its temporary file, so
+    each write first removes the temporaries of ``path`` whose writer is gone: a writer holds an
+    exclusive ``flock`` on its temporary file until it is renamed or deleted, and the kernel
+    releases the lock when the process dies, however it dies. A temporary that can be locked
+    is therefore abandoned, and one that cannot is being written and is left alone. (A lock,
+    not a process id in the name: process ids are reused, and differ between the containers
+    that may share a folder.) Where there is no ``flock`` (Windows, or a file system without
+    locks) nothing is removed.
 
     Args:
         path: the file to create or replace. Its folder must exist.
@@ -45,7 +63,8 @@ def atomic_write(
         raise ValueError(f"encoding is only for text modes. Received: mode={mode!r}, "
                          f"encoding={encoding!r}")
     target = Path(path)
-    tmp, handle = _create_temporary(target, "wb" if "b" in mode else "w", encoding)
+    _remove_abandoned_temporaries(target)
+    tmp, handle, lock = _create_temporary(target, "wb" if "b" in mode else "w", encoding)
     try:
         with handle:
             _keep_mode(target, tmp)
@@ -57,10 +76,15 @@ def atomic_write(
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    finally:  # only now: until the rename or the unlink, the temporary is not abandoned
+        if lock is not None:
+            os.close(lock)
     _fsync_folder(target.parent)
 
 
-def _create_temporary(target: Path, mode: str, encoding: str | None) -> tuple[Path, IO[Any]]:
+def _create_temporary(target: Path, mode: str,
+                      encoding: str | None) -> tuple[Path, IO[Any], int | None]:
+    """A new temporary file beside ``target``, open, and the descriptor that holds its lock."""
     # "x" mode creates the file with the usual permissions (0o666 minus the umask), unlike
     # tempfile.mkstemp's 0o600, so the result looks like any file that open(path, "w") makes.
     if "b" not in mode and encoding is None:
@@ -68,9 +92,65 @@ def _create_temporary(target: Path, mode: str, encoding: str | None) -> tuple[Pa
     while True:
         tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
         try:
-            return tmp, open(tmp, mode.replace("w", "x"), encoding=encoding)
+            handle = open(tmp, mode.replace("w", "x"), encoding=encoding)
         except FileExistsError:
             continue
+        lock = _lock(handle)
+        # Another write's cleanup may have found the file before it was locked, and removed it.
+        if lock is None or _is_file(tmp, lock):
+            return tmp, handle, lock
+        os.close(lock)
+        handle.close()
+
+
+def _lock(handle: IO[Any]) -> int | None:
+    """A descriptor holding an exclusive flock on ``handle``'s file, or None without flock.
+
+    A duplicate descriptor shares the lock, and keeps it after ``handle`` is closed, until the
+    file has been renamed.
+    """
+    if fcntl is None:
+        return None
+    lock = os.dup(handle.fileno())
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # waits only while a cleanup looks at this file
+    except OSError:  # a file system without locks
+        os.close(lock)
+        return None
+    return lock
+
+
+def _remove_abandoned_temporaries(target: Path) -> None:
+    """Delete the temporaries of ``target`` whose writer is gone (see :func:`atomic_write`)."""
+    if fcntl is None:
+        return
+    pattern = re.compile(_TEMPORARY.format(target=re.escape(target.name)))
+    try:
+        names = [entry.name for entry in os.scandir(target.parent)]
+    except OSError:  # a missing folder: the write itself reports it
+        return
+    for name in filter(pattern.fullmatch, names):
+        tmp = target.with_name(name)
+        # Never follow a link, never block on a FIFO: only a plain file of ours is locked.
+        flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
+        with contextlib.suppress(OSError):  # locked by a live writer, gone, or not ours
+            fd = os.open(tmp, flags)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                if _is_file(tmp, fd):
+                    os.unlink(tmp)
+            finally:
+                os.close(fd)
+
+
+def _is_file(path: Path, fd: int) -> bool:
+    """Whether ``path`` still names the file open as ``fd``."""
+    try:
+        named = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    opened = os.fstat(fd)
+    return (named.st_dev, named.st_ino) == (opened.st_dev, opened.st_ino)
 
 
 def _keep_mode(target: Path, tmp: Path) -> None:
