@@ -24,6 +24,8 @@ from numkeras.utils import to_categorical
 HIDDEN = (256,)
 EPOCHS = 3
 SERVER_START_S = 60
+#: The host of Starlette's TestClient (its base URL is http://testserver).
+TEST_CLIENT_HOST = "testserver"
 
 
 @pytest.fixture(scope="session")
@@ -52,9 +54,11 @@ def served(model_file: Path) -> ServedModel:
 
 @pytest.fixture(scope="session")
 def app(served: ServedModel):
+    """The application as ``numkeras serve`` builds it, also answering to TestClient's host."""
     from numkeras.serve.app import create_app
+    from numkeras.serve.limits import LOCAL_HOSTS
 
-    return create_app(served)
+    return create_app(served, allowed_hosts=(*LOCAL_HOSTS, TEST_CLIENT_HOST))
 
 
 @pytest.fixture

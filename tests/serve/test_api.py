@@ -8,7 +8,9 @@ import re
 import numpy as np
 import pytest
 
-from numkeras.serve.app import MAX_BODY_BYTES
+from numkeras.serve import ServedModel
+from numkeras.serve.app import create_app
+from numkeras.serve.limits import BODY_TIMEOUT_S, MAX_BODY_BYTES
 from numkeras.serve.openapi import document
 from numkeras.serve.preprocess import to_mnist
 
@@ -43,7 +45,8 @@ def test_model_describes_architecture_training_data_and_test_accuracy(client, se
 
 def test_openapi_lists_every_route(client) -> None:
     schema = client.get("/openapi.json").json()
-    assert schema == json.loads(json.dumps(document(schema["info"]["version"], MAX_BODY_BYTES)))
+    expected = document(schema["info"]["version"], MAX_BODY_BYTES, BODY_TIMEOUT_S)
+    assert schema == json.loads(json.dumps(expected))
     assert set(schema["paths"]) == {"/api/predict", "/api/model", "/healthz"}
     assert set(schema["paths"]["/api/predict"]["post"]["requestBody"]["content"]) == {
         "application/json", "multipart/form-data", "image/png", "image/jpeg"}
@@ -146,6 +149,18 @@ def test_bad_uploads_get_a_clear_4xx(client, request_kwargs, status: int, messag
     answer = client.post("/api/predict", **request_kwargs)
     assert answer.status_code == status, answer.text
     assert message in answer.json()["detail"]
+    assert " at 0x" not in answer.json()["detail"]  # no Python object's repr
+
+
+def test_a_16_bit_png_reads_as_its_8_bit_version(client, served, digits) -> None:
+    index = confident_digit(served, digits, 4)
+    page = 255 - np.kron(digits.x_test[index], np.ones((4, 4), np.uint8))
+    eight = client.post("/api/predict", content=png_bytes(page),
+                        headers={"Content-Type": "image/png"}).json()
+    sixteen = client.post("/api/predict", content=png_bytes(page.astype(np.uint16) * 257),
+                          headers={"Content-Type": "image/png"}).json()
+    assert eight["predicted"] == sixteen["predicted"] == 4
+    np.testing.assert_allclose(sixteen["input"], eight["input"], atol=1e-4)
 
 
 def test_bodies_over_the_limit_get_413_declared_or_streamed(client) -> None:
@@ -165,7 +180,26 @@ def test_wrong_methods_and_paths_answer_json(client) -> None:
     answer = client.get("/api/predict")
     assert answer.status_code == 405 and answer.headers["allow"] == "POST"
     assert answer.json()["detail"] == "Method Not Allowed"
-    assert client.get("/nothing/here").status_code == 404
+    missing = client.get("/nothing/here")
+    assert missing.status_code == 404 and missing.json() == {"detail": "Not Found"}
+
+
+def test_an_unexpected_failure_is_a_json_500(model_file) -> None:
+    """A model that overflows on some input (finite weights, infinite sums) fails inside the
+    server: the client gets the JSON error shape, not a bare text 500, and the server goes on."""
+    from starlette.testclient import TestClient
+
+    served = ServedModel.load(model_file, measure=False)
+    kernel = served.model.layers[0].weights[0]
+    kernel.assign(np.full(kernel.shape, 3e38, np.float32))
+    with TestClient(create_app(served), base_url="http://localhost",
+                    raise_server_exceptions=False) as client, np.errstate(all="ignore"):
+        answer = client.post("/api/predict", json={"pixels": np.ones((28, 28)).tolist()})
+        assert answer.status_code == 500
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.json() == {"detail": "The server failed to answer this request (an "
+                                           "internal error, recorded in its log)."}
+        assert client.get("/healthz").status_code == 200
 
 
 def test_the_server_keeps_serving_after_bad_requests(client, digits) -> None:

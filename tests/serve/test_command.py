@@ -12,7 +12,11 @@ import uvicorn
 
 from numkeras.recipe import networks
 from numkeras.serve import command
+from numkeras.serve.limits import BODY_TIMEOUT_S, HEADER_TIMEOUT_S, MAX_CONNECTIONS
+from numkeras.serve.protocol import GuardedH11Protocol
 from numkeras.serve.served_model import DEFAULT_MODEL
+
+from .support import nan_in_output_bias, saved_model
 
 
 def parse(*argv: str) -> argparse.Namespace:
@@ -28,6 +32,7 @@ def served_with(monkeypatch: pytest.MonkeyPatch) -> dict:
 
     def run(server: uvicorn.Server, sockets: list[socket.socket]) -> None:
         seen["app"] = server.config.app
+        seen["config"] = server.config
         seen["ports"] = [sock.getsockname()[1] for sock in sockets]
         for sock in sockets:
             sock.close()
@@ -39,13 +44,23 @@ def served_with(monkeypatch: pytest.MonkeyPatch) -> dict:
 def test_defaults() -> None:
     args = parse()
     assert (args.model, args.host, args.port, args.epochs) == (None, "127.0.0.1", 8000, 5)
-    args = parse("m.numkeras", "--host", "::1", "--port", "0", "--epochs", "2")
+    assert (args.allowed_hosts, args.limit_concurrency, args.header_timeout,
+            args.body_timeout) == ([], MAX_CONNECTIONS, HEADER_TIMEOUT_S, BODY_TIMEOUT_S)
+    args = parse("m.numkeras", "--host", "::1", "--port", "0", "--epochs", "2",
+                 "--allowed-hosts", "mybox, mybox.local", "--limit-concurrency", "3",
+                 "--header-timeout", "2.5", "--body-timeout", "7")
     assert (args.model, args.host, args.port, args.epochs) == (Path("m.numkeras"), "::1", 0, 2)
+    assert (args.allowed_hosts, args.limit_concurrency, args.header_timeout,
+            args.body_timeout) == (["mybox", "mybox.local"], 3, 2.5, 7.0)
 
 
 @pytest.mark.parametrize("argv, message", [
     (["--port", "70000"], "must be 0 to 65535. Received: 70000"),
     (["--epochs", "0"], "must be at least 1. Received: 0"),
+    (["--limit-concurrency", "0"], "must be at least 1. Received: 0"),
+    (["--header-timeout", "0"], "must be a positive number of seconds. Received: 0"),
+    (["--body-timeout", "inf"], "must be a positive number of seconds. Received: inf"),
+    (["--allowed-hosts", "a,,b"], "must be host names separated by commas"),
 ])
 def test_bad_arguments_are_named(argv: list[str], message: str, capsys) -> None:
     with pytest.raises(SystemExit):
@@ -58,6 +73,8 @@ def test_help_says_what_it_serves(capsys) -> None:
         parse("--help")
     text = " ".join(capsys.readouterr().out.split())
     assert "draw a digit" in text and "127.0.0.1" in text and "numkeras hello" in text
+    assert "--allowed-hosts" in text and "--header-timeout" in text
+    assert "put it behind a reverse proxy" in text
 
 
 def test_a_missing_model_file_is_named(tmp_path: Path, capsys) -> None:
@@ -70,6 +87,14 @@ def test_a_file_that_is_not_a_model_is_refused(tmp_path: Path, capsys) -> None:
     path.write_bytes(b"not a zip")
     assert command.run(parse(str(path))) == 2
     assert "numkeras serve:" in capsys.readouterr().err
+
+
+def test_a_model_with_non_finite_weights_is_refused_at_start(tmp_path: Path, capsys) -> None:
+    path = saved_model(tmp_path / "nan.numkeras", nan_in_output_bias)
+    with pytest.warns(UserWarning, match="holds NaN or inf weights"):  # load_model's warning
+        assert command.run(parse(str(path), "--port", "0")) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("numkeras serve: numkeras serve needs a model whose weights are finite")
 
 
 def test_a_taken_port_is_reported(model_file: Path, capsys) -> None:
@@ -88,6 +113,23 @@ def test_serves_the_model_on_the_printed_address(model_file: Path, served_with, 
     assert "Test accuracy" in out and "official MNIST test set" in out
     assert f"Serving the digit page at http://127.0.0.1:{port}/" in out
     assert type(served_with["app"]).__name__ == "Starlette"
+
+
+def test_serves_with_the_limits_and_hosts_given(model_file: Path, served_with) -> None:
+    from starlette.testclient import TestClient
+
+    assert command.run(parse(str(model_file), "--port", "0", "--allowed-hosts", "mybox",
+                             "--limit-concurrency", "3", "--header-timeout", "2",
+                             "--body-timeout", "4")) == 0
+    protocol = served_with["config"].http
+    assert protocol.func is GuardedH11Protocol
+    assert protocol.keywords == {"header_timeout": 2.0, "max_connections": 3}
+    with TestClient(served_with["app"]) as client:
+        for host, status in [("mybox:8000", 200), ("127.0.0.1:8000", 200),
+                             ("localhost", 200), ("[::1]:8000", 200), ("evil.example", 400)]:
+            assert client.get("/healthz", headers={"Host": host}).status_code == status, host
+        schema = client.get("/openapi.json", headers={"Host": "localhost"}).json()
+    assert "taking over 4 s to arrive" in schema["paths"]["/api/predict"]["post"]["description"]
 
 
 def test_trains_the_hello_network_when_there_is_no_model(

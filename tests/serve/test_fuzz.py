@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from schemathesis.checks import positive_data_acceptance
 
 from numkeras import __version__
-from numkeras.serve.app import MAX_BODY_BYTES
+from numkeras.serve.limits import BODY_TIMEOUT_S, MAX_BODY_BYTES
 from numkeras.serve.openapi import document
 
 from .support import png_bytes
@@ -23,7 +23,8 @@ EXAMPLES = 60
 #: Requests sent, by operation, printed at the end of the module.
 SENT: dict[str, int] = {}
 
-schema = schemathesis.openapi.from_dict(document(__version__, MAX_BODY_BYTES))
+schema = schemathesis.openapi.from_dict(
+    document(__version__, MAX_BODY_BYTES, BODY_TIMEOUT_S))
 
 
 @pytest.fixture(scope="module", autouse=True)

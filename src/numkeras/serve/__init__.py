@@ -17,8 +17,10 @@ each comes from); ``GET /healthz``.
 
 Parts: ``preprocess`` (NumPy only), ``images`` (PNG/JPEG decoding, Pillow), ``inputs`` (request
 bodies to images, with the 4xx answers), ``served_model``, ``app`` (Starlette), ``openapi``,
-``command`` (the CLI), ``static/`` (the page). The web parts need ``pip install
-'numkeras[serve]'``; importing this package does not.
+``limits`` (what one client may ask), ``guards`` (the middleware every request passes),
+``protocol`` (HTTP connections: timeouts and the connection limit), ``responses`` (the JSON
+error shape and the headers of every answer), ``command`` (the CLI), ``static/`` (the page).
+The web parts need ``pip install 'numkeras[serve]'``; importing this package does not.
 """
 
 from typing import Any

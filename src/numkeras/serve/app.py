@@ -9,11 +9,14 @@ Routes::
     GET  /healthz        {"status": "ok"}
     GET  /openapi.json   the API's OpenAPI 3 description
 
-Every refusal is JSON ``{"detail": "..."}`` with a 4xx status; the server goes on serving.
+Requests pass the guards of :mod:`~numkeras.serve.guards` first (Host allow-list, body size and
+time limits, security headers on every response). Every refusal and every failure is JSON
+``{"detail": "..."}`` (:mod:`~numkeras.serve.responses`); the server goes on serving.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -27,38 +30,37 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import openapi
+from .guards import BodyGuard, HostAllowList, SecurityHeaders
 from .inputs import IMAGE_TYPES, InputError, image_from_json, image_from_upload, media_type
+from .limits import BODY_TIMEOUT_S, LOCAL_HOSTS, MAX_BODY_BYTES
+from .responses import error_response
 from .served_model import ServedModel
 
 STATIC = Path(__file__).parent / "static"
-#: Largest request body accepted: 1 MB, ample for a 28x28 array or a photo of a digit.
-MAX_BODY_BYTES = 1_000_000
-#: The page may load only what this server serves: a guarantee that no asset comes from a CDN.
-PAGE_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data: blob:; "
-                               "object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
 
 
-def create_app(served: ServedModel, max_body_bytes: int = MAX_BODY_BYTES) -> Starlette:
+def create_app(served: ServedModel, max_body_bytes: int = MAX_BODY_BYTES,
+               body_timeout: float = BODY_TIMEOUT_S,
+               allowed_hosts: Iterable[str] = LOCAL_HOSTS) -> Starlette:
     """The Starlette application serving ``served`` (run it with uvicorn, or test it in-process).
 
     Args:
         served: the model, loaded with :meth:`ServedModel.load`.
-        max_body_bytes: requests with a larger body are refused with 413.
+        max_body_bytes: requests with a larger body are refused with 413 (default 1 MB).
+        body_timeout: requests whose body takes longer to arrive, in seconds from the header,
+            are refused with 408 (default 30).
+        allowed_hosts: the names the Host header may give (default: localhost, 127.0.0.1 and
+            ::1); others are refused with 400. ``'*'`` allows any.
     """
     from .. import __version__
 
     info = served.describe()
-    schema = openapi.document(__version__, max_body_bytes)
+    schema = openapi.document(__version__, max_body_bytes, body_timeout)
 
     async def page(request: Request) -> Response:
-        return FileResponse(STATIC / "index.html", headers=PAGE_HEADERS)
+        return FileResponse(STATIC / "index.html")
 
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -88,11 +90,17 @@ def create_app(served: ServedModel, max_body_bytes: int = MAX_BODY_BYTES) -> Sta
         Route("/openapi.json", openapi_json),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    return Starlette(
+    application = Starlette(
         routes=routes,
-        middleware=[Middleware(BodyLimit, max_bytes=max_body_bytes)],
-        exception_handlers={HTTPException: _http_error, InputError: _input_error},
+        middleware=[Middleware(SecurityHeaders), Middleware(HostAllowList, hosts=allowed_hosts),
+                    Middleware(BodyGuard, max_bytes=max_body_bytes, timeout=body_timeout)],
+        exception_handlers={HTTPException: _http_error, InputError: _input_error,
+                            Exception: _server_error},
     )
+    # A redirect to the same path with a slash would be built from the Host header; no page
+    # needs one, so a path that does not exist is a plain 404.
+    application.router.redirect_slashes = False
+    return application
 
 
 def _prediction(probabilities: np.ndarray, image: np.ndarray) -> dict[str, Any]:
@@ -120,47 +128,15 @@ async def _form_file(request: Request) -> bytes:
 
 
 async def _http_error(request: Request, error: HTTPException) -> Response:
-    return JSONResponse({"detail": error.detail}, status_code=error.status_code,
-                        headers=error.headers)
+    return error_response(error.status_code, error.detail, error.headers)
 
 
 async def _input_error(request: Request, error: InputError) -> Response:
-    return JSONResponse({"detail": str(error)}, status_code=error.status)
+    return error_response(error.status, str(error))
 
 
-class BodyLimit:
-    """ASGI middleware refusing bodies over ``max_bytes`` with 413, declared or streamed.
-
-    A declared ``Content-Length`` over the limit is refused before anything is read; a body
-    without one (chunked) is counted as it arrives and refused as soon as it passes the limit.
-    """
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    def _too_large(self) -> HTTPException:
-        return HTTPException(413, f"The request body is larger than the limit of "
-                                  f"{self.max_bytes:,} bytes.")
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope["headers"]).get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            error = self._too_large()
-            response = JSONResponse({"detail": error.detail}, status_code=error.status_code)
-            await response(scope, receive, send)
-            return
-        received = 0
-
-        async def counted() -> Message:
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.max_bytes:
-                raise self._too_large()
-            return message
-
-        await self.app(scope, counted, send)
+async def _server_error(request: Request, error: Exception) -> Response:
+    # The details go to the server's log (Starlette re-raises for uvicorn to log them), not to
+    # the client.
+    return error_response(500, "The server failed to answer this request (an internal error, "
+                               "recorded in its log).")

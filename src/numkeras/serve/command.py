@@ -13,6 +13,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .limits import (
+    BODY_TIMEOUT_S,
+    HEADER_TIMEOUT_S,
+    LOCAL_HOSTS,
+    MAX_BODY_BYTES,
+    MAX_CONNECTIONS,
+)
 from .served_model import DEFAULT_MODEL
 
 DESCRIPTION = (
@@ -22,20 +29,30 @@ DESCRIPTION = (
     "/api/model, GET /healthz, OpenAPI at /openapi.json) are served from this machine only, "
     "unless --host says otherwise. Needs the 'serve' extra: pip install 'numkeras[serve]'."
 )
+EPILOG = (
+    "The server bounds what one client can hold: each request header must arrive within "
+    f"--header-timeout, each body within --body-timeout and be at most {MAX_BODY_BYTES:,} "
+    "bytes, at most --limit-concurrency connections are served at once (more get 503), and "
+    "only the hosts in --allowed-hosts are answered. That keeps a page on your own machine "
+    "safe, but it is not a hardened public web server: to expose it to a network you do not "
+    "trust, put it behind a reverse proxy (nginx, Caddy) that terminates TLS and rate-limits "
+    "clients, and pass the proxy's public name with --allowed-hosts."
+)
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``serve`` subcommand to ``subparsers`` (``parser.add_subparsers()``)."""
     parser = subparsers.add_parser(
         "serve", help="serve a web page to draw a digit and watch the trained model read it",
-        description=DESCRIPTION)
+        description=DESCRIPTION, epilog=EPILOG)
     _add_arguments(parser)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m numkeras.serve [MODEL] [--host HOST] [--port PORT]``."""
-    parser = argparse.ArgumentParser(prog="python -m numkeras.serve", description=DESCRIPTION)
+    parser = argparse.ArgumentParser(prog="python -m numkeras.serve", description=DESCRIPTION,
+                                     epilog=EPILOG)
     _add_arguments(parser)
     return run(parser.parse_args(argv))
 
@@ -54,6 +71,23 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="port to listen on (default: 8000; 0 picks a free one)")
     parser.add_argument("--epochs", type=_positive, default=5,
                         help="epochs of training when there is no model yet (default: 5)")
+    parser.add_argument(
+        "--allowed-hosts", type=_hosts, default=[], metavar="HOST[,HOST...]",
+        help=f"more names the Host header may give, comma-separated, e.g. the machine's name "
+             f"when --host opens the page to others ('*': any). Always allowed: "
+             f"{', '.join(LOCAL_HOSTS)} and --host. Requests for other hosts get 400, which "
+             f"stops DNS-rebinding attacks from web pages")
+    parser.add_argument(
+        "--limit-concurrency", type=_positive, default=MAX_CONNECTIONS, metavar="N",
+        help=f"connections served at once; more get 503 (default: {MAX_CONNECTIONS})")
+    parser.add_argument(
+        "--header-timeout", type=_seconds, default=HEADER_TIMEOUT_S, metavar="SECONDS",
+        help=f"close a connection whose request header has not arrived in this time "
+             f"(default: {HEADER_TIMEOUT_S:g})")
+    parser.add_argument(
+        "--body-timeout", type=_seconds, default=BODY_TIMEOUT_S, metavar="SECONDS",
+        help=f"answer 408 to a request whose body has not arrived in this time "
+             f"(default: {BODY_TIMEOUT_S:g})")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
         import uvicorn
 
         from .app import create_app
+        from .protocol import server_config
     except ImportError as error:
         print(f"numkeras serve needs the 'serve' extra ({error.name} is not installed): "
               f"pip install 'numkeras[serve]'", file=sys.stderr)
@@ -94,10 +129,15 @@ def run(args: argparse.Namespace) -> int:
     host, port = sock.getsockname()[:2]
     print(f"Serving the digit page at http://{_url_host(host)}:{port}/ (Ctrl+C to stop)",
           flush=True)
+    hosts = [*LOCAL_HOSTS, args.host, host, *args.allowed_hosts]
     if not ipaddress.ip_address(host).is_loopback:
         print(f"Note: listening on {host}, so other machines that can reach this one can use "
-              f"the page and its API.", flush=True)
-    config = uvicorn.Config(create_app(served), log_level="warning", access_log=False)
+              f"the page and its API, by the names {', '.join(dict.fromkeys(hosts))} "
+              f"(--allowed-hosts adds more). Behind a reverse proxy is safer: see --help.",
+              flush=True)
+    app = create_app(served, body_timeout=args.body_timeout, allowed_hosts=hosts)
+    config = server_config(app, header_timeout=args.header_timeout,
+                           max_connections=args.limit_concurrency)
     uvicorn.Server(config).run(sockets=[sock])
     return 0
 
@@ -132,6 +172,22 @@ def _port(text: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"must be 0 to 65535. Received: {port}")
     return port
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds. "
+                                         f"Received: {text}")
+    return value
+
+
+def _hosts(text: str) -> list[str]:
+    hosts = [host.strip() for host in text.split(",")]
+    if not all(hosts):
+        raise argparse.ArgumentTypeError(f"must be host names separated by commas, e.g. "
+                                         f"'mybox,mybox.local'. Received: {text!r}")
+    return hosts
 
 
 def _positive(text: str) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .images import MAX_SIDE
 from .preprocess import FIELD
 
 
@@ -28,8 +29,18 @@ def _ok(schema: str, description: str) -> dict[str, Any]:
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
 
 
-def document(version: str, max_body_bytes: int) -> dict[str, Any]:
-    """The OpenAPI document for a server running numkeras ``version``."""
+def _common_errors() -> dict[str, Any]:
+    # Answers any operation can give, whatever its input.
+    return {
+        "400": _error("The Host header does not name this server (see --allowed-hosts)."),
+        "500": _error("The server failed to answer (an internal error, recorded in its log)."),
+        "503": _error("The server is busy: too many connections at once. Retry in a moment."),
+    }
+
+
+def document(version: str, max_body_bytes: int, body_timeout: float) -> dict[str, Any]:
+    """The OpenAPI document for a server running numkeras ``version`` that refuses bodies over
+    ``max_body_bytes`` bytes or slower than ``body_timeout`` seconds."""
     binary = {"type": "string", "format": "binary"}
     pixel = {"type": "number", "minimum": 0, "maximum": 1}
     schemas = {
@@ -51,8 +62,9 @@ def document(version: str, max_body_bytes: int) -> dict[str, Any]:
             "type": "object",
             "required": ["file"],
             "additionalProperties": False,
-            "properties": {"file": {**binary, "description": "A PNG or JPEG image of a digit, "
-                                                            "either polarity."}},
+            "properties": {"file": {**binary, "description": f"A PNG or JPEG image of a digit, "
+                                                            f"either polarity, each side at "
+                                                            f"most {MAX_SIDE:,} pixels."}},
         },
         "Prediction": {
             "type": "object",
@@ -102,8 +114,9 @@ def document(version: str, max_body_bytes: int) -> dict[str, Any]:
         "summary": "Read one handwritten digit",
         "description": "Send the digit as JSON pixels, as a multipart form with a `file` "
                        "field, or as a raw PNG or JPEG body. Images are converted the way "
-                       f"MNIST's digits were made. Bodies over {max_body_bytes:,} bytes are "
-                       "refused.",
+                       f"MNIST's digits were made; each side of an image may be at most "
+                       f"{MAX_SIDE:,} pixels. Bodies over {max_body_bytes:,} bytes, or taking "
+                       f"over {body_timeout:g} s to arrive, are refused.",
         "requestBody": {
             "required": True,
             "content": {
@@ -114,13 +127,17 @@ def document(version: str, max_body_bytes: int) -> dict[str, Any]:
             },
         },
         "responses": {
+            **_common_errors(),
             "200": _ok("Prediction", "The digit read and the probability of each digit."),
-            "400": _error("The body is not valid JSON or not a valid multipart form."),
+            "400": _error("The body is not valid JSON or not a valid multipart form, or the "
+                          "Host header does not name this server."),
+            "408": _error(f"The body did not arrive within {body_timeout:g} s."),
             "413": _error(f"The body is larger than {max_body_bytes:,} bytes."),
             "415": _error("The content type is not one of those listed."),
             "422": _error("The body is well formed but not a digit: wrong shape, values out "
                           "of [0, 1], missing or unknown fields, a file that is not a PNG or "
-                          "JPEG, a blank image."),
+                          f"JPEG, an image with a side over {MAX_SIDE:,} pixels, a blank "
+                          "image."),
         },
     }
     return {
@@ -135,11 +152,13 @@ def document(version: str, max_body_bytes: int) -> dict[str, Any]:
             "/api/predict": {"post": predict},
             "/api/model": {"get": {
                 "operationId": "model", "summary": "Describe the model being served",
-                "responses": {"200": _ok("ModelInfo", "Architecture, training data and test "
+                "responses": {**_common_errors(),
+                              "200": _ok("ModelInfo", "Architecture, training data and test "
                                                       "accuracy.")}}},
             "/healthz": {"get": {
                 "operationId": "health", "summary": "Check that the server is up",
-                "responses": {"200": _ok("Health", "The server answers.")}}},
+                "responses": {**_common_errors(),
+                              "200": _ok("Health", "The server answers.")}}},
         },
         "components": {"schemas": schemas},
     }

@@ -96,14 +96,21 @@ class ServedModel:
         Raises:
             FileNotFoundError: there is no file at ``path``.
             ValueError: the file is not a model, or not one that reads 784 pixels and gives
-                10 class probabilities.
+                10 class probabilities, or its weights or its outputs (for a blank image and,
+                when measuring, for the test digits) are not all finite numbers.
         """
+        from .. import backend
         from ..models import load_model
 
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"No model file at {path}.")
         model = load_model(path, compile=False)
+        broken = [weight.name for weight in model.weights
+                  if not np.isfinite(backend.to_numpy(weight.data)).all()]
+        if broken:
+            raise ValueError(f"numkeras serve needs a model whose weights are finite numbers. "
+                             f"Received: NaN or infinity in {', '.join(broken)} of {path}")
         input_shape = tuple(model.inputs[0].shape[1:])
         if int(np.prod(input_shape)) != FIELD * FIELD:
             raise ValueError(f"numkeras serve needs a model that reads 28x28 digits (784 "
@@ -116,6 +123,7 @@ class ServedModel:
             raise ValueError(f"numkeras serve needs a model with {CLASSES} outputs, one "
                              f"probability per digit. Received: output shape "
                              f"{probabilities.shape[1:]} from {path}")
+        _require_finite(probabilities, "a blank 28x28 image", path.name)
         if measure:
             served.measure_test_accuracy()
         return served
@@ -127,13 +135,18 @@ class ServedModel:
             return np.asarray(self.model.predict_on_batch(x))
 
     def measure_test_accuracy(self) -> float:
-        """Accuracy on the official MNIST test set (10,000 digits packaged with numkeras)."""
+        """Accuracy on the official MNIST test set (10,000 digits packaged with numkeras).
+
+        Raises:
+            ValueError: the model's output for some test digit is not finite.
+        """
         from ..datasets import mnist
 
         data = mnist.load(sample=True)
         x_test = data.x_test.reshape((-1, *self._input_shape)).astype(np.float32) / 255
         with self._lock:
             probabilities = self.model.predict(x_test, batch_size=1000, verbose=0)
+        _require_finite(probabilities, "the test digits", self.name)
         self.test_accuracy = float(np.mean(probabilities.argmax(axis=1) == data.y_test))
         self.test_set = (f"the official MNIST test set ({len(data.y_test):,} digits, packaged "
                          f"with numkeras), measured when the server started")
@@ -155,6 +168,16 @@ class ServedModel:
             "test_accuracy": self.test_accuracy,
             "test_set": self.test_set,
         }
+
+
+def _require_finite(probabilities: np.ndarray, inputs: str, model: str) -> None:
+    # A NaN or an infinity cannot be sent as JSON, and means the model reads nothing anyway:
+    # refusing it when the server starts beats failing every request.
+    broken = int((~np.isfinite(probabilities).all(axis=1)).sum())
+    if broken:
+        raise ValueError(f"numkeras serve needs a model whose outputs are finite numbers. "
+                         f"Received: NaN or infinity in the output of {model} for {broken:,} "
+                         f"of {len(probabilities):,} inputs ({inputs})")
 
 
 def train_default(path: str | Path, epochs: int, seed: int = 1, verbose: int = 1) -> Path:
