@@ -1,5 +1,6 @@
 """compile / fit / evaluate / predict on small real problems, and their errors."""
 
+import inspect
 import math
 import signal
 
@@ -9,6 +10,7 @@ import pytest
 from numkeras import backend, callbacks, ops
 from numkeras.layers import Activation, Dense, Dropout, Input
 from numkeras.models import Model, Sequential
+from numkeras.models.training import Trainer
 from numkeras.optimizers import SGD, Adam
 
 
@@ -467,3 +469,12 @@ def test_loss_weights_by_output_name_and_as_one_number():
     model.compile(optimizer="sgd", loss="mse",
                   loss_weights={model.output_names[0]: np.float32(2)})
     assert model._loss_weights == [2.0]
+
+
+@pytest.mark.parametrize("method", ["fit", "evaluate", "predict"])
+def test_fit_evaluate_and_predict_document_every_argument(method):
+    function = getattr(Trainer, method)
+    documented = function.__doc__.split("Args:")[1].split("Returns:")[0]
+    for name in inspect.signature(function).parameters:
+        if name != "self":
+            assert f"\n            {name}: " in documented, name

@@ -1,25 +1,44 @@
-"""Turning what ``fit``, ``evaluate`` and ``predict`` receive into mini-batches.
+"""Everything that ``fit``, ``evaluate`` and ``predict`` do to their data, in one place.
 
-Arrays are checked once (same sample count, no NaN or inf, not empty), converted once to floatx,
-and gathered batch by batch into buffers reused across steps, in a new random order every epoch
-when shuffling. Python generators, iterators and ``Sequence``-like objects (``__len__`` and
-``__getitem__``) yield their own batches; one that runs out of them is marked ``ran_dry``, for
-the loop to warn and stop as Keras does.
+One entry point, :func:`get_data_adapter`, turns whatever the user passes (an array, a list or
+dict of arrays, a Python generator or iterator, a ``Sequence``-like object with ``__len__`` and
+``__getitem__``) into a data adapter: an iterable whose every pass is one epoch of
+``(xs, ys, sample_weight)`` mini-batches, with its number of ``steps`` and a ``ran_dry`` flag.
+:func:`get_fit_adapters` adds what only ``fit`` has (``validation_split`` and
+``validation_data``), and :func:`prepare_arrays` readies the single batch of ``*_on_batch``.
+
+Arrays are checked once (same sample count, no NaN or inf, not empty, sample shapes that suit
+the model's inputs and targets that suit its losses), converted once to floatx, turned from
+``class_weight`` into per-sample weights once, and gathered batch by batch into buffers reused
+across steps. Shuffling draws one ``permutation`` of the samples from numkeras's random stream
+per epoch, as the first thing that epoch does (exact resume relies on these draws). Generators
+and ``Sequence`` objects yield their own batches; one that runs out of them is marked
+``ran_dry``, for the loop to warn and stop as Keras does.
+
+Of the model, only its shapes and losses are read (``_ensure_built``, ``_input_shapes``,
+``_output_shapes``, ``_losses``), so that a mismatch is reported, naming the argument, before any
+step runs.
 """
 
 from __future__ import annotations
 
 import math
+import reprlib
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from .. import backend
+from .. import losses as losses_module
 
 Batch = tuple[list[Any], list[Any] | None, Any]
 
+#: Keras's batch size when ``batch_size`` is None.
+DEFAULT_BATCH_SIZE = 32
 
+
+# -- arrays: conversion and checks -----------------------------------------------------------
 def to_list(data: Any) -> list[Any] | None:
     """``data`` as a list of arrays (one per model input or output), or None."""
     if data is None:
@@ -85,30 +104,132 @@ def check_sample_counts(
     return next(iter(counts.values()))
 
 
-def split_validation(arrays: list[Any], validation_split: float) -> tuple[list[Any], list[Any]]:
-    """Split each array into its first ``1 - validation_split`` and its last part, unshuffled.
+def _check_input_shapes(model: Any, xs: list[np.ndarray]) -> None:
+    """Compare the data's sample shapes with the model's input shapes, naming ``x``.
+
+    A ``Sequential`` model without an input shape is built here, from ``xs``.
+    """
+    if not model._ensure_built(xs):
+        return
+    for i, (x, shape) in enumerate(zip(xs, model._input_shapes())):
+        expected = tuple(shape[1:])
+        if len(x.shape[1:]) != len(expected) or any(
+            e is not None and e != g for e, g in zip(expected, x.shape[1:])
+        ):
+            name = "x" if len(xs) == 1 else f"x[{i}]"
+            hint = ""
+            if len(expected) == 1 and x.ndim > 2 and math.prod(x.shape[1:]) == expected[0]:
+                hint = f" Flatten the samples first: {name}.reshape(-1, {expected[0]})."
+            raise ValueError(
+                f"{name} has samples of shape {tuple(x.shape[1:])}, but the model expects "
+                f"samples of shape {expected} (batch axis excluded). Received: "
+                f"{name}.shape={x.shape}.{hint}"
+            )
+
+
+def _check_target_shapes(model: Any, ys: list[np.ndarray]) -> None:
+    """Compare the targets with the model's outputs and compiled losses, naming ``y``."""
+    shapes = model._output_shapes()
+    if shapes is None:
+        return
+    if len(ys) != len(shapes):
+        raise ValueError(
+            f"The model has {len(shapes)} output(s) but received {len(ys)} target array(s) y."
+        )
+    for loss, y, shape in zip(model._losses, ys, shapes):
+        losses_module.check_target_shape(loss, y.shape, (len(y), *shape[1:]))
+
+
+# -- class weights ----------------------------------------------------------------------------
+def class_weights_to_sample_weights(
+    class_weight: dict, y: np.ndarray, sample_weight: np.ndarray | None, units: int | None
+) -> np.ndarray:
+    """Each sample's weight: its class's entry in ``class_weight`` (1 for a class not in it),
+    times ``sample_weight``. The classes are y's columns when one-hot, else the model's output
+    ``units`` (two for a single sigmoid unit; ``units`` None: the labels present)."""
+    one_hot = y.ndim > 1 and y.shape[-1] > 1
+    labels = (y.argmax(axis=-1) if one_hot else y.reshape(len(y), -1)[:, 0]).astype(np.int64)
+    if one_hot:
+        n_classes = y.shape[-1]
+    else:
+        n_classes = max(units, 2) if units is not None else max(int(labels.max()) + 1, 2)
+        if labels.min() < 0 or labels.max() >= n_classes:
+            raise ValueError(
+                f"class_weight needs class indices in [0, {n_classes}) in y. Received labels "
+                f"from {labels.min()} to {labels.max()}"
+            )
+    outside = sorted(int(k) for k in class_weight if not 0 <= k < n_classes)
+    if outside:
+        raise ValueError(
+            f"class_weight has keys {outside} outside the valid class indices 0 to "
+            f"{n_classes - 1} (the model has {n_classes} classes). Received: "
+            f"class_weight={reprlib.repr(class_weight)}"
+        )
+    table = np.ones(n_classes, dtype=backend.floatx())
+    for cls, weight in class_weight.items():
+        table[int(cls)] = weight
+    weights = table[labels]
+    return weights if sample_weight is None else weights * sample_weight
+
+
+def _output_units(model: Any) -> int | None:
+    """The size of the model's first output's last axis, None when unknown."""
+    shapes = model._output_shapes()
+    return shapes[0][-1] if shapes and shapes[0][-1] is not None else None
+
+
+# -- validation data --------------------------------------------------------------------------
+def split_validation(
+    x: Any, y: Any, sample_weight: Any, validation_split: float
+) -> tuple[tuple[Any, Any, Any], tuple[Any, Any, Any]]:
+    """``(x, y, sample_weight)`` for training (the first ``1 - validation_split`` of the
+    samples) and for validation (the last part), each array cut unshuffled.
 
     This is Keras's rule: the validation data is the last samples of ``x`` and ``y``, taken
-    before any shuffling, so class-sorted data must be shuffled by the user first.
+    before any shuffling, so class-sorted data must be shuffled by the user first. ``x`` and
+    ``y`` keep their form: one array, or a list of them (a dict's values, in order).
     """
     if not 0 < validation_split < 1:
         raise ValueError(
             f"validation_split must be in (0, 1). Received: validation_split={validation_split}"
         )
-    n = len(next(a for a in arrays if a is not None))
+    xs, ys = to_list(x), to_list(y) or []
+    arrays = [np.asarray(a) for a in (*xs, *ys)]
+    n = len(arrays[0])
     split_at = int(math.floor(n * (1.0 - validation_split)))
     if split_at in (0, n):
         raise ValueError(
             f"validation_split={validation_split} leaves no training or no validation sample "
             f"out of {n} samples."
         )
-    train = [None if a is None else a[:split_at] for a in arrays]
-    val = [None if a is None else a[split_at:] for a in arrays]
-    return train, val
+    sw = None if sample_weight is None else np.asarray(sample_weight)
+
+    def part(cut: slice) -> tuple[Any, Any, Any]:
+        px, py = [a[cut] for a in arrays[: len(xs)]], [a[cut] for a in arrays[len(xs) :]]
+        return (
+            px if len(px) > 1 else px[0],
+            (py if len(py) > 1 else py[0]) if py else None,
+            None if sw is None else sw[cut],
+        )
+
+    return part(slice(None, split_at)), part(slice(split_at, None))
 
 
+def unpack_validation_data(data: Any) -> tuple[Any, Any, Any]:
+    """``validation_data`` (checked by :mod:`.arguments`) as ``(x, y, sample_weight)``."""
+    if is_generator_like(data):
+        return data, None, None
+    return data[0], data[1], data[2] if len(data) == 3 else None
+
+
+# -- data adapters: one pass is one epoch of batches ------------------------------------------
 class ArrayBatches:
-    """Mini-batches of in-memory arrays, reshuffled every epoch when ``shuffle`` is true."""
+    """Mini-batches of in-memory arrays, reshuffled every epoch when ``shuffle`` is true.
+
+    Each pass is one epoch of ``steps`` batches (all of them unless ``steps`` caps it). In
+    order, a batch is a view of the arrays; shuffled, it is taken into a buffer reused across
+    steps, in the order of one ``permutation`` drawn from ``backend.rng()`` as the pass starts.
+    """
 
     #: Arrays never run out: every epoch has all its steps.
     ran_dry = False
@@ -120,7 +241,7 @@ class ArrayBatches:
         sample_weight: np.ndarray | None,
         batch_size: int,
         shuffle: bool = False,
-        steps: int | None = None,
+        steps: float | None = None,
     ):
         self.xs, self.ys, self.sample_weight = xs, ys, sample_weight
         self.batch_size, self.shuffle = batch_size, shuffle
@@ -174,7 +295,7 @@ class GeneratorBatches:
     (a generator exhausted by the previous epochs): it has nothing more to give.
     """
 
-    def __init__(self, source: Any, steps: int | None = None, argument: str = "x"):
+    def __init__(self, source: Any, steps: float | None = None, argument: str = "x"):
         self.source = source
         self.is_sequence = hasattr(source, "__len__") and hasattr(source, "__getitem__")
         if steps is None and self.is_sequence:
@@ -237,3 +358,110 @@ def is_generator_like(data: Any) -> bool:
         or hasattr(data, "__next__")
         or (hasattr(data, "__getitem__") and hasattr(data, "__len__"))
     )
+
+DataAdapter = ArrayBatches | GeneratorBatches
+
+
+# -- the entry points -------------------------------------------------------------------------
+def prepare_arrays(
+    model: Any,
+    x: Any,
+    y: Any = None,
+    sample_weight: Any = None,
+    class_weight: dict | None = None,
+    check_finite: bool = True,
+) -> tuple[list[np.ndarray], list[np.ndarray] | None, np.ndarray | None]:
+    """``x``, ``y`` and the per-sample weights as checked floatx arrays: lists of arrays (one
+    per model input, one per output; ``y`` may be None) and one weight array or None.
+
+    ``class_weight`` is folded into the sample weights. ``check_finite=False`` (prediction)
+    lets a NaN or inf in ``x`` through, as Keras does.
+    """
+    xs = [as_floatx(a, "x", check_finite) for a in to_list(x)]
+    ys = None if y is None else [as_floatx(a, "y") for a in to_list(y)]
+    sw = None if sample_weight is None else as_floatx(sample_weight, "sample_weight")
+    check_sample_counts(xs, ys, sw)
+    _check_input_shapes(model, xs)
+    if ys is not None and getattr(model, "_losses", None):
+        _check_target_shapes(model, ys)
+    if class_weight is not None:
+        if ys is None or len(ys) != 1:
+            raise ValueError("class_weight needs exactly one target array y.")
+        sw = class_weights_to_sample_weights(class_weight, ys[0], sw, _output_units(model))
+    return xs, ys, sw
+
+
+def get_data_adapter(
+    model: Any,
+    x: Any,
+    y: Any = None,
+    sample_weight: Any = None,
+    *,
+    batch_size: int | None = None,
+    steps: float | None = None,
+    shuffle: bool = False,
+    class_weight: dict | None = None,
+    argument: str = "x",
+    check_finite: bool = True,
+) -> DataAdapter:
+    """The mini-batches of ``x`` (with ``y`` and the sample weights) for ``model``.
+
+    Arrays give batches of ``batch_size`` samples (default 32; the last may be smaller), in a
+    new order every epoch when ``shuffle``; a generator or ``Sequence`` gives its own batches,
+    and then ``y``, ``sample_weight`` and ``class_weight`` must be None. ``steps`` caps the
+    batches of an epoch (a fraction means one more); ``argument`` names the data in errors and
+    warnings (``'x'`` or ``'validation_data'``).
+    """
+    if is_generator_like(x):
+        given = {"y": y, "sample_weight": sample_weight, "class_weight": class_weight}
+        for name, value in given.items():
+            if value is not None:
+                raise ValueError(
+                    f"When {argument} is a generator or Sequence it yields the targets and "
+                    f"sample weights too: {name} must be None. Received: {name} of type "
+                    f"{type(value).__name__}"
+                )
+        return GeneratorBatches(x, steps, argument)
+    xs, ys, sw = prepare_arrays(model, x, y, sample_weight, class_weight, check_finite)
+    size = DEFAULT_BATCH_SIZE if batch_size is None else int(batch_size)
+    return ArrayBatches(xs, ys, sw, size, shuffle, steps)
+
+
+def get_fit_adapters(
+    model: Any,
+    x: Any,
+    y: Any,
+    sample_weight: Any,
+    *,
+    batch_size: int | None,
+    shuffle: bool,
+    class_weight: dict | None,
+    steps_per_epoch: float | None,
+    validation_split: float,
+    validation_data: Any,
+    validation_steps: float | None,
+    validation_batch_size: int | None,
+) -> tuple[DataAdapter, DataAdapter | None]:
+    """``fit``'s training batches and its validation batches (None without validation).
+
+    ``validation_data`` wins over ``validation_split``, which needs arrays: it keeps the last
+    fraction of them aside before anything is shuffled. Validation batches are never shuffled
+    and have ``validation_batch_size`` samples (default: ``batch_size``).
+    """
+    validation = None
+    if validation_data is None and validation_split:
+        if is_generator_like(x):
+            raise ValueError(
+                "validation_split needs arrays; with a generator, pass validation_data instead."
+            )
+        (x, y, sample_weight), validation = split_validation(x, y, sample_weight,
+                                                             validation_split)
+    elif validation_data is not None:
+        validation = unpack_validation_data(validation_data)
+    train = get_data_adapter(model, x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
+                             steps=steps_per_epoch, class_weight=class_weight)
+    if validation is None:
+        return train, None
+    return train, get_data_adapter(model, *validation,
+                                   batch_size=validation_batch_size or batch_size,
+                                   steps=validation_steps, argument="validation_data")

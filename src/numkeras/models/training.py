@@ -5,13 +5,16 @@
 ``trainable_weights``, ``losses`` and the shapes of its inputs, so ``Sequential`` and functional
 models share one loop. Each training step is: forward on the tape, loss, one backward pass, one
 optimizer update in place.
+
+This module is the loop alone (steps, callbacks, logs): every batch it runs on comes from
+:mod:`.data_adapter`, which prepares arrays, generators, ``Sequence`` objects, validation data and
+class and sample weights.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
-import reprlib
 import signal
 import threading
 import warnings
@@ -218,81 +221,6 @@ class Trainer:
             loss = self._total_loss(ys, y_preds, sw)
         return self._update_metrics(float(loss.data), ys, y_preds, sw, len(xs[0]))
 
-    # -- data ----------------------------------------------------------------------------------
-    def _prepare_arrays(
-        self, x: Any, y: Any, sample_weight: Any, class_weight: Any = None,
-        check_finite: bool = True,
-    ) -> tuple[list, list | None, Any]:
-        xs = [da.as_floatx(a, "x", check_finite) for a in da.to_list(x)]
-        ys = None if y is None else [da.as_floatx(a, "y") for a in da.to_list(y)]
-        sw = None if sample_weight is None else da.as_floatx(sample_weight, "sample_weight")
-        da.check_sample_counts(xs, ys, sw)
-        self._check_input_shapes(xs)
-        if ys is not None and getattr(self, "_losses", None):
-            self._check_target_shapes(xs, ys)
-        if class_weight is not None:
-            if ys is None or len(ys) != 1:
-                raise ValueError("class_weight needs exactly one target array y.")
-            shapes = self._output_shapes()
-            units = shapes[0][-1] if shapes and shapes[0][-1] is not None else None
-            sw = _class_weights_to_sample_weights(class_weight, ys[0], sw, units)
-        return xs, ys, sw
-
-    def _check_input_shapes(self, xs: list[np.ndarray]) -> None:
-        """Compare the data's sample shapes with the model's input shapes, naming ``x``."""
-        if not self._ensure_built(xs):
-            return
-        for i, (x, shape) in enumerate(zip(xs, self._input_shapes())):
-            expected = tuple(shape[1:])
-            if len(x.shape[1:]) != len(expected) or any(
-                e is not None and e != g for e, g in zip(expected, x.shape[1:])
-            ):
-                name = "x" if len(xs) == 1 else f"x[{i}]"
-                hint = ""
-                if len(expected) == 1 and x.ndim > 2 and math.prod(x.shape[1:]) == expected[0]:
-                    hint = f" Flatten the samples first: {name}.reshape(-1, {expected[0]})."
-                raise ValueError(
-                    f"{name} has samples of shape {tuple(x.shape[1:])}, but the model expects "
-                    f"samples of shape {expected} (batch axis excluded). Received: "
-                    f"{name}.shape={x.shape}.{hint}"
-                )
-
-    def _check_target_shapes(self, xs: list[np.ndarray], ys: list[np.ndarray]) -> None:
-        shapes = self._output_shapes()
-        if shapes is None:
-            return
-        if len(ys) != len(shapes):
-            raise ValueError(
-                f"The model has {len(shapes)} output(s) but received {len(ys)} target array(s) y."
-            )
-        for loss, y, shape in zip(self._losses, ys, shapes):
-            losses_module.check_target_shape(loss, y.shape, (len(y), *shape[1:]))
-
-    def _batches(
-        self,
-        x: Any,
-        y: Any,
-        sample_weight: Any,
-        batch_size: int | None,
-        shuffle: bool,
-        steps: int | None,
-        argument: str = "x",
-        class_weight: Any = None,
-        check_finite: bool = True,
-    ) -> Any:
-        if da.is_generator_like(x):
-            given = {"y": y, "sample_weight": sample_weight, "class_weight": class_weight}
-            for name, value in given.items():
-                if value is not None:
-                    raise ValueError(
-                        f"When {argument} is a generator or Sequence it yields the targets and "
-                        f"sample weights too: {name} must be None. Received: {name} of type "
-                        f"{type(value).__name__}"
-                    )
-            return da.GeneratorBatches(x, steps, argument)
-        xs, ys, sw = self._prepare_arrays(x, y, sample_weight, class_weight, check_finite)
-        return da.ArrayBatches(xs, ys, sw, _batch_size(batch_size), shuffle, steps)
-
     # -- fit -----------------------------------------------------------------------------------
     def fit(
         self,
@@ -308,28 +236,67 @@ class Trainer:
         class_weight: dict | None = None,
         sample_weight: Any = None,
         initial_epoch: int = 0,
-        steps_per_epoch: int | None = None,
-        validation_steps: int | None = None,
+        steps_per_epoch: float | None = None,
+        validation_steps: float | None = None,
         validation_batch_size: int | None = None,
         validation_freq: Any = 1,
     ) -> Any:
-        """Train the model for ``epochs`` passes over the data, in shuffled mini-batches.
+        """Train the model for ``epochs`` passes over the data, one update per mini-batch.
 
-        Every epoch the training samples are reshuffled (``shuffle=True``) and cut into batches
-        of ``batch_size`` (default 32; the last batch may be smaller); the parameters are updated
-        once per batch. ``validation_split`` keeps the *last* fraction of ``x`` and ``y`` aside,
-        before shuffling, as Keras does; ``validation_data=(x_val, y_val)`` overrides it.
-        Metrics are exact averages over the epoch's samples. Returns the ``History``, whose
-        ``.history`` maps ``'loss'``, each metric and each ``'val_*'`` to per-epoch values.
-        Keras 1's ``nb_epoch`` is accepted with a warning.
+        Every argument is checked first (:mod:`.arguments`): a wrong type raises a TypeError,
+        a wrong value a ValueError, both naming the argument. The data goes through
+        :func:`.data_adapter.get_fit_adapters`. Keras 1's ``nb_epoch`` is accepted with a
+        warning.
 
-        ``epochs`` is the index at which training stops: ``initial_epoch=3, epochs=6`` trains
-        epochs 3 to 5. After ``load_model`` of a checkpoint, such a fit continues the
-        checkpoint's EarlyStopping, ModelCheckpoint and ReduceLROnPlateau states in the
-        callbacks of the same class and monitor (see :mod:`numkeras.callback_state`). A
-        generator that runs out of batches ends training with a warning, as in Keras. Every
-        argument is checked first (:mod:`.arguments`): a wrong type raises a TypeError, a
-        wrong value a ValueError, naming the argument.
+        Args:
+            x: the input data: a NumPy array (or a nested list of numbers), a list of arrays
+                or a dict of them for a model with several inputs, or a generator, iterator or
+                ``Sequence`` (``__len__`` and ``__getitem__``) that yields ``(x, y)`` or
+                ``(x, y, sample_weight)`` batches.
+            y: the targets, in the form of ``x`` (one array, or one per output); None when
+                ``x`` is a generator or ``Sequence``, which yields its own.
+            batch_size: samples per update. Defaults to 32 (the last batch of an epoch may be
+                smaller). Not used with a generator or ``Sequence``.
+            epochs: the index of the epoch at which training stops (not a number of further
+                epochs): with ``initial_epoch=3, epochs=6`` epochs 3 to 5 run. Defaults to 1.
+            verbose: ``0`` silent, ``1`` a progress bar, ``2`` one line per epoch, or
+                ``'auto'`` (1). Defaults to ``'auto'``.
+            callbacks: a list of :class:`~numkeras.callbacks.Callback` instances, called at
+                the start and end of training, of each epoch and of each batch. A ``History``
+                (and a progress bar unless ``verbose=0``) is added. Defaults to None.
+            validation_split: a fraction in [0, 1) of the arrays kept aside to measure the
+                loss and metrics on after each epoch: the *last* samples of ``x`` and ``y``,
+                taken before any shuffling. Not available with a generator. Defaults to 0.
+            validation_data: ``(x_val, y_val)``, ``(x_val, y_val, sample_weight_val)`` or a
+                generator or ``Sequence`` of such batches to evaluate on after each epoch;
+                overrides ``validation_split``. Defaults to None.
+            shuffle: whether to shuffle the training samples anew before every epoch (arrays
+                only). Defaults to True.
+            class_weight: a dict from class index to the weight of that class's samples in the
+                loss (1 for a class not in it), e.g. to pay more attention to a rare class.
+                Needs one target array. Defaults to None.
+            sample_weight: an array of one weight per training sample, multiplying its term in
+                the loss (and in the weighted metrics). Defaults to None.
+            initial_epoch: the epoch at which to start, to resume an earlier run. After
+                ``load_model`` of a checkpoint, such a fit continues the checkpoint's
+                EarlyStopping, ModelCheckpoint and ReduceLROnPlateau states in the callbacks
+                of the same class and monitor (see :mod:`numkeras.callback_state`), and its
+                random stream. Defaults to 0.
+            steps_per_epoch: the batches in one epoch; a fraction means one more. Defaults to
+                None: every batch of the arrays, the length of a ``Sequence``, or a generator
+                until it is exhausted. A generator that runs out of batches ends training
+                with a warning, as in Keras.
+            validation_steps: the batches of each validation, as ``steps_per_epoch``.
+                Defaults to None: all of them.
+            validation_batch_size: samples per validation batch. Defaults to None:
+                ``batch_size``.
+            validation_freq: validate after every n-th epoch (an int), or after the epochs
+                listed (1-based, e.g. ``[1, 5, 10]``). Defaults to 1.
+
+        Returns:
+            The ``History`` callback (also ``model.history``): its ``.history`` maps
+            ``'loss'``, each metric and each ``'val_*'`` to one value per epoch, each an exact
+            average over that epoch's samples.
         """
         self._require_compiled("fit")
         arguments.check(
@@ -339,40 +306,13 @@ class Trainer:
             steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
             validation_batch_size=validation_batch_size, validation_freq=validation_freq,
         )
-        val = None
-        if validation_data is None and validation_split:
-            if da.is_generator_like(x):
-                raise ValueError(
-                    "validation_split needs arrays; with a generator, pass validation_data instead."
-                )
-            (x, y, sample_weight), (vx, vy, vsw) = _split(x, y, sample_weight, validation_split)
-            val = (vx, vy, vsw)
-        elif validation_data is not None:
-            val = _unpack_validation(validation_data)
-        train = self._batches(
-            x, y, sample_weight, batch_size, shuffle, steps_per_epoch, class_weight=class_weight
+        train, validation = da.get_fit_adapters(
+            self, x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
+            class_weight=class_weight, steps_per_epoch=steps_per_epoch,
+            validation_split=validation_split, validation_data=validation_data,
+            validation_steps=validation_steps, validation_batch_size=validation_batch_size,
         )
-        val_batches = (
-            None
-            if val is None
-            else self._batches(
-                *val,
-                validation_batch_size or batch_size,
-                False,
-                validation_steps,
-                argument="validation_data",
-            )
-        )
-
-        cbs = callbacks_module.CallbackList(
-            callbacks,
-            add_history=True,
-            add_progbar=_verbosity(verbose) != 0,
-            model=self,
-            verbose=_verbosity(verbose),
-            epochs=epochs,
-            steps=train.steps,
-        )
+        cbs = _callback_list(self, callbacks, verbose, epochs, train.steps, add_history=True)
         # A checkpoint's callback states are for the fit that resumes from it, and only that.
         resumed = self.__dict__.pop("_resumed_callback_states", None)
         self.stop_training = False
@@ -382,7 +322,7 @@ class Trainer:
             if initial_epoch > 0 and resumed:
                 callback_state.restore(cbs.callbacks, resumed)
             logs = self._fit_epochs(
-                train, val_batches, cbs, range(initial_epoch, epochs), validation_freq
+                train, validation, cbs, range(initial_epoch, epochs), validation_freq
             )
             cbs.on_train_end(logs)
         finally:
@@ -453,61 +393,90 @@ class Trainer:
         batch_size: int | None = None,
         verbose: Any = "auto",
         sample_weight: Any = None,
-        steps: int | None = None,
+        steps: float | None = None,
         callbacks: list | None = None,
         return_dict: bool = False,
     ) -> Any:
-        """Loss and metrics on ``x``, ``y``, computed without a tape in batches.
+        """The loss and metrics on ``x`` and ``y``, computed in batches without a tape.
 
-        Returns the loss alone when the model has no metrics, else ``[loss, *metrics]`` (so
-        ``score[0]`` is the loss and ``score[1]`` the accuracy), or a dict with ``return_dict``.
+        Every argument is checked first, as in :meth:`fit`; the data goes through
+        :func:`.data_adapter.get_data_adapter`.
+
+        Args:
+            x: the input data: an array, a list or dict of arrays (one per input), or a
+                generator or ``Sequence`` that yields ``(x, y)`` or ``(x, y, sample_weight)``
+                batches.
+            y: the targets, in the form of ``x``; None when ``x`` is a generator or
+                ``Sequence``.
+            batch_size: samples per batch. Defaults to 32. The values do not depend on it:
+                each is an exact average over all the samples.
+            verbose: ``0`` silent, ``1`` a progress bar, ``2`` one line, or ``'auto'`` (1).
+                Defaults to ``'auto'``.
+            sample_weight: an array of one weight per sample, for the loss and the weighted
+                metrics. Defaults to None.
+            steps: the batches to evaluate; a fraction means one more. Defaults to None: all of
+                them (a generator: until it is exhausted). A generator that runs out first
+                gives the values of the batches it gave, with a warning.
+            callbacks: a list of :class:`~numkeras.callbacks.Callback` instances, called at
+                the start and end of the evaluation and of each batch. Defaults to None.
+            return_dict: return a dict from name to value instead of a list. Defaults to False.
+
+        Returns:
+            The loss alone when the model has no metrics, else ``[loss, *metrics]`` (so
+            ``score[0]`` is the loss and ``score[1]`` the accuracy), or with ``return_dict`` a
+            dict keyed by ``'loss'`` and the metrics' names.
         """
         self._require_compiled("evaluate")
         arguments.check(
             x=x, batch_size=batch_size, verbose=verbose, steps=steps, callbacks=callbacks,
             return_dict=return_dict,
         )
-        batches = self._batches(x, y, sample_weight, batch_size, False, steps)
-        cbs = callbacks_module.CallbackList(
-            callbacks,
-            add_progbar=_verbosity(verbose) != 0,
-            model=self,
-            verbose=_verbosity(verbose),
-            epochs=1,
-            steps=batches.steps,
-        )
+        batches = da.get_data_adapter(self, x, y, sample_weight, batch_size=batch_size,
+                                      steps=steps)
+        cbs = _callback_list(self, callbacks, verbose, 1, batches.steps)
         logs = self._run_evaluation(batches, cbs)
         if not logs:
             raise ValueError(_NO_BATCH.format(method="evaluate"))
         _ran_dry(batches, "x", "evaluation", _needed("`steps`", batches.steps))
-        if return_dict:
-            return logs
-        values = [logs[name] for name in self.metrics_names]
-        return values[0] if len(values) == 1 else values
+        return _format(logs, self.metrics_names, return_dict)
 
     def predict(
         self,
         x: Any,
         batch_size: int | None = None,
         verbose: Any = "auto",
-        steps: int | None = None,
+        steps: float | None = None,
         callbacks: list | None = None,
     ) -> Any:
-        """The model's outputs for ``x``, computed in batches without a tape (NumPy arrays).
+        """The model's outputs for ``x``, computed in batches without a tape.
 
-        As in Keras, a NaN or inf in ``x`` is not an error here: it shows in the outputs.
+        Every argument is checked first, as in :meth:`fit`; the data goes through
+        :func:`.data_adapter.get_data_adapter`. As in Keras, a NaN or inf in ``x`` is not an
+        error here: it shows in the outputs.
+
+        Args:
+            x: the input data: an array, a list or dict of arrays (one per input), or a
+                generator or ``Sequence`` that yields batches of inputs (or ``(x, y)`` pairs,
+                whose ``y`` is ignored).
+            batch_size: samples per batch. Defaults to 32; the outputs do not depend on it.
+            verbose: ``0`` silent, ``1`` a progress bar, ``2`` one line, or ``'auto'`` (1).
+                Defaults to ``'auto'``.
+            steps: the batches to predict; a fraction means one more. Defaults to None: all of
+                them (a generator: until it is exhausted). A generator that runs out first
+                gives the outputs of the batches it gave, with a warning.
+            callbacks: a list of :class:`~numkeras.callbacks.Callback` instances, called at
+                the start and end of the prediction and of each batch (whose logs hold the
+                batch's ``'outputs'``). Defaults to None.
+
+        Returns:
+            A NumPy array of outputs, one row per sample, or a list of them for a model with
+            several outputs.
         """
         arguments.check(x=x, batch_size=batch_size, verbose=verbose, steps=steps,
                         callbacks=callbacks)
-        batches = self._batches(x, None, None, batch_size, False, steps, check_finite=False)
-        cbs = callbacks_module.CallbackList(
-            callbacks,
-            add_progbar=_verbosity(verbose) != 0,
-            model=self,
-            verbose=_verbosity(verbose),
-            epochs=1,
-            steps=batches.steps,
-        )
+        batches = da.get_data_adapter(self, x, batch_size=batch_size, steps=steps,
+                                      check_finite=False)
+        cbs = _callback_list(self, callbacks, verbose, 1, batches.steps)
         cbs.on_predict_begin()
         chunks: list[list[np.ndarray]] = []
         with no_grad():
@@ -534,7 +503,7 @@ class Trainer:
         """One update on one batch; returns the batch's loss (and metrics)."""
         self._require_compiled("train_on_batch")
         arguments.check(x=x, class_weight=class_weight, return_dict=return_dict)
-        xs, ys, sw = self._prepare_arrays(x, y, sample_weight, class_weight)
+        xs, ys, sw = da.prepare_arrays(self, x, y, sample_weight, class_weight)
         self._reset_metrics()
         return _format(self._train_step(xs, ys, sw), self.metrics_names, return_dict)
 
@@ -543,13 +512,13 @@ class Trainer:
     ) -> Any:
         """Loss (and metrics) on one batch, without updating anything."""
         self._require_compiled("test_on_batch")
-        xs, ys, sw = self._prepare_arrays(x, y, sample_weight)
+        xs, ys, sw = da.prepare_arrays(self, x, y, sample_weight)
         self._reset_metrics()
         return _format(self._test_step(xs, ys, sw), self.metrics_names, return_dict)
 
     def predict_on_batch(self, x: Any) -> Any:
         """The outputs for one batch."""
-        xs, _, _ = self._prepare_arrays(x, None, None, check_finite=False)
+        xs, _, _ = da.prepare_arrays(self, x, check_finite=False)
         with no_grad():
             out = [backend.to_numpy(p.data) for p in self._forward(xs, training=False)]
         return out[0] if len(out) == 1 else out
@@ -572,12 +541,24 @@ _NO_BATCH = (
 )
 
 
-def _batch_size(batch_size: int | None) -> int:
-    return 32 if batch_size is None else int(batch_size)
-
-
 def _verbosity(verbose: Any) -> int:
     return 1 if verbose == "auto" else int(verbose)
+
+
+def _callback_list(
+    model: Any, callbacks: list | None, verbose: Any, epochs: int, steps: int | None,
+    add_history: bool = False,
+) -> callbacks_module.CallbackList:
+    """The user's callbacks, with a progress bar unless ``verbose`` is 0 (and a History)."""
+    return callbacks_module.CallbackList(
+        callbacks,
+        add_history=add_history,
+        add_progbar=_verbosity(verbose) != 0,
+        model=model,
+        verbose=_verbosity(verbose),
+        epochs=epochs,
+        steps=steps,
+    )
 
 
 def _needed(expression: str, count: int | None) -> str:
@@ -599,61 +580,6 @@ def _due(validation_freq: Any, epoch: int) -> bool:
     if isinstance(validation_freq, int):
         return (epoch + 1) % validation_freq == 0
     return epoch + 1 in validation_freq
-
-
-def _split(x: Any, y: Any, sw: Any, fraction: float) -> tuple[tuple, tuple]:
-    xs, ys = da.to_list(x), da.to_list(y)
-    arrays = [
-        *map(np.asarray, xs),
-        *(map(np.asarray, ys) if ys else []),
-        None if sw is None else np.asarray(sw),
-    ]
-    train, val = da.split_validation(arrays, fraction)
-    nx, ny = len(xs), len(ys or [])
-
-    def pack(parts: list) -> tuple:
-        px, py = parts[:nx], parts[nx : nx + ny]
-        return (px if nx > 1 else px[0], (py if ny > 1 else py[0]) if ny else None, parts[-1])
-
-    return pack(train), pack(val)
-
-
-def _unpack_validation(data: Any) -> tuple:
-    """``validation_data`` (checked by :mod:`.arguments`) as (x, y, sample_weight)."""
-    if da.is_generator_like(data):
-        return data, None, None
-    return (data[0], data[1], data[2] if len(data) == 3 else None)
-
-
-def _class_weights_to_sample_weights(
-    class_weight: dict, y: np.ndarray, sw: Any, units: int | None
-) -> np.ndarray:
-    """Each sample's weight: its class's entry in ``class_weight`` (1 for a class not in it),
-    times ``sw``. The classes are y's columns when one-hot, else the model's output units
-    (two for a single sigmoid unit; ``units`` None: the labels present)."""
-    one_hot = y.ndim > 1 and y.shape[-1] > 1
-    labels = (y.argmax(axis=-1) if one_hot else y.reshape(len(y), -1)[:, 0]).astype(np.int64)
-    if one_hot:
-        n_classes = y.shape[-1]
-    else:
-        n_classes = max(units, 2) if units is not None else max(int(labels.max()) + 1, 2)
-        if labels.min() < 0 or labels.max() >= n_classes:
-            raise ValueError(
-                f"class_weight needs class indices in [0, {n_classes}) in y. Received labels "
-                f"from {labels.min()} to {labels.max()}"
-            )
-    outside = sorted(int(k) for k in class_weight if not 0 <= k < n_classes)
-    if outside:
-        raise ValueError(
-            f"class_weight has keys {outside} outside the valid class indices 0 to "
-            f"{n_classes - 1} (the model has {n_classes} classes). Received: "
-            f"class_weight={reprlib.repr(class_weight)}"
-        )
-    table = np.ones(n_classes, dtype=backend.floatx())
-    for cls, weight in class_weight.items():
-        table[int(cls)] = weight
-    weights = table[labels]
-    return weights if sw is None else weights * sw
 
 
 def _format(logs: dict[str, float], names: list[str], return_dict: bool) -> Any:
