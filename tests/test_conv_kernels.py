@@ -1,5 +1,6 @@
 """The convolution and pooling C kernels give the same bits as their NumPy reference paths in
-``numkeras.ops.conv``, and refuse bad buffers with the argument named."""
+``numkeras.ops.convolution`` and ``numkeras.ops.pooling``, and refuse bad buffers with the argument
+named."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import pytest
 
 from kernels_support import awkward
 from numkeras import kernels, ops
-from numkeras.ops import conv
-from ops import test_conv
+from numkeras.ops import convolution as conv
+from numkeras.ops import pooling
+from ops import test_convolution as test_conv
+from ops import test_pooling
 
 #: The geometries that the torch comparisons cover, but for a 1x1 kernel of stride 1: its input
 #: is its im2col matrix already, so no kernel runs.
@@ -81,7 +84,7 @@ def test_conv2d_on_a_cnn_sized_batch_matches_the_numpy_path(numpy_path):
 
 
 #: Those of the torch comparisons, and tiled windows with "same" padding.
-POOL_CASES = [*test_conv.POOL_CASES, ((8, 8), (2, 2), None, "same")]
+POOL_CASES = [*test_pooling.POOL_CASES, ((8, 8), (2, 2), None, "same")]
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
@@ -94,7 +97,7 @@ def test_max_pool2d_matches_the_numpy_path_bit_for_bit(hw, pool, strides, paddin
     x.reshape(-1)[:4] = [np.nan, np.inf, -np.inf, -np.inf]
 
     def fn(xv):
-        return conv.max_pool2d(xv, pool, strides, padding)
+        return pooling.max_pool2d(xv, pool, strides, padding)
 
     r = awkward(rng, fn(ops.Tensor(x)).shape)
     fused = backprop(fn, r, x)
@@ -106,9 +109,9 @@ def test_max_pool2d_matches_the_numpy_path_bit_for_bit(hw, pool, strides, paddin
 def test_max_pool2d_without_a_gradient_matches_the_numpy_path(numpy_path):
     x = awkward(np.random.default_rng(3), (2, 6, 6, 3))
     with ops.no_grad():
-        fused = conv.max_pool2d(x, 2).data
+        fused = pooling.max_pool2d(x, 2).data
         numpy_path()
-        assert_same_bits([fused], [conv.max_pool2d(x, 2).data])
+        assert_same_bits([fused], [pooling.max_pool2d(x, 2).data])
 
 
 GEOMETRY = ((2, 5, 5, 3), (3, 3), (1, 1), (1, 1), (0, 0), (3, 3), 1)

@@ -1,7 +1,7 @@
 """Activation functions by name, each a differentiable function ``Tensor -> Tensor``.
 
 Every activation is built from :mod:`numkeras.ops` (``leaky_relu``, ``elu`` and ``selu`` are one
-fused op each, from :mod:`numkeras.ops.special`), so it differentiates with no extra code.
+fused op each, from :mod:`numkeras.ops.nn`), so it differentiates with no extra code.
 Names, signatures and formulas are Keras 3's (``keras.activations``); ``get`` turns what a user
 writes (``Dense(10, activation="relu")``) into the function::
 
@@ -9,8 +9,9 @@ writes (``Dense(10, activation="relu")``) into the function::
     activations.get("relu")([-1.0, 2.0])      # Tensor([0., 2.])
     activations.serialize(activations.relu)    # 'relu'
 
-The fused losses recognise a softmax output by the op that made it, so :func:`softmax` is exactly
-``ops.softmax`` and :func:`relu` with its default arguments is exactly ``ops.relu``.
+The fused losses find a softmax output by the logits mark that ``ops.softmax`` leaves on it, so
+:func:`softmax` is exactly ``ops.softmax`` and :func:`relu` with its default arguments is exactly
+``ops.relu``.
 """
 
 from __future__ import annotations
@@ -21,12 +22,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import ops, registry
-from .ops.special import ELU, LeakyReLU, erf
+from .ops.special import erf
 
 Activation = Callable[..., ops.Tensor]
-
-_SELU_ALPHA = 1.6732632423543772848170429916717
-_SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def linear(x: Any) -> ops.Tensor:
@@ -91,12 +89,12 @@ def relu6(x: Any) -> ops.Tensor:
 
 def leaky_relu(x: Any, negative_slope: float = 0.2) -> ops.Tensor:
     """``leaky_relu(x) = x`` for ``x >= 0``, ``negative_slope · x`` below. Slope defaults to 0.2."""
-    return LeakyReLU(negative_slope)(x)
+    return ops.leaky_relu(x, negative_slope)
 
 
 def elu(x: Any, alpha: float = 1.0) -> ops.Tensor:
     """``elu(x) = x`` for ``x > 0``, ``alpha · (e^x - 1)`` otherwise. ``alpha`` defaults to 1.0."""
-    return ELU(alpha)(x)
+    return ops.elu(x, alpha)
 
 
 def selu(x: Any) -> ops.Tensor:
@@ -105,7 +103,7 @@ def selu(x: Any) -> ops.Tensor:
     The constants (Klambauer et al., 2017) keep the mean and variance of the activations at 0 and
     1 across layers initialised with ``lecun_normal``.
     """
-    return ELU(_SELU_ALPHA, _SELU_SCALE)(x)
+    return ops.selu(x)
 
 
 def softplus(x: Any) -> ops.Tensor:

@@ -23,9 +23,9 @@ passes around the products of dense and convolutional layers, and max-pooling, o
 ==================  =============================  =========================================
 kernel              computes                       NumPy reference path
 ==================  =============================  =========================================
-``im2col``          the windows of the images,     ``ops.conv.Conv2D._im2col``
+``im2col``          the windows of the images,     ``ops.convolution.Conv2D._im2col``
                     one row per output pixel
-``col2im``          its adjoint: the columns'      ``ops.conv.Conv2D._scatter``
+``col2im``          its adjoint: the columns'      ``ops.convolution.Conv2D._scatter``
                     gradients added into place
 ``bias_relu``       ``y = max(y + b, 0)`` in       ``ops.nn.add_bias_and_activate``
                     place (either part optional),  (Dense and Conv2D)
@@ -33,9 +33,9 @@ kernel              computes                       NumPy reference path
 ``bias_relu_grad``  ``g * mask`` and its sum over  ``ops.nn.masked_and_bias_grads``
                     all but the last axis (the     (Dense and Conv2D)
                     bias gradient)
-``max_pool``        windows' maxima and the        ``ops.conv.Pool2D._reduce``
+``max_pool``        windows' maxima and the        ``ops.pooling.Pool2D._reduce``
                     first winner's position
-``max_pool_grad``   the gradient routed to the     ``ops.conv.Pool2D._route``
+``max_pool_grad``   the gradient routed to the     ``ops.pooling.Pool2D._route``
                     winners
 ==================  =============================  =========================================
 

@@ -247,3 +247,36 @@ def test_cross_entropy_gradient_of_a_confident_softmax_has_no_subnormals(sparse)
     tiny = np.finfo(np.float32).tiny
     assert not np.any((grad != 0) & (np.abs(grad) < tiny))
     assert grad[0, 1] == 0.0 and grad[0, 2] == 0.0  # both below 1e-38
+
+
+# -- the piecewise activations --------------------------------------------------------------------
+def _leaky_relu(x, slope=0.2):
+    return np.where(x >= 0, x, slope * x)
+
+
+def _elu(x, alpha=1.0):
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+
+
+def _selu(x):
+    return nn.SELU_SCALE * _elu(x, nn.SELU_ALPHA)
+
+
+@pytest.mark.parametrize(("op", "reference"), [
+    (ops.leaky_relu, _leaky_relu),
+    (lambda x: ops.leaky_relu(x, negative_slope=0.01), lambda x: _leaky_relu(x, 0.01)),
+    (lambda x: ops.leaky_relu(x, negative_slope=1.5), lambda x: _leaky_relu(x, 1.5)),
+    (ops.elu, _elu),
+    (lambda x: ops.elu(x, alpha=0.5), lambda x: _elu(x, 0.5)),
+    (ops.selu, _selu),
+])
+def test_piecewise_activation(op, reference, rng, gradcheck):
+    x = rng.standard_normal((4, 5)) * 3
+    x[np.abs(x) < 1e-3] = 0.5  # away from the kink, where the difference quotient straddles it
+    np.testing.assert_allclose(op(x).data, reference(x), rtol=1e-13, atol=1e-15)
+    gradcheck(op, x)
+
+
+def test_selu_constants_are_keras():
+    np.testing.assert_allclose(ops.selu(np.array([-1e3, 1.0])).data,
+                               [-1.7580993408473766, 1.0507009873554805], rtol=1e-15)

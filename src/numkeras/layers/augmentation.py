@@ -8,7 +8,7 @@ be tried out on a few images.
 
 Inputs are images ``(batch, height, width, channels)``, or one image ``(height, width,
 channels)``; put the layers right after the model's ``Input``. Geometric layers resample the
-whole batch at once (:mod:`numkeras.preprocessing.affine`, bilinear by default). All are
+whole batch at once (:mod:`numkeras.ops.image`, bilinear by default). All are
 differentiable with respect to their input (so they may also sit deeper in a network); the
 random draws get no gradient. Draws come from numkeras's random stream (reproduced by
 ``numkeras.utils.set_random_seed``), or from the layer's own stream when ``seed`` is given.
@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 
 from .. import backend, ops
+from ..ops import image as affine
 from ..ops.core import Tensor
-from ..preprocessing import affine
 from .layer import Layer, Shape
 
 

@@ -3,8 +3,9 @@
 A convolution slides a small kernel over the input and, at each position, takes the dot product
 of the kernel with the window under it (a cross-correlation, as in every deep-learning library):
 ``y[p, q, f] = act(b[f] + Σ_{i,j,c} x[p·s + i·d, q·s + j·d, c] · kernel[i, j, c, f])``.
-Names, arguments and defaults are Keras 3's; the computation is :func:`numkeras.ops.conv.conv2d`
-(im2col and one matrix product, with a ReLU activation fused into it).
+Names, arguments and defaults are Keras 3's; the computation is
+:func:`numkeras.ops.convolution.conv2d` (im2col and one matrix product, with a ReLU activation
+fused into it).
 
 >>> import numpy as np
 >>> Conv2D(8, 3, padding="same")(np.zeros((2, 28, 28, 1), np.float32)).shape
@@ -18,7 +19,9 @@ import warnings
 from typing import Any
 
 from .. import activations, constraints, initializers, registry, regularizers
-from ..ops import conv as conv_ops
+from ..ops import arguments as arg_ops
+from ..ops import convolution as conv_ops
+from ..ops import windows as win_ops
 from ..ops.core import Tensor
 from .layer import InputSpec, Layer, Shape
 
@@ -69,12 +72,12 @@ class _Conv(Layer):
             raise ValueError(f"{where}: filters must be divisible by groups. "
                              f"Received: filters={filters}, groups={groups}")
         try:
-            self.kernel_size = conv_ops.normalize_tuple(kernel_size, self.rank, "kernel_size")
-            self.strides = conv_ops.normalize_tuple(strides, self.rank, "strides")
-            self.dilation_rate = conv_ops.normalize_tuple(dilation_rate, self.rank, "dilation_rate")
+            self.kernel_size = arg_ops.normalize_tuple(kernel_size, self.rank, "kernel_size")
+            self.strides = arg_ops.normalize_tuple(strides, self.rank, "strides")
+            self.dilation_rate = arg_ops.normalize_tuple(dilation_rate, self.rank, "dilation_rate")
             allowed = ("valid", "same", "causal") if self.rank == 1 else ("valid", "same")
-            self.padding = conv_ops.standardize_padding(padding, allowed)
-            self.data_format = conv_ops.standardize_data_format(data_format)
+            self.padding = arg_ops.standardize_padding(padding, allowed)
+            self.data_format = arg_ops.standardize_data_format(data_format)
         except ValueError as error:
             raise ValueError(f"{where}: {error}") from None
         self.filters, self.groups = int(filters), int(groups)
@@ -113,7 +116,7 @@ class _Conv(Layer):
     def _spatial_output(self, input_shape: Shape) -> tuple[int | None, ...]:
         padding = "same" if self.padding == "causal" else self.padding
         return tuple(
-            conv_ops.conv_output_length(input_shape[axis], k, s, d, padding)
+            win_ops.conv_output_length(input_shape[axis], k, s, d, padding)
             for axis, k, s, d in zip(spatial_axes(self.rank, self.data_format), self.kernel_size,
                                      self.strides, self.dilation_rate, strict=True)
         )

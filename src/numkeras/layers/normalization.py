@@ -13,8 +13,8 @@ import numbers
 from typing import Any
 
 from .. import constraints, initializers, registry, regularizers
-from ..ops.conv import BatchNorm
 from ..ops.core import Tensor
+from ..ops.normalization import BatchNorm
 from .layer import InputSpec, Layer, Shape
 
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 from typing import Any
 
 from .. import ops
-from ..ops import conv as conv_ops
+from ..ops import arguments as arg_ops
+from ..ops import pooling as pool_ops
+from ..ops import windows as win_ops
 from ..ops.core import Tensor
 from .conv import check_rank, spatial_axes
 from .layer import InputSpec, Layer, Shape
@@ -34,11 +36,11 @@ class _Pooling(Layer):
                  **kwargs: Any):
         super().__init__(**kwargs)
         try:
-            self.pool_size = conv_ops.normalize_tuple(pool_size, self.rank, "pool_size")
+            self.pool_size = arg_ops.normalize_tuple(pool_size, self.rank, "pool_size")
             self.strides = (self.pool_size if strides is None
-                            else conv_ops.normalize_tuple(strides, self.rank, "strides"))
-            self.padding = conv_ops.standardize_padding(padding)
-            self.data_format = conv_ops.standardize_data_format(data_format)
+                            else arg_ops.normalize_tuple(strides, self.rank, "strides"))
+            self.padding = arg_ops.standardize_padding(padding)
+            self.data_format = arg_ops.standardize_data_format(data_format)
         except ValueError as error:
             raise ValueError(f"{type(self).__name__} '{self.name}': {error}") from None
 
@@ -48,7 +50,7 @@ class _Pooling(Layer):
 
     def _check_fits(self, input_shape: Shape) -> tuple[int | None, ...]:
         spatial = tuple(
-            conv_ops.conv_output_length(input_shape[axis], p, s, 1, self.padding)
+            win_ops.conv_output_length(input_shape[axis], p, s, 1, self.padding)
             for axis, p, s in zip(spatial_axes(self.rank, self.data_format), self.pool_size,
                                   self.strides, strict=True)
         )
@@ -63,9 +65,9 @@ class _Pooling(Layer):
     def call(self, inputs: Tensor, training: bool | None = None) -> Tensor:
         self._check_fits(inputs.shape)
         if self.rank == 1:
-            return conv_ops.max_pool1d(inputs, self.pool_size[0], self.strides[0], self.padding,
+            return pool_ops.max_pool1d(inputs, self.pool_size[0], self.strides[0], self.padding,
                                        self.data_format)
-        pool = conv_ops.max_pool2d if self.mode == "max" else conv_ops.avg_pool2d
+        pool = pool_ops.max_pool2d if self.mode == "max" else pool_ops.avg_pool2d
         return pool(inputs, self.pool_size, self.strides, self.padding, self.data_format)
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
@@ -126,7 +128,7 @@ class _GlobalPooling2D(Layer):
     def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any):
         super().__init__(**kwargs)
         try:
-            self.data_format = conv_ops.standardize_data_format(data_format)
+            self.data_format = arg_ops.standardize_data_format(data_format)
         except ValueError as error:
             raise ValueError(f"{type(self).__name__} '{self.name}': {error}") from None
         self.keepdims = bool(keepdims)

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .. import backend, ops
-from ..ops import conv as conv_ops
+from ..ops import arguments as arg_ops
 from ..ops.core import Tensor
 from .conv import check_rank
 from .core import Dropout
@@ -34,7 +34,7 @@ class SpatialDropout2D(Dropout):
     def __init__(self, rate: float, data_format: str | None = None, seed: int | None = None,
                  **kwargs: Any):
         try:
-            data_format = conv_ops.standardize_data_format(data_format)
+            data_format = arg_ops.standardize_data_format(data_format)
         except ValueError as error:
             raise ValueError(f"SpatialDropout2D: {error}") from None
         # One draw per (sample, channel), shared along the spatial axes.

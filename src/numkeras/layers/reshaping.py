@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..ops import conv as conv_ops
+from ..ops import arguments as arg_ops
+from ..ops import spatial as spatial_ops
 from ..ops.core import Tensor
 from .conv import check_rank, spatial_axes
 from .layer import InputSpec, Layer, Shape
@@ -31,7 +32,7 @@ class _Spatial2D(Layer):
     def __init__(self, data_format: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         try:
-            self.data_format = conv_ops.standardize_data_format(data_format)
+            self.data_format = arg_ops.standardize_data_format(data_format)
         except ValueError as error:
             raise ValueError(f"{type(self).__name__} '{self.name}': {error}") from None
 
@@ -68,13 +69,13 @@ class ZeroPadding2D(_Spatial2D):
 
     def _standardize(self, padding: Any) -> tuple[tuple[int, int], tuple[int, int]]:
         def pair(value: Any, name: str) -> tuple[int, int]:
-            return conv_ops.normalize_tuple(value, 2, name, minimum=0)  # type: ignore[return-value]
+            return arg_ops.normalize_tuple(value, 2, name, minimum=0)  # type: ignore[return-value]
 
         try:
             if isinstance(padding, (list, tuple)) and len(padding) == 2 and all(
                     isinstance(p, (list, tuple)) for p in padding):
                 return pair(padding[0], "padding[0]"), pair(padding[1], "padding[1]")
-            h, w = conv_ops.normalize_tuple(padding, 2, "padding", minimum=0)
+            h, w = arg_ops.normalize_tuple(padding, 2, "padding", minimum=0)
             return (h, h), (w, w)
         except ValueError:
             raise ValueError(
@@ -86,7 +87,7 @@ class ZeroPadding2D(_Spatial2D):
         widths = [(0, 0)] * 4
         for axis, pair in zip(spatial_axes(2, self.data_format), self.padding, strict=True):
             widths[axis] = pair
-        return conv_ops.pad(inputs, widths)
+        return spatial_ops.pad(inputs, widths)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "padding": [list(p) for p in self.padding]}
@@ -105,7 +106,7 @@ class UpSampling2D(_Spatial2D):
                  interpolation: str = "nearest", **kwargs: Any):
         super().__init__(data_format, **kwargs)
         try:
-            self.size = conv_ops.normalize_tuple(size, 2, "size")
+            self.size = arg_ops.normalize_tuple(size, 2, "size")
         except ValueError as error:
             raise ValueError(f"UpSampling2D '{self.name}': {error}") from None
         if interpolation != "nearest":
@@ -117,7 +118,7 @@ class UpSampling2D(_Spatial2D):
         self._factors = self.size  # type: ignore[assignment]
 
     def call(self, inputs: Tensor, training: bool | None = None) -> Tensor:
-        return conv_ops.upsampling2d(inputs, self.size, self.data_format)
+        return spatial_ops.upsampling2d(inputs, self.size, self.data_format)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "size": list(self.size),

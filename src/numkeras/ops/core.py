@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -56,6 +56,35 @@ def as_array(value: Any, dtype: Any = None) -> Any:
     return xp.asarray(value, dtype=dtype)
 
 
+def convert_to_tensor(x: Any) -> Tensor:
+    """``x`` as a :class:`Tensor` (tensors are returned as they are)."""
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+#: The activations whose recorded outputs carry a :class:`LogitsMark`.
+MARKED_ACTIVATIONS = ("softmax", "sigmoid")
+
+
+class LogitsMark(NamedTuple):
+    """The mark of ``activation(logits)`` on its output, from which a cross-entropy works on
+    the logits (fused and stable) rather than on clipped probabilities."""
+
+    logits: Tensor
+    activation: str  # one of MARKED_ACTIVATIONS
+    axis: int | tuple[int, ...] | None = None  # the softmax's axis; None for the sigmoid
+
+
+def mark_logits(
+    out: Tensor, activation: str, axis: int | tuple[int, ...] | None = None
+) -> Tensor:
+    """``out``, marked as ``activation`` of the input of the op that made it, when that op was
+    recorded on the tape. Under :func:`no_grad` (evaluate, predict) no mark is left, so a loss
+    takes such probabilities as they are."""
+    if out.creator is not None:
+        out._keras_logits = LogitsMark(out.creator.inputs[0], activation, axis)
+    return out
+
+
 class Tensor:
     """An array that can take part in automatic differentiation.
 
@@ -65,6 +94,8 @@ class Tensor:
     """
 
     __array_priority__ = 1000  # so that ``ndarray + Tensor`` defers to Tensor.__radd__
+    #: Left by a recorded ``ops.softmax`` or ``ops.sigmoid`` on its output (Keras's name).
+    _keras_logits: LogitsMark | None = None
 
     def __init__(self, data: Any, requires_grad: bool = False, name: str | None = None):
         self.data = as_array(data)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from ..backend import get_array_module
-from .core import Op, unbroadcast
+from .core import Op, Tensor, unbroadcast
 
 
 class Add(Op):
@@ -141,7 +142,7 @@ class Abs(Op):
 
     def forward(self, x: Any) -> Any:
         self.x = x
-        return abs(x)
+        return builtins.abs(x)  # the module's own abs is the op
 
     def backward(self, g: Any) -> tuple:
         return (g * get_array_module(self.x).sign(self.x),)
@@ -222,3 +223,84 @@ class Cast(Op):
 
     def backward(self, g: Any) -> tuple:
         return (g.astype(self.in_dtype),)
+
+
+# -- functions (keras.ops names and arguments) -----------------------------------------------------
+def add(x1: Any, x2: Any) -> Tensor:
+    """``x1 + x2``, broadcast."""
+    return Add()(x1, x2)
+
+
+def subtract(x1: Any, x2: Any) -> Tensor:
+    """``x1 - x2``, broadcast."""
+    return Subtract()(x1, x2)
+
+
+def multiply(x1: Any, x2: Any) -> Tensor:
+    """``x1 · x2`` element-wise, broadcast."""
+    return Multiply()(x1, x2)
+
+
+def divide(x1: Any, x2: Any) -> Tensor:
+    """``x1 / x2`` element-wise, broadcast."""
+    return Divide()(x1, x2)
+
+
+def negative(x: Any) -> Tensor:
+    """``-x``."""
+    return Negative()(x)
+
+
+def power(x1: Any, x2: Any) -> Tensor:
+    """``x1 ** x2`` element-wise, broadcast."""
+    return Power()(x1, x2)
+
+
+def cast(x: Any, dtype: Any) -> Tensor:
+    """``x`` converted to ``dtype`` (differentiable for float types)."""
+    return Cast(dtype)(x)
+
+
+def exp(x: Any) -> Tensor:
+    """``e^x``."""
+    return Exp()(x)
+
+
+def log(x: Any) -> Tensor:
+    """The natural logarithm of ``x``."""
+    return Log()(x)
+
+
+def sqrt(x: Any) -> Tensor:
+    """``√x``."""
+    return Sqrt()(x)
+
+
+def square(x: Any) -> Tensor:
+    """``x²``."""
+    return Square()(x)
+
+
+def abs(x: Any) -> Tensor:  # noqa: A001  (Keras's name)
+    """``|x|``."""
+    return Abs()(x)
+
+
+def maximum(x1: Any, x2: Any) -> Tensor:
+    """Element-wise ``max(x1, x2)``, broadcast."""
+    return Maximum()(x1, x2)
+
+
+def minimum(x1: Any, x2: Any) -> Tensor:
+    """Element-wise ``min(x1, x2)``, broadcast."""
+    return Minimum()(x1, x2)
+
+
+def clip(x: Any, x_min: float | None, x_max: float | None) -> Tensor:
+    """``x`` limited to ``[x_min, x_max]`` (None: no bound on that side)."""
+    return Clip(x_min, x_max)(x)
+
+
+def where(condition: Any, x1: Any, x2: Any) -> Tensor:
+    """``x1`` where ``condition`` holds, else ``x2`` (broadcast; no gradient to ``condition``)."""
+    return Where()(condition, x1, x2)

@@ -1,8 +1,16 @@
-"""Neural-network ops: activations, the fused dense layer, fused losses and dropout.
+"""Neural-network ops: every activation op, the fused dense layer, fused losses and dropout.
+
+The rule: an activation that is one op lives here, as in Keras's ``keras.ops.nn``;
+:mod:`numkeras.ops.special` holds the functions that NumPy lacks (``erf``), and the activations
+composed of ops (GELU, SiLU, ...) are in :mod:`numkeras.activations`.
 
 The fused ops exist for speed and numerical stability: ``Dense`` computes ``act(x @ W + b)`` in
 the matrix product's own output buffer, and the softmax/sigmoid cross-entropies work on logits,
-so their gradients are the simple ``p - y`` and no ``log(0)`` can occur.
+so their gradients are the simple ``p - y`` and no ``log(0)`` can occur. ``LeakyReLU`` and
+``ELU`` (which also serves SELU) are piecewise activations that a composition of ops would
+compute in many passes over the array. As one op each, they blend their two pieces with
+arithmetic (``max``, ``min``, a multiply by the mask) rather than ``where``, whose branch per
+element costs some thirty times a multiply when the signs are random.
 """
 
 from __future__ import annotations
@@ -13,7 +21,12 @@ import numpy as np
 
 from .. import backend, kernels
 from ..backend import get_array_module
-from .core import Op, unbroadcast
+from .core import Op, Tensor, convert_to_tensor, mark_logits, unbroadcast
+
+#: SELU's constants (Klambauer et al., 2017): they keep the mean and variance of the activations
+#: at 0 and 1 across layers initialised with ``lecun_normal``.
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
 
 
 class MatMul(Op):
@@ -146,6 +159,63 @@ class Softplus(Op):
 
     def backward(self, g: Any) -> tuple:
         return (g * (0.5 * (1 + get_array_module(g).tanh(0.5 * self.x))),)
+
+
+class LeakyReLU(Op):
+    """``x`` for ``x ≥ 0``, ``negative_slope · x`` below; the slope is the derivative below 0."""
+
+    def __init__(self, negative_slope: float):
+        self.negative_slope = negative_slope
+
+    def forward(self, x: Any) -> Any:
+        xp = get_array_module(x)
+        self.x = x
+        s = self.negative_slope
+        if 0 <= s <= 1:  # then the function is max(x, s·x)
+            y = x * s
+            return xp.maximum(x, y, out=y)
+        y = xp.minimum(x, 0)
+        y *= s
+        y += xp.maximum(x, 0)
+        return y
+
+    def backward(self, g: Any) -> tuple:
+        xp = get_array_module(g)
+        s = self.negative_slope
+        grad = xp.multiply(self.x >= 0, 1 - s, dtype=g.dtype)
+        grad += s
+        grad *= g
+        return (grad,)
+
+
+class ELU(Op):
+    """``scale · x`` for ``x > 0``, ``scale · alpha · (e^x - 1)`` otherwise.
+
+    The derivative is ``scale`` above 0 and ``scale · alpha · e^x = y + scale · alpha`` below, so
+    the backward pass needs only the output. ``scale=1`` is ELU; SELU sets both constants.
+    """
+
+    def __init__(self, alpha: float = 1.0, scale: float = 1.0):
+        self.alpha, self.scale = alpha, scale
+
+    def forward(self, x: Any) -> Any:
+        xp = get_array_module(x)
+        self.negative = x <= 0
+        y = xp.minimum(x, 0)  # e^x of the negative part only: no overflow for large x
+        xp.expm1(y, out=y)
+        y *= self.alpha
+        y += xp.maximum(x, 0)
+        if self.scale != 1:
+            y *= self.scale
+        self.y = y
+        return y
+
+    def backward(self, g: Any) -> tuple:
+        grad = self.y + (self.scale * self.alpha - self.scale)
+        grad *= self.negative  # leaves y + scale·alpha - scale below 0, and 0 above
+        grad += self.scale
+        grad *= g
+        return (grad,)
 
 
 def max_keepdims(x: Any, axis: int) -> Any:
@@ -383,3 +453,85 @@ class Dropout(Op):
 
     def backward(self, g: Any) -> tuple:
         return (g * self.mask,)
+
+
+# -- functions (keras.ops names and arguments where Keras has the op) ------------------------------
+def matmul(x1: Any, x2: Any) -> Tensor:
+    """The matrix product ``x1 @ x2`` (batch axes broadcast, 1-D operands promoted)."""
+    return MatMul()(x1, x2)
+
+
+def relu(x: Any) -> Tensor:
+    """``max(x, 0)``."""
+    return ReLU()(x)
+
+
+def sigmoid(x: Any) -> Tensor:
+    """``1 / (1 + e^-x)``; a recorded output carries its logits for the fused losses."""
+    return mark_logits(Sigmoid()(x), "sigmoid")
+
+
+def tanh(x: Any) -> Tensor:
+    """The hyperbolic tangent of ``x``."""
+    return Tanh()(x)
+
+
+def softplus(x: Any) -> Tensor:
+    """``log(1 + e^x)``."""
+    return Softplus()(x)
+
+
+def softmax(x: Any, axis: int = -1) -> Tensor:
+    """``e^x / Σ e^x`` along ``axis``; a recorded output carries its logits for the fused
+    losses."""
+    return mark_logits(Softmax(axis)(x), "softmax", axis)
+
+
+def log_softmax(x: Any, axis: int = -1) -> Tensor:
+    """``x - log Σ e^x`` along ``axis``."""
+    return LogSoftmax(axis)(x)
+
+
+def leaky_relu(x: Any, negative_slope: float = 0.2) -> Tensor:
+    """``x`` for ``x >= 0``, ``negative_slope · x`` below; the slope defaults to 0.2 (Keras)."""
+    return LeakyReLU(negative_slope)(x)
+
+
+def elu(x: Any, alpha: float = 1.0) -> Tensor:
+    """``x`` for ``x > 0``, ``alpha · (e^x - 1)`` otherwise; ``alpha`` defaults to 1.0."""
+    return ELU(alpha)(x)
+
+
+def selu(x: Any) -> Tensor:
+    """``scale · elu(x, alpha)`` with :data:`SELU_ALPHA` ≈ 1.6733 and :data:`SELU_SCALE` ≈
+    1.0507."""
+    return ELU(SELU_ALPHA, SELU_SCALE)(x)
+
+
+def dense(x: Any, kernel: Any, bias: Any = None, activation: str | None = None) -> Tensor:
+    """``activation(x @ kernel + bias)`` as one fused op (``activation``: None, ``'relu'`` or
+    ``'sigmoid'``)."""
+    args = (x, kernel) if bias is None else (x, kernel, bias)
+    return Dense(activation)(*args)
+
+
+def softmax_cross_entropy(logits: Any, target: Any, axis: int = -1) -> Tensor:
+    """Per-sample cross-entropy ``-Σ target · log softmax(logits)``, fused and stable."""
+    return SoftmaxCrossEntropy(axis)(logits, target)
+
+
+def sparse_softmax_cross_entropy(logits: Any, labels: Any) -> Tensor:
+    """Per-sample ``-log softmax(logits)[label]`` from integer labels, fused and stable."""
+    return SparseSoftmaxCrossEntropy()(logits, labels)
+
+
+def sigmoid_binary_cross_entropy(logits: Any, target: Any) -> Tensor:
+    """Element-wise binary cross-entropy of ``sigmoid(logits)`` against ``target``, stable."""
+    return SigmoidBinaryCrossEntropy()(logits, target)
+
+
+def dropout(
+    x: Any, rate: float, noise_shape: tuple[int, ...] | None = None, rng: Any = None
+) -> Tensor:
+    """Inverted dropout of a fraction ``rate`` of ``x``'s units (a new mask at every call)."""
+    return convert_to_tensor(x) if rate == 0 else Dropout(rate, noise_shape, rng)(x)

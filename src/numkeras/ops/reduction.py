@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from ..backend import get_array_module
-from .core import Op
+from .core import Op, Tensor
 
 Axis = int | tuple[int, ...] | None
 
@@ -46,7 +47,8 @@ class Mean(Sum):
 
     def forward(self, x: Any) -> Any:
         total = super().forward(x)
-        self.count = max(1, x.size // max(1, total.size))
+        # The module's own max is the op.
+        self.count = builtins.max(1, x.size // builtins.max(1, total.size))
         return total / self.count
 
     def backward(self, g: Any) -> tuple:
@@ -103,3 +105,30 @@ class LogSumExp(Op):
 
     def backward(self, g: Any) -> tuple:
         return (self.softmax * _keep(g, self.axes, self.keepdims),)
+
+
+# -- functions (keras.ops names and arguments) -----------------------------------------------------
+def sum(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """The sum of ``x`` over ``axis`` (all axes when None)."""
+    return Sum(axis, keepdims)(x)
+
+
+def mean(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    """The mean of ``x`` over ``axis`` (all axes when None)."""
+    return Mean(axis, keepdims)(x)
+
+
+def max(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """The maximum of ``x`` over ``axis`` (all axes when None)."""
+    return Max(axis, keepdims)(x)
+
+
+def min(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """The minimum of ``x`` over ``axis`` (all axes when None)."""
+    return Min(axis, keepdims)(x)
+
+
+def logsumexp(x: Any, axis: Axis = -1, keepdims: bool = False) -> Tensor:
+    """``log Σ e^x`` over ``axis``, stable for large ``x``. ``axis`` defaults to the last one
+    (Keras's to all axes)."""
+    return LogSumExp(axis, keepdims)(x)

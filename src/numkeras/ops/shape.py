@@ -91,3 +91,29 @@ class GetItem(Op):
         else:
             out[self.index] = g
         return (out,)
+
+
+# -- functions (keras.ops names and arguments) -----------------------------------------------------
+def reshape(x: Any, newshape: tuple[int, ...]) -> Tensor:
+    """``x`` with the shape ``newshape`` (one entry may be -1)."""
+    return Reshape(newshape)(x)
+
+
+def transpose(x: Any, axes: tuple[int, ...] | None = None) -> Tensor:
+    """``x`` with its axes permuted by ``axes`` (reversed when None)."""
+    return Transpose(axes)(x)
+
+
+def concatenate(xs: list[Any], axis: int = -1) -> Tensor:
+    """``xs`` joined along the existing ``axis`` (the last by default; Keras's is the first)."""
+    return Concatenate(axis)(*xs)
+
+
+def stack(x: list[Any], axis: int = 0) -> Tensor:
+    """The tensors ``x`` joined along a new ``axis``."""
+    return Stack(axis)(*x)
+
+
+def getitem(x: Any, index: Any) -> Tensor:
+    """``x[index]`` (the op behind ``Tensor.__getitem__``)."""
+    return GetItem(index)(x)

@@ -1,4 +1,4 @@
-"""Functions that NumPy lacks and activations that deserve one fused op.
+"""Special functions that NumPy lacks, as differentiable ops: the error function.
 
 ``erf`` (for the exact GELU): NumPy has no error function and numkeras depends on NumPy alone,
 so ``erf`` is evaluated from two polynomials fitted, on first use, to Python's ``math.erf`` /
@@ -12,10 +12,7 @@ so ``erf`` is evaluated from two polynomials fitted, on first use, to Python's `
 Each polynomial stops where the Chebyshev coefficients fall below the dtype's resolution: 17 and
 22 terms for float64 (error below 2e-15), 9 and 11 for float32 (about 2 ulp).
 
-``LeakyReLU`` and ``ELU`` (which also serves SELU) are piecewise activations that a composition of
-ops would compute in many passes over the array. As one op each, they blend their two pieces with
-arithmetic (``max``, ``min``, a multiply by the mask) rather than ``where``, whose branch per
-element costs some thirty times a multiply when the signs are random.
+The activation ops, the piecewise ones included, are in :mod:`numkeras.ops.nn`.
 """
 
 from __future__ import annotations
@@ -113,60 +110,3 @@ def erf(x: Any) -> Tensor:
     array([0.      , 0.842701], dtype=float32)
     """
     return Erf()(x)
-
-
-class LeakyReLU(Op):
-    """``x`` for ``x ≥ 0``, ``negative_slope · x`` below; the slope is the derivative below 0."""
-
-    def __init__(self, negative_slope: float):
-        self.negative_slope = negative_slope
-
-    def forward(self, x: Any) -> Any:
-        xp = get_array_module(x)
-        self.x = x
-        s = self.negative_slope
-        if 0 <= s <= 1:  # then the function is max(x, s·x)
-            y = x * s
-            return xp.maximum(x, y, out=y)
-        y = xp.minimum(x, 0)
-        y *= s
-        y += xp.maximum(x, 0)
-        return y
-
-    def backward(self, g: Any) -> tuple:
-        xp = get_array_module(g)
-        s = self.negative_slope
-        grad = xp.multiply(self.x >= 0, 1 - s, dtype=g.dtype)
-        grad += s
-        grad *= g
-        return (grad,)
-
-
-class ELU(Op):
-    """``scale · x`` for ``x > 0``, ``scale · alpha · (e^x - 1)`` otherwise.
-
-    The derivative is ``scale`` above 0 and ``scale · alpha · e^x = y + scale · alpha`` below, so
-    the backward pass needs only the output. ``scale=1`` is ELU; SELU sets both constants.
-    """
-
-    def __init__(self, alpha: float = 1.0, scale: float = 1.0):
-        self.alpha, self.scale = alpha, scale
-
-    def forward(self, x: Any) -> Any:
-        xp = get_array_module(x)
-        self.negative = x <= 0
-        y = xp.minimum(x, 0)  # e^x of the negative part only: no overflow for large x
-        xp.expm1(y, out=y)
-        y *= self.alpha
-        y += xp.maximum(x, 0)
-        if self.scale != 1:
-            y *= self.scale
-        self.y = y
-        return y
-
-    def backward(self, g: Any) -> tuple:
-        grad = self.y + (self.scale * self.alpha - self.scale)
-        grad *= self.negative  # leaves y + scale·alpha - scale below 0, and 0 above
-        grad += self.scale
-        grad *= g
-        return (grad,)

@@ -7,7 +7,7 @@ remedy for overfitting). Arguments, defaults and order of operations are those o
 ``keras.preprocessing.image.ImageDataGenerator`` (Keras 2; in Keras 3 a legacy class), with a
 batched engine: the random parameters of a whole batch are drawn at once, turned into one affine
 matrix per image (rotation, shift, shear, zoom and flips together) and applied in one resampling
-of the batch (:mod:`numkeras.preprocessing.affine`) rather than one image at a time.
+of the batch (:mod:`numkeras.ops.image`) rather than one image at a time.
 
 Differences from Keras, all deliberate:
 
@@ -38,7 +38,7 @@ import numpy as np
 
 from .. import backend
 from ..legacy import warn as _warn  # a UserWarning pointing at the user's line
-from . import affine
+from ..ops import image as affine
 
 #: The transform parameters of Keras's ``apply_transform`` and their neutral values.
 _NEUTRAL = {"theta": 0.0, "tx": 0.0, "ty": 0.0, "shear": 0.0, "zx": 1.0, "zy": 1.0,

@@ -1,4 +1,5 @@
-"""Batched affine resampling of images, shared by the augmentation layers and ImageDataGenerator.
+"""Batched affine resampling of images: Keras's ``keras.ops.image``, and the engine of the
+augmentation layers and of ImageDataGenerator.
 
 Images are ``(batch, height, width, channels)`` (channels_last). A transform is a 3x3 matrix ``M``
 per image that maps each *output* pixel to the *input* point it samples (the inverse mapping, as
@@ -22,6 +23,8 @@ integer index:
 
 The matrix builders below return ``(n, 3, 3)`` float64 stacks; compose them with ``@`` (the
 rightmost acts first on the output coordinates) and centre them with :func:`about_center`.
+:func:`resample` applies them to arrays, :func:`transform` to tensors (on the tape), and
+:func:`affine_transform` is Keras's face of the same op, with Keras's 8-number transforms.
 """
 
 from __future__ import annotations
@@ -31,8 +34,11 @@ from typing import Any
 import numpy as np
 
 from .. import backend
-from ..ops.core import Op, Tensor
-from ..ops.scratch import ScratchPool
+from .arguments import standardize_data_format
+from .core import Op, Tensor, convert_to_tensor
+from .scratch import ScratchPool
+from .shape import Reshape
+from .windows import from_channels_last, to_channels_last
 
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 INTERPOLATIONS = ("bilinear", "nearest")
@@ -365,3 +371,57 @@ def transform(images: Any, matrices: Any, fill_mode: str = "reflect", fill_value
               interpolation: str = "bilinear") -> Tensor:
     """:func:`resample` on a tensor, recorded on the tape so gradients reach ``images``."""
     return AffineResample(matrices, fill_mode, fill_value, interpolation)(images)
+
+
+def _keras_matrices(transform: Any, n: int) -> np.ndarray:
+    """Keras's transforms ``[a0, a1, a2, b0, b1, b2, c0, c1]`` (one, or one per image) as the
+    ``(n, 3, 3)`` row-and-column matrices of this module.
+
+    Keras maps output point ``(x, y)`` (column, row) to input ``(a0·x + a1·y + a2,
+    b0·x + b1·y + b2)``, so the input row is ``b1·row + b0·col + b2`` and the input column
+    ``a1·row + a0·col + a2``.
+    """
+    values = np.asarray(transform.numpy() if isinstance(transform, Tensor) else transform,
+                        dtype=np.float64)
+    if values.shape not in ((8,), (n, 8)):
+        raise ValueError(f"transform must have shape (8,) or (batch, 8) = ({n}, 8). "
+                         f"Received: transform.shape={values.shape}")
+    values = np.broadcast_to(values, (n, 8))
+    if np.any(values[:, 6:]):
+        raise ValueError("transform must be affine: its last two entries (c0, c1) must be 0. "
+                         f"Received: transform[..., 6:]={values[:, 6:].tolist()}")
+    a0, a1, a2, b0, b1, b2 = values[:, :6].T
+    return _stack((b1, b0, b2), (a1, a0, a2))
+
+
+def affine_transform(images: Any, transform: Any, interpolation: str = "bilinear",
+                     fill_mode: str = "constant", fill_value: float = 0.0,
+                     data_format: str | None = None) -> Tensor:
+    """Keras's ``keras.ops.image.affine_transform``: each image resampled through its transform.
+
+    Args:
+        images: one image ``(height, width, channels)`` or a batch ``(batch, height, width,
+            channels)`` (channels first with ``data_format='channels_first'``).
+        transform: ``[a0, a1, a2, b0, b1, b2, c0, c1]`` for every image, or one row per image:
+            output point ``(x, y)`` samples input ``(a0·x + a1·y + a2, b0·x + b1·y + b2)``, ``x``
+            the column and ``y`` the row. ``c0`` and ``c1`` (projective terms) must be 0.
+        interpolation: ``'bilinear'`` (default) or ``'nearest'``.
+        fill_mode: ``'constant'`` (Keras's default), ``'reflect'``, ``'wrap'`` or ``'nearest'``.
+        fill_value: the value of ``'constant'`` fill. Defaults to 0.
+        data_format: ``'channels_last'`` (default) or ``'channels_first'``.
+
+    Returns:
+        The transformed images, of the shape of ``images``, differentiable with respect to them.
+    """
+    images = convert_to_tensor(images)
+    data_format = standardize_data_format(data_format)
+    if images.ndim not in (3, 4):
+        raise ValueError("images must be one image (height, width, channels) or a batch (batch, "
+                         f"height, width, channels). Received: images.shape={images.shape}")
+    single = images.ndim == 3
+    batch = Reshape((1, *images.shape))(images) if single else images
+    batch = to_channels_last(batch, data_format)
+    op = AffineResample(_keras_matrices(transform, batch.shape[0]), fill_mode, fill_value,
+                        interpolation)
+    out = from_channels_last(op(batch), data_format)
+    return Reshape(images.shape)(out) if single else out

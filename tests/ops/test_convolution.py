@@ -1,4 +1,4 @@
-"""Convolution, pooling, batch-norm, padding and up-sampling ops.
+"""Convolution ops.
 
 Values and gradients are compared with PyTorch (CPU, float64; torch is channels-first, so
 arrays are transposed on the way), and every op passes a finite-difference gradient check on
@@ -13,31 +13,11 @@ import torch
 import torch.nn.functional as F
 
 from numkeras import backend, ops
-from numkeras.ops import conv
+from numkeras.ops import convolution as conv
+from numkeras.ops import normalization, pooling, windows
 from numkeras.utils.gradient_check import check_gradients
 
-
-def _nchw(a):
-    return torch.from_numpy(np.ascontiguousarray(np.asarray(a).transpose(0, 3, 1, 2)))
-
-
-def _nhwc(t):
-    return t.detach().numpy().transpose(0, 2, 3, 1)
-
-
-def _backprop(fn, *arrays, seed=1):
-    """``fn``'s value and the gradients of ``sum(r · fn)`` for a fixed random ``r``."""
-    variables = [ops.Variable(np.array(a)) for a in arrays]
-    out = fn(*variables)
-    r = np.random.default_rng(seed).standard_normal(out.shape)
-    ops.sum(out * r).backward()
-    return out.data, r, [v.grad for v in variables]
-
-
-def _torch_pads(pads):
-    (top, bottom), (left, right) = pads
-    return (left, right, top, bottom)
-
+from .nhwc_support import backprop, nchw, nhwc, torch_pads
 
 # -- conv2d ---------------------------------------------------------------------------------------
 CONV_CASES = [
@@ -65,14 +45,14 @@ def test_conv2d_matches_torch(hw, kernel, strides, padding, dilation, groups, rn
     def fn(xv, kv, bv):
         return conv.conv2d(xv, kv, bv, strides, padding, dilation)
 
-    y, r, (gx, gk, gb) = _backprop(fn, x, k, b)
-    tx, tb = _nchw(x).requires_grad_(), torch.from_numpy(b).requires_grad_()
+    y, r, (gx, gk, gb) = backprop(fn, x, k, b)
+    tx, tb = nchw(x).requires_grad_(), torch.from_numpy(b).requires_grad_()
     tk = torch.from_numpy(np.ascontiguousarray(k.transpose(3, 2, 0, 1))).requires_grad_()
-    pads = conv._pads(hw, kernel, strides, dilation, padding)
-    ty = F.conv2d(F.pad(tx, _torch_pads(pads)), tk, tb, strides, 0, dilation, groups)
-    (ty * _nchw(r)).sum().backward()
-    np.testing.assert_allclose(y, _nhwc(ty), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(gx, _nhwc(tx.grad), rtol=1e-10, atol=1e-12)
+    pads = windows.spatial_pads(hw, kernel, strides, dilation, padding)
+    ty = F.conv2d(F.pad(tx, torch_pads(pads)), tk, tb, strides, 0, dilation, groups)
+    (ty * nchw(r)).sum().backward()
+    np.testing.assert_allclose(y, nhwc(ty), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(gx, nhwc(tx.grad), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(gk, tk.grad.numpy().transpose(2, 3, 1, 0), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(gb, tb.grad.numpy(), rtol=1e-10, atol=1e-12)
 
@@ -206,13 +186,13 @@ def test_conv1d_matches_torch(kernel, strides, padding, dilation, groups, rng, g
     def fn(*v):
         return conv.conv1d(*v, strides=strides, padding=padding, dilation_rate=dilation)
 
-    y, r, (gx, gk, gb) = _backprop(fn, x, k, b)
+    y, r, (gx, gk, gb) = backprop(fn, x, k, b)
     tx = torch.from_numpy(x.transpose(0, 2, 1).copy()).requires_grad_()
     tk = torch.from_numpy(k.transpose(2, 1, 0).copy()).requires_grad_()
     if padding == "causal":
         pads = (dilation * (kernel - 1), 0)
     else:
-        pads = conv.padding_amounts(9, kernel, strides, dilation, padding)
+        pads = windows.padding_amounts(9, kernel, strides, dilation, padding)
     ty = F.conv1d(F.pad(tx, pads), tk, torch.from_numpy(b), strides, 0, dilation, groups)
     (ty * torch.from_numpy(r.transpose(0, 2, 1).copy())).sum().backward()
     np.testing.assert_allclose(y, ty.detach().numpy().transpose(0, 2, 1), rtol=1e-10, atol=1e-12)
@@ -239,171 +219,6 @@ def test_conv1d_channels_first(rng):
         conv.conv1d(x, k, padding="same", data_format="channels_first").data, expected)
 
 
-# -- pooling --------------------------------------------------------------------------------------
-POOL_CASES = [
-    # (h, w), pool, strides, padding
-    ((6, 8), (2, 2), None, "valid"),
-    ((7, 7), (2, 2), None, "valid"),
-    ((7, 8), (3, 3), (2, 2), "valid"),
-    ((6, 7), (3, 2), (1, 1), "valid"),
-    ((7, 7), (3, 3), (2, 2), "same"),
-    ((5, 6), (3, 3), (1, 1), "same"),
-]
-
-
-@pytest.mark.parametrize(("hw", "pool", "strides", "padding"), POOL_CASES)
-def test_max_pool2d_matches_torch(hw, pool, strides, padding, rng, gradcheck):
-    x = rng.standard_normal((2, *hw, 3))
-    y, r, (gx,) = _backprop(lambda v: conv.max_pool2d(v, pool, strides, padding), x)
-    stride = strides or pool
-    pads = conv._pads(hw, pool, stride, (1, 1), padding)
-    tx = _nchw(x).requires_grad_()
-    ty = F.max_pool2d(F.pad(tx, _torch_pads(pads), value=-np.inf), pool, stride)
-    (ty * _nchw(r)).sum().backward()
-    np.testing.assert_allclose(y, _nhwc(ty), rtol=1e-12)
-    np.testing.assert_allclose(gx, _nhwc(tx.grad), rtol=1e-12)
-    gradcheck(lambda v: conv.max_pool2d(v, pool, strides, padding), x[:1])
-
-
-@pytest.mark.parametrize(("hw", "pool", "strides", "padding"), POOL_CASES)
-def test_avg_pool2d_matches_torch(hw, pool, strides, padding, rng, gradcheck):
-    x = rng.standard_normal((2, *hw, 3))
-    y, r, (gx,) = _backprop(lambda v: conv.avg_pool2d(v, pool, strides, padding), x)
-    stride = strides or pool
-    (top, bottom), (left, right) = conv._pads(hw, pool, stride, (1, 1), padding)
-    tx = _nchw(x).requires_grad_()
-    # torch pads symmetrically: pad the extra row/column by hand, where padded zeros are counted
-    # out by the division by the real count below.
-    padded = F.pad(tx, (left, right, top, bottom))
-    ones = F.pad(torch.ones_like(tx[:, :1]), (left, right, top, bottom))
-    ty = F.avg_pool2d(padded, pool, stride) / F.avg_pool2d(ones, pool, stride)
-    (ty * _nchw(r)).sum().backward()
-    np.testing.assert_allclose(y, _nhwc(ty), rtol=1e-12)
-    np.testing.assert_allclose(gx, _nhwc(tx.grad), rtol=1e-12)
-    gradcheck(lambda v: conv.avg_pool2d(v, pool, strides, padding), x[:1])
-
-
-def test_max_pool2d_gradient_goes_to_the_first_of_tied_maxima():
-    x = ops.Variable(np.array([[[[1.0], [3.0]], [[3.0], [0.0]]]]))  # (1, 2, 2, 1)
-    ops.sum(conv.max_pool2d(x, 2)).backward()
-    np.testing.assert_array_equal(x.grad[0, ..., 0], [[0.0, 1.0], [0.0, 0.0]])
-
-
-def test_pooling_channels_first(rng):
-    x = rng.standard_normal((2, 3, 6, 6))
-    last = x.transpose(0, 2, 3, 1)
-    for pool in (conv.max_pool2d, conv.avg_pool2d):
-        np.testing.assert_allclose(
-            pool(x, 3, 2, "same", data_format="channels_first").data,
-            pool(last, 3, 2, "same").data.transpose(0, 3, 1, 2))
-
-
-def test_max_pool1d_matches_torch(rng, gradcheck):
-    x = rng.standard_normal((2, 9, 3))
-    y, r, (gx,) = _backprop(lambda v: conv.max_pool1d(v, 3, 2), x)
-    tx = torch.from_numpy(x.transpose(0, 2, 1).copy()).requires_grad_()
-    ty = F.max_pool1d(tx, 3, 2)
-    (ty * torch.from_numpy(r.transpose(0, 2, 1).copy())).sum().backward()
-    np.testing.assert_allclose(y, ty.detach().numpy().transpose(0, 2, 1))
-    np.testing.assert_allclose(gx, tx.grad.numpy().transpose(0, 2, 1))
-    gradcheck(lambda v: conv.max_pool1d(v, 2, padding="same"), x[:1, :7])
-    np.testing.assert_allclose(conv.max_pool1d(x.transpose(0, 2, 1), 3, 2,
-                                              data_format="channels_first").data,
-                               y.transpose(0, 2, 1))
-
-
-def test_pooling_rejects_a_window_larger_than_the_input():
-    with pytest.raises(ValueError, match="larger than its padded input"):
-        conv.max_pool2d(np.ones((1, 2, 2, 1)), 3)
-    with pytest.raises(ValueError, match="pool_size=0"):
-        conv.avg_pool2d(np.ones((1, 4, 4, 1)), 0)
-
-
-# -- batch normalization --------------------------------------------------------------------------
-@pytest.mark.parametrize(("shape", "axis"), [((4, 3, 3, 5), -1), ((4, 5, 3, 3), 1), ((6, 5), -1)])
-def test_batch_norm_training_matches_torch(shape, axis, rng):
-    x = rng.standard_normal(shape) * 2 + 1
-    c = shape[axis]
-    gamma, beta = rng.standard_normal(c), rng.standard_normal(c)
-    y, r, grads = _backprop(lambda *v: conv.batch_norm(*v, axis=axis, epsilon=1e-3), x, gamma, beta)
-
-    def move(a):
-        return np.moveaxis(a, axis, 1)
-
-    tx = torch.from_numpy(move(x).copy()).requires_grad_()
-    tg, tb = torch.from_numpy(gamma).requires_grad_(), torch.from_numpy(beta).requires_grad_()
-    ty = F.batch_norm(tx, None, None, tg, tb, training=True, eps=1e-3)
-    (ty * torch.from_numpy(move(r).copy())).sum().backward()
-    np.testing.assert_allclose(y, np.moveaxis(ty.detach().numpy(), 1, axis), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(grads[0], np.moveaxis(tx.grad.numpy(), 1, axis), rtol=1e-9,
-                               atol=1e-12)
-    np.testing.assert_allclose(grads[1], tg.grad.numpy(), rtol=1e-10)
-    np.testing.assert_allclose(grads[2], tb.grad.numpy(), rtol=1e-10)
-
-
-def test_batch_norm_inference_matches_torch(rng):
-    x = rng.standard_normal((4, 3, 3, 5))
-    mean, var = rng.standard_normal(5), rng.random(5) + 0.5
-    gamma, beta = rng.standard_normal(5), rng.standard_normal(5)
-    y = conv.batch_norm(x, gamma, beta, mean=mean, variance=var).data
-    ty = F.batch_norm(_nchw(x), torch.from_numpy(mean), torch.from_numpy(var),
-                      torch.from_numpy(gamma), torch.from_numpy(beta), training=False, eps=1e-3)
-    np.testing.assert_allclose(y, _nhwc(ty), rtol=1e-12)
-
-
-@pytest.mark.parametrize(("center", "scale"), [(True, True), (False, True), (True, False),
-                                               (False, False)])
-def test_batch_norm_gradient(center, scale, rng, gradcheck):
-    x = rng.standard_normal((3, 2, 2, 3))
-    params = [p for p, on in ((rng.standard_normal(3), scale), (rng.standard_normal(3), center))
-              if on]
-
-    def split(vs):
-        rest = list(vs)
-        return (rest.pop(0) if scale else None), (rest.pop(0) if center else None)
-
-    gradcheck(lambda v, *ps: conv.batch_norm(v, *split(ps), axis=-1), x, *params)
-    mean, var = rng.standard_normal(3), rng.random(3) + 0.5
-    gradcheck(lambda v, m, s, *ps: conv.batch_norm(v, *split(ps), mean=m, variance=s),
-              x, mean, var, *params)
-
-
-def test_batch_norm_op_leaves_the_batch_statistics(rng):
-    x = rng.standard_normal((50, 4)) * 3 + 2
-    op = conv.BatchNorm(axis=-1, epsilon=1e-3, center=False, scale=False)
-    y = op(x).data
-    np.testing.assert_allclose(op.mean, x.mean(0))
-    np.testing.assert_allclose(op.variance, x.var(0))  # biased, as Keras uses it
-    np.testing.assert_allclose(y.mean(0), 0.0, atol=1e-12)
-
-
-# -- padding and up-sampling ----------------------------------------------------------------------
-def test_pad(rng, gradcheck):
-    x = rng.standard_normal((2, 3, 4))
-    y = conv.pad(x, ((0, 0), (1, 2), (3, 0)), constant_values=-1.0)
-    np.testing.assert_array_equal(y.data, np.pad(x, ((0, 0), (1, 2), (3, 0)), constant_values=-1))
-    gradcheck(lambda v: conv.pad(v, ((1, 0), (1, 2), (0, 1))), x)
-    with pytest.raises(ValueError, match="one \\(before, after\\) pair per axis"):
-        conv.pad(x, ((1, 1),))
-
-
-@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
-def test_upsampling2d(data_format, rng, gradcheck):
-    x = rng.standard_normal((2, 3, 4, 2))
-    y = conv.upsampling2d(x, (2, 3), data_format)
-    axes = (1, 2) if data_format == "channels_last" else (2, 3)
-    expected = np.repeat(np.repeat(x, 2, axis=axes[0]), 3, axis=axes[1])
-    np.testing.assert_array_equal(y.data, expected)
-    gradcheck(lambda v: conv.upsampling2d(v, 2, data_format), x)
-
-
-def test_upsampling2d_matches_torch(rng):
-    x = rng.standard_normal((2, 3, 4, 2))
-    np.testing.assert_array_equal(
-        conv.upsampling2d(x, 2).data,
-        _nhwc(F.interpolate(_nchw(x), scale_factor=2, mode="nearest")))
-
-
 def test_gradient_check_of_a_small_cnn(rng):
     """Conv, ReLU, pooling, batch-norm and a dense head, differentiated together."""
     x = ops.Variable(rng.standard_normal((2, 6, 6, 1)))
@@ -414,8 +229,51 @@ def test_gradient_check_of_a_small_cnn(rng):
 
     def net():
         h = conv.conv2d(x, k1, padding="same", activation="relu")
-        h = conv.max_pool2d(h, 2)
-        h = conv.batch_norm(conv.conv2d(h, k2, strides=1), gamma, beta)
+        h = pooling.max_pool2d(h, 2)
+        h = normalization.batch_norm(conv.conv2d(h, k2, strides=1), gamma, beta)
         return ops.matmul(ops.mean(h, axis=(1, 2)), w)
 
     check_gradients(net, x, k1, k2, gamma, beta, w)
+
+
+# -- keras.ops.conv -------------------------------------------------------------------------------
+def _numpy_conv(x, k, strides=(1, 1), dilation=(1, 1)):
+    """'valid' cross-correlation of NHWC ``x`` with ``k``, one kernel position at a time."""
+    (kh, kw, _, f), (sh, sw), (dh, dw) = k.shape, strides, dilation
+    oh = (x.shape[1] - dh * (kh - 1) - 1) // sh + 1
+    ow = (x.shape[2] - dw * (kw - 1) - 1) // sw + 1
+    y = np.zeros((x.shape[0], oh, ow, f))
+    for i in range(kh):
+        for j in range(kw):
+            rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
+            cols = slice(j * dw, j * dw + sw * (ow - 1) + 1, sw)
+            y += x[:, rows, cols] @ k[i, j]
+    return y
+
+
+def test_conv_of_images_is_numpys_cross_correlation(rng, gradcheck):
+    x, k = rng.standard_normal((2, 7, 8, 3)), rng.standard_normal((3, 2, 3, 4))
+    y = ops.conv(x, k, strides=(2, 1), dilation_rate=(1, 2))
+    np.testing.assert_allclose(y.data, _numpy_conv(x, k, (2, 1), (1, 2)), rtol=1e-12)
+    same = ops.conv(x, k[:, :1], padding="same")  # a 3x1 kernel: one zero row above and below
+    padded = np.pad(x, ((0, 0), (1, 1), (0, 0), (0, 0)))
+    np.testing.assert_allclose(same.data, _numpy_conv(padded, k[:, :1]), rtol=1e-12)
+    first = ops.conv(x.transpose(0, 3, 1, 2), k, data_format="channels_first")
+    np.testing.assert_allclose(first.data, _numpy_conv(x, k).transpose(0, 3, 1, 2), rtol=1e-12)
+    gradcheck(lambda v, kv: ops.conv(v, kv, strides=2, padding="same"), x[:1, :5, :5], k)
+
+
+def test_conv_of_sequences_is_numpys_cross_correlation(rng, gradcheck):
+    x, k = rng.standard_normal((2, 9, 3)), rng.standard_normal((3, 3, 4))
+    y = ops.conv(x, k, strides=2, dilation_rate=1)
+    np.testing.assert_allclose(y.data, _numpy_conv(x[:, None], k[None], (1, 2))[:, 0], rtol=1e-12)
+    causal = ops.conv(x, k, padding="causal")
+    padded = np.pad(x, ((0, 0), (2, 0), (0, 0)))
+    np.testing.assert_allclose(causal.data, _numpy_conv(padded[:, None], k[None])[:, 0],
+                               rtol=1e-12)
+    gradcheck(lambda v, kv: ops.conv(v, kv, padding="same"), x[:1, :6], k)
+
+
+def test_conv_rejects_other_ranks():
+    with pytest.raises(ValueError, match=r"3-D input .* or a 4-D one.*inputs.shape=\(4, 3\)"):
+        ops.conv(np.ones((4, 3)), np.ones((3, 3)))

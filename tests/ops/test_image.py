@@ -1,15 +1,26 @@
-"""The batched affine resampling shared by the augmentation layers and ImageDataGenerator."""
+"""The batched affine resampling of ``ops.image``, which the augmentation layers and
+ImageDataGenerator share, and its Keras face ``affine_transform``."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from numkeras import ops
 from numkeras.ops import Variable
-from numkeras.preprocessing import affine
+from numkeras.ops import image as affine
 from numkeras.utils.gradient_check import check_gradients
 
 rng = np.random.default_rng(0)
+
+
+@pytest.fixture(autouse=True)
+def float64():
+    """Overrides the op tests' float64 scope: these tests check the dtype rules under the default
+    floatx (float32), and their gradient checks work in float64 by themselves."""
+    yield
+
+
 IMAGES = rng.random((3, 6, 6, 2)).astype(np.float32)
 ROW = np.arange(4, dtype=np.float32).reshape(1, 1, 4, 1)  # one image, one row: a b c d
 
@@ -186,3 +197,53 @@ def test_matches_scipy_affine_transform(fill_mode):
         want = ndimage.affine_transform(image, matrix, offset, order=1,
                                         mode=SCIPY_MODES[fill_mode], cval=0.25)
         np.testing.assert_allclose(got, want, atol=1e-10)
+
+
+# -- keras.ops.image.affine_transform -------------------------------------------------------------
+def test_affine_transform_translates_as_keras():
+    images = IMAGES.astype(np.float64)
+    # Output point (x, y) samples input (x + a2, y + b2): a2 = -1 moves the content right.
+    right = ops.image.affine_transform(images, [1, 0, -1, 0, 1, 0, 0, 0]).numpy()
+    expected = np.zeros_like(images)
+    expected[:, :, 1:] = images[:, :, :-1]
+    np.testing.assert_allclose(right, expected, atol=1e-12)
+    up = ops.image.affine_transform(images, [1, 0, 0, 0, 1, 2, 0, 0], fill_value=-1.0).numpy()
+    expected = np.full_like(images, -1.0)
+    expected[:, :-2] = images[:, 2:]
+    np.testing.assert_allclose(up, expected, atol=1e-12)
+
+
+def test_affine_transform_reads_x_as_the_column():
+    swap = [0, 1, 0, 1, 0, 0, 0, 0]  # input (y, x) for output (x, y): the transpose
+    out = ops.image.affine_transform(IMAGES, swap, interpolation="nearest").numpy()
+    np.testing.assert_array_equal(out, IMAGES.transpose(0, 2, 1, 3))
+
+
+def test_affine_transform_per_image_one_image_and_channels_first():
+    transforms = np.array([[1, 0, -1, 0, 1, 0, 0, 0], [1, 0, 0, 0, 1, 1, 0, 0],
+                           [0.8, 0.1, 0.3, -0.2, 1.1, 0.4, 0, 0]])
+    batch = ops.image.affine_transform(IMAGES, transforms, fill_mode="reflect").numpy()
+    for image, transform, want in zip(IMAGES, transforms, batch, strict=True):
+        one = ops.image.affine_transform(image, transform, fill_mode="reflect").numpy()
+        # Alone, the image is padded less than in the batch: other float32 roundings.
+        np.testing.assert_allclose(one, want, rtol=1e-6, atol=1e-6)
+    first = ops.image.affine_transform(IMAGES.transpose(0, 3, 1, 2), transforms,
+                                       fill_mode="reflect", data_format="channels_first")
+    np.testing.assert_array_equal(first.numpy(), batch.transpose(0, 3, 1, 2))
+
+
+def test_affine_transform_gradient():
+    images = Variable(rng.random((2, 5, 4, 2)))
+    cos, sin = np.cos(0.4), np.sin(0.4)
+    transform = [cos, -sin, 0.7, sin, cos, -0.3, 0, 0]
+    check_gradients(lambda: ops.image.affine_transform(images, transform), images)
+
+
+@pytest.mark.parametrize(("images", "transform", "match"), [
+    (IMAGES, [1, 0, 0, 0, 1, 0, 0.1, 0], r"c0, c1\) must be 0"),
+    (IMAGES, np.zeros((2, 8)), r"\(batch, 8\) = \(3, 8\). Received: transform.shape=\(2, 8\)"),
+    (IMAGES[0, ..., 0], [1, 0, 0, 0, 1, 0, 0, 0], r"images.shape=\(6, 6\)"),
+])
+def test_affine_transform_rejects_bad_arguments(images, transform, match):
+    with pytest.raises(ValueError, match=match):
+        ops.image.affine_transform(images, transform)
