@@ -50,21 +50,28 @@ def peak_rss_bytes() -> int:
 
 
 class Clock:
-    """Wall time of each epoch; ``seconds_per_epoch`` is the median of all but the first."""
+    """Wall time of each epoch, and CPU time of all the process's threads (steadier where other
+    processes compete for the cores); each per-epoch figure is the median of all but the first."""
 
     def __init__(self) -> None:
         self.epochs: list[float] = []
-        self._start = 0.0
+        self.cpu_epochs: list[float] = []
+        self._start = self._cpu_start = 0.0
 
     def begin(self) -> None:
-        self._start = time.perf_counter()
+        self._start, self._cpu_start = time.perf_counter(), time.process_time()
 
     def end(self) -> None:
         self.epochs.append(time.perf_counter() - self._start)
+        self.cpu_epochs.append(time.process_time() - self._cpu_start)
 
     @property
     def seconds_per_epoch(self) -> float:
         return statistics.median(self.epochs[1:] or self.epochs)
+
+    @property
+    def cpu_seconds_per_epoch(self) -> float:
+        return statistics.median(self.cpu_epochs[1:] or self.cpu_epochs)
 
 
 def images_per_second(predict: Any, x: np.ndarray, repeats: int = 5) -> float:

@@ -1,13 +1,14 @@
 """W1, W1b, W3 and W5: the course's MLP on Fashion-MNIST, trained by one framework.
 
-    python benchmarks/mlp.py FRAMEWORK VARIANT EPOCHS
+    python benchmarks/mlp.py FRAMEWORK VARIANT EPOCHS [STYLE]
 
 FRAMEWORK: numkeras, torch, keras (the backend comes from KERAS_BACKEND), sklearn or numpy (a
 plain hand-written NumPy MLP). VARIANT: ``seed`` (W1: ReLU, softmax + categorical cross-entropy,
 Adam(1e-3)) or ``slide`` (W1b: sigmoid, softmax + MSE, SGD(0.1)). Both are Dense 784-500-500-10,
-batch 100, shuffled every epoch. Reports seconds per epoch (median of epochs 2..EPOCHS), test
-accuracy, ``predict`` throughput on the 10,000 test images in batches of 1000 (W3), and the peak
-resident memory (W5).
+batch 100, shuffled every epoch. STYLE (numkeras only): ``sequential`` (the default) or
+``functional``, the same layers called on an ``Input`` and wrapped in ``Model``. Reports seconds
+per epoch (median of epochs 2..EPOCHS), test accuracy, ``predict`` throughput on the 10,000 test
+images in batches of 1000 (W3), and the peak resident memory (W5).
 """
 
 from __future__ import annotations
@@ -31,22 +32,25 @@ from common import (
 BATCH, PREDICT_BATCH, HIDDEN = 100, 1000, 500
 
 
-def run_numkeras(data: dict, variant: str, epochs: int) -> dict:
+def run_numkeras(data: dict, variant: str, epochs: int, style: str = "sequential") -> dict:
     from numkeras import backend
     from numkeras.callbacks import LambdaCallback
-    from numkeras.layers import Activation, Dense
-    from numkeras.models import Sequential
+    from numkeras.layers import Activation, Dense, Input
+    from numkeras.models import Model, Sequential
     from numkeras.optimizers import SGD, Adam
 
     backend.set_random_seed(SEED)
     hidden = "relu" if variant == "seed" else "sigmoid"
-    model = Sequential()  # the course's spelling: each Dense followed by its Activation
-    model.add(Dense(HIDDEN, input_shape=(784,)))
-    model.add(Activation(hidden))
-    model.add(Dense(HIDDEN))
-    model.add(Activation(hidden))
-    model.add(Dense(10))
-    model.add(Activation("softmax"))
+    # The course's spelling: each Dense followed by its Activation.
+    layers = [Dense(HIDDEN, input_shape=(784,)), Activation(hidden), Dense(HIDDEN),
+              Activation(hidden), Dense(10), Activation("softmax")]
+    if style == "functional":
+        x = inputs = Input(shape=(784,))
+        for layer in layers:
+            x = layer(x)
+        model = Model(inputs, x)
+    else:
+        model = Sequential(layers)
     if variant == "seed":
         model.compile(optimizer=Adam(1e-3), loss="categorical_crossentropy", metrics=["accuracy"])
     else:
@@ -217,6 +221,7 @@ def run_numpy(data: dict, variant: str, epochs: int) -> dict:
 def _finish(data: dict, clock: Clock, predict, needed: int | None = None) -> dict:
     figures = {
         "seconds_per_epoch": clock.seconds_per_epoch,
+        "cpu_seconds_per_epoch": clock.cpu_seconds_per_epoch,
         "epoch_seconds": clock.epochs,
         "test_accuracy": accuracy(predict(data["x_test"]), data["y_test"]),
         "images_per_second": images_per_second(predict, data["x_test"]),
@@ -233,4 +238,5 @@ RUNNERS = {"numkeras": run_numkeras, "keras": run_keras, "torch": run_torch,
 if __name__ == "__main__":
     framework, variant = argument(1, "numkeras"), argument(2, "seed")
     epochs = int(argument(3, "5"))
-    report(**RUNNERS[framework](fashion_mnist(), variant, epochs))
+    styles = {"style": argument(4, "sequential")} if framework == "numkeras" else {}
+    report(**RUNNERS[framework](fashion_mnist(), variant, epochs, **styles))

@@ -1,13 +1,17 @@
 """Run every workload for numkeras and its peers, one process after another, and compare.
 
-    python benchmarks/run.py [--only w1,w1b,w2,w3,w4,w5,gemm] [--epochs 5] [--cnn-epochs 3]
-                             [--json benchmarks/results.json]
+    python benchmarks/run.py [--only w1,w1b,w1f,w2,w3,w4,w5,gemm] [--epochs 5] [--cnn-epochs 3]
+                             [--repeats 3] [--json benchmarks/results.json]
 
 Each (workload, framework) pair runs in a fresh subprocess, so thread pools, JIT caches and
 memory start clean. The subprocesses run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (they
 slow current NumPy on some processors; see docs/performance.md) and KERAS_BACKEND set for the
 Keras peers. Prints a table of medians with the ratios numkeras / peer and the targets of the
 issue, and writes the raw figures as JSON.
+
+W1f times numkeras's W1 written as a Sequential model and as a functional one (the same layers
+wrapped in ``Model``), alternating, ``--repeats`` fresh processes each: both go through one fusion
+pass, so they should train at the same speed.
 """
 
 from __future__ import annotations
@@ -86,7 +90,24 @@ def kernels_in_use() -> bool:
     return done.stdout.strip() == "True"
 
 
-def collect(only: set[str], epochs: int, cnn_epochs: int) -> dict:
+def fusion_pair(epochs: int, repeats: int) -> dict:
+    """W1f: W1 in numkeras as a Sequential and as a functional model, ``repeats`` fresh
+    processes of each, alternating so that both see the same machine load."""
+    runs: dict[str, list[dict]] = {"sequential": [], "functional": []}
+    for _ in range(repeats):
+        for style, figures in runs.items():
+            figures.append(worker("mlp.py", "numkeras", "seed", str(epochs), style))
+    result: dict = {"runs": runs}
+    for style, figures in runs.items():
+        done = [f for f in figures if "error" not in f]
+        result[style] = {
+            key: statistics.median(f[key] for f in done)
+            for key in ("seconds_per_epoch", "cpu_seconds_per_epoch")
+        } if done else {"error": figures[-1]["error"]}
+    return result
+
+
+def collect(only: set[str], epochs: int, cnn_epochs: int, repeats: int) -> dict:
     results: dict = {"machine": {"python": platform.python_version(), "cores": os.cpu_count(),
                                  "processor": platform.processor() or platform.machine(),
                                  "numkeras_kernels": kernels_in_use(),
@@ -99,6 +120,9 @@ def collect(only: set[str], epochs: int, cnn_epochs: int) -> dict:
             print(f"{key}: {variant}-mlp", file=sys.stderr)
             results[key] = {f: worker("mlp.py", f, variant, str(epochs))
                             for f in ["numkeras", *peers]}
+    if "w1f" in only:
+        print("w1f: seed-mlp, Sequential and functional", file=sys.stderr)
+        results["w1f"] = fusion_pair(epochs, repeats)
     if "w2" in only:
         print("w2: cnn", file=sys.stderr)
         results["w2"] = {f: worker("cnn.py", f, str(cnn_epochs)) for f in ["numkeras", *CNN_PEERS]}
@@ -168,6 +192,19 @@ def table(results: dict) -> tuple[str, list[tuple[str, str, bool | None]]]:
         if key == "w2":
             p = _get(runs, "torch", "seconds_per_epoch")
             check("W2 cnn: numkeras/torch <= 1.2", nk / p if nk and p else None, 1.2, "{:.2f}x")
+    w1f = results.get("w1f")
+    if w1f:
+        seq, fun = (_get(w1f, style, "seconds_per_epoch") for style in ("sequential",
+                                                                         "functional"))
+        lines.append("")
+        lines.append(f"{'W1f seed-mlp':<16}{'s/epoch':>10}{'CPU s/epoch':>13}   (medians of runs)")
+        for style in ("sequential", "functional"):
+            wall, cpu = (_get(w1f, style, key) for key in ("seconds_per_epoch",
+                                                           "cpu_seconds_per_epoch"))
+            lines.append(f"  {style:<14}" + ("error" if wall is None or cpu is None
+                                             else f"{wall:>10.3f}{cpu:>13.3f}"))
+        check("W1f: functional/Sequential <= 1.03", fun / seq if fun and seq else None, 1.03,
+              "{:.3f}x")
     w1 = results.get("w1", {})
     if w1:
         nk_ips = _get(w1, "numkeras", "images_per_second")
@@ -208,12 +245,13 @@ def table(results: dict) -> tuple[str, list[tuple[str, str, bool | None]]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="gemm,w1,w1b,w2,w3,w4,w5")
+    parser.add_argument("--only", default="gemm,w1,w1b,w1f,w2,w3,w4,w5")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--cnn-epochs", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=3, help="W1f: processes of each style")
     parser.add_argument("--json", default=str(HERE / "results.json"))
     args = parser.parse_args()
-    results = collect(set(args.only.split(",")), args.epochs, args.cnn_epochs)
+    results = collect(set(args.only.split(",")), args.epochs, args.cnn_epochs, args.repeats)
     text, targets = table(results)
     print(text)
     print("\nTargets")

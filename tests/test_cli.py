@@ -36,3 +36,16 @@ def test_hello_one_epoch_on_the_sample(tmp_path, capsys):
     assert (tmp_path / "mnist_mlp.numkeras").is_file()
     assert (tmp_path / "mnist_mlp_curves.png").is_file()
     assert "true 7 read" in out  # the first official test digit is a 7
+
+
+def test_hello_offers_every_optimizer_and_only_those(capsys):
+    from numkeras.optimizers import ALL_OPTIMIZERS
+
+    with pytest.raises(SystemExit):
+        cli.main(["hello", "--help"])
+    assert "--optimizer {" + ",".join(ALL_OPTIMIZERS) + "}" in capsys.readouterr().out
+    parser = cli.build_parser()
+    for name in ALL_OPTIMIZERS:
+        assert parser.parse_args(["hello", "--optimizer", name]).optimizer == name
+    with pytest.raises(SystemExit):
+        parser.parse_args(["hello", "--optimizer", "lbfgs"])

@@ -1,8 +1,9 @@
 """The engine's fast paths give what the reference paths give.
 
 * ``ops.dense`` with a fused sigmoid: value and gradient of ``sigmoid(x @ W + b)``;
-* ``Sequential``'s call plan (Dense + Activation fused into one op): the same outputs and
+* a model's call plan (Dense + Activation fused into one op): the same outputs and
   gradients as calling every layer in turn, and a final sigmoid or softmax left as its own op;
+* the fused cross-entropies, found from the logits mark on the output tensor;
 * optimizer slots flushed to 0 before they decay into subnormal numbers.
 """
 
@@ -11,9 +12,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from numkeras import backend, ops
+from numkeras import backend, losses, ops
 from numkeras.layers import Activation, Dense
+from numkeras.layers import Softmax as SoftmaxLayer
 from numkeras.models import Sequential
+from numkeras.ops.core import LogitsMark
 from numkeras.ops.nn import Dense as DenseOp
 from numkeras.ops.nn import Sigmoid, Softmax
 from numkeras.optimizers import Adam
@@ -45,10 +48,12 @@ def _course_mlp(hidden: str, output: str) -> Sequential:
 def test_the_call_plan_fuses_hidden_activations_and_keeps_the_output_op(hidden, output):
     model = _course_mlp(hidden, output)
     plan = model._call_plan()
-    assert [fused for _, fused in plan] == [hidden, hidden, None, None]
+    assert [call.activation for call in plan] == [hidden, hidden, None, None]
     out = model(np.ones((2, 4), np.float32))
     assert isinstance(out.creator, Softmax if output == "softmax" else Sigmoid)
     assert isinstance(out.creator.inputs[0].creator, DenseOp)
+    assert out._keras_logits == LogitsMark(out.creator.inputs[0], output,
+                                           -1 if output == "softmax" else None)
 
 
 @pytest.mark.parametrize("hidden", ["relu", "sigmoid"])
@@ -77,7 +82,42 @@ def test_the_call_plan_gives_the_values_and_gradients_of_the_layer_by_layer_path
 
 def test_a_layer_with_an_activity_regularizer_is_not_fused():
     model = Sequential([Dense(3, input_shape=(2,), activity_regularizer="l2"), Activation("relu")])
-    assert [fused for _, fused in model._call_plan()] == [None, None]
+    assert [call.activation for call in model._call_plan()] == [None, None]
+
+
+@pytest.mark.parametrize(
+    "loss, activation, fused",
+    [
+        (losses.categorical_crossentropy, ops.softmax, ops.softmax_cross_entropy),
+        (losses.binary_crossentropy, ops.sigmoid, ops.sigmoid_binary_cross_entropy),
+    ],
+)
+def test_the_cross_entropy_works_on_the_logits_that_the_mark_names(loss, activation, fused):
+    rng = np.random.default_rng(2)
+    y = np.eye(3, dtype=np.float32)[rng.integers(0, 3, 4)]
+    logits, other = (ops.Variable(rng.standard_normal((4, 3)).astype(np.float32))
+                     for _ in range(2))
+    probs = activation(logits)
+    assert probs._keras_logits.logits is logits
+    probs._keras_logits = probs._keras_logits._replace(logits=other)
+    expected = fused(other, y)
+    if activation is ops.sigmoid:
+        expected = ops.mean(expected, axis=-1)
+    np.testing.assert_array_equal(loss(y, probs).numpy(), expected.numpy())
+
+
+def test_a_softmax_over_several_axes_meets_the_clipped_cross_entropy():
+    """Regression: its tuple axis once raised a TypeError where the loss compared axes."""
+    rng = np.random.default_rng(3)
+    z = rng.standard_normal((2, 3, 4)).astype(np.float32)
+    probs = SoftmaxLayer(axis=(1, 2))(ops.Variable(z))
+    assert probs._keras_logits.axis == (1, 2)
+    y = np.zeros_like(z)
+    y[:, 0, 0] = 1
+    p = probs.numpy() / probs.numpy().sum(axis=-1, keepdims=True)  # Keras renormalises
+    expected = -(y * np.log(np.clip(p, 1e-7, 1 - 1e-7))).sum(axis=-1)
+    np.testing.assert_allclose(losses.categorical_crossentropy(y, probs).numpy(), expected,
+                               rtol=1e-5)
 
 
 def test_optimizer_slots_never_decay_into_subnormal_numbers():

@@ -349,3 +349,20 @@ def test_cosine_similarity_metric_is_positive_where_the_loss_is_negative():
     metric.update_state(y, 2 * y)
     assert metric.result() == pytest.approx(1.0)
     assert losses.cosine_similarity(y, 2 * y).numpy().mean() == pytest.approx(-1.0)
+
+
+def test_mean_is_named_by_its_snake_case_name_as_in_keras():
+    assert type(metrics.get("mean")) is metrics.Mean
+
+
+def test_a_loss_given_as_a_metric_survives_save_and_load(tmp_path):
+    from numkeras.layers import Dense
+    from numkeras.models import Sequential, load_model
+
+    model = Sequential([Dense(2, input_shape=(3,))])
+    model.compile(optimizer="sgd", loss="mse",
+                  metrics=[losses.MeanSquaredError(reduction="sum"), metrics.MeanSquaredError()])
+    x, y = RNG.uniform(size=(6, 3)).astype(np.float32), RNG.uniform(size=(6, 2))
+    model.save(tmp_path / "m.numkeras")
+    loaded = load_model(tmp_path / "m.numkeras")  # the loss's config once failed as a metric's
+    np.testing.assert_allclose(loaded.evaluate(x, y, verbose=0), model.evaluate(x, y, verbose=0))

@@ -187,3 +187,75 @@ def test_a_scope_makes_a_users_class_reachable() -> None:
         registry.deserialize(config)
     with registry.custom_object_scope({"Built": Built}):
         assert type(registry.deserialize(config)) is Built
+
+
+# -- keys by package, and a bare name resolved by family --------------------------------------
+def test_numkeras_classes_are_keyed_by_their_package() -> None:
+    assert registry.registered_class("numkeras.losses>MeanSquaredError") is losses.MeanSquaredError
+    assert registry.registered_class("numkeras.metrics>MeanSquaredError") is \
+        metrics.MeanSquaredError
+    assert registry.registered_class("numkeras.layers>Dense") is Dense
+    assert registry.package_of(Dense) == "numkeras.layers"  # defined in numkeras.layers.core
+    assert registry.own_classes("numkeras.regularizers") == {
+        "L1L2": regularizers.L1L2, "L1": regularizers.L1, "L2": regularizers.L2}
+
+
+def test_a_config_names_numkeras_classes_by_module_and_the_users_by_key() -> None:
+    assert registry.serialize(losses.MeanSquaredError()) == {
+        "module": "numkeras.losses", "class_name": "MeanSquaredError",
+        "config": {"name": "mean_squared_error", "reduction": "sum_over_batch_size"}}
+    assert registry.class_entry(metrics.MeanSquaredError) == {
+        "module": "numkeras.metrics", "class_name": "MeanSquaredError"}
+    register_keras_serializable("Mine")(Built)
+    assert registry.class_entry(Built) == {"class_name": "Mine>Built"}
+    assert registry.class_entry(losses.Loss) == {"module": "numkeras.losses",
+                                                 "class_name": "Loss"}
+
+
+def test_a_bare_name_numkeras_packages_share_needs_a_family_or_a_module() -> None:
+    with pytest.raises(ValueError, match=r"several packages \(\['numkeras.losses>Mean"
+                                         r"SquaredError', 'numkeras.metrics>MeanSquaredError'\]"):
+        registry.registered_class("MeanSquaredError")
+    assert registry.registered_class("MeanSquaredError", losses.FAMILY) is \
+        losses.MeanSquaredError
+    # The metric family also takes losses: its own package comes first.
+    assert registry.registered_class("MeanSquaredError", metrics.FAMILY) is \
+        metrics.MeanSquaredError
+    assert registry.registered_class("MeanSquaredError", module="numkeras.losses") is \
+        losses.MeanSquaredError
+    assert registry.meanings("MeanSquaredError") == [losses.MeanSquaredError,
+                                                     metrics.MeanSquaredError]
+
+
+def test_each_family_builds_the_class_its_config_names_by_module() -> None:
+    # A loss given as a metric: its config names the loss, whose config a metric class refuses.
+    loss = losses.MeanSquaredError(reduction="sum", name="squared")
+    metric = metrics.get(registry.serialize(loss))
+    assert type(metric) is metrics.MeanMetricWrapper and metric.name == "squared"
+    assert metric.fn is losses.mean_squared_error
+    # A metric config is refused as a loss, whatever name it shares with one.
+    with pytest.raises(registry.FamilyError, match="not a loss"):
+        losses.get(registry.serialize(metrics.MeanSquaredError()))
+    assert isinstance(losses.get({"module": "numkeras.losses", "class_name": "Huber",
+                                  "config": {"delta": 2.0}}), losses.Huber)
+
+
+def test_a_wrapped_function_in_a_config_finds_custom_objects_in_every_family() -> None:
+    def twice(y_true, y_pred):
+        return 2.0 * losses.mean_absolute_error(y_true, y_pred)
+
+    config = registry.serialize(losses.LossFunctionWrapper(twice))
+    for family_get in (losses.get, lambda c, custom_objects: metrics.get(
+            c, custom_objects=custom_objects)):
+        assert family_get(config, custom_objects={"twice": twice}).fn is twice
+
+
+@pytest.mark.parametrize("module", [3, ["numkeras.losses"]])
+def test_a_module_must_be_a_string(module) -> None:
+    with pytest.raises(ValueError, match="optional 'module': str"):
+        registry.deserialize({"module": module, "class_name": "Huber", "config": {}})
+
+
+def test_a_numkeras_key_cannot_be_taken_by_a_users_class() -> None:
+    with pytest.raises(ValueError, match="'numkeras.layers>Dense' is already registered"):
+        register_keras_serializable("numkeras.layers", "Dense")(Built)

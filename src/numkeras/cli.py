@@ -11,10 +11,10 @@ from typing import Any
 
 import numpy as np
 
-OPTIMIZERS = ["sgd", "adam", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "adamw"]
-
 
 def _hello_parser(sub: Any) -> None:
+    from .optimizers import ALL_OPTIMIZERS
+
     p = sub.add_parser(
         "hello",
         help="train the course's MNIST hello world and report its test accuracy",
@@ -54,7 +54,7 @@ def _hello_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--optimizer",
-        choices=OPTIMIZERS,
+        choices=list(ALL_OPTIMIZERS),
         default="adam",
         help="optimizer (default: adam; the slides start with sgd)",
     )

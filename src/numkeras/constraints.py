@@ -127,7 +127,7 @@ maxnorm, nonneg, unitnorm = MaxNorm, NonNeg, UnitNorm  # Keras 1 spellings
 CONSTRAINTS: Mapping[str, type[Constraint]] = {
     "max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm, "min_max_norm": MinMaxNorm,
     "maxnorm": MaxNorm, "nonneg": NonNeg, "unitnorm": UnitNorm,
-} | {cls.__name__: cls for cls in (MaxNorm, NonNeg, UnitNorm, MinMaxNorm)}
+} | registry.own_classes(registry.package_of(Constraint))
 
 
 #: What a constraint slot (``kernel_constraint=...``) accepts from a config.

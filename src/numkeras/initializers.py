@@ -394,10 +394,8 @@ INITIALIZERS: Mapping[str, type[Initializer]] = {
     "he_uniform": HeUniform, "he_normal": HeNormal,
     "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal,
     "orthogonal": OrthogonalInitializer, "identity": IdentityInitializer,
-} | {cls.__name__: cls for cls in (
-    Zeros, Ones, Constant, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling,
-    GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal,
-    OrthogonalInitializer, IdentityInitializer)} | {"Orthogonal": Orthogonal, "Identity": Identity}
+} | registry.own_classes(registry.package_of(Initializer)) | {
+    "Orthogonal": Orthogonal, "Identity": Identity}
 
 
 #: What an initializer slot (``kernel_initializer=...``) accepts from a config.

@@ -26,7 +26,6 @@ and exact where the clipped formula would saturate. The two agree to within the 
 from __future__ import annotations
 
 import math
-import re
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -34,11 +33,14 @@ from typing import Any
 from . import backend, ops, registry
 from .backend import get_array_module
 from .ops import Tensor, as_array
-from .ops.nn import Sigmoid, Softmax
+from .per_sample import FunctionTable, FunctionWrapper, snake_case
 
 Shape = tuple[Any, ...]
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
+
+#: Every loss function by its name, filed where it is defined (each has a class too).
+FUNCTIONS = FunctionTable()
 
 
 # --------------------------------------------------------------------------------------------
@@ -130,19 +132,23 @@ def _prepare(y_true: Any, y_pred: Any, fn: Callable) -> tuple[Any, Tensor]:
     return y_true, y_pred
 
 
-def _logits_behind(y_pred: Tensor, op_type: type, axis: int | None = None) -> Tensor | None:
-    """The input of the recorded ``op_type`` op (over ``axis``) that produced ``y_pred``, if any."""
-    op = y_pred.creator
-    if not isinstance(op, op_type):
+def _logits_behind(y_pred: Tensor, activation: str, axis: int | None = None) -> Tensor | None:
+    """The logits that ``y_pred`` is ``activation`` of (over ``axis``), read from the mark that a
+    recorded ``ops.softmax`` or ``ops.sigmoid`` leaves on its output; None when unmarked."""
+    mark = y_pred._keras_logits
+    if mark is None or mark.activation != activation:
         return None
-    if axis is not None and op.axis % y_pred.ndim != axis % y_pred.ndim:
+    if axis is not None and (
+        not isinstance(mark.axis, int) or mark.axis % y_pred.ndim != axis % y_pred.ndim
+    ):
         return None
-    return op.inputs[0]
+    return mark.logits
 
 
 # --------------------------------------------------------------------------------------------
 # Regression losses
 # --------------------------------------------------------------------------------------------
+@FUNCTIONS.add
 def mean_squared_error(y_true: Any, y_pred: Any) -> Tensor:
     """``mean((y_true - y_pred)², axis=-1)``.
 
@@ -154,12 +160,14 @@ def mean_squared_error(y_true: Any, y_pred: Any) -> Tensor:
     return ops.mean(ops.square(y_pred - y_true), axis=-1)
 
 
+@FUNCTIONS.add
 def mean_absolute_error(y_true: Any, y_pred: Any) -> Tensor:
     """``mean(|y_true - y_pred|, axis=-1)``."""
     y_true, y_pred = _prepare(y_true, y_pred, mean_absolute_error)
     return ops.mean(ops.abs(y_pred - y_true), axis=-1)
 
 
+@FUNCTIONS.add
 def mean_absolute_percentage_error(y_true: Any, y_pred: Any) -> Tensor:
     """``100 · mean(|y_true - y_pred| / max(|y_true|, ε), axis=-1)``, ``ε = 1e-7``."""
     y_true, y_pred = _prepare(y_true, y_pred, mean_absolute_percentage_error)
@@ -168,6 +176,7 @@ def mean_absolute_percentage_error(y_true: Any, y_pred: Any) -> Tensor:
     return ops.mean(ops.abs(y_pred - y_true) * scale, axis=-1)
 
 
+@FUNCTIONS.add
 def mean_squared_logarithmic_error(y_true: Any, y_pred: Any) -> Tensor:
     """``mean((log(max(y_pred, ε) + 1) - log(max(y_true, ε) + 1))², axis=-1)``, ``ε = 1e-7``."""
     y_true, y_pred = _prepare(y_true, y_pred, mean_squared_logarithmic_error)
@@ -177,6 +186,7 @@ def mean_squared_logarithmic_error(y_true: Any, y_pred: Any) -> Tensor:
     return ops.mean(ops.square(ops.log(ops.clip(y_pred, eps, None) + 1.0) - log_true), axis=-1)
 
 
+@FUNCTIONS.add
 def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> Tensor:
     """Huber loss, quadratic for small errors and linear for large ones, averaged over axis -1.
 
@@ -191,6 +201,7 @@ def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> Tensor:
     return ops.mean(values, axis=-1)
 
 
+@FUNCTIONS.add
 def log_cosh(y_true: Any, y_pred: Any) -> Tensor:
     """``mean(log(cosh(y_pred - y_true)), axis=-1)``, computed as ``x + softplus(-2x) - log 2``
     so that no ``cosh`` overflows. About ``x²/2`` for small errors, ``|x| - log 2`` for large."""
@@ -199,6 +210,7 @@ def log_cosh(y_true: Any, y_pred: Any) -> Tensor:
     return ops.mean(error + ops.softplus(-2.0 * error) - math.log(2.0), axis=-1)
 
 
+@FUNCTIONS.add
 def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> Tensor:
     """``-Σ l2_normalize(y_true) · l2_normalize(y_pred)`` along ``axis``, in [-1, 1].
 
@@ -228,6 +240,7 @@ def _probability_crossentropy(target: Any, probs: Tensor, axis: int) -> Tensor:
     return ops.sum(-target * _clipped_log(probs / total), axis=axis)
 
 
+@FUNCTIONS.add
 def categorical_crossentropy(
     y_true: Any,
     y_pred: Any,
@@ -264,12 +277,13 @@ def categorical_crossentropy(
     )
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / y_true.shape[axis]
-    logits = y_pred if from_logits else _logits_behind(y_pred, Softmax, axis)
+    logits = y_pred if from_logits else _logits_behind(y_pred, "softmax", axis)
     if logits is not None:
         return ops.softmax_cross_entropy(logits, y_true, axis=axis)
     return _probability_crossentropy(y_true, y_pred, axis)
 
 
+@FUNCTIONS.add
 def sparse_categorical_crossentropy(
     y_true: Any, y_pred: Any, from_logits: bool = False
 ) -> Tensor:
@@ -286,7 +300,7 @@ def sparse_categorical_crossentropy(
     """
     y_pred = ops.convert_to_tensor(y_pred)
     labels = _labels(y_true, y_pred)
-    logits = y_pred if from_logits else _logits_behind(y_pred, Softmax, -1)
+    logits = y_pred if from_logits else _logits_behind(y_pred, "softmax", -1)
     if logits is not None:
         return ops.sparse_softmax_cross_entropy(logits, labels)
     xp = get_array_module(labels)
@@ -314,6 +328,7 @@ def _labels(y_true: Any, y_pred: Tensor) -> Any:
     return labels
 
 
+@FUNCTIONS.add
 def binary_crossentropy(
     y_true: Any,
     y_pred: Any,
@@ -341,7 +356,7 @@ def binary_crossentropy(
     y_true, y_pred = _prepare(y_true, y_pred, binary_crossentropy)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
-    logits = y_pred if from_logits else _logits_behind(y_pred, Sigmoid)
+    logits = y_pred if from_logits else _logits_behind(y_pred, "sigmoid")
     if logits is not None:
         values = ops.sigmoid_binary_cross_entropy(logits, y_true)
     else:
@@ -349,6 +364,7 @@ def binary_crossentropy(
     return ops.mean(values, axis=axis)
 
 
+@FUNCTIONS.add
 def kl_divergence(y_true: Any, y_pred: Any) -> Tensor:
     """Kullback-Leibler divergence ``Σ y_true · log(y_true / y_pred)`` over axis -1.
 
@@ -361,6 +377,7 @@ def kl_divergence(y_true: Any, y_pred: Any) -> Tensor:
     return ops.sum(y_true * (xp.log(y_true) - ops.log(ops.clip(y_pred, eps, 1.0))), axis=-1)
 
 
+@FUNCTIONS.add
 def poisson(y_true: Any, y_pred: Any) -> Tensor:
     """``mean(y_pred - y_true · log(y_pred + ε), axis=-1)``, ``ε = 1e-7``."""
     y_true, y_pred = _prepare(y_true, y_pred, poisson)
@@ -378,18 +395,21 @@ def _hinge_margins(y_true: Any, y_pred: Tensor) -> Tensor:
     return ops.relu(1.0 - y_true * y_pred)
 
 
+@FUNCTIONS.add
 def hinge(y_true: Any, y_pred: Any) -> Tensor:
     """``mean(max(1 - y_true · y_pred, 0), axis=-1)``; labels -1/1 (0/1 are converted)."""
     y_true, y_pred = _prepare(y_true, y_pred, hinge)
     return ops.mean(_hinge_margins(y_true, y_pred), axis=-1)
 
 
+@FUNCTIONS.add
 def squared_hinge(y_true: Any, y_pred: Any) -> Tensor:
     """``mean(max(1 - y_true · y_pred, 0)², axis=-1)``; labels -1/1 (0/1 are converted)."""
     y_true, y_pred = _prepare(y_true, y_pred, squared_hinge)
     return ops.mean(ops.square(_hinge_margins(y_true, y_pred)), axis=-1)
 
 
+@FUNCTIONS.add
 def categorical_hinge(y_true: Any, y_pred: Any) -> Tensor:
     """``max(neg - pos + 1, 0)`` with ``pos = Σ y·ŷ`` and ``neg = max((1 - y)·ŷ)`` over axis -1:
     the true class's score must beat the best other score by a margin of 1."""
@@ -399,15 +419,19 @@ def categorical_hinge(y_true: Any, y_pred: Any) -> Tensor:
     return ops.relu(negative - positive + 1.0)
 
 
+#: Keras's other names of loss functions.
+ALIASES: dict[str, Callable] = {
+    "mse": mean_squared_error, "mae": mean_absolute_error,
+    "mape": mean_absolute_percentage_error, "msle": mean_squared_logarithmic_error,
+    "kld": kl_divergence, "kullback_leibler_divergence": kl_divergence, "logcosh": log_cosh,
+    "bce": binary_crossentropy, "cce": categorical_crossentropy,
+    "scce": sparse_categorical_crossentropy,
+}
+
+
 # --------------------------------------------------------------------------------------------
 # Loss classes
 # --------------------------------------------------------------------------------------------
-def _snake_case(name: str) -> str:
-    """``'KLDivergence'`` -> ``'kl_divergence'``: Keras's default object names."""
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
 @registry.register
 class Loss:
     """Base class of losses: subclass it and implement ``call(y_true, y_pred)``.
@@ -423,7 +447,7 @@ class Loss:
             raise ValueError(
                 f"reduction must be one of {list(REDUCTIONS)}. Received: reduction={reduction!r}"
             )
-        self.name = name or _snake_case(type(self).__name__)
+        self.name = name or snake_case(type(self).__name__)
         self.reduction = reduction
 
     def call(self, y_true: Any, y_pred: Tensor) -> Tensor:
@@ -447,11 +471,16 @@ class Loss:
 
 
 @registry.register
-class LossFunctionWrapper(Loss):
+class LossFunctionWrapper(FunctionWrapper, Loss):
     """A :class:`Loss` that applies ``fn(y_true, y_pred, **kwargs)``: any per-sample function,
-    built in or the user's own, becomes a loss with sample weights and a reduction."""
+    built in or the user's own, becomes a loss with sample weights and a reduction.
 
-    function: Callable | None = None  # set by subclasses that always wrap the same function
+    Its config names ``fn`` (see :mod:`numkeras.per_sample`) among the loss functions, their
+    aliases and ``custom_objects``.
+    """
+
+    kind = "loss"
+    functions = {**FUNCTIONS, **ALIASES}
 
     def __init__(
         self,
@@ -467,33 +496,6 @@ class LossFunctionWrapper(Loss):
     def call(self, y_true: Any, y_pred: Tensor) -> Tensor:
         y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
         return self.fn(y_true, y_pred, **self.fn_kwargs)
-
-    def get_config(self) -> dict[str, Any]:
-        config = {**super().get_config(), **self.fn_kwargs}
-        if self.function is None:
-            config["fn"] = registry.serialize(self.fn)
-        return config
-
-    @classmethod
-    def from_config(
-        cls, config: dict[str, Any], custom_objects: Mapping[str, Any] | None = None
-    ) -> Loss:
-        if "fn" in config:
-            config = {**config, "fn": _function_named(config["fn"], custom_objects)}
-        return cls(**config)
-
-
-def _function_named(name: Any, custom_objects: Mapping[str, Any] | None) -> Callable:
-    """The loss function that a config names, with a hint when it is the user's own."""
-    try:
-        fn = get(name, custom_objects)
-    except ValueError as error:
-        raise ValueError(
-            f"{error} If {name!r} is your own function, pass custom_objects={{{name!r}: {name}}}."
-        ) from None
-    if isinstance(fn, Loss) or not callable(fn):
-        raise ValueError(f"fn must name a loss function. Received: fn={name!r}")
-    return fn
 
 
 class _FixedFunctionLoss(LossFunctionWrapper):
@@ -669,36 +671,12 @@ class BinaryCrossentropy(LossFunctionWrapper):
 # --------------------------------------------------------------------------------------------
 # Names, lookup and target checks
 # --------------------------------------------------------------------------------------------
-_FUNCTIONS: dict[str, Callable] = {
-    fn.__name__: fn
-    for fn in (
-        mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
-        mean_squared_logarithmic_error, huber, log_cosh, cosine_similarity,
-        categorical_crossentropy, sparse_categorical_crossentropy, binary_crossentropy,
-        kl_divergence, poisson, hinge, squared_hinge, categorical_hinge,
-    )
-}
-_ALIASES = {
-    "mse": mean_squared_error, "mae": mean_absolute_error,
-    "mape": mean_absolute_percentage_error, "msle": mean_squared_logarithmic_error,
-    "kld": kl_divergence, "kullback_leibler_divergence": kl_divergence, "logcosh": log_cosh,
-    "bce": binary_crossentropy, "cce": categorical_crossentropy,
-    "scce": sparse_categorical_crossentropy,
-}
-CLASSES: dict[str, type] = {
-    cls.__name__: cls
-    for cls in (
-        Loss, LossFunctionWrapper, MeanSquaredError, MeanAbsoluteError,
-        MeanAbsolutePercentageError, MeanSquaredLogarithmicError, Huber, LogCosh,
-        CosineSimilarity, CategoricalCrossentropy, SparseCategoricalCrossentropy,
-        BinaryCrossentropy, KLDivergence, Poisson, Hinge, SquaredHinge, CategoricalHinge,
-    )
-}
+#: Every loss class by name: the classes registered in this module.
+CLASSES: dict[str, type] = registry.own_classes(registry.package_of(Loss))
 # Names a user may write: functions, Keras's aliases and the classes that need no arguments.
 _TABLE: dict[str, Any] = {
-    **_FUNCTIONS,
-    **_ALIASES,
-    **{name: cls for name, cls in CLASSES.items() if name not in ("Loss", "LossFunctionWrapper")},
+    **LossFunctionWrapper.functions,
+    **{name: cls for name, cls in CLASSES.items() if cls not in (Loss, LossFunctionWrapper)},
 }
 
 
@@ -720,11 +698,6 @@ def get(identifier: Any, custom_objects: Mapping[str, Any] | None = None) -> Any
     """
     if identifier is None:
         return None
-    if isinstance(identifier, dict):
-        if identifier.get("class_name") == "LossFunctionWrapper":
-            return LossFunctionWrapper.from_config(identifier.get("config", {}), custom_objects)
-        # Our own classes first: metrics has classes of the same names in the shared registry.
-        return registry.deserialize(identifier, {**CLASSES, **(custom_objects or {})}, FAMILY)
     return registry.resolve(identifier, _TABLE, FAMILY, _instantiate, custom_objects)
 
 
@@ -813,7 +786,7 @@ def _raise_on_shape_error(fn: Callable, name: str, target: str, output: str, y: 
         raise ValueError(message)
 
 
-_CHECKED = frozenset(_FUNCTIONS.values())
+_CHECKED = frozenset(FUNCTIONS.values())
 
 
 def check_target_shape(loss: Any, y_true_shape: Shape, y_pred_shape: Shape) -> None:
@@ -840,15 +813,8 @@ def check_target_shape(loss: Any, y_true_shape: Shape, y_pred_shape: Shape) -> N
 
 
 __all__ = [
-    "Loss", "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError",
-    "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "Huber", "LogCosh",
-    "CosineSimilarity", "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
-    "BinaryCrossentropy", "KLDivergence", "Poisson", "Hinge", "SquaredHinge", "CategoricalHinge",
-    "mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
-    "mean_squared_logarithmic_error", "huber", "log_cosh", "cosine_similarity",
-    "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
-    "kl_divergence", "poisson", "hinge", "squared_hinge", "categorical_hinge",
+    *CLASSES, *FUNCTIONS,
     "get", "serialize", "deserialize", "as_loss", "function_of", "check_target_shape",
     "squeeze_or_expand_to_same_rank", "align_sample_weight", "reduce_weighted_values",
-    "REDUCTIONS", "CLASSES",
+    "REDUCTIONS", "CLASSES", "FUNCTIONS", "ALIASES",
 ]

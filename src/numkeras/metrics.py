@@ -21,10 +21,15 @@ import numpy as np
 
 from . import backend, losses, registry
 from .backend import get_array_module
-from .losses import _snake_case, align_sample_weight, squeeze_or_expand_to_same_rank
+from .losses import align_sample_weight, squeeze_or_expand_to_same_rank
 from .ops import as_array, no_grad
+from .per_sample import FunctionTable, FunctionWrapper, snake_case
 
 Shape = tuple[Any, ...]
+
+#: The metric functions by name, filed where they are defined (the loss functions are metrics
+#: too: see ``MeanMetricWrapper.functions``).
+FUNCTIONS = FunctionTable()
 
 
 # --------------------------------------------------------------------------------------------
@@ -56,12 +61,14 @@ def _floats(matches: Any) -> Any:
     return matches.astype(backend.floatx())
 
 
+@FUNCTIONS.add
 def accuracy(y_true: Any, y_pred: Any) -> Any:
     """1 where ``y_pred`` equals ``y_true`` exactly, else 0 (element-wise)."""
     y_true, y_pred = squeeze_or_expand_to_same_rank(*_arrays(y_true, y_pred))
     return _floats(y_true == y_pred)
 
 
+@FUNCTIONS.add
 def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> Any:
     """1 where ``(y_pred > threshold)`` equals the 0/1 label ``y_true``, else 0 (element-wise).
     ``threshold`` defaults to ``0.5``."""
@@ -69,30 +76,35 @@ def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> Any:
     return _floats(y_true == (y_pred > threshold))
 
 
+@FUNCTIONS.add
 def categorical_accuracy(y_true: Any, y_pred: Any) -> Any:
     """Per sample, 1 where ``argmax(y_pred) == argmax(y_true)`` over the last axis (one-hot)."""
     y_true, y_pred = _arrays(y_true, y_pred)
     return _floats(y_true.argmax(axis=-1) == y_pred.argmax(axis=-1))
 
 
+@FUNCTIONS.add
 def sparse_categorical_accuracy(y_true: Any, y_pred: Any) -> Any:
     """Per sample, 1 where ``argmax(y_pred)`` equals the integer label ``y_true``."""
     y_true, y_pred = _arrays(y_true, y_pred)
     return _floats(_labels(y_true, y_pred) == y_pred.argmax(axis=-1))
 
 
+@FUNCTIONS.add
 def top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5) -> Any:
     """Per sample, 1 where the one-hot target's class is among the ``k`` (default 5) top scores."""
     y_true, y_pred = _arrays(y_true, y_pred)
     return _floats(_in_top_k(y_true.argmax(axis=-1), y_pred, k))
 
 
+@FUNCTIONS.add
 def sparse_top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5) -> Any:
     """Per sample, 1 where the integer label is among the ``k`` (default 5) top scores."""
     y_true, y_pred = _arrays(y_true, y_pred)
     return _floats(_in_top_k(_labels(y_true, y_pred), y_pred, k))
 
 
+@FUNCTIONS.add
 def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> Any:
     """Per-sample cosine similarity ``Σ l2_normalize(y_true) · l2_normalize(y_pred)`` in [-1, 1]
     (the negative of the loss of the same name)."""
@@ -109,7 +121,7 @@ class Metric:
     implement ``update_state``, ``result`` and ``reset_state``."""
 
     def __init__(self, name: str | None = None):
-        self.name = name or _snake_case(type(self).__name__)
+        self.name = name or snake_case(type(self).__name__)
 
     def reset_state(self) -> None:
         raise NotImplementedError
@@ -170,11 +182,16 @@ class Mean(Metric):
 
 
 @registry.register
-class MeanMetricWrapper(Mean):
+class MeanMetricWrapper(FunctionWrapper, Mean):
     """The mean of ``fn(y_true, y_pred, **kwargs)`` over every sample seen: the metric form of
-    any per-sample function (an accuracy, a loss function, the user's own function)."""
+    any per-sample function (an accuracy, a loss function, the user's own function).
 
-    function: Callable | None = None  # set by subclasses that always wrap the same function
+    Its config names ``fn`` (see :mod:`numkeras.per_sample`) among the metric functions, the
+    loss functions and their aliases, and ``custom_objects``.
+    """
+
+    kind = "metric"
+    functions = {**losses.LossFunctionWrapper.functions, **FUNCTIONS}
 
     def __init__(self, fn: Callable, name: str | None = None, **kwargs: Any):
         self.fn = fn
@@ -186,27 +203,6 @@ class MeanMetricWrapper(Mean):
         with no_grad():
             values = self.fn(y_true, y_pred, **self.fn_kwargs)
         super().update_state(values, sample_weight)
-
-    def get_config(self) -> dict[str, Any]:
-        config = {**super().get_config(), **self.fn_kwargs}
-        if self.function is None:
-            config["fn"] = registry.serialize(self.fn)
-        return config
-
-    @classmethod
-    def from_config(
-        cls, config: dict[str, Any], custom_objects: Mapping[str, Any] | None = None
-    ) -> Metric:
-        if "fn" in config:
-            name = config["fn"]
-            fn = (custom_objects or {}).get(name) or _FUNCTIONS.get(name)
-            if fn is None:
-                raise ValueError(
-                    f"Unknown metric function {name!r}. If it is your own function, pass "
-                    f"custom_objects={{{name!r}: {name}}}. Valid names: {', '.join(_FUNCTIONS)}."
-                )
-            config = {**config, "fn": fn}
-        return cls(**config)
 
 
 class _FixedFunctionMetric(MeanMetricWrapper):
@@ -381,24 +377,8 @@ class Recall(_ConfusionMetric):
 # --------------------------------------------------------------------------------------------
 # Names and lookup
 # --------------------------------------------------------------------------------------------
-_FUNCTIONS: dict[str, Callable] = {
-    **{name: fn for name, fn in losses._TABLE.items() if not isinstance(fn, type)},
-    **{
-        fn.__name__: fn
-        for fn in (
-            accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
-            top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, cosine_similarity,
-        )
-    },
-}
-CLASSES: dict[str, type] = {
-    cls.__name__: cls
-    for cls in (
-        Metric, Mean, MeanMetricWrapper, Accuracy, BinaryAccuracy, CategoricalAccuracy,
-        SparseCategoricalAccuracy, TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy,
-        Precision, Recall, MeanSquaredError, MeanAbsoluteError,
-    )
-}
+#: Every metric class by name: the classes registered in this module.
+CLASSES: dict[str, type] = registry.own_classes(registry.package_of(Metric))
 # What 'accuracy' and 'crossentropy' mean for each kind of target (see _target_kind).
 _BY_TARGETS: dict[str, dict[str, Any]] = {
     "accuracy": {
@@ -414,20 +394,18 @@ _BY_TARGETS: dict[str, dict[str, Any]] = {
 }
 _BY_TARGETS["acc"] = _BY_TARGETS["accuracy"]
 _BY_TARGETS["ce"] = _BY_TARGETS["crossentropy"]
-_NAMED_CLASSES = {
-    "binary_accuracy": BinaryAccuracy, "categorical_accuracy": CategoricalAccuracy,
-    "sparse_categorical_accuracy": SparseCategoricalAccuracy,
-    "top_k_categorical_accuracy": TopKCategoricalAccuracy,
-    "sparse_top_k_categorical_accuracy": SparseTopKCategoricalAccuracy,
-    "precision": Precision, "recall": Recall,
-    "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
-    "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
-}
+# The classes a user may name: all but the two that compute nothing by themselves.
+_USABLE = {name: cls for name, cls in CLASSES.items() if cls not in (Metric, MeanMetricWrapper)}
+# Names a user may write: every function; each class by its snake-case name (as Keras 3's
+# metrics.get) and by the names of the function it always wraps ('mse' for MeanSquaredError);
+# what 'accuracy' and 'crossentropy' mean without targets; and the class names.
 _TABLE: dict[str, Any] = {
-    **_FUNCTIONS,
-    **_NAMED_CLASSES,
+    **MeanMetricWrapper.functions,
+    **{snake_case(name): cls for name, cls in _USABLE.items()},
+    **{name: cls for cls in _USABLE.values() for name, fn in MeanMetricWrapper.functions.items()
+       if fn is getattr(cls, "function", None)},
     **{name: table["categorical"] for name, table in _BY_TARGETS.items()},
-    **{name: cls for name, cls in CLASSES.items() if name not in ("Metric", "MeanMetricWrapper")},
+    **_USABLE,
 }
 
 
@@ -500,12 +478,7 @@ def get(
         metric.name = identifier
         return metric
     if isinstance(identifier, dict):
-        objects = {**CLASSES, **(custom_objects or {})}
-        cls = objects.get(identifier.get("class_name"))
-        if isinstance(cls, type) and issubclass(cls, MeanMetricWrapper):
-            return cls.from_config(identifier.get("config", {}), custom_objects)
-        # Our own classes first: losses has classes of the same names in the shared registry.
-        return _as_metric(registry.deserialize(identifier, objects, FAMILY))
+        return _as_metric(registry.deserialize(identifier, custom_objects, FAMILY))
     return _as_metric(identifier)
 
 
@@ -519,11 +492,4 @@ def serialize(metric: Any) -> Any:
     return registry.serialize(metric)
 
 
-__all__ = [
-    "Metric", "Mean", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy",
-    "SparseCategoricalAccuracy", "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy",
-    "Precision", "Recall", "MeanSquaredError", "MeanAbsoluteError", "accuracy",
-    "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
-    "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "cosine_similarity",
-    "get", "serialize", "deserialize", "CLASSES",
-]
+__all__ = [*CLASSES, *FUNCTIONS, "get", "serialize", "deserialize", "CLASSES", "FUNCTIONS"]

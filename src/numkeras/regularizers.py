@@ -99,8 +99,8 @@ l1_l2 = L1L2
 
 #: Every regularizer by name: the Keras function-like names and the class names.
 REGULARIZERS: Mapping[str, type[Regularizer]] = {
-    "l1": L1, "l2": L2, "l1_l2": L1L2, "L1": L1, "L2": L2, "L1L2": L1L2,
-}
+    "l1": L1, "l2": L2, "l1_l2": L1L2,
+} | registry.own_classes(registry.package_of(Regularizer))
 
 
 #: What a regularizer slot (``kernel_regularizer=...``) accepts from a config.

@@ -6,6 +6,8 @@ import io
 import json
 import pickle
 import re
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -337,3 +339,14 @@ def test_a_file_written_by_numkeras_0_1_0_still_loads_and_resumes() -> None:
     assert int(model.optimizer.iterations) == 8  # two epochs of 4 batches
     history = model.fit(x, y, epochs=3, initial_epoch=2, batch_size=8, verbose=0)
     assert list(history.history) == ["accuracy", "loss"] and int(model.optimizer.iterations) == 12
+
+
+def test_load_model_needs_no_import_of_the_model_classes() -> None:
+    """``from numkeras.saving import load_model`` alone: the model and layer classes a file
+    names are found although the program never imported numkeras.models or numkeras.layers."""
+    path = Path(__file__).parent / "data" / "format1_numkeras_0.1.0.numkeras"
+    code = ("from numkeras.saving import load_model; "
+            f"print(type(load_model({str(path)!r})).__name__)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "Sequential"

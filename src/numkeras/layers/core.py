@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from .. import activations, constraints, initializers, ops, registry, regularizers
-from ..ops.core import Tensor
+from ..ops.core import MARKED_ACTIVATIONS, Tensor
+from ..ops.nn import DENSE_ACTIVATIONS
 from .layer import InputSpec, Layer, Shape, unique_name
 from .symbolic import KerasTensor
 
@@ -64,6 +65,10 @@ def _as_shape(shape: Any) -> tuple[int | None, ...]:
     if not all(n is None or (isinstance(n, int) and n > 0) for n in dims):
         raise ValueError(f"shape must hold positive integers or None. Received: shape={shape}")
     return dims
+
+
+#: The activation functions that the fused dense op applies, with the names it knows them by.
+_DENSE_FUSABLE = tuple((getattr(activations, name), name) for name in DENSE_ACTIVATIONS)
 
 
 class Dense(Layer):
@@ -127,16 +132,29 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2, axes={-1: in_dim})
 
     def call(self, inputs: Tensor, training: bool | None = None) -> Tensor:
-        # ReLU is fused into the product's output buffer; other activations follow as ops
-        # (a loss recognises a sigmoid or softmax output by its op, so those stay ops here).
-        fused = "relu" if self.activation is activations.relu else None
+        # Called on its own, the layer cannot know whether its output leaves the model.
+        fused = self.fusable(self.activation, leaves_model=True)
         y = self.fused_call(inputs, fused)
         return y if fused else self.activation(y)
 
+    @staticmethod
+    def fusable(activation: Any, leaves_model: bool) -> str | None:
+        """The name under which :meth:`fused_call` applies ``activation`` (``'relu'`` or
+        ``'sigmoid'``), or None where it must stay its own op.
+
+        The fused op computes the activation in the product's own buffer, so it keeps no
+        logits: an activation whose output carries a logits mark (the sigmoid) is fused only
+        where its output stays inside the model, never where a loss may look for the mark.
+        """
+        for function, name in _DENSE_FUSABLE:
+            if activation is function:
+                return None if leaves_model and name in MARKED_ACTIVATIONS else name
+        return None
+
     def fused_call(self, inputs: Tensor, activation: str | None) -> Tensor:
         """``activation(inputs @ kernel + bias)`` as one op, ``activation`` being None,
-        ``'relu'`` or ``'sigmoid'`` whatever the layer's own: the fast path for a model that
-        knows which activation follows (``Sequential``'s call plan)."""
+        ``'relu'`` or ``'sigmoid'`` whatever the layer's own: the fast path for a model whose
+        fusion pass knows which activation follows (``numkeras.models.fusion``)."""
         return ops.dense(inputs, self.kernel, self.bias, activation=activation)
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:

@@ -17,6 +17,7 @@ from ..layers.core import InputLayer
 from ..layers.layer import Layer
 from ..layers.symbolic import KerasTensor, Node
 from ..ops.core import Variable
+from . import fusion
 from .training import Trainer
 
 
@@ -48,6 +49,12 @@ class Model(Trainer, Layer):
         self._single_input = not isinstance(inputs, (list, tuple, dict))
         self._single_output = not isinstance(outputs, (list, tuple, dict))
         self._nodes = _nodes_between(self.inputs, self.outputs)
+        self._call_graph = fusion.Graph(
+            [fusion.Call(node.layer, _keys(node.inputs), _keys(node.outputs))
+             for node in self._nodes],
+            _keys(self.inputs),
+            _keys(self.outputs),
+        )
         self.built = True
 
     # -- structure -----------------------------------------------------------------------------
@@ -131,21 +138,29 @@ class Model(Trainer, Layer):
 
     # -- computing -----------------------------------------------------------------------------
     def call(self, inputs: Any, training: bool | None = None) -> Any:
-        values: dict[int, Any] = {}
         given = inputs if isinstance(inputs, (list, tuple)) else [inputs]
         if len(given) != len(self.inputs):
             raise ValueError(
                 f"Model '{self.name}' expects {len(self.inputs)} input(s), received {len(given)}."
             )
-        for t, x in zip(self.inputs, given):
-            values[id(t)] = x
-        for node in self._nodes:
-            args = [values[id(t)] for t in node.inputs]
-            out = node.layer(args if len(args) > 1 else args[0], training=training)
-            for t, o in zip(node.outputs, out if isinstance(out, (list, tuple)) else [out]):
-                values[id(t)] = o
-        outs = [values[id(t)] for t in self.outputs]
+        outs = self._run_graph(given, training)
         return outs[0] if self._single_output else outs
+
+    def _graph(self) -> fusion.Graph:
+        """The model's layer calls from its inputs to its outputs, values keyed by the id of
+        the symbolic tensor they stand for."""
+        return self._call_graph
+
+    def _call_plan(self) -> list[fusion.Call]:
+        """The layer calls that :meth:`call` makes, after the fusion pass."""
+        return fusion.fuse(self._graph())
+
+    def _run_graph(self, given: list[Any], training: bool | None) -> list[Any]:
+        """The model's outputs for the values ``given`` to its inputs, through the fusion pass."""
+        graph = self._graph()
+        values = dict(zip(graph.inputs, given))
+        fusion.run(fusion.fuse(graph), values, training)
+        return [values[key] for key in graph.outputs]
 
     def build(self, input_shape: Any = None) -> None:
         """Functional models are built by construction."""
@@ -260,6 +275,10 @@ class Model(Trainer, Layer):
             outs[0] if config.get("single_output") else outs,
             name=config.get("name"),
         )
+
+
+def _keys(tensors: list[KerasTensor]) -> tuple[int, ...]:
+    return tuple(id(t) for t in tensors)
 
 
 def _tensor_list(value: Any, argument: str) -> list[KerasTensor]:

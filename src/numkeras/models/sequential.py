@@ -6,11 +6,12 @@ from typing import Any
 
 import numpy as np
 
-from .. import activations, registry
-from ..layers.core import Activation, Dense, InputLayer
+from .. import registry
+from ..layers.core import InputLayer
 from ..layers.layer import Layer
 from ..layers.symbolic import KerasTensor
 from ..ops.core import Tensor
+from . import fusion
 from .model import Model
 
 
@@ -135,44 +136,12 @@ class Sequential(Model):
     def call(self, inputs: Any, training: bool | None = None) -> Tensor:
         if not self._layers:
             raise ValueError("The Sequential model has no layers: add some before calling it.")
-        x = inputs
-        for layer, fused in self._call_plan():
-            if fused is None:
-                x = layer(x, training=training)
-            else:
-                x = layer._cast(x)
-                layer._check_inputs(x.shape)
-                x = layer.fused_call(x, fused)
-        return x
+        return self._run_graph([inputs], training)[0]
 
-    def _call_plan(self) -> list[tuple[Layer, str | None]]:
-        """The layers to call, each with the activation to fuse into it (None: call it as is).
-
-        A built ``Dense`` followed by ``Activation('relu')`` or ``Activation('sigmoid')``
-        becomes one fused op (the Activation layer is then skipped), and so does a hidden
-        ``Dense`` with one of these as its own activation. A sigmoid that ends the model is
-        left as its own op, since the loss recognises a sigmoid output by that op. Layers with an
-        activity regularizer keep their separate outputs.
-        """
-        layers = self._layers
-        last = len(layers) - 1
-        plan: list[tuple[Layer, str | None]] = []
-        i = 0
-        while i <= last:
-            layer, fused, step = layers[i], None, 1
-            if type(layer) is Dense and layer.built and layer.activity_regularizer is None:
-                after = layers[i + 1] if i < last else None
-                if (
-                    layer.activation is activations.linear
-                    and type(after) is Activation
-                    and after.activity_regularizer is None
-                ):
-                    fused, step = _fusable(after.activation, ends_model=i + 1 == last), 2
-                else:
-                    fused = _fusable(layer.activation, ends_model=i == last)
-            plan.append((layer, fused))
-            i += step if fused else 1
-        return plan
+    def _graph(self) -> fusion.Graph:
+        """The layers as a chain: layer ``i`` reads value ``i`` and writes value ``i + 1``."""
+        calls = [fusion.Call(layer, (i,), (i + 1,)) for i, layer in enumerate(self._layers)]
+        return fusion.Graph(calls, (0,), (len(calls),))
 
     def __call__(self, inputs: Any, training: bool | None = None) -> Any:
         if not self.built and not isinstance(inputs, KerasTensor):
@@ -210,11 +179,3 @@ class Sequential(Model):
             model.build(tuple(config["build_input_shape"]))
         return model
 
-
-def _fusable(activation: Any, ends_model: bool) -> str | None:
-    """The name under which ``Dense`` can fuse ``activation``, or None."""
-    if activation is activations.relu:
-        return "relu"
-    if activation is activations.sigmoid and not ends_model:
-        return "sigmoid"
-    return None

@@ -14,37 +14,29 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import registry, schedules
-from .adadelta import Adadelta
-from .adagrad import Adagrad
-from .adam import Adam
-from .adamax import Adamax
-from .adamw import AdamW
+
+# Imported "as" themselves: exported through __all__, which ALL_OPTIMIZERS gives.
+from .adadelta import Adadelta as Adadelta
+from .adagrad import Adagrad as Adagrad
+from .adam import Adam as Adam
+from .adamax import Adamax as Adamax
+from .adamw import AdamW as AdamW
 from .base import Optimizer
-from .nadam import Nadam
-from .rmsprop import RMSprop
-from .sgd import SGD
+from .nadam import Nadam as Nadam
+from .rmsprop import RMSprop as RMSprop
+from .sgd import SGD as SGD
+
+#: Optimizers by lower-case name, the names ``get``, ``compile(optimizer=...)`` and the
+#: ``numkeras hello --optimizer`` option accept: every optimizer registered in this package.
+ALL_OPTIMIZERS: Mapping[str, type[Optimizer]] = {
+    name.lower(): cls for name, cls in registry.own_classes(registry.package_of(Optimizer)).items()
+    if issubclass(cls, Optimizer)
+}
 
 __all__ = [
-    "SGD",
-    "Adadelta",
-    "Adagrad",
-    "Adam",
-    "AdamW",
-    "Adamax",
-    "Nadam",
-    "Optimizer",
-    "RMSprop",
-    "deserialize",
-    "get",
-    "schedules",
-    "serialize",
+    *(cls.__name__ for cls in ALL_OPTIMIZERS.values()),
+    "Optimizer", "deserialize", "get", "schedules", "serialize", "ALL_OPTIMIZERS",
 ]
-
-#: Optimizers by lower-case name, the names ``get`` and ``compile(optimizer=...)`` accept.
-ALL_OPTIMIZERS: Mapping[str, type[Optimizer]] = {
-    cls.__name__.lower(): cls
-    for cls in (SGD, RMSprop, Adagrad, Adadelta, Adam, Adamax, Nadam, AdamW)
-}
 
 
 #: What an optimizer slot (``compile(optimizer=...)``) accepts from a config.

@@ -55,7 +55,7 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True) -> None:
     """
     path = fmt.checked_path(filepath, fmt.MODEL_SUFFIXES)
     check_overwrite(path, overwrite)
-    config = {"class_name": registry.class_key(type(model)), "config": model.get_config(),
+    config = {**registry.class_entry(type(model)), "config": model.get_config(),
               "compile_config": _compile_config(model)}
     training, slots = _training_state(model)
     with atomic_write(path) as handle, ArchiveWriter(handle) as writer:
@@ -281,7 +281,7 @@ def model_to_json(model: Any, **kwargs: Any) -> str:
 
     ``kwargs`` go to ``json.dumps`` (e.g. ``indent=2``).
     """
-    spec = {"class_name": registry.class_key(type(model)), "config": model.get_config(),
+    spec = {**registry.class_entry(type(model)), "config": model.get_config(),
             "numkeras_version": __version__}
     return json.dumps(spec, default=json_default, **kwargs)
 

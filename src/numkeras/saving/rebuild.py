@@ -62,32 +62,41 @@ def check_config(config: Any, custom_objects: Mapping[str, Any] | None, what: st
         if layers > limits.max_layers:
             raise ModelFileError(f"{what} names more than {limits.max_layers} layers and layer "
                                  "calls, the limit.")
-        name = item.get("class_name")
-        if name is not None and not isinstance(name, str):
-            raise ModelFileError(f"{what} has a class_name that is not a string: {name!r:.100}")
+        name, module = item.get("class_name"), item.get("module")
+        for key, value in (("class_name", name), ("module", module)):
+            if value is not None and not isinstance(value, str):
+                raise ModelFileError(f"{what} has a {key} that is not a string: {value!r:.100}")
         if name is not None:
-            try:
-                cls = registry.lookup(name, custom_objects)
-            except ValueError as error:  # a bare name that several packages registered
-                raise ModelFileError(f"{what}: {error}") from None
-            if cls is None:
-                raise ModelFileError(
-                    f"{what} names the class {name!r}, which is neither a numkeras class nor in "
-                    "custom_objects. If it is your own class or function, pass "
-                    f"custom_objects={{{name!r}: ...}} to load it."
-                )
-            # The user's own classes are checked where they are used, by the slot's family.
-            if registry.is_own(cls) and not issubclass(cls, kinds):
-                raise ModelFileError(
-                    f"{what} names the class {name!r}, which is not part of a model: a model "
-                    "file may name layers, optimizers, losses, metrics, initializers, "
-                    "regularizers, constraints and learning-rate schedules only."
-                )
+            _check_class(name, module, custom_objects, kinds, what)
         for key, start in _SHAPE_KEYS.items():
             shape = item.get(key)
             if isinstance(shape, list) and all(isinstance(n, int) or n is None for n in shape):
                 _check_sample(shape, start, limits, f"{what} names {key}={shape}, whose")
         stack.extend(item.values())
+
+
+def _check_class(name: str, module: str | None, custom_objects: Mapping[str, Any] | None,
+                 kinds: tuple[type, ...], what: str) -> None:
+    """Refuse a class name that means nothing, or may mean a numkeras class that is not part
+    of a model. A bare name that several numkeras packages share (the loss and the metric
+    MeanSquaredError) passes when each of them may be part of a model: its slot picks one."""
+    try:
+        classes = registry.meanings(name, custom_objects, module)
+    except ValueError as error:  # a bare name that several of the user's packages registered
+        raise ModelFileError(f"{what}: {error}") from None
+    if not classes:
+        raise ModelFileError(
+            f"{what} names the class {name!r}, which is neither a numkeras class nor in "
+            "custom_objects. If it is your own class or function, pass "
+            f"custom_objects={{{name!r}: ...}} to load it."
+        )
+    # The user's own classes are checked where they are used, by the slot's family.
+    if any(registry.is_own(cls) and not issubclass(cls, kinds) for cls in classes):
+        raise ModelFileError(
+            f"{what} names the class {name!r}, which is not part of a model: a model "
+            "file may name layers, optimizers, losses, metrics, initializers, "
+            "regularizers, constraints and learning-rate schedules only."
+        )
 
 
 def _check_sample(shape: Any, start: int, limits: Limits, whose: str) -> None:
@@ -136,15 +145,12 @@ class Rebuilder:
 
     def build_model(self, spec: Any) -> Any:
         """The model that ``{"class_name": ..., "config": {...}}`` describes."""
-        from ..models.model import Model
-
         if not isinstance(spec, dict) or not isinstance(spec.get("config"), dict):
             raise ModelFileError(f"{self.what}: the model config must be "
                                  f"{{'class_name': str, 'config': dict}}. Received: {spec!r:.200}")
         name = spec.get("class_name")
         factory = self.get(name) if isinstance(name, str) else None
-        if factory is None or not (isinstance(factory.cls, type)
-                                   and issubclass(factory.cls, Model)):
+        if factory is None or not _is_model(factory.cls):
             raise ModelFileError(f"{self.what} describes a {name!r}, not a model (Sequential, "
                                  "Model or a subclass).")
         try:
@@ -222,6 +228,14 @@ def _unfilled(shape: tuple, dtype: Any = None) -> np.ndarray:
     return np.zeros(shape, dtype)
 
 
+def _is_model(cls: Any) -> bool:
+    """Whether ``cls`` is a model class: a layer that holds layers and compiles (Sequential,
+    Model, a subclass). Known by what it has rather than by a type check, because the models
+    use saving: importing them here would close a circle."""
+    return (isinstance(cls, type) and issubclass(cls, Layer)
+            and all(hasattr(cls, name) for name in ("layers", "compile")))
+
+
 class _LayerFactory:
     """The class a layer config names, as ``registry.deserialize`` sees it."""
 
@@ -234,10 +248,7 @@ class _LayerFactory:
             raise ModelFileError(f"{what} names {self.name!r} where a layer belongs, and it is "
                                  "not a layer.")
         try:
-            if "custom_objects" in inspect.signature(cls.from_config).parameters:
-                layer = cls.from_config(config, custom_objects=self.rebuilder)
-            else:
-                layer = cls.from_config(config)
+            layer = registry.from_config(cls, config, self.rebuilder)
         except registry.FamilyError as error:
             slots = [key for key, value in config.items()
                      if isinstance(value, dict) and value.get("class_name") == error.class_name]
