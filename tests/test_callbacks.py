@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from numkeras import callbacks as cb
+from numkeras.callbacks import csv_logger
 from numkeras.registry import deserialize, serialize
 
 
@@ -414,13 +415,13 @@ def test_csv_logger_writes_a_header_then_a_row_per_epoch(tmp_path):
 
 def test_csv_logger_writes_through_atomic_write(tmp_path, monkeypatch):
     opened = []
-    real = cb.atomic_write
+    real = csv_logger.atomic_write
 
     def recording(path, mode):
         opened.append((os.fspath(path), mode))
         return real(path, mode)
 
-    monkeypatch.setattr(cb, "atomic_write", recording)
+    monkeypatch.setattr(csv_logger, "atomic_write", recording)
     fit([cb.CSVLogger(tmp_path / "log.csv")], [0.5, 0.4])
     assert opened == [(str(tmp_path / "log.csv"), "w")] * 2
 

@@ -32,9 +32,9 @@ def _shape_text(shape: Any) -> str:
 
 def _rows(model: Any) -> tuple[list[list[str]], bool]:
     """One row per layer: name (type), output shape, parameter count[, connected to]."""
-    from .sequential import Sequential
-
-    graph = not isinstance(model, Sequential)
+    # A Sequential model lists each layer's output shape, a graph model has nodes. Asked of the
+    # class, not by a type check, so that the models this module serves need not be imported.
+    graph = not hasattr(type(model), "layer_output_shapes")
     if graph:
         layers = model.layers
         shapes = {}

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from numkeras import registry
-from numkeras.callbacks import Callback
+from numkeras.callbacks import AnnealedDropout, Callback
+from numkeras.callbacks.annealed_dropout import dropout_layers
 from numkeras.layers import Dense, Dropout, Input
 from numkeras.layers.dropconnect import DropConnect
 from numkeras.models import Sequential
-from numkeras.recipe.dropout import AnnealedDropout, dropout_layers
 
 rng = np.random.default_rng(0)
 X = rng.standard_normal((32, 6)).astype(np.float32)
