@@ -26,7 +26,8 @@ system-packages:
 	bash .ci/system-packages
 
 test: system-packages $(VENV)/.installed-test
-	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff check src tests benchmarks examples
+	$(VENV)/bin/ruff format --check src tests benchmarks examples
 	$(PY) -m pytest -q
 
 # The benchmark suite (docs/performance.md): numkeras against torch, Keras 3 (JAX and torch

@@ -64,8 +64,9 @@ def main() -> None:
     images = data.x_train[..., None]  # (10000, 28, 28, 1) uint8
     x = images.reshape(len(images), -1).astype("float32") / 255
     y = to_categorical(data.y_train, 10).astype("float32")
-    generator = ImageDataGenerator(rotation_range=15, width_shift_range=0.1,
-                                   height_shift_range=0.1, rescale=1 / 255)
+    generator = ImageDataGenerator(
+        rotation_range=15, width_shift_range=0.1, height_shift_range=0.1, rescale=1 / 255
+    )
     augmented = Flattened(generator.flow(images, y, batch_size=100, seed=0))
 
     plain_model = course_mlp(dropout=0.0)
@@ -84,19 +85,26 @@ def main() -> None:
 
     medians = {}
     for k, clock in enumerate(("wall", "CPU")):
-        times = {kind: [t[k] for t in runs] for kind, runs in
-                 (("plain", plain), ("augmented", with_augmentation))}
+        times = {
+            kind: [t[k] for t in runs]
+            for kind, runs in (("plain", plain), ("augmented", with_augmentation))
+        }
         base, aug = statistics.median(times["plain"]), statistics.median(times["augmented"])
         medians[clock] = aug / base
         best = min(times["augmented"]) / min(times["plain"])
-        print(f"{clock:>4} s per epoch, median: plain {base:.3f}, augmented {aug:.3f}, ratio "
-              f"{aug / base:.3f} (ratio of the best epochs: {best:.3f})")
+        print(
+            f"{clock:>4} s per epoch, median: plain {base:.3f}, augmented {aug:.3f}, ratio "
+            f"{aug / base:.3f} (ratio of the best epochs: {best:.3f})"
+        )
         for kind, values in times.items():
             print(f"     {kind:>9} runs: {', '.join(f'{t:.3f}' for t in values)}")
     print(f"making one epoch of augmented batches alone: {making:.3f} s (wall)")
     verdict = "met" if medians["wall"] < TARGET else "NOT met"
-    print(f"ratio (wall clock, median epochs): {medians['wall']:.3f}, target < {TARGET:.2f}: "
-          f"{verdict}")
+    print(
+        f"ratio (wall clock, median epochs): {medians['wall']:.3f}, target < {TARGET:.2f}: "
+        f"{verdict}"
+    )
+
 
 if __name__ == "__main__":
     main()

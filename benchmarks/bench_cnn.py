@@ -78,8 +78,16 @@ def torch_run(seed: int, x: Any, y: Any, threads: int):
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
     model = nn.Sequential(
-        nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Dropout(0.25), nn.Flatten(), nn.Linear(9216, 128), nn.ReLU(), nn.Dropout(0.5),
+        nn.Conv2d(1, 32, 3),
+        nn.ReLU(),
+        nn.Conv2d(32, 64, 3),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Dropout(0.25),
+        nn.Flatten(),
+        nn.Linear(9216, 128),
+        nn.ReLU(),
+        nn.Dropout(0.5),
         nn.Linear(128, 10),
     )
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)  # Keras's epsilon
@@ -92,7 +100,7 @@ def torch_run(seed: int, x: Any, y: Any, threads: int):
         start = time.perf_counter()
         order = torch.randperm(len(images), generator=generator)
         for i in range(0, len(images), BATCH_SIZE):
-            batch = order[i:i + BATCH_SIZE]
+            batch = order[i : i + BATCH_SIZE]
             optimizer.zero_grad()
             loss = nn.functional.cross_entropy(model(images[batch]), labels[batch])
             loss.backward()
@@ -112,29 +120,44 @@ def accuracies(args: argparse.Namespace, threads: int) -> dict[str, Any]:
     """Train a fresh model of each for ``args.epochs`` epochs; their test accuracies."""
     x, y = load_digits()
     x_test, y_test = load_digits(test=True)
-    runs = {"numkeras": numkeras_run(args.seed, x, y), "pytorch": torch_run(args.seed, x, y,
-                                                                           threads)}
+    runs = {
+        "numkeras": numkeras_run(args.seed, x, y),
+        "pytorch": torch_run(args.seed, x, y, threads),
+    }
     found = {}
     for name, (epoch, accuracy) in runs.items():
         for _ in range(args.epochs):
             epoch()
         found[name] = accuracy(x_test, y_test)
-    print(f"Test accuracy after {args.epochs} epochs (batch {BATCH_SIZE}, {len(x)} training "
-          f"digits, seed {args.seed}), on the official {len(x_test)} test digits:")
+    print(
+        f"Test accuracy after {args.epochs} epochs (batch {BATCH_SIZE}, {len(x)} training "
+        f"digits, seed {args.seed}), on the official {len(x_test)} test digits:"
+    )
     for name, value in found.items():
         print(f"  {name:<9} {value:.4f}")
-    return {"benchmark": "mnist_cnn_accuracy", "epochs": args.epochs, "seed": args.seed,
-            "accuracy": found}
+    return {
+        "benchmark": "mnist_cnn_accuracy",
+        "epochs": args.epochs,
+        "seed": args.seed,
+        "accuracy": found,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="timed epochs of each (default 3)")
-    parser.add_argument("--json", type=Path, default=Path(__file__).with_suffix(".json"),
-                        help="where to write the raw figures (default: bench_cnn.json here)")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=Path(__file__).with_suffix(".json"),
+        help="where to write the raw figures (default: bench_cnn.json here)",
+    )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--accuracy", action="store_true",
-                        help="report test accuracies after --epochs epochs instead of timing")
+    parser.add_argument(
+        "--accuracy",
+        action="store_true",
+        help="report test accuracies after --epochs epochs instead of timing",
+    )
     parser.add_argument("--epochs", type=int, default=3, help="epochs for --accuracy (default 3)")
     args = parser.parse_args()
 
@@ -148,8 +171,10 @@ def main() -> None:
         print(f"raw figures: {args.json}")
         return
     x, y = load_digits()
-    runs = {"numkeras": numkeras_run(args.seed, x, y)[0],
-            "pytorch": torch_run(args.seed, x, y, threads)[0]}
+    runs = {
+        "numkeras": numkeras_run(args.seed, x, y)[0],
+        "pytorch": torch_run(args.seed, x, y, threads)[0],
+    }
     times: dict[str, list[float]] = {name: [] for name in runs}
     for epoch in runs.values():
         epoch()  # warm-up: first-touch memory, BLAS threads, caches
@@ -161,8 +186,10 @@ def main() -> None:
     best = {name: min(t) for name, t in times.items()}
     ratio = best["numkeras"] / best["pytorch"]
     blas_timeout = os.environ.get("OPENBLAS_THREAD_TIMEOUT", "default (28)")
-    print(f"\nOne epoch of the MNIST CNN, {len(x)} images, batch {BATCH_SIZE}, float32, "
-          f"{threads} threads, OPENBLAS_THREAD_TIMEOUT={blas_timeout}")
+    print(
+        f"\nOne epoch of the MNIST CNN, {len(x)} images, batch {BATCH_SIZE}, float32, "
+        f"{threads} threads, OPENBLAS_THREAD_TIMEOUT={blas_timeout}"
+    )
     print(f"{'':<10}{'best s/epoch':>14}{'median':>10}")
     for name, t in times.items():
         print(f"{name:<10}{best[name]:>14.2f}{statistics.median(t):>10.2f}")
@@ -171,14 +198,26 @@ def main() -> None:
     import numkeras
 
     report = {
-        "benchmark": "mnist_cnn_epoch", "images": len(x), "batch_size": BATCH_SIZE,
-        "dtype": "float32", "threads": threads, "repeats": args.repeats,
+        "benchmark": "mnist_cnn_epoch",
+        "images": len(x),
+        "batch_size": BATCH_SIZE,
+        "dtype": "float32",
+        "threads": threads,
+        "repeats": args.repeats,
         "openblas_thread_timeout": blas_timeout,
-        "seconds": times, "best": best, "ratio_best": ratio,
-        "versions": {"numkeras": numkeras.__version__, "numpy": np.__version__,
-                     "torch": torch.__version__, "python": platform.python_version()},
-        "machine": {"processor": platform.processor() or platform.machine(),
-                    "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None},
+        "seconds": times,
+        "best": best,
+        "ratio_best": ratio,
+        "versions": {
+            "numkeras": numkeras.__version__,
+            "numpy": np.__version__,
+            "torch": torch.__version__,
+            "python": platform.python_version(),
+        },
+        "machine": {
+            "processor": platform.processor() or platform.machine(),
+            "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
+        },
         "date": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
     args.json.write_text(json.dumps(report, indent=2) + "\n")

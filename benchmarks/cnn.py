@@ -25,17 +25,31 @@ def run_numkeras(data: dict, epochs: int) -> dict:
     from numkeras.models import Sequential
 
     backend.set_random_seed(SEED)
-    model = Sequential([
-        Conv2D(32, (3, 3), activation="relu", input_shape=(28, 28, 1)),
-        Conv2D(64, (3, 3), activation="relu"), MaxPooling2D((2, 2)), Dropout(0.25), Flatten(),
-        Dense(128, activation="relu"), Dropout(0.5), Dense(10, activation="softmax"),
-    ])
+    model = Sequential(
+        [
+            Conv2D(32, (3, 3), activation="relu", input_shape=(28, 28, 1)),
+            Conv2D(64, (3, 3), activation="relu"),
+            MaxPooling2D((2, 2)),
+            Dropout(0.25),
+            Flatten(),
+            Dense(128, activation="relu"),
+            Dropout(0.5),
+            Dense(10, activation="softmax"),
+        ]
+    )
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
     clock = Clock()
-    timer = LambdaCallback(on_epoch_begin=lambda e, logs: clock.begin(),
-                           on_epoch_end=lambda e, logs: clock.end())
-    model.fit(data["x_train"], data["t_train"], batch_size=BATCH, epochs=epochs, verbose=0,
-              callbacks=[timer])
+    timer = LambdaCallback(
+        on_epoch_begin=lambda e, logs: clock.begin(), on_epoch_end=lambda e, logs: clock.end()
+    )
+    model.fit(
+        data["x_train"],
+        data["t_train"],
+        batch_size=BATCH,
+        epochs=epochs,
+        verbose=0,
+        callbacks=[timer],
+    )
     probabilities = model.predict(data["x_test"], batch_size=1000, verbose=0)
     return _figures(clock, probabilities, data)
 
@@ -45,18 +59,32 @@ def run_keras(data: dict, epochs: int) -> dict:
 
     keras.utils.set_random_seed(SEED)
     L = keras.layers
-    model = keras.Sequential([
-        keras.Input((28, 28, 1)), L.Conv2D(32, (3, 3), activation="relu"),
-        L.Conv2D(64, (3, 3), activation="relu"), L.MaxPooling2D((2, 2)), L.Dropout(0.25),
-        L.Flatten(), L.Dense(128, activation="relu"), L.Dropout(0.5),
-        L.Dense(10, activation="softmax"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            L.Conv2D(32, (3, 3), activation="relu"),
+            L.Conv2D(64, (3, 3), activation="relu"),
+            L.MaxPooling2D((2, 2)),
+            L.Dropout(0.25),
+            L.Flatten(),
+            L.Dense(128, activation="relu"),
+            L.Dropout(0.5),
+            L.Dense(10, activation="softmax"),
+        ]
+    )
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
     clock = Clock()
-    timer = keras.callbacks.LambdaCallback(on_epoch_begin=lambda e, logs: clock.begin(),
-                                           on_epoch_end=lambda e, logs: clock.end())
-    model.fit(data["x_train"], data["t_train"], batch_size=BATCH, epochs=epochs, verbose=0,
-              callbacks=[timer])
+    timer = keras.callbacks.LambdaCallback(
+        on_epoch_begin=lambda e, logs: clock.begin(), on_epoch_end=lambda e, logs: clock.end()
+    )
+    model.fit(
+        data["x_train"],
+        data["t_train"],
+        batch_size=BATCH,
+        epochs=epochs,
+        verbose=0,
+        callbacks=[timer],
+    )
     probabilities = model.predict(data["x_test"], batch_size=1000, verbose=0)
     return _figures(clock, probabilities, data)
 
@@ -69,9 +97,17 @@ def run_torch(data: dict, epochs: int) -> dict:
     torch.manual_seed(SEED)
     torch.set_num_threads(threads())
     model = nn.Sequential(
-        nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Dropout(0.25), nn.Flatten(), nn.Linear(64 * 12 * 12, 128), nn.ReLU(),
-        nn.Dropout(0.5), nn.Linear(128, 10),
+        nn.Conv2d(1, 32, 3),
+        nn.ReLU(),
+        nn.Conv2d(32, 64, 3),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Dropout(0.25),
+        nn.Flatten(),
+        nn.Linear(64 * 12 * 12, 128),
+        nn.ReLU(),
+        nn.Dropout(0.5),
+        nn.Linear(128, 10),
     )
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
     x = torch.from_numpy(data["x_train"]).permute(0, 3, 1, 2).contiguous()  # NCHW
@@ -82,7 +118,7 @@ def run_torch(data: dict, epochs: int) -> dict:
         model.train()
         order = torch.randperm(len(x))
         for start in range(0, len(x), BATCH):
-            index = order[start:start + BATCH]
+            index = order[start : start + BATCH]
             loss = F.cross_entropy(model(x[index]), labels[index])
             opt.zero_grad()
             loss.backward()
@@ -91,7 +127,9 @@ def run_torch(data: dict, epochs: int) -> dict:
     model.eval()
     with torch.inference_mode():
         x_test = torch.from_numpy(data["x_test"]).permute(0, 3, 1, 2).contiguous()
-        probabilities = torch.cat([model(x_test[i:i + 1000]) for i in range(0, len(x_test), 1000)])
+        probabilities = torch.cat(
+            [model(x_test[i : i + 1000]) for i in range(0, len(x_test), 1000)]
+        )
     return _figures(clock, probabilities.numpy(), data)
 
 

@@ -42,8 +42,14 @@ def run_numkeras(data: dict, variant: str, epochs: int, style: str = "sequential
     backend.set_random_seed(SEED)
     hidden = "relu" if variant == "seed" else "sigmoid"
     # The course's spelling: each Dense followed by its Activation.
-    layers = [Dense(HIDDEN, input_shape=(784,)), Activation(hidden), Dense(HIDDEN),
-              Activation(hidden), Dense(10), Activation("softmax")]
+    layers = [
+        Dense(HIDDEN, input_shape=(784,)),
+        Activation(hidden),
+        Dense(HIDDEN),
+        Activation(hidden),
+        Dense(10),
+        Activation("softmax"),
+    ]
     if style == "functional":
         x = inputs = Input(shape=(784,))
         for layer in layers:
@@ -60,8 +66,15 @@ def run_numkeras(data: dict, variant: str, epochs: int, style: str = "sequential
         on_epoch_begin=lambda epoch, logs: clock.begin(),
         on_epoch_end=lambda epoch, logs: clock.end(),
     )
-    model.fit(data["x_train"], data["t_train"], batch_size=BATCH, epochs=epochs, shuffle=True,
-              verbose=0, callbacks=[timer])
+    model.fit(
+        data["x_train"],
+        data["t_train"],
+        batch_size=BATCH,
+        epochs=epochs,
+        shuffle=True,
+        verbose=0,
+        callbacks=[timer],
+    )
 
     def predict(x: np.ndarray) -> np.ndarray:
         return model.predict(x, batch_size=PREDICT_BATCH, verbose=0)
@@ -78,13 +91,23 @@ def run_keras(data: dict, variant: str, epochs: int) -> dict:
     keras.utils.set_random_seed(SEED)
     hidden = "relu" if variant == "seed" else "sigmoid"
     L = keras.layers
-    model = keras.Sequential([
-        keras.Input((784,)), L.Dense(HIDDEN), L.Activation(hidden), L.Dense(HIDDEN),
-        L.Activation(hidden), L.Dense(10), L.Activation("softmax"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((784,)),
+            L.Dense(HIDDEN),
+            L.Activation(hidden),
+            L.Dense(HIDDEN),
+            L.Activation(hidden),
+            L.Dense(10),
+            L.Activation("softmax"),
+        ]
+    )
     if variant == "seed":
-        model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="categorical_crossentropy",
-                      metrics=["accuracy"])
+        model.compile(
+            optimizer=keras.optimizers.Adam(1e-3),
+            loss="categorical_crossentropy",
+            metrics=["accuracy"],
+        )
     else:
         model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse", metrics=["accuracy"])
     clock = Clock()
@@ -92,8 +115,15 @@ def run_keras(data: dict, variant: str, epochs: int) -> dict:
         on_epoch_begin=lambda epoch, logs: clock.begin(),
         on_epoch_end=lambda epoch, logs: clock.end(),
     )
-    model.fit(data["x_train"], data["t_train"], batch_size=BATCH, epochs=epochs, shuffle=True,
-              verbose=0, callbacks=[timer])
+    model.fit(
+        data["x_train"],
+        data["t_train"],
+        batch_size=BATCH,
+        epochs=epochs,
+        shuffle=True,
+        verbose=0,
+        callbacks=[timer],
+    )
 
     def predict(x: np.ndarray) -> np.ndarray:
         return model.predict(x, batch_size=PREDICT_BATCH, verbose=0)
@@ -109,8 +139,9 @@ def run_torch(data: dict, variant: str, epochs: int) -> dict:
     torch.manual_seed(SEED)
     torch.set_num_threads(threads())
     act = nn.ReLU if variant == "seed" else nn.Sigmoid
-    model = nn.Sequential(nn.Linear(784, HIDDEN), act(), nn.Linear(HIDDEN, HIDDEN), act(),
-                          nn.Linear(HIDDEN, 10))
+    model = nn.Sequential(
+        nn.Linear(784, HIDDEN), act(), nn.Linear(HIDDEN, HIDDEN), act(), nn.Linear(HIDDEN, 10)
+    )
     for layer in model:  # Keras's initialisation, so that the models are the same
         if isinstance(layer, nn.Linear):
             nn.init.xavier_uniform_(layer.weight)
@@ -127,7 +158,7 @@ def run_torch(data: dict, variant: str, epochs: int) -> dict:
         clock.begin()
         order = torch.randperm(len(x))
         for start in range(0, len(x), BATCH):
-            index = order[start:start + BATCH]
+            index = order[start : start + BATCH]
             logits = model(x[index])
             if variant == "seed":
                 loss = F.cross_entropy(logits, labels[index])
@@ -140,8 +171,10 @@ def run_torch(data: dict, variant: str, epochs: int) -> dict:
 
     def predict(x: np.ndarray) -> np.ndarray:
         with torch.inference_mode():
-            parts = [torch.softmax(model(torch.from_numpy(x[i:i + PREDICT_BATCH])), dim=1)
-                     for i in range(0, len(x), PREDICT_BATCH)]
+            parts = [
+                torch.softmax(model(torch.from_numpy(x[i : i + PREDICT_BATCH])), dim=1)
+                for i in range(0, len(x), PREDICT_BATCH)
+            ]
             return torch.cat(parts).numpy()
 
     return _finish(data, clock, predict)
@@ -152,9 +185,17 @@ def run_sklearn(data: dict, variant: str, epochs: int) -> dict:
 
     if variant != "seed":
         raise SystemExit("scikit-learn has no MSE loss for classifiers: W1 only")
-    model = MLPClassifier((HIDDEN, HIDDEN), activation="relu", solver="adam", alpha=0.0,
-                          batch_size=BATCH, learning_rate_init=1e-3, epsilon=1e-7,
-                          shuffle=True, random_state=SEED)
+    model = MLPClassifier(
+        (HIDDEN, HIDDEN),
+        activation="relu",
+        solver="adam",
+        alpha=0.0,
+        batch_size=BATCH,
+        learning_rate_init=1e-3,
+        epsilon=1e-7,
+        shuffle=True,
+        random_state=SEED,
+    )
     clock = Clock()
     for _ in range(epochs):  # partial_fit is one epoch of mini-batch updates
         clock.begin()
@@ -162,8 +203,9 @@ def run_sklearn(data: dict, variant: str, epochs: int) -> dict:
         clock.end()
 
     def predict(x: np.ndarray) -> np.ndarray:
-        return np.concatenate([model.predict_proba(x[i:i + PREDICT_BATCH])
-                               for i in range(0, len(x), PREDICT_BATCH)])
+        return np.concatenate(
+            [model.predict_proba(x[i : i + PREDICT_BATCH]) for i in range(0, len(x), PREDICT_BATCH)]
+        )
 
     return _finish(data, clock, predict)
 
@@ -177,8 +219,10 @@ def run_numpy(data: dict, variant: str, epochs: int) -> dict:
     params = []
     for n_in, n_out in zip(sizes[:-1], sizes[1:]):
         limit = np.sqrt(6 / (n_in + n_out))
-        params += [rng.uniform(-limit, limit, (n_in, n_out)).astype(np.float32),
-                   np.zeros(n_out, np.float32)]
+        params += [
+            rng.uniform(-limit, limit, (n_in, n_out)).astype(np.float32),
+            np.zeros(n_out, np.float32),
+        ]
     m = [np.zeros_like(p) for p in params]
     v = [np.zeros_like(p) for p in params]
     lr, b1, b2, eps = 1e-3, 0.9, 0.999, 1e-7
@@ -196,7 +240,7 @@ def run_numpy(data: dict, variant: str, epochs: int) -> dict:
         clock.begin()
         order = rng.permutation(len(x_train))
         for start in range(0, len(x_train), BATCH):
-            index = order[start:start + BATCH]
+            index = order[start : start + BATCH]
             x, y = x_train[index], t_train[index]
             h1, h2, p = forward(x)
             gz = (p - y) / len(x)
@@ -212,8 +256,9 @@ def run_numpy(data: dict, variant: str, epochs: int) -> dict:
         clock.end()
 
     def predict(x: np.ndarray) -> np.ndarray:
-        return np.concatenate([forward(x[i:i + PREDICT_BATCH])[2]
-                               for i in range(0, len(x), PREDICT_BATCH)])
+        return np.concatenate(
+            [forward(x[i : i + PREDICT_BATCH])[2] for i in range(0, len(x), PREDICT_BATCH)]
+        )
 
     return _finish(data, clock, predict)
 
@@ -232,8 +277,13 @@ def _finish(data: dict, clock: Clock, predict, needed: int | None = None) -> dic
     return figures
 
 
-RUNNERS = {"numkeras": run_numkeras, "keras": run_keras, "torch": run_torch,
-           "sklearn": run_sklearn, "numpy": run_numpy}
+RUNNERS = {
+    "numkeras": run_numkeras,
+    "keras": run_keras,
+    "torch": run_torch,
+    "sklearn": run_sklearn,
+    "numpy": run_numpy,
+}
 
 if __name__ == "__main__":
     framework, variant = argument(1, "numkeras"), argument(2, "seed")

@@ -49,7 +49,7 @@ def build(inputs: int, hidden: int):
 
 
 def epoch_seconds(model, x: np.ndarray, t: np.ndarray) -> float:
-    model.fit(x[:10 * BATCH], t[:10 * BATCH], batch_size=BATCH, epochs=1, verbose=0)
+    model.fit(x[: 10 * BATCH], t[: 10 * BATCH], batch_size=BATCH, epochs=1, verbose=0)
     start = time.perf_counter()
     model.fit(x, t, batch_size=BATCH, epochs=1, verbose=0)
     return time.perf_counter() - start
@@ -74,10 +74,13 @@ def phases(model, x: np.ndarray, t: np.ndarray) -> dict[str, float]:
         setattr(owner, name, wrapper)
         return owner, name, original
 
-    patched = [timed(model, "_forward", "forward"), timed(model, "_total_loss", "loss"),
-               timed(Tensor, "backward", "backward"),
-               timed(model.optimizer, "apply", "optimizer (Adam)"),
-               timed(model, "_update_metrics", "metrics")]
+    patched = [
+        timed(model, "_forward", "forward"),
+        timed(model, "_total_loss", "loss"),
+        timed(Tensor, "backward", "backward"),
+        timed(model.optimizer, "apply", "optimizer (Adam)"),
+        timed(model, "_update_metrics", "metrics"),
+    ]
     total = epoch_seconds(model, x, t)
     for owner, name, original in patched:
         if owner is Tensor:

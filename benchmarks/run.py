@@ -34,8 +34,9 @@ LABELS = {"numpy": "NumPy by hand", "sklearn": "scikit-learn", "torch": "torch e
 
 
 def environment(framework: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+    }
     env["PYTHONHASHSEED"] = "0"
     if framework.startswith("keras-"):
         env["KERAS_BACKEND"] = framework.split("-", 1)[1]
@@ -47,11 +48,12 @@ def worker(script: str, framework: str, *args: str, timeout: float = 1800) -> di
     module = framework.split("-", 1)[0]
     command = [sys.executable, str(HERE / script), module, *args]
     print(f"  {script} {framework} {' '.join(args)}", file=sys.stderr, flush=True)
-    done = subprocess.run(command, env=environment(framework), capture_output=True, text=True,
-                          timeout=timeout)
+    done = subprocess.run(
+        command, env=environment(framework), capture_output=True, text=True, timeout=timeout
+    )
     for line in done.stdout.splitlines():
         if line.startswith("RESULT "):
-            return json.loads(line[len("RESULT "):])
+            return json.loads(line[len("RESULT ") :])
     tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
     return {"error": " / ".join(tail) or f"exit status {done.returncode}"}
 
@@ -66,8 +68,13 @@ def startup(repeats: int = 5) -> dict:
         imports.append(time.perf_counter() - start)
     for _ in range(repeats):
         start = time.time()
-        done = subprocess.run([sys.executable, str(HERE / "startup.py")], env=env,
-                              capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [sys.executable, str(HERE / "startup.py")],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         line = next(l for l in done.stdout.splitlines() if l.startswith("RESULT "))
         phases.append({k: v - start for k, v in json.loads(line[7:]).items()})
     return {
@@ -85,7 +92,10 @@ def kernels_in_use() -> bool:
     """Whether numkeras runs its fused C kernels here (in a subprocess, as the workers would)."""
     done = subprocess.run(
         [sys.executable, "-c", "from numkeras import kernels; print(kernels.available())"],
-        env=environment("numkeras"), capture_output=True, text=True, check=True,
+        env=environment("numkeras"),
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return done.stdout.strip() == "True"
 
@@ -100,26 +110,36 @@ def fusion_pair(epochs: int, repeats: int) -> dict:
     result: dict = {"runs": runs}
     for style, figures in runs.items():
         done = [f for f in figures if "error" not in f]
-        result[style] = {
-            key: statistics.median(f[key] for f in done)
-            for key in ("seconds_per_epoch", "cpu_seconds_per_epoch")
-        } if done else {"error": figures[-1]["error"]}
+        result[style] = (
+            {
+                key: statistics.median(f[key] for f in done)
+                for key in ("seconds_per_epoch", "cpu_seconds_per_epoch")
+            }
+            if done
+            else {"error": figures[-1]["error"]}
+        )
     return result
 
 
 def collect(only: set[str], epochs: int, cnn_epochs: int, repeats: int) -> dict:
-    results: dict = {"machine": {"python": platform.python_version(), "cores": os.cpu_count(),
-                                 "processor": platform.processor() or platform.machine(),
-                                 "numkeras_kernels": kernels_in_use(),
-                                 "load_average_at_start": load_average()}}
+    results: dict = {
+        "machine": {
+            "python": platform.python_version(),
+            "cores": os.cpu_count(),
+            "processor": platform.processor() or platform.machine(),
+            "numkeras_kernels": kernels_in_use(),
+            "load_average_at_start": load_average(),
+        }
+    }
     if "gemm" in only:
         print("GEMM roofline", file=sys.stderr)
         results["gemm"] = worker("roofline.py", "numpy")
     for key, variant, peers in (("w1", "seed", MLP_PEERS), ("w1b", "slide", SLIDE_PEERS)):
         if key in only or (key == "w1" and only & {"w3", "w5"}):
             print(f"{key}: {variant}-mlp", file=sys.stderr)
-            results[key] = {f: worker("mlp.py", f, variant, str(epochs))
-                            for f in ["numkeras", *peers]}
+            results[key] = {
+                f: worker("mlp.py", f, variant, str(epochs)) for f in ["numkeras", *peers]
+            }
     if "w1f" in only:
         print("w1f: seed-mlp, Sequential and functional", file=sys.stderr)
         results["w1f"] = fusion_pair(epochs, repeats)
@@ -155,9 +175,11 @@ def table(results: dict) -> tuple[str, list[tuple[str, str, bool | None]]]:
     bound = _get(results, "gemm", "epoch_bound_seconds")
     if bound:
         g = results["gemm"]
-        lines.append(f"GEMM roofline: {g['gflops']:.1f} GFLOP/s on the W1 shapes "
-                     f"({g['step_mflop']:.1f} MFLOP/step, {g['epoch_gflop']:.1f} GFLOP/epoch) "
-                     f"-> W1 epoch >= {bound:.3f} s   BLAS: {g.get('blas')}")
+        lines.append(
+            f"GEMM roofline: {g['gflops']:.1f} GFLOP/s on the W1 shapes "
+            f"({g['step_mflop']:.1f} MFLOP/step, {g['epoch_gflop']:.1f} GFLOP/epoch) "
+            f"-> W1 epoch >= {bound:.3f} s   BLAS: {g.get('blas')}"
+        )
     for key, title in (("w1", "W1 seed-mlp"), ("w1b", "W1b slide-mlp"), ("w2", "W2 cnn")):
         runs = results.get(key)
         if not runs:
@@ -165,8 +187,10 @@ def table(results: dict) -> tuple[str, list[tuple[str, str, bool | None]]]:
         nk = _get(runs, "numkeras", "seconds_per_epoch")
         lines.append("")
         nk_ips = _get(runs, "numkeras", "images_per_second")
-        lines.append(f"{title:<16}{'s/epoch':>10}{'numkeras/peer':>15}{'test acc':>10}"
-                     + (f"{'W3 img/s':>12}{'numkeras/peer':>15}" if key == "w1" else ""))
+        lines.append(
+            f"{title:<16}{'s/epoch':>10}{'numkeras/peer':>15}{'test acc':>10}"
+            + (f"{'W3 img/s':>12}{'numkeras/peer':>15}" if key == "w1" else "")
+        )
         for framework, figures in runs.items():
             name = LABELS.get(framework, framework)
             if "error" in figures:
@@ -185,61 +209,95 @@ def table(results: dict) -> tuple[str, list[tuple[str, str, bool | None]]]:
         if key in ("w1", "w1b"):
             for peer, limit in (("keras-jax", 0.9), ("torch", 0.6)):
                 p = _get(runs, peer, "seconds_per_epoch")
-                check(f"{title}: numkeras/{peer} <= {limit}",
-                      nk / p if nk and p else None, limit, "{:.2f}x")
-            check(f"{title}: numkeras/GEMM bound <= 1.4",
-                  nk / bound if nk and bound else None, 1.4, "{:.2f}x")
+                check(
+                    f"{title}: numkeras/{peer} <= {limit}",
+                    nk / p if nk and p else None,
+                    limit,
+                    "{:.2f}x",
+                )
+            check(
+                f"{title}: numkeras/GEMM bound <= 1.4",
+                nk / bound if nk and bound else None,
+                1.4,
+                "{:.2f}x",
+            )
         if key == "w2":
             p = _get(runs, "torch", "seconds_per_epoch")
             check("W2 cnn: numkeras/torch <= 1.2", nk / p if nk and p else None, 1.2, "{:.2f}x")
     w1f = results.get("w1f")
     if w1f:
-        seq, fun = (_get(w1f, style, "seconds_per_epoch") for style in ("sequential",
-                                                                         "functional"))
+        seq, fun = (_get(w1f, style, "seconds_per_epoch") for style in ("sequential", "functional"))
         lines.append("")
         lines.append(f"{'W1f seed-mlp':<16}{'s/epoch':>10}{'CPU s/epoch':>13}   (medians of runs)")
         for style in ("sequential", "functional"):
-            wall, cpu = (_get(w1f, style, key) for key in ("seconds_per_epoch",
-                                                           "cpu_seconds_per_epoch"))
-            lines.append(f"  {style:<14}" + ("error" if wall is None or cpu is None
-                                             else f"{wall:>10.3f}{cpu:>13.3f}"))
-        check("W1f: functional/Sequential <= 1.03", fun / seq if fun and seq else None, 1.03,
-              "{:.3f}x")
+            wall, cpu = (
+                _get(w1f, style, key) for key in ("seconds_per_epoch", "cpu_seconds_per_epoch")
+            )
+            lines.append(
+                f"  {style:<14}"
+                + ("error" if wall is None or cpu is None else f"{wall:>10.3f}{cpu:>13.3f}")
+            )
+        check(
+            "W1f: functional/Sequential <= 1.03",
+            fun / seq if fun and seq else None,
+            1.03,
+            "{:.3f}x",
+        )
     w1 = results.get("w1", {})
     if w1:
         nk_ips = _get(w1, "numkeras", "images_per_second")
         peers = [f.get("images_per_second") for k, f in w1.items() if k != "numkeras"]
         best = max((p for p in peers if p), default=None)
-        check("W3 inference: numkeras >= best peer img/s",
-              nk_ips / best if nk_ips and best else None, 1.0, "{:.2f}x of the best peer",
-              below=False)
-        nk_acc, k_acc = _get(w1, "numkeras", "test_accuracy"), _get(w1, "keras-jax",
-                                                                     "test_accuracy")
-        check("W1 accuracy: |numkeras - Keras| <= 0.5 points",
-              abs(nk_acc - k_acc) * 100 if nk_acc is not None and k_acc is not None else None,
-              0.5, "{:.2f} points")
-        peak, needed = _get(w1, "numkeras", "peak_rss_bytes"), _get(w1, "numkeras",
-                                                                     "needed_bytes")
+        check(
+            "W3 inference: numkeras >= best peer img/s",
+            nk_ips / best if nk_ips and best else None,
+            1.0,
+            "{:.2f}x of the best peer",
+            below=False,
+        )
+        nk_acc, k_acc = (
+            _get(w1, "numkeras", "test_accuracy"),
+            _get(w1, "keras-jax", "test_accuracy"),
+        )
+        check(
+            "W1 accuracy: |numkeras - Keras| <= 0.5 points",
+            abs(nk_acc - k_acc) * 100 if nk_acc is not None and k_acc is not None else None,
+            0.5,
+            "{:.2f} points",
+        )
+        peak, needed = _get(w1, "numkeras", "peak_rss_bytes"), _get(w1, "numkeras", "needed_bytes")
         if peak and needed:
             lines.append("")
-            lines.append(f"W5 memory: peak RSS {peak / 2**20:.0f} MiB for {needed / 2**20:.0f} "
-                         f"MiB of data, weights, gradients, slots and one batch")
-        check("W5 memory: peak RSS / needed <= 1.5",
-              peak / needed if peak and needed else None, 1.5, "{:.2f}x")
+            lines.append(
+                f"W5 memory: peak RSS {peak / 2**20:.0f} MiB for {needed / 2**20:.0f} "
+                f"MiB of data, weights, gradients, slots and one batch"
+            )
+        check(
+            "W5 memory: peak RSS / needed <= 1.5",
+            peak / needed if peak and needed else None,
+            1.5,
+            "{:.2f}x",
+        )
     w4 = results.get("w4")
     if w4:
         lines.append("")
         phases = ", ".join(f"{k} {v:.3f} s" for k, v in w4["phases_seconds"].items())
-        lines.append(f"W4 start-up: import numkeras {w4['import_seconds']:.3f} s; "
-                     f"from process start: {phases}")
+        lines.append(
+            f"W4 start-up: import numkeras {w4['import_seconds']:.3f} s; "
+            f"from process start: {phases}"
+        )
         check("W4: import numkeras < 0.3 s", w4["import_seconds"], 0.3, "{:.3f} s")
         check("W4: first W1 step < 1 s", w4["first_step_seconds"], 1.0, "{:.3f} s")
     m = results["machine"]
     lines.append("")
-    lines.append("numkeras's fused C kernels: " + ("in use" if m.get("numkeras_kernels") else
-                                                   "NOT in use (NumPy reference paths)"))
-    lines.append(f"load average: {m['load_average_at_start']:.2f} at start, "
-                 f"{m['load_average_at_end']:.2f} at end (near 0 for figures that count)")
+    lines.append(
+        "numkeras's fused C kernels: "
+        + ("in use" if m.get("numkeras_kernels") else "NOT in use (NumPy reference paths)")
+    )
+    lines.append(
+        f"load average: {m['load_average_at_start']:.2f} at start, "
+        f"{m['load_average_at_end']:.2f} at end (near 0 for figures that count)"
+    )
     return "\n".join(lines), targets
 
 

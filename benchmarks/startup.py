@@ -42,5 +42,11 @@ def first_step_done(batch: int, logs: dict) -> None:
     os._exit(0)
 
 
-model.fit(data["x_train"], data["t_train"], batch_size=100, epochs=1, verbose=0,
-          callbacks=[LambdaCallback(on_train_batch_end=first_step_done)])
+model.fit(
+    data["x_train"],
+    data["t_train"],
+    batch_size=100,
+    epochs=1,
+    verbose=0,
+    callbacks=[LambdaCallback(on_train_batch_end=first_step_done)],
+)

@@ -43,8 +43,14 @@ model.summary()
 model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
 
 start = time.perf_counter()
-model.fit(x_train, y_train, batch_size=BATCH_SIZE, epochs=EPOCHS, verbose=1,
-          validation_data=(x_test, y_test))
+model.fit(
+    x_train,
+    y_train,
+    batch_size=BATCH_SIZE,
+    epochs=EPOCHS,
+    verbose=1,
+    validation_data=(x_test, y_test),
+)
 print(f"Trained in {time.perf_counter() - start:.1f} s")
 
 score = model.evaluate(x_test, y_test, verbose=0)

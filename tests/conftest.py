@@ -35,9 +35,11 @@ def numpy_path(monkeypatch):
         def run(*args):
             use_numpy.used.add(name)
             return kernel(*args)
+
         return run
 
     use_numpy.used = set()
-    monkeypatch.setattr(kernels, "_native",
-                        {name: counted(name, k) for name, k in kernels._native.items()})
+    monkeypatch.setattr(
+        kernels, "_native", {name: counted(name, k) for name, k in kernels._native.items()}
+    )
     return use_numpy

@@ -14,5 +14,5 @@ def awkward(rng: np.random.Generator, shape: tuple[int, ...], special: bool = Tr
     values = [0.0, -0.0, 1.0, 1.0, -0.0, 0.0]
     if special:
         values += [1e-40, -1e-40, np.nan, np.inf, -np.inf, -1.0]
-    flat[picks[:len(values)]] = values[:len(picks)]
+    flat[picks[: len(values)]] = values[: len(picks)]
     return x

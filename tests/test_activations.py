@@ -118,14 +118,14 @@ def test_relu_arguments(kwargs):
     x = _inputs()
     with backend.floatx_scope("float64"):
         np.testing.assert_allclose(
-            activations.relu(x, **kwargs).data, _keras_relu(x, **kwargs), rtol=1e-14)
+            activations.relu(x, **kwargs).data, _keras_relu(x, **kwargs), rtol=1e-14
+        )
     _check_gradient(lambda v: activations.relu(v, **kwargs), x)
 
 
 def test_relu6_is_relu_with_max_value_6():
     x = _inputs()
-    np.testing.assert_array_equal(activations.relu(x, max_value=6).data,
-                                  activations.relu6(x).data)
+    np.testing.assert_array_equal(activations.relu(x, max_value=6).data, activations.relu6(x).data)
 
 
 def test_selu_constants_are_keras_constants():

@@ -23,8 +23,13 @@ import pytest
 SOURCE = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SOURCE / "numkeras"
 
-ENGINE = ("numkeras.ops", "numkeras.backend", "numkeras.kernels", "numkeras._kernels",
-          "numkeras._conv_kernels")
+ENGINE = (
+    "numkeras.ops",
+    "numkeras.backend",
+    "numkeras.kernels",
+    "numkeras._kernels",
+    "numkeras._conv_kernels",
+)
 TOOLS = ("numkeras.cli", "numkeras.serve", "numkeras.recipe")
 #: ``python -m numkeras`` runs the command line, so it stands above the tools.
 ENTRY_POINTS = ("numkeras.__main__",)
@@ -53,8 +58,9 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def imports_in(source: str, module: str, is_package: bool, known: set[str],
-               where: str = "") -> list[Import]:
+def imports_in(
+    source: str, module: str, is_package: bool, known: set[str], where: str = ""
+) -> list[Import]:
     """Every import in ``source``, the text of ``module``, at any depth (inside functions and
     ``if`` blocks too). Relative imports are resolved against the module's package;
     ``from package import name`` targets ``package.name`` when that is a module in ``known``,
@@ -84,35 +90,51 @@ def library_imports() -> list[Import]:
     files = sorted(PACKAGE.rglob("*.py"))
     # The C extensions (built from their sources) are modules too.
     known = {module_name(f) for f in files} | {f"numkeras.{c.stem}" for c in PACKAGE.glob("*.c")}
-    return [found for f in files
-            for found in imports_in(f.read_text(encoding="utf-8"), module_name(f),
-                                    f.name == "__init__.py", known,
-                                    str(f.relative_to(SOURCE.parent)))]
+    return [
+        found
+        for f in files
+        for found in imports_in(
+            f.read_text(encoding="utf-8"),
+            module_name(f),
+            f.name == "__init__.py",
+            known,
+            str(f.relative_to(SOURCE.parent)),
+        )
+    ]
 
 
-def violations(imports: Iterable[Import], importers: Iterable[str],
-               forbidden: Callable[[str], bool], exempt: Iterable[str] = ()) -> list[str]:
+def violations(
+    imports: Iterable[Import],
+    importers: Iterable[str],
+    forbidden: Callable[[str], bool],
+    exempt: Iterable[str] = (),
+) -> list[str]:
     """The imports by modules within ``importers`` (and not within ``exempt``) whose target
     is ``forbidden``, each as ``module imports target (file:line)``."""
     importers, exempt = tuple(importers), tuple(exempt)
-    return [str(i) for i in imports
-            if within(i.module, importers) and not within(i.module, exempt)
-            and forbidden(i.target)]
+    return [
+        str(i)
+        for i in imports
+        if within(i.module, importers) and not within(i.module, exempt) and forbidden(i.target)
+    ]
 
 
 RULES = {
     "the engine imports nothing above it": dict(
         importers=ENGINE,
-        forbidden=lambda target: within(target, ["numkeras"]) and not within(target, ENGINE)),
+        forbidden=lambda target: within(target, ["numkeras"]) and not within(target, ENGINE),
+    ),
     "layers do not import models": dict(
-        importers=["numkeras.layers"],
-        forbidden=lambda target: within(target, ["numkeras.models"])),
+        importers=["numkeras.layers"], forbidden=lambda target: within(target, ["numkeras.models"])
+    ),
     "saving does not import models": dict(
-        importers=["numkeras.saving"],
-        forbidden=lambda target: within(target, ["numkeras.models"])),
+        importers=["numkeras.saving"], forbidden=lambda target: within(target, ["numkeras.models"])
+    ),
     "the library does not import cli, serve or recipe": dict(
-        importers=["numkeras"], exempt=TOOLS + ENTRY_POINTS,
-        forbidden=lambda target: within(target, TOOLS)),
+        importers=["numkeras"],
+        exempt=TOOLS + ENTRY_POINTS,
+        forbidden=lambda target: within(target, TOOLS),
+    ),
 }
 
 
@@ -130,8 +152,14 @@ def test_imports_point_down(imports, rule):
 def test_every_module_is_read(imports):
     # Guards the rules against passing on nothing: each part of the package has imports.
     modules = {i.module for i in imports}
-    for part in ("numkeras.ops.core", "numkeras.layers.core", "numkeras.saving.rebuild",
-                 "numkeras.callbacks.callback", "numkeras.recipe.dropout", "numkeras.cli"):
+    for part in (
+        "numkeras.ops.core",
+        "numkeras.layers.core",
+        "numkeras.saving.rebuild",
+        "numkeras.callbacks.callback",
+        "numkeras.recipe.dropout",
+        "numkeras.cli",
+    ):
         assert part in modules
 
 
@@ -148,19 +176,27 @@ def test_imports_are_resolved_at_any_depth():
     known = {"numkeras.saving.core", "numkeras.models.model", "numkeras.layers.core"}
     found = imports_in(source, "numkeras.saving.rebuild", False, known, "rebuild.py")
     assert [(i.target, i.where) for i in found] == [
-        ("numpy", "rebuild.py:1"), ("numkeras.saving.core", "rebuild.py:2"),
-        ("numkeras.saving", "rebuild.py:2"), ("numkeras.models.model", "rebuild.py:3"),
-        ("numkeras.layers", "rebuild.py:4"), ("numkeras.layers.core", "rebuild.py:7")]
+        ("numpy", "rebuild.py:1"),
+        ("numkeras.saving.core", "rebuild.py:2"),
+        ("numkeras.saving", "rebuild.py:2"),
+        ("numkeras.models.model", "rebuild.py:3"),
+        ("numkeras.layers", "rebuild.py:4"),
+        ("numkeras.layers.core", "rebuild.py:7"),
+    ]
     in_package = imports_in("from . import core\n", "numkeras.saving", True, known)
     assert [i.target for i in in_package] == ["numkeras.saving.core"]
 
 
 def test_a_violation_names_the_module_and_the_import():
-    imports = [Import("numkeras.ops.core", "numkeras.layers.core", "numkeras/ops/core.py:9"),
-               Import("numkeras.ops.core", "numkeras.backend", "numkeras/ops/core.py:3"),
-               Import("numkeras.recipe.lab", "numkeras.cli", "numkeras/recipe/lab.py:4"),
-               Import("numkeras.metrics", "numkeras.recipe", "numkeras/metrics.py:12")]
+    imports = [
+        Import("numkeras.ops.core", "numkeras.layers.core", "numkeras/ops/core.py:9"),
+        Import("numkeras.ops.core", "numkeras.backend", "numkeras/ops/core.py:3"),
+        Import("numkeras.recipe.lab", "numkeras.cli", "numkeras/recipe/lab.py:4"),
+        Import("numkeras.metrics", "numkeras.recipe", "numkeras/metrics.py:12"),
+    ]
     assert violations(imports, **RULES["the engine imports nothing above it"]) == [
-        "numkeras.ops.core imports numkeras.layers.core (numkeras/ops/core.py:9)"]
+        "numkeras.ops.core imports numkeras.layers.core (numkeras/ops/core.py:9)"
+    ]
     assert violations(imports, **RULES["the library does not import cli, serve or recipe"]) == [
-        "numkeras.metrics imports numkeras.recipe (numkeras/metrics.py:12)"]
+        "numkeras.metrics imports numkeras.recipe (numkeras/metrics.py:12)"
+    ]

@@ -12,15 +12,22 @@ FIELDS = {"EarlyStopping": cb.EarlyStopping._state_fields}
 
 
 def entry(best=0.5, weights=None, monitor="val_loss"):
-    return {"class_name": "EarlyStopping", "monitor": monitor,
-            "state": {"wait": 1, "best": best, "best_epoch": 2, "stopped_epoch": 0,
-                      "best_weights": weights}}
+    return {
+        "class_name": "EarlyStopping",
+        "monitor": monitor,
+        "state": {
+            "wait": 1,
+            "best": best,
+            "best_epoch": 2,
+            "stopped_epoch": 0,
+            "best_weights": weights,
+        },
+    }
 
 
 def test_non_finite_numbers_are_strings_and_weights_are_members():
     weights = [np.ones((2, 2), np.float32), np.zeros(2, np.float32)]
-    entries = [entry(best=-math.inf, weights=weights), entry(best=math.nan),
-               entry(best=math.inf)]
+    entries = [entry(best=-math.inf, weights=weights), entry(best=math.nan), entry(best=math.inf)]
     encoded, members = callback_state.encode(entries)
     assert [e["state"]["best"] for e in encoded] == ["-inf", "nan", "inf"]
     assert encoded[0]["state"]["best_weights"] == ["callbacks/0.npy", "callbacks/1.npy"]
@@ -31,10 +38,13 @@ def test_non_finite_numbers_are_strings_and_weights_are_members():
     assert decoded[0]["state"]["best_weights"][0] is members[0][1]
 
 
-@pytest.mark.parametrize(("arrays", "words"), [
-    ({"callbacks/0.npy": np.ones(2), "callbacks/1.npy": np.ones(2)}, "exactly once"),
-    ({}, "'best_weights' must be None or a list of arrays"),
-])
+@pytest.mark.parametrize(
+    ("arrays", "words"),
+    [
+        ({"callbacks/0.npy": np.ones(2), "callbacks/1.npy": np.ones(2)}, "exactly once"),
+        ({}, "'best_weights' must be None or a list of arrays"),
+    ],
+)
 def test_weights_members_must_match_the_names_exactly(arrays, words):
     encoded = [{**entry(), "state": {**entry()["state"], "best_weights": ["callbacks/0.npy"]}}]
     with pytest.raises(ValueError, match=words):
@@ -42,8 +52,12 @@ def test_weights_members_must_match_the_names_exactly(arrays, words):
 
 
 def test_a_member_named_twice_is_refused():
-    encoded = [{**entry(), "state": {**entry()["state"],
-                                     "best_weights": ["callbacks/0.npy", "callbacks/0.npy"]}}]
+    encoded = [
+        {
+            **entry(),
+            "state": {**entry()["state"], "best_weights": ["callbacks/0.npy", "callbacks/0.npy"]},
+        }
+    ]
     with pytest.raises(ValueError, match="exactly once"):
         callback_state.decode(encoded, FIELDS.get, {"callbacks/0.npy": np.ones(2)})
 
@@ -58,11 +72,18 @@ def test_saved_weights_must_fit_the_model():
 
 
 def test_states_go_to_callbacks_of_the_same_class_and_monitor_in_order():
-    on_loss, first, second = (cb.EarlyStopping(monitor="loss"), cb.EarlyStopping(),
-                              cb.EarlyStopping())
+    on_loss, first, second = (
+        cb.EarlyStopping(monitor="loss"),
+        cb.EarlyStopping(),
+        cb.EarlyStopping(),
+    )
     unmatched = cb.ReduceLROnPlateau()
-    saved = [entry(best=0.1), entry(best=0.2), entry(best=0.3, monitor="loss"),
-             entry(best=0.4, monitor="val_accuracy")]
+    saved = [
+        entry(best=0.1),
+        entry(best=0.2),
+        entry(best=0.3, monitor="loss"),
+        entry(best=0.4, monitor="val_accuracy"),
+    ]
     callback_state.restore([unmatched, first, on_loss, second, cb.History()], saved)
     assert (first.best, second.best, on_loss.best) == (0.1, 0.2, 0.3)
     assert unmatched.best is None and unmatched.wait == 0

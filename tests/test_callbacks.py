@@ -146,8 +146,7 @@ def test_early_stopping_restores_best_weights_and_says_so(capsys):
     assert stopper.best_epoch == 1
     assert all(np.all(w == 1) for w in model.weights)
     assert capsys.readouterr().out == (
-        "Epoch 3: early stopping\n"
-        "Restoring model weights from the end of the best epoch: 2.\n"
+        "Epoch 3: early stopping\nRestoring model weights from the end of the best epoch: 2.\n"
     )
 
 
@@ -207,8 +206,11 @@ def test_checkpoint_save_best_only(tmp_path, capsys):
 
 @pytest.mark.parametrize(
     ("monitor", "mode", "saved_epochs"),
-    [("val_accuracy", "auto", [1, 2]), ("val_accuracy", "min", [1, 3]),
-     ("val_loss", "max", [1, 2])],
+    [
+        ("val_accuracy", "auto", [1, 2]),
+        ("val_accuracy", "min", [1, 3]),
+        ("val_loss", "max", [1, 2]),
+    ],
 )
 def test_checkpoint_mode(tmp_path, monitor, mode, saved_epochs):
     model = _Model()
@@ -408,7 +410,9 @@ def test_csv_logger_writes_a_header_then_a_row_per_epoch(tmp_path):
         assert len(read_rows(path)) == epoch + 2
     assert read_rows(path) == [
         ["epoch", "loss", "val_loss"],
-        ["0", "0.25", "0.5"], ["1", "0.25", "0.4"], ["2", "0.25", "0.3"],
+        ["0", "0.25", "0.5"],
+        ["1", "0.25", "0.4"],
+        ["2", "0.25", "0.3"],
     ]
     assert os.listdir(tmp_path) == ["log.csv"]  # no temporary file left
 
@@ -448,7 +452,9 @@ def test_csv_logger_separator_missing_values_and_arrays(tmp_path):
     callbacks.on_epoch_end(0, {"loss": 1.0, "val_loss": 2.0, "per_class": np.array([1, 2])})
     callbacks.on_epoch_end(1, {"loss": 0.5})
     assert path.read_text().splitlines() == [
-        "epoch\tloss\tper_class\tval_loss", "0\t1.0\t[1, 2]\t2.0", "1\t0.5\tNA\tNA",
+        "epoch\tloss\tper_class\tval_loss",
+        "0\t1.0\t[1, 2]\t2.0",
+        "1\t0.5\tNA\tNA",
     ]
 
 
@@ -488,7 +494,9 @@ def test_callback_list_adds_history_and_progbar_once_at_the_end():
     stopper, history = cb.EarlyStopping(), cb.History()
     listed = cb.CallbackList([stopper], add_history=True, add_progbar=True, model=_Model())
     assert [type(c) for c in listed.callbacks] == [
-        cb.EarlyStopping, cb.History, cb.ProgbarLogger,
+        cb.EarlyStopping,
+        cb.History,
+        cb.ProgbarLogger,
     ]
     model = _Model()
     listed = cb.CallbackList([history], add_history=True, model=model)
@@ -544,7 +552,10 @@ def test_callback_batch_hooks_fall_back_to_keras_2_names():
 def progbar_fit(steps_per_epoch, epochs, verbose, known_steps=True, validate=False):
     """Run fit's hooks with a ProgbarLogger."""
     callbacks = cb.CallbackList(
-        add_progbar=True, model=_Model(), verbose=verbose, epochs=epochs,
+        add_progbar=True,
+        model=_Model(),
+        verbose=verbose,
+        epochs=epochs,
         steps=steps_per_epoch if known_steps else None,
     )
     callbacks.on_train_begin()
@@ -614,8 +625,9 @@ def test_progbar_logger_in_evaluate_and_predict(capsys):
     "callback",
     [
         cb.EarlyStopping(monitor="val_accuracy", patience=3, baseline=0.9, start_from_epoch=2),
-        cb.ModelCheckpoint("m-{epoch}.keras", save_best_only=True, save_freq=5,
-                           initial_value_threshold=0.5),
+        cb.ModelCheckpoint(
+            "m-{epoch}.keras", save_best_only=True, save_freq=5, initial_value_threshold=0.5
+        ),
         cb.ReduceLROnPlateau(factor=0.5, cooldown=2, min_lr=1e-5),
         cb.CSVLogger("log.csv", separator=";", append=True),
         cb.TerminateOnNaN(raise_error=True),
@@ -638,7 +650,11 @@ def test_stateful_callbacks_hand_over_their_progress():
     fit([stopper], [0.5, 0.4, 0.6])
     state = stopper.get_state()
     assert {k: v for k, v in state.items() if k != "best_weights"} == {
-        "wait": 1, "best": 0.4, "best_epoch": 1, "stopped_epoch": 0}
+        "wait": 1,
+        "best": 0.4,
+        "best_epoch": 1,
+        "stopped_epoch": 0,
+    }
     assert [w.tolist() for w in state["best_weights"]] == [[[1, 1], [1, 1]], [1, 1]]
     resumed = cb.EarlyStopping(patience=3, restore_best_weights=True)
     resumed.set_state(state)
@@ -653,15 +669,23 @@ def test_stateful_callbacks_hand_over_their_progress():
     assert cb.Callback().get_state() == {} and cb.History().get_state() == {}
 
 
-@pytest.mark.parametrize(("state", "words"), [
-    ({"wait": 1}, r"The state of ReduceLROnPlateau must be a dict with the keys "
-                  r"\['best', 'cooldown_counter', 'wait'\]. Received: \['wait'\]"),
-    ([1, 2, 3], "must be a dict with the keys .*Received: list"),
-    ({"wait": -1, "best": 0.5, "cooldown_counter": 0}, "ReduceLROnPlateau's state 'wait' must be "
-                                                      "an int >= 0. Received: -1"),
-    ({"wait": 0, "best": "0.5", "cooldown_counter": 0}, "'best' must be a number or None"),
-    ({"wait": 0, "best": 0.5, "cooldown_counter": 1.5}, "'cooldown_counter' must be an int"),
-])
+@pytest.mark.parametrize(
+    ("state", "words"),
+    [
+        (
+            {"wait": 1},
+            r"The state of ReduceLROnPlateau must be a dict with the keys "
+            r"\['best', 'cooldown_counter', 'wait'\]. Received: \['wait'\]",
+        ),
+        ([1, 2, 3], "must be a dict with the keys .*Received: list"),
+        (
+            {"wait": -1, "best": 0.5, "cooldown_counter": 0},
+            "ReduceLROnPlateau's state 'wait' must be an int >= 0. Received: -1",
+        ),
+        ({"wait": 0, "best": "0.5", "cooldown_counter": 0}, "'best' must be a number or None"),
+        ({"wait": 0, "best": 0.5, "cooldown_counter": 1.5}, "'cooldown_counter' must be an int"),
+    ],
+)
 def test_set_state_refuses_what_is_not_the_callbacks_state(state, words):
     reducer = cb.ReduceLROnPlateau()
     with pytest.raises(ValueError, match=words):

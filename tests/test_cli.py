@@ -12,22 +12,36 @@ def test_help_explains_every_hello_option(capsys):
     with pytest.raises(SystemExit):
         cli.main(["hello", "--help"])
     out = capsys.readouterr().out
-    for option in ("--epochs", "--batch-size", "--activation", "--loss", "--optimizer", "--lr",
-                   "--dropout", "--sample", "--out", "--seed", "--model"):
+    for option in (
+        "--epochs",
+        "--batch-size",
+        "--activation",
+        "--loss",
+        "--optimizer",
+        "--lr",
+        "--dropout",
+        "--sample",
+        "--out",
+        "--seed",
+        "--model",
+    ):
         assert option in out
 
 
 def test_top_level_help_names_every_command():
-    out = subprocess.run([sys.executable, "-m", "numkeras", "--help"], capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "numkeras", "--help"], capture_output=True, text=True, check=True
+    ).stdout
     for command in ("hello", "recipe", "serve"):
         assert command in out
 
 
 @pytest.mark.slow
 def test_hello_one_epoch_on_the_sample(tmp_path, capsys):
-    assert cli.main(["hello", "--epochs", "1", "--sample", "--out", str(tmp_path),
-                     "--verbose", "2"]) == 0
+    assert (
+        cli.main(["hello", "--epochs", "1", "--sample", "--out", str(tmp_path), "--verbose", "2"])
+        == 0
+    )
     out = capsys.readouterr().out
     assert "MNIST sample packaged with numkeras" in out
     accuracy = float(out.split("Accuracy of Testing Set:")[1].split()[0])

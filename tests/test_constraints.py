@@ -44,9 +44,15 @@ def test_min_max_norm(rate):
     np.testing.assert_allclose(out, W * desired / (EPS + norms), rtol=1e-14)
 
 
-@pytest.mark.parametrize("constraint", [
-    constraints.MaxNorm(), constraints.NonNeg(), constraints.UnitNorm(),
-    constraints.MinMaxNorm(rate=0.5)])
+@pytest.mark.parametrize(
+    "constraint",
+    [
+        constraints.MaxNorm(),
+        constraints.NonNeg(),
+        constraints.UnitNorm(),
+        constraints.MinMaxNorm(rate=0.5),
+    ],
+)
 def test_float32_stays_float32_and_the_input_is_left_alone(constraint):
     w = W.astype(np.float32)
     kept = w.copy()
@@ -58,14 +64,25 @@ def test_keras_3_defaults():
     assert constraints.MaxNorm().get_config() == {"max_value": 2, "axis": 0}
     assert constraints.UnitNorm().get_config() == {"axis": 0}
     assert constraints.MinMaxNorm().get_config() == {
-        "min_value": 0.0, "max_value": 1.0, "rate": 1.0, "axis": 0}
+        "min_value": 0.0,
+        "max_value": 1.0,
+        "rate": 1.0,
+        "axis": 0,
+    }
 
 
-@pytest.mark.parametrize(("name", "cls"), [
-    ("max_norm", constraints.MaxNorm), ("non_neg", constraints.NonNeg),
-    ("unit_norm", constraints.UnitNorm), ("min_max_norm", constraints.MinMaxNorm),
-    ("maxnorm", constraints.MaxNorm), ("MaxNorm", constraints.MaxNorm),
-    ("nonneg", constraints.NonNeg)])
+@pytest.mark.parametrize(
+    ("name", "cls"),
+    [
+        ("max_norm", constraints.MaxNorm),
+        ("non_neg", constraints.NonNeg),
+        ("unit_norm", constraints.UnitNorm),
+        ("min_max_norm", constraints.MinMaxNorm),
+        ("maxnorm", constraints.MaxNorm),
+        ("MaxNorm", constraints.MaxNorm),
+        ("nonneg", constraints.NonNeg),
+    ],
+)
 def test_get_by_name(name, cls):
     assert type(constraints.get(name)) is cls
 
@@ -83,19 +100,30 @@ def test_an_unknown_name_lists_the_valid_ones():
         constraints.get("min_norm")
 
 
-@pytest.mark.parametrize("constraint", [
-    constraints.MaxNorm(3, axis=[0, 1]), constraints.NonNeg(), constraints.UnitNorm(axis=1),
-    constraints.MinMaxNorm(0.5, 2.0, 0.3, axis=-1)], ids=lambda c: type(c).__name__)
+@pytest.mark.parametrize(
+    "constraint",
+    [
+        constraints.MaxNorm(3, axis=[0, 1]),
+        constraints.NonNeg(),
+        constraints.UnitNorm(axis=1),
+        constraints.MinMaxNorm(0.5, 2.0, 0.3, axis=-1),
+    ],
+    ids=lambda c: type(c).__name__,
+)
 def test_config_round_trip(constraint):
     rebuilt = constraints.deserialize(constraints.serialize(constraint))
     assert type(rebuilt) is type(constraint)
     assert rebuilt.get_config() == constraint.get_config()
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"min_value": 2.0, "max_value": 1.0}, "min_value=2.0, max_value=1.0"),
-    ({"min_value": -1.0}, "min_value=-1.0"),
-    ({"rate": 1.5}, "rate=1.5")])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"min_value": 2.0, "max_value": 1.0}, "min_value=2.0, max_value=1.0"),
+        ({"min_value": -1.0}, "min_value=-1.0"),
+        ({"rate": 1.5}, "rate=1.5"),
+    ],
+)
 def test_invalid_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         constraints.MinMaxNorm(**kwargs)

@@ -41,12 +41,14 @@ def backprop(fn, r, *arrays):
 
 
 @pytest.mark.parametrize(("hw", "kernel", "strides", "padding", "dilation", "groups"), IM2COL_CASES)
-@pytest.mark.parametrize(("activation", "use_bias"),
-                         [("relu", True), (None, True), ("relu", False)])
+@pytest.mark.parametrize(
+    ("activation", "use_bias"), [("relu", True), (None, True), ("relu", False)]
+)
 @pytest.mark.parametrize("special", ["x", "grad"])
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
-def test_conv2d_matches_the_numpy_path_bit_for_bit(hw, kernel, strides, padding, dilation, groups,
-                                                   activation, use_bias, special, numpy_path):
+def test_conv2d_matches_the_numpy_path_bit_for_bit(
+    hw, kernel, strides, padding, dilation, groups, activation, use_bias, special, numpy_path
+):
     """NaN, infinities and subnormals in the input or in the gradient that reaches the op."""
     rng = np.random.default_rng(0)
     x = awkward(rng, (3, *hw, 4 * groups), special=special == "x")
@@ -54,8 +56,9 @@ def test_conv2d_matches_the_numpy_path_bit_for_bit(hw, kernel, strides, padding,
     b = awkward(rng, (4 * groups,), special=False)
 
     def fn(xv, kv, bv):
-        return conv.conv2d(xv, kv, bv if use_bias else None, strides, padding, dilation,
-                           activation=activation)
+        return conv.conv2d(
+            xv, kv, bv if use_bias else None, strides, padding, dilation, activation=activation
+        )
 
     y_shape = fn(ops.Tensor(x), ops.Tensor(k), ops.Tensor(b)).shape
     r = awkward(rng, y_shape, special=special == "grad")
@@ -137,8 +140,9 @@ def test_conv_kernels_refuse_bad_buffers_with_the_argument_named():
     with pytest.raises(ValueError, match="len\\(bias_grad\\)=3"):
         native["bias_relu_grad"](np.zeros(8, np.float32), None, None, np.zeros(3, np.float32))
     with pytest.raises(TypeError, match="mask must be a uint8 array, got format 'f'"):
-        native["bias_relu_grad"](np.zeros(8, np.float32), np.zeros(8, np.float32),
-                                 np.zeros(8, np.float32), None)
+        native["bias_relu_grad"](
+            np.zeros(8, np.float32), np.zeros(8, np.float32), np.zeros(8, np.float32), None
+        )
     with pytest.raises(ValueError, match="mask has 7 elements; expected 8"):
         native["bias_relu"](np.zeros(8, np.float32), None, True, np.zeros(7, np.uint8))
     with pytest.raises(ValueError, match="a size is below 1"):
@@ -154,8 +158,8 @@ def test_pooling_kernels_refuse_bad_buffers_with_the_argument_named():
     with pytest.raises(ValueError, match="argmax has 7 elements; expected 8"):
         native["max_pool_grad"](y, np.zeros(7, np.uint8), x, *geometry, True)
     with pytest.raises(ValueError, match="windows outside the input"):
-        native["max_pool"](x, np.zeros(32, np.float32), None, (1, 4, 4, 2), (2, 2), (1, 1),
-                           (4, 4))
+        native["max_pool"](x, np.zeros(32, np.float32), None, (1, 4, 4, 2), (2, 2), (1, 1), (4, 4))
     with pytest.raises(ValueError, match="do not tile"):
-        native["max_pool_grad"](y, np.zeros(8, np.uint8), x, (1, 4, 4, 2), (2, 2), (1, 1),
-                                (2, 2), True)
+        native["max_pool_grad"](
+            y, np.zeros(8, np.uint8), x, (1, 4, 4, 2), (2, 2), (1, 1), (2, 2), True
+        )

@@ -52,8 +52,9 @@ def test_the_call_plan_fuses_hidden_activations_and_keeps_the_output_op(hidden, 
     out = model(np.ones((2, 4), np.float32))
     assert isinstance(out.creator, Softmax if output == "softmax" else Sigmoid)
     assert isinstance(out.creator.inputs[0].creator, DenseOp)
-    assert out._keras_logits == LogitsMark(out.creator.inputs[0], output,
-                                           -1 if output == "softmax" else None)
+    assert out._keras_logits == LogitsMark(
+        out.creator.inputs[0], output, -1 if output == "softmax" else None
+    )
 
 
 @pytest.mark.parametrize("hidden", ["relu", "sigmoid"])
@@ -95,8 +96,7 @@ def test_a_layer_with_an_activity_regularizer_is_not_fused():
 def test_the_cross_entropy_works_on_the_logits_that_the_mark_names(loss, activation, fused):
     rng = np.random.default_rng(2)
     y = np.eye(3, dtype=np.float32)[rng.integers(0, 3, 4)]
-    logits, other = (ops.Variable(rng.standard_normal((4, 3)).astype(np.float32))
-                     for _ in range(2))
+    logits, other = (ops.Variable(rng.standard_normal((4, 3)).astype(np.float32)) for _ in range(2))
     probs = activation(logits)
     assert probs._keras_logits.logits is logits
     probs._keras_logits = probs._keras_logits._replace(logits=other)
@@ -116,8 +116,9 @@ def test_a_softmax_over_several_axes_meets_the_clipped_cross_entropy():
     y[:, 0, 0] = 1
     p = probs.numpy() / probs.numpy().sum(axis=-1, keepdims=True)  # Keras renormalises
     expected = -(y * np.log(np.clip(p, 1e-7, 1 - 1e-7))).sum(axis=-1)
-    np.testing.assert_allclose(losses.categorical_crossentropy(y, probs).numpy(), expected,
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        losses.categorical_crossentropy(y, probs).numpy(), expected, rtol=1e-5
+    )
 
 
 def test_optimizer_slots_never_decay_into_subnormal_numbers():

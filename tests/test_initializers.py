@@ -14,10 +14,17 @@ DENSE = (400, 600)  # fan_in 400, fan_out 600
 CONV = (3, 3, 32, 64)  # fan_in 288, fan_out 576
 
 
-@pytest.mark.parametrize(("shape", "fans"), [
-    ((), (1, 1)), ((7,), (7, 7)), ((3, 4), (3, 4)), ((5, 8, 16), (40, 80)),
-    ((3, 3, 16, 32), (144, 288)), ((2, 3, 3, 4, 5), (72, 90)),
-])
+@pytest.mark.parametrize(
+    ("shape", "fans"),
+    [
+        ((), (1, 1)),
+        ((7,), (7, 7)),
+        ((3, 4), (3, 4)),
+        ((5, 8, 16), (40, 80)),
+        ((3, 3, 16, 32), (144, 288)),
+        ((2, 3, 3, 4, 5), (72, 90)),
+    ],
+)
 def test_compute_fans(shape, fans):
     assert compute_fans(shape) == fans
 
@@ -74,7 +81,8 @@ def test_the_family_is_variance_scaling():
     he = initializers.HeNormal(seed=3)
     assert isinstance(he, initializers.VarianceScaling)
     np.testing.assert_array_equal(
-        he(DENSE), initializers.VarianceScaling(2.0, "fan_in", "truncated_normal", seed=3)(DENSE))
+        he(DENSE), initializers.VarianceScaling(2.0, "fan_in", "truncated_normal", seed=3)(DENSE)
+    )
 
 
 def test_random_normal_uniform_and_truncated_normal():
@@ -92,9 +100,16 @@ def test_keras_defaults():
     assert initializers.RandomNormal().get_config() == normal
     assert initializers.TruncatedNormal().get_config() == normal
     assert initializers.RandomUniform().get_config() == {
-        "minval": -0.05, "maxval": 0.05, "seed": None}
+        "minval": -0.05,
+        "maxval": 0.05,
+        "seed": None,
+    }
     assert initializers.VarianceScaling().get_config() == {
-        "scale": 1.0, "mode": "fan_in", "distribution": "truncated_normal", "seed": None}
+        "scale": 1.0,
+        "mode": "fan_in",
+        "distribution": "truncated_normal",
+        "seed": None,
+    }
     assert initializers.Constant().get_config() == {"value": 0.0}
     assert initializers.Orthogonal().get_config() == {"gain": 1.0, "seed": None}
     assert initializers.Identity().get_config() == {"gain": 1.0}
@@ -159,14 +174,23 @@ def test_a_seeded_initializer_repeats_itself_and_leaves_the_stream_alone():
     assert not np.array_equal(init((10, 10)), initializers.GlorotNormal(seed=6)((10, 10)))
 
 
-CLASSES = [initializers.Zeros(), initializers.Ones(), initializers.Constant(1.5),
-           initializers.RandomNormal(0.5, 2.0, seed=1), initializers.RandomUniform(-2, 2, seed=2),
-           initializers.TruncatedNormal(0.0, 0.3, seed=3),
-           initializers.VarianceScaling(0.5, "fan_out", "untruncated_normal", seed=4),
-           initializers.GlorotUniform(seed=5), initializers.GlorotNormal(seed=6),
-           initializers.HeUniform(seed=7), initializers.HeNormal(seed=8),
-           initializers.LecunUniform(seed=9), initializers.LecunNormal(seed=10),
-           initializers.Orthogonal(gain=0.5, seed=11), initializers.Identity(gain=2.0)]
+CLASSES = [
+    initializers.Zeros(),
+    initializers.Ones(),
+    initializers.Constant(1.5),
+    initializers.RandomNormal(0.5, 2.0, seed=1),
+    initializers.RandomUniform(-2, 2, seed=2),
+    initializers.TruncatedNormal(0.0, 0.3, seed=3),
+    initializers.VarianceScaling(0.5, "fan_out", "untruncated_normal", seed=4),
+    initializers.GlorotUniform(seed=5),
+    initializers.GlorotNormal(seed=6),
+    initializers.HeUniform(seed=7),
+    initializers.HeNormal(seed=8),
+    initializers.LecunUniform(seed=9),
+    initializers.LecunNormal(seed=10),
+    initializers.Orthogonal(gain=0.5, seed=11),
+    initializers.Identity(gain=2.0),
+]
 
 
 @pytest.mark.parametrize("init", CLASSES, ids=lambda i: type(i).__name__)
@@ -181,16 +205,26 @@ def test_config_round_trip(init):
     assert registry.deserialize(config).get_config() == init.get_config()
 
 
-@pytest.mark.parametrize(("name", "cls"), [
-    ("glorot_uniform", initializers.GlorotUniform), ("Glorot_Uniform", initializers.GlorotUniform),
-    ("GlorotUniform", initializers.GlorotUniform), ("he_normal", initializers.HeNormal),
-    ("uniform", initializers.RandomUniform), ("normal", initializers.RandomNormal),
-    ("zero", initializers.Zeros), ("zeros", initializers.Zeros), ("one", initializers.Ones),
-    ("orthogonal", initializers.Orthogonal), ("Orthogonal", initializers.Orthogonal),
-    ("identity", initializers.Identity), ("truncated_normal", initializers.TruncatedNormal),
-    ("variance_scaling", initializers.VarianceScaling),
-    ("lecun_uniform", initializers.LecunUniform),
-])
+@pytest.mark.parametrize(
+    ("name", "cls"),
+    [
+        ("glorot_uniform", initializers.GlorotUniform),
+        ("Glorot_Uniform", initializers.GlorotUniform),
+        ("GlorotUniform", initializers.GlorotUniform),
+        ("he_normal", initializers.HeNormal),
+        ("uniform", initializers.RandomUniform),
+        ("normal", initializers.RandomNormal),
+        ("zero", initializers.Zeros),
+        ("zeros", initializers.Zeros),
+        ("one", initializers.Ones),
+        ("orthogonal", initializers.Orthogonal),
+        ("Orthogonal", initializers.Orthogonal),
+        ("identity", initializers.Identity),
+        ("truncated_normal", initializers.TruncatedNormal),
+        ("variance_scaling", initializers.VarianceScaling),
+        ("lecun_uniform", initializers.LecunUniform),
+    ],
+)
 def test_get_by_name(name, cls):
     assert type(initializers.get(name)) is cls
 
@@ -208,20 +242,24 @@ def test_an_unknown_name_lists_the_valid_ones():
         initializers.get("glorot")
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"scale": 0.0}, "scale=0.0"),
-    ({"mode": "fan_middle"}, "mode='fan_middle'"),
-    ({"distribution": "cauchy"}, "distribution='cauchy'"),
-    ({"seed": -1}, "seed=-1"),
-    ({"seed": 1.5}, "seed=1.5"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"scale": 0.0}, "scale=0.0"),
+        ({"mode": "fan_middle"}, "mode='fan_middle'"),
+        ({"distribution": "cauchy"}, "distribution='cauchy'"),
+        ({"seed": -1}, "seed=-1"),
+        ({"seed": 1.5}, "seed=1.5"),
+    ],
+)
 def test_invalid_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         initializers.VarianceScaling(**kwargs)
 
 
-@pytest.mark.parametrize("shape, cost", [((8, 4), 8 * 4 * 4), ((3, 3, 2, 5), 18 * 5 * 5),
-                                         ((4, 16), 4 * 16 * 4)])
+@pytest.mark.parametrize(
+    "shape, cost", [((8, 4), 8 * 4 * 4), ((3, 3, 2, 5), 18 * 5 * 5), ((4, 16), 4 * 16 * 4)]
+)
 def test_orthogonal_cost_is_that_of_its_qr(shape, cost):
     assert initializers.OrthogonalInitializer().cost(shape) == cost
 

@@ -132,8 +132,9 @@ def test_training_with_kernels_gives_the_weights_of_the_numpy_path(hidden, optim
 
     def trained() -> list[np.ndarray]:
         backend.set_random_seed(0)
-        model = Sequential([Dense(16, input_shape=(12,)), Activation(hidden), Dense(3),
-                            Activation("softmax")])
+        model = Sequential(
+            [Dense(16, input_shape=(12,)), Activation(hidden), Dense(3), Activation("softmax")]
+        )
         model.compile(optimizer=optimizer(), loss="categorical_crossentropy")
         model.fit(x, y, batch_size=16, epochs=2, verbose=0)
         return model.get_weights()

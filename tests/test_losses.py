@@ -51,8 +51,9 @@ def _np_categorical_hinge(t, p):
 REFERENCE = {
     "mean_squared_error": lambda t, p: ((t - p) ** 2).mean(-1),
     "mean_absolute_error": lambda t, p: np.abs(t - p).mean(-1),
-    "mean_absolute_percentage_error": lambda t, p: 100
-    * (np.abs(t - p) / np.maximum(np.abs(t), EPS)).mean(-1),
+    "mean_absolute_percentage_error": lambda t, p: (
+        100 * (np.abs(t - p) / np.maximum(np.abs(t), EPS)).mean(-1)
+    ),
     "mean_squared_logarithmic_error": lambda t, p: (
         (np.log(np.maximum(p, EPS) + 1) - np.log(np.maximum(t, EPS) + 1)) ** 2
     ).mean(-1),
@@ -147,18 +148,21 @@ def test_keras_docstring_examples():
     # Numbers printed in Keras 3's own docstrings.
     y = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
     p = np.array([[0.05, 0.95, 0.0], [0.1, 0.8, 0.1]])
-    np.testing.assert_allclose(losses.categorical_crossentropy(y, p).numpy(), [0.0513, 2.303],
-                               atol=1e-3)
-    np.testing.assert_allclose(losses.sparse_categorical_crossentropy([1, 2], p).numpy(),
-                               [0.0513, 2.303], atol=1e-3)
+    np.testing.assert_allclose(
+        losses.categorical_crossentropy(y, p).numpy(), [0.0513, 2.303], atol=1e-3
+    )
+    np.testing.assert_allclose(
+        losses.sparse_categorical_crossentropy([1, 2], p).numpy(), [0.0513, 2.303], atol=1e-3
+    )
     y, p = np.array([[0.0, 1.0], [0.0, 0.0]]), np.array([[0.6, 0.4], [0.4, 0.6]])
     np.testing.assert_allclose(losses.binary_crossentropy(y, p).numpy(), [0.916, 0.714], atol=1e-3)
     assert losses.Huber()(y, p).item() == pytest.approx(0.155)
     assert losses.LogCosh()([[0.0, 1.0], [0.0, 0.0]], [[1.0, 1.0], [0.0, 0.0]]).item() == (
         pytest.approx(0.108, abs=1e-3)
     )
-    cosine = losses.cosine_similarity([[0.0, 1.0], [1.0, 1.0], [1.0, 1.0]],
-                                      [[1.0, 0.0], [1.0, 1.0], [-1.0, -1.0]])
+    cosine = losses.cosine_similarity(
+        [[0.0, 1.0], [1.0, 1.0], [1.0, 1.0]], [[1.0, 0.0], [1.0, 1.0], [-1.0, -1.0]]
+    )
     np.testing.assert_allclose(cosine.numpy(), [0.0, -1.0, 1.0], atol=1e-6)
 
 
@@ -332,8 +336,10 @@ def test_fused_gradient_is_softmax_minus_target_over_batch():
 def test_fused_path_stays_exact_where_clipping_would_stop_the_gradient(loss, activation, y):
     # The true class has probability ~e^-100, far below the 1e-7 clip: the clipped formula
     # would pass no gradient, the fused op still gives p - y (and the loss keeps growing).
-    z = np.array([[100.0, -100.0, 0.0]]) if activation is ops.softmax else np.array(
-        [[3.0, -100.0, 0.5]]
+    z = (
+        np.array([[100.0, -100.0, 0.0]])
+        if activation is ops.softmax
+        else np.array([[3.0, -100.0, 0.5]])
     )
     logits = ops.Variable(z)
     value = loss(y, activation(logits))
@@ -388,13 +394,22 @@ def test_label_smoothing_applies_before_the_fused_op():
 
 
 @pytest.mark.parametrize(
-    "name", ["categorical_crossentropy", "binary_crossentropy", "kl_divergence", "poisson",
-             "mean_squared_logarithmic_error", "sparse_categorical_crossentropy"],
+    "name",
+    [
+        "categorical_crossentropy",
+        "binary_crossentropy",
+        "kl_divergence",
+        "poisson",
+        "mean_squared_logarithmic_error",
+        "sparse_categorical_crossentropy",
+    ],
 )
 def test_probabilities_of_exactly_zero_and_one_give_finite_values_and_gradients(name):
     p = ops.Variable(np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]], dtype=np.float32))
-    y = np.array([1, 0]) if name.startswith("sparse") else np.array(
-        [[1.0, 0.0, 0.0], [1.0, 0.0, 0.0]]
+    y = (
+        np.array([1, 0])
+        if name.startswith("sparse")
+        else np.array([[1.0, 0.0, 0.0], [1.0, 0.0, 0.0]])
     )
     loss = losses.get(name)(y, p)
     assert np.isfinite(loss.numpy()).all()
@@ -497,12 +512,18 @@ def test_subclassing_loss_with_call():
 @pytest.mark.parametrize(
     "identifier, expected",
     [
-        ("mse", losses.mean_squared_error), ("MSE", losses.mean_squared_error),
-        ("mae", losses.mean_absolute_error), ("mape", losses.mean_absolute_percentage_error),
-        ("msle", losses.mean_squared_logarithmic_error), ("kld", losses.kl_divergence),
-        ("kullback_leibler_divergence", losses.kl_divergence), ("logcosh", losses.log_cosh),
-        ("bce", losses.binary_crossentropy), ("cce", losses.categorical_crossentropy),
-        ("scce", losses.sparse_categorical_crossentropy), ("huber", losses.huber),
+        ("mse", losses.mean_squared_error),
+        ("MSE", losses.mean_squared_error),
+        ("mae", losses.mean_absolute_error),
+        ("mape", losses.mean_absolute_percentage_error),
+        ("msle", losses.mean_squared_logarithmic_error),
+        ("kld", losses.kl_divergence),
+        ("kullback_leibler_divergence", losses.kl_divergence),
+        ("logcosh", losses.log_cosh),
+        ("bce", losses.binary_crossentropy),
+        ("cce", losses.categorical_crossentropy),
+        ("scce", losses.sparse_categorical_crossentropy),
+        ("huber", losses.huber),
         ("Categorical_Crossentropy", losses.categorical_crossentropy),
     ],
 )
@@ -532,11 +553,18 @@ def test_unknown_names_list_the_valid_ones():
 @pytest.mark.parametrize(
     "loss",
     [
-        losses.MeanSquaredError(reduction="sum", name="my_mse"), losses.MeanAbsoluteError(),
-        losses.MeanAbsolutePercentageError(), losses.MeanSquaredLogarithmicError(),
-        losses.Huber(delta=2.5, reduction="none"), losses.LogCosh(),
-        losses.CosineSimilarity(axis=0), losses.KLDivergence(), losses.Poisson(),
-        losses.Hinge(), losses.SquaredHinge(), losses.CategoricalHinge(),
+        losses.MeanSquaredError(reduction="sum", name="my_mse"),
+        losses.MeanAbsoluteError(),
+        losses.MeanAbsolutePercentageError(),
+        losses.MeanSquaredLogarithmicError(),
+        losses.Huber(delta=2.5, reduction="none"),
+        losses.LogCosh(),
+        losses.CosineSimilarity(axis=0),
+        losses.KLDivergence(),
+        losses.Poisson(),
+        losses.Hinge(),
+        losses.SquaredHinge(),
+        losses.CategoricalHinge(),
         losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1, axis=1),
         losses.SparseCategoricalCrossentropy(from_logits=True, reduction="sum"),
         losses.BinaryCrossentropy(label_smoothing=0.2, name="bce"),
@@ -576,11 +604,16 @@ def test_functions_serialize_by_name_and_custom_functions_need_custom_objects():
 
 def test_class_defaults_follow_keras():
     assert losses.Huber().get_config() == {
-        "name": "huber_loss", "reduction": "sum_over_batch_size", "delta": 1.0
+        "name": "huber_loss",
+        "reduction": "sum_over_batch_size",
+        "delta": 1.0,
     }
     assert losses.CategoricalCrossentropy().get_config() == {
-        "name": "categorical_crossentropy", "reduction": "sum_over_batch_size",
-        "from_logits": False, "label_smoothing": 0.0, "axis": -1,
+        "name": "categorical_crossentropy",
+        "reduction": "sum_over_batch_size",
+        "from_logits": False,
+        "label_smoothing": 0.0,
+        "axis": -1,
     }
     assert losses.KLDivergence().name == "kl_divergence"
     assert losses.MeanSquaredError().name == "mean_squared_error"

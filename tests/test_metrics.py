@@ -28,26 +28,47 @@ def _hits(labels, scores, k):
 # Each case: a fresh metric, its targets, predictions, and the per-sample values by hand.
 CASES = {
     "categorical_accuracy": (
-        metrics.CategoricalAccuracy, ONE_HOT, PROBS, PROBS.argmax(-1) == LABELS
+        metrics.CategoricalAccuracy,
+        ONE_HOT,
+        PROBS,
+        PROBS.argmax(-1) == LABELS,
     ),
     "sparse_categorical_accuracy": (
-        metrics.SparseCategoricalAccuracy, LABELS, PROBS, PROBS.argmax(-1) == LABELS
+        metrics.SparseCategoricalAccuracy,
+        LABELS,
+        PROBS,
+        PROBS.argmax(-1) == LABELS,
     ),
     "binary_accuracy": (
-        metrics.BinaryAccuracy, BINARY, BINARY_PROBS, (BINARY_PROBS > 0.5) == BINARY
+        metrics.BinaryAccuracy,
+        BINARY,
+        BINARY_PROBS,
+        (BINARY_PROBS > 0.5) == BINARY,
     ),
     "accuracy": (metrics.Accuracy, LABELS, PROBS.argmax(-1), PROBS.argmax(-1) == LABELS),
     "top_k": (
-        lambda: metrics.TopKCategoricalAccuracy(k=2), ONE_HOT, PROBS, _hits(LABELS, PROBS, 2)
+        lambda: metrics.TopKCategoricalAccuracy(k=2),
+        ONE_HOT,
+        PROBS,
+        _hits(LABELS, PROBS, 2),
     ),
     "sparse_top_k": (
-        lambda: metrics.SparseTopKCategoricalAccuracy(k=2), LABELS, PROBS, _hits(LABELS, PROBS, 2)
+        lambda: metrics.SparseTopKCategoricalAccuracy(k=2),
+        LABELS,
+        PROBS,
+        _hits(LABELS, PROBS, 2),
     ),
     "mean_squared_error": (
-        metrics.MeanSquaredError, ONE_HOT, PROBS, ((ONE_HOT - PROBS) ** 2).mean(-1)
+        metrics.MeanSquaredError,
+        ONE_HOT,
+        PROBS,
+        ((ONE_HOT - PROBS) ** 2).mean(-1),
     ),
     "mean_absolute_error": (
-        metrics.MeanAbsoluteError, ONE_HOT, PROBS, np.abs(ONE_HOT - PROBS).mean(-1)
+        metrics.MeanAbsoluteError,
+        ONE_HOT,
+        PROBS,
+        np.abs(ONE_HOT - PROBS).mean(-1),
     ),
 }
 
@@ -286,11 +307,17 @@ def test_unknown_names_list_the_valid_ones():
 @pytest.mark.parametrize(
     "metric",
     [
-        metrics.Mean(name="avg"), metrics.Accuracy(), metrics.BinaryAccuracy(threshold=0.3),
-        metrics.CategoricalAccuracy(name="acc"), metrics.SparseCategoricalAccuracy(),
-        metrics.TopKCategoricalAccuracy(k=3), metrics.SparseTopKCategoricalAccuracy(k=2),
-        metrics.Precision(thresholds=[0.2, 0.6], class_id=1), metrics.Recall(top_k=2),
-        metrics.MeanSquaredError(name="mse"), metrics.MeanAbsoluteError(),
+        metrics.Mean(name="avg"),
+        metrics.Accuracy(),
+        metrics.BinaryAccuracy(threshold=0.3),
+        metrics.CategoricalAccuracy(name="acc"),
+        metrics.SparseCategoricalAccuracy(),
+        metrics.TopKCategoricalAccuracy(k=3),
+        metrics.SparseTopKCategoricalAccuracy(k=2),
+        metrics.Precision(thresholds=[0.2, 0.6], class_id=1),
+        metrics.Recall(top_k=2),
+        metrics.MeanSquaredError(name="mse"),
+        metrics.MeanAbsoluteError(),
         metrics.MeanMetricWrapper(losses.hinge, name="h"),
         metrics.get("categorical_crossentropy"),
     ],
@@ -360,8 +387,11 @@ def test_a_loss_given_as_a_metric_survives_save_and_load(tmp_path):
     from numkeras.models import Sequential, load_model
 
     model = Sequential([Dense(2, input_shape=(3,))])
-    model.compile(optimizer="sgd", loss="mse",
-                  metrics=[losses.MeanSquaredError(reduction="sum"), metrics.MeanSquaredError()])
+    model.compile(
+        optimizer="sgd",
+        loss="mse",
+        metrics=[losses.MeanSquaredError(reduction="sum"), metrics.MeanSquaredError()],
+    )
     x, y = RNG.uniform(size=(6, 3)).astype(np.float32), RNG.uniform(size=(6, 2))
     model.save(tmp_path / "m.numkeras")
     loaded = load_model(tmp_path / "m.numkeras")  # the loss's config once failed as a metric's

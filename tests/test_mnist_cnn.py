@@ -21,8 +21,7 @@ def test_mnist_cnn_reaches_96_6_percent_in_3_epochs():
     x_train = x_train.reshape(-1, 28, 28, 1).astype("float32") / 255
     x_test = x_test.reshape(-1, 28, 28, 1).astype("float32") / 255
     model = mnist_cnn()
-    history = model.fit(x_train, to_categorical(y_train, 10), batch_size=128, epochs=3,
-                        verbose=0)
+    history = model.fit(x_train, to_categorical(y_train, 10), batch_size=128, epochs=3, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
     loss, accuracy = model.evaluate(x_test, to_categorical(y_test, 10), verbose=0)
     assert accuracy >= 0.966, f"test accuracy {accuracy:.4f} (loss {loss:.4f})"

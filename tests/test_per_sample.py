@@ -10,10 +10,15 @@ from numkeras import losses, registry
 from numkeras.per_sample import FunctionTable, FunctionWrapper, snake_case
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("KLDivergence", "kl_divergence"), ("MeanSquaredError", "mean_squared_error"),
-    ("TopKCategoricalAccuracy", "top_k_categorical_accuracy"), ("Hinge", "hinge"),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("KLDivergence", "kl_divergence"),
+        ("MeanSquaredError", "mean_squared_error"),
+        ("TopKCategoricalAccuracy", "top_k_categorical_accuracy"),
+        ("Hinge", "hinge"),
+    ],
+)
 def test_snake_case_gives_keras_default_names(name, expected):
     assert snake_case(name) == expected
 
@@ -66,13 +71,20 @@ def test_the_callers_function_comes_first_also_from_a_scope():
         assert Wrapper.function_named("mine") is mine
 
 
-@pytest.mark.parametrize("name, custom, message", [
-    ("nope", None, r"Unknown test function 'nope'\. If it is your own function, pass "
-                   r"custom_objects=\{'nope': nope\}\. Valid names: gap\."),
-    (3, None, "fn must name a test function. Received: fn=3"),
-    ("huber", {"huber": losses.Huber}, "not a class or an object with a config"),
-    ("huber", {"huber": losses.Huber()}, "not a class or an object with a config"),
-])
+@pytest.mark.parametrize(
+    "name, custom, message",
+    [
+        (
+            "nope",
+            None,
+            r"Unknown test function 'nope'\. If it is your own function, pass "
+            r"custom_objects=\{'nope': nope\}\. Valid names: gap\.",
+        ),
+        (3, None, "fn must name a test function. Received: fn=3"),
+        ("huber", {"huber": losses.Huber}, "not a class or an object with a config"),
+        ("huber", {"huber": losses.Huber()}, "not a class or an object with a config"),
+    ],
+)
 def test_a_bad_function_name_says_what_was_expected(name, custom, message):
     with pytest.raises(ValueError, match=message):
         Wrapper.function_named(name, custom)

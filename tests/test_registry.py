@@ -45,8 +45,9 @@ FAMILY_GETTERS = {
     "regularizer": regularizers.get,
     "constraint": constraints.get,
     "loss": losses.get,
-    "metric": lambda config, custom_objects=None: metrics.get(config,
-                                                             custom_objects=custom_objects),
+    "metric": lambda config, custom_objects=None: metrics.get(
+        config, custom_objects=custom_objects
+    ),
     "optimizer": optimizers.deserialize,
     "learning-rate schedule": schedules.deserialize,
 }
@@ -56,8 +57,7 @@ FAMILY_GETTERS = {
 def test_a_layer_config_is_refused_by_every_other_family_before_it_is_built(kind: str) -> None:
     Built.made.clear()
     with pytest.raises(registry.FamilyError, match=f"'Built'.*which is not an? {kind}") as info:
-        FAMILY_GETTERS[kind]({"class_name": "Built", "config": {}},
-                             custom_objects={"Built": Built})
+        FAMILY_GETTERS[kind]({"class_name": "Built", "config": {}}, custom_objects={"Built": Built})
     assert Built.made == []
     assert (info.value.kind, info.value.class_name) == (kind, "Built")
     with pytest.raises(ValueError, match=f"'Dense'.*not an? {kind}"):
@@ -72,19 +72,28 @@ def test_a_slot_of_a_layer_refuses_a_layer_in_user_code() -> None:
 
 
 def test_families_still_build_their_own_classes() -> None:
-    assert isinstance(initializers.get({"class_name": "OrthogonalInitializer", "config": {}}),
-                      initializers.OrthogonalInitializer)
-    assert isinstance(schedules.deserialize(
-        {"class_name": "InverseTimeDecay", "config": {"initial_learning_rate": 0.1,
-                                                       "decay_steps": 1, "decay_rate": 0.5}}),
-        schedules.InverseTimeDecay)
+    assert isinstance(
+        initializers.get({"class_name": "OrthogonalInitializer", "config": {}}),
+        initializers.OrthogonalInitializer,
+    )
+    assert isinstance(
+        schedules.deserialize(
+            {
+                "class_name": "InverseTimeDecay",
+                "config": {"initial_learning_rate": 0.1, "decay_steps": 1, "decay_rate": 0.5},
+            }
+        ),
+        schedules.InverseTimeDecay,
+    )
     # numkeras's loss and metric of the same class name each resolve to their own family.
     mse = {"class_name": "MeanSquaredError", "config": {}}
     assert isinstance(losses.get(mse), losses.Loss)
     assert isinstance(metrics.get(mse), metrics.Metric)
     # A loss given as a metric is averaged as a metric.
-    assert isinstance(metrics.get({"class_name": "CategoricalCrossentropy", "config": {}}),
-                      metrics.MeanMetricWrapper)
+    assert isinstance(
+        metrics.get({"class_name": "CategoricalCrossentropy", "config": {}}),
+        metrics.MeanMetricWrapper,
+    )
 
 
 def test_an_activation_config_names_a_weightless_activation_layer_or_a_users_class() -> None:
@@ -156,8 +165,11 @@ def test_a_registered_name_cannot_be_taken_by_another_class() -> None:
     class Built2(Layer):
         pass
 
-    with pytest.raises(ValueError, match=r"'Mine>Built' is already registered to "
-                                         r"\S*test_registry\.Built, .*another package"):
+    with pytest.raises(
+        ValueError,
+        match=r"'Mine>Built' is already registered to "
+        r"\S*test_registry\.Built, .*another package",
+    ):
         register_keras_serializable("Mine", "Built")(Built2)
     assert registry.registered_class("Mine>Built") is Built
 
@@ -192,39 +204,51 @@ def test_a_scope_makes_a_users_class_reachable() -> None:
 # -- keys by package, and a bare name resolved by family --------------------------------------
 def test_numkeras_classes_are_keyed_by_their_package() -> None:
     assert registry.registered_class("numkeras.losses>MeanSquaredError") is losses.MeanSquaredError
-    assert registry.registered_class("numkeras.metrics>MeanSquaredError") is \
-        metrics.MeanSquaredError
+    assert (
+        registry.registered_class("numkeras.metrics>MeanSquaredError") is metrics.MeanSquaredError
+    )
     assert registry.registered_class("numkeras.layers>Dense") is Dense
     assert registry.package_of(Dense) == "numkeras.layers"  # defined in numkeras.layers.core
     assert registry.own_classes("numkeras.regularizers") == {
-        "L1L2": regularizers.L1L2, "L1": regularizers.L1, "L2": regularizers.L2}
+        "L1L2": regularizers.L1L2,
+        "L1": regularizers.L1,
+        "L2": regularizers.L2,
+    }
 
 
 def test_a_config_names_numkeras_classes_by_module_and_the_users_by_key() -> None:
     assert registry.serialize(losses.MeanSquaredError()) == {
-        "module": "numkeras.losses", "class_name": "MeanSquaredError",
-        "config": {"name": "mean_squared_error", "reduction": "sum_over_batch_size"}}
+        "module": "numkeras.losses",
+        "class_name": "MeanSquaredError",
+        "config": {"name": "mean_squared_error", "reduction": "sum_over_batch_size"},
+    }
     assert registry.class_entry(metrics.MeanSquaredError) == {
-        "module": "numkeras.metrics", "class_name": "MeanSquaredError"}
+        "module": "numkeras.metrics",
+        "class_name": "MeanSquaredError",
+    }
     register_keras_serializable("Mine")(Built)
     assert registry.class_entry(Built) == {"class_name": "Mine>Built"}
-    assert registry.class_entry(losses.Loss) == {"module": "numkeras.losses",
-                                                 "class_name": "Loss"}
+    assert registry.class_entry(losses.Loss) == {"module": "numkeras.losses", "class_name": "Loss"}
 
 
 def test_a_bare_name_numkeras_packages_share_needs_a_family_or_a_module() -> None:
-    with pytest.raises(ValueError, match=r"several packages \(\['numkeras.losses>Mean"
-                                         r"SquaredError', 'numkeras.metrics>MeanSquaredError'\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"several packages \(\['numkeras.losses>Mean"
+        r"SquaredError', 'numkeras.metrics>MeanSquaredError'\]",
+    ):
         registry.registered_class("MeanSquaredError")
-    assert registry.registered_class("MeanSquaredError", losses.FAMILY) is \
-        losses.MeanSquaredError
+    assert registry.registered_class("MeanSquaredError", losses.FAMILY) is losses.MeanSquaredError
     # The metric family also takes losses: its own package comes first.
-    assert registry.registered_class("MeanSquaredError", metrics.FAMILY) is \
-        metrics.MeanSquaredError
-    assert registry.registered_class("MeanSquaredError", module="numkeras.losses") is \
-        losses.MeanSquaredError
-    assert registry.meanings("MeanSquaredError") == [losses.MeanSquaredError,
-                                                     metrics.MeanSquaredError]
+    assert registry.registered_class("MeanSquaredError", metrics.FAMILY) is metrics.MeanSquaredError
+    assert (
+        registry.registered_class("MeanSquaredError", module="numkeras.losses")
+        is losses.MeanSquaredError
+    )
+    assert registry.meanings("MeanSquaredError") == [
+        losses.MeanSquaredError,
+        metrics.MeanSquaredError,
+    ]
 
 
 def test_each_family_builds_the_class_its_config_names_by_module() -> None:
@@ -236,8 +260,10 @@ def test_each_family_builds_the_class_its_config_names_by_module() -> None:
     # A metric config is refused as a loss, whatever name it shares with one.
     with pytest.raises(registry.FamilyError, match="not a loss"):
         losses.get(registry.serialize(metrics.MeanSquaredError()))
-    assert isinstance(losses.get({"module": "numkeras.losses", "class_name": "Huber",
-                                  "config": {"delta": 2.0}}), losses.Huber)
+    assert isinstance(
+        losses.get({"module": "numkeras.losses", "class_name": "Huber", "config": {"delta": 2.0}}),
+        losses.Huber,
+    )
 
 
 def test_a_wrapped_function_in_a_config_finds_custom_objects_in_every_family() -> None:
@@ -245,8 +271,10 @@ def test_a_wrapped_function_in_a_config_finds_custom_objects_in_every_family() -
         return 2.0 * losses.mean_absolute_error(y_true, y_pred)
 
     config = registry.serialize(losses.LossFunctionWrapper(twice))
-    for family_get in (losses.get, lambda c, custom_objects: metrics.get(
-            c, custom_objects=custom_objects)):
+    for family_get in (
+        losses.get,
+        lambda c, custom_objects: metrics.get(c, custom_objects=custom_objects),
+    ):
         assert family_get(config, custom_objects={"twice": twice}).fn is twice
 
 

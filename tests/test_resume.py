@@ -52,12 +52,24 @@ with open(folder + "/history.json", "w") as f:
 """
 
 
-def _continue_in_a_new_process(folder: Path, initial_epoch: int, epochs: int,
-                               with_callbacks: bool = False) -> tuple[list[np.ndarray], dict]:
+def _continue_in_a_new_process(
+    folder: Path, initial_epoch: int, epochs: int, with_callbacks: bool = False
+) -> tuple[list[np.ndarray], dict]:
     """Resume ``folder/ckpt.numkeras`` in a new process; its final weights and History."""
-    subprocess.run([sys.executable, "-c", CONTINUE_IN_A_NEW_PROCESS, str(folder),
-                    str(Path(__file__).parent), str(initial_epoch), str(epochs),
-                    "yes" if with_callbacks else "no"], check=True, timeout=120)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            CONTINUE_IN_A_NEW_PROCESS,
+            str(folder),
+            str(Path(__file__).parent),
+            str(initial_epoch),
+            str(epochs),
+            "yes" if with_callbacks else "no",
+        ],
+        check=True,
+        timeout=120,
+    )
     with np.load(folder / "resumed.npz") as resumed:
         weights = [resumed[f"arr_{i}"] for i in range(len(resumed.files))]
     return weights, json.loads((folder / "history.json").read_text())
@@ -66,9 +78,11 @@ def _continue_in_a_new_process(folder: Path, initial_epoch: int, epochs: int,
 def stateful_callbacks(folder: str | Path) -> list[callbacks.Callback]:
     """A checkpoint of every epoch listed first (it is written after the others all the same),
     early stopping that restores the best weights, and a best-only checkpoint."""
-    return [callbacks.ModelCheckpoint(str(Path(folder) / "ckpt.numkeras")),
-            callbacks.EarlyStopping(patience=2, restore_best_weights=True),
-            callbacks.ModelCheckpoint(str(Path(folder) / "best.numkeras"), save_best_only=True)]
+    return [
+        callbacks.ModelCheckpoint(str(Path(folder) / "ckpt.numkeras")),
+        callbacks.EarlyStopping(patience=2, restore_best_weights=True),
+        callbacks.ModelCheckpoint(str(Path(folder) / "best.numkeras"), save_best_only=True),
+    ]
 
 
 def _data() -> tuple[np.ndarray, np.ndarray]:
@@ -78,8 +92,13 @@ def _data() -> tuple[np.ndarray, np.ndarray]:
 
 
 def _model(optimizer: object = "adam") -> Sequential:
-    model = Sequential([Dense(8, activation="relu", input_shape=(6,)), Dropout(0.3),
-                        Dense(3, activation="softmax")])
+    model = Sequential(
+        [
+            Dense(8, activation="relu", input_shape=(6,)),
+            Dropout(0.3),
+            Dense(3, activation="softmax"),
+        ]
+    )
     model.compile(optimizer=optimizer, loss="categorical_crossentropy", metrics=["accuracy"])
     return model
 
@@ -105,14 +124,24 @@ def test_resume_in_a_new_process_is_bit_identical(tmp_path: Path) -> None:
     full = straight.fit(x, y, epochs=6, **FIT).history
 
     backend.set_random_seed(7)
-    first = _model().fit(x, y, epochs=3, **FIT, callbacks=[
-        callbacks.ModelCheckpoint(str(tmp_path / "ckpt.numkeras"))]).history
+    first = (
+        _model()
+        .fit(
+            x,
+            y,
+            epochs=3,
+            **FIT,
+            callbacks=[callbacks.ModelCheckpoint(str(tmp_path / "ckpt.numkeras"))],
+        )
+        .history
+    )
     np.savez(tmp_path / "data.npz", x=x, y=y)
     weights, second = _continue_in_a_new_process(tmp_path, 3, 6)
     assert _equal(weights, straight.get_weights())
     second = second["history"]
-    assert set(full) == set(first) == set(second) == {"loss", "accuracy", "val_loss",
-                                                      "val_accuracy"}
+    assert (
+        set(full) == set(first) == set(second) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    )
     for key, values in full.items():
         assert first[key] + second[key] == values, key
 
@@ -130,16 +159,19 @@ def test_resume_continues_early_stopping_and_the_best_checkpoint(tmp_path: Path)
     assert full.epoch[-1] == 14 and int(np.argmin(full.history["val_loss"])) == 12
 
     backend.set_random_seed(7)
-    first = _model(optimizer=Adam(0.03)).fit(x, y, epochs=13, **FIT,
-                                              callbacks=stateful_callbacks(resumed_folder))
+    first = _model(optimizer=Adam(0.03)).fit(
+        x, y, epochs=13, **FIT, callbacks=stateful_callbacks(resumed_folder)
+    )
     np.savez(resumed_folder / "data.npz", x=x, y=y)
     weights, second = _continue_in_a_new_process(resumed_folder, 13, 40, with_callbacks=True)
     assert first.epoch + second["epoch"] == full.epoch
     for key, values in full.history.items():
         assert first.history[key] + second["history"][key] == values, key
     assert _equal(weights, straight.get_weights())  # epoch 12's, restored by EarlyStopping
-    assert _equal(load_model(resumed_folder / "best.numkeras").get_weights(),
-                  load_model(straight_folder / "best.numkeras").get_weights())
+    assert _equal(
+        load_model(resumed_folder / "best.numkeras").get_weights(),
+        load_model(straight_folder / "best.numkeras").get_weights(),
+    )
 
 
 def test_a_fit_from_epoch_0_starts_its_callbacks_afresh(tmp_path: Path) -> None:
@@ -153,20 +185,32 @@ def test_a_fit_from_epoch_0_starts_its_callbacks_afresh(tmp_path: Path) -> None:
 def test_a_checkpoint_holds_the_state_of_every_stateful_callback(tmp_path: Path) -> None:
     x, y = _data()
     reducer = callbacks.ReduceLROnPlateau(patience=1, factor=0.5, min_delta=10.0)
-    _model().fit(x, y, epochs=3, **FIT, callbacks=[
-        callbacks.ModelCheckpoint(str(tmp_path / "ckpt.numkeras")), reducer])
+    _model().fit(
+        x,
+        y,
+        epochs=3,
+        **FIT,
+        callbacks=[callbacks.ModelCheckpoint(str(tmp_path / "ckpt.numkeras")), reducer],
+    )
     training = json.loads(_members(tmp_path / "ckpt.numkeras")["training.json"])
     assert training["callbacks"] == [
-        {"class_name": "ReduceLROnPlateau", "monitor": "val_loss",
-         "state": {"wait": 0, "best": reducer.best, "cooldown_counter": 0}},
-        {"class_name": "ModelCheckpoint", "monitor": "val_loss",
-         "state": {"best": None, "_batches_since_save": 0}}]
+        {
+            "class_name": "ReduceLROnPlateau",
+            "monitor": "val_loss",
+            "state": {"wait": 0, "best": reducer.best, "cooldown_counter": 0},
+        },
+        {
+            "class_name": "ModelCheckpoint",
+            "monitor": "val_loss",
+            "state": {"best": None, "_batches_since_save": 0},
+        },
+    ]
     resumed = callbacks.ReduceLROnPlateau(patience=1, factor=0.5, min_delta=10.0)
     model = load_model(tmp_path / "ckpt.numkeras")
-    assert model.optimizer.learning_rate == pytest.approx(0.001 * 0.5 ** 2)
+    assert model.optimizer.learning_rate == pytest.approx(0.001 * 0.5**2)
     model.fit(x, y, epochs=4, initial_epoch=3, **FIT, callbacks=[resumed])
     assert resumed.best == reducer.best  # epoch 3 did not beat it by min_delta
-    assert model.optimizer.learning_rate == pytest.approx(0.001 * 0.5 ** 3)
+    assert model.optimizer.learning_rate == pytest.approx(0.001 * 0.5**3)
 
 
 class Unbeaten(callbacks.Callback):
@@ -184,11 +228,15 @@ class Unbeaten(callbacks.Callback):
 def test_infinity_and_your_own_stateful_callbacks_survive_a_checkpoint(tmp_path: Path) -> None:
     x, y = _data()
     path = tmp_path / "ckpt.numkeras"
-    _model().fit(x, y, epochs=2, **FIT, callbacks=[callbacks.ModelCheckpoint(str(path)),
-                                                   Unbeaten()])
+    _model().fit(
+        x, y, epochs=2, **FIT, callbacks=[callbacks.ModelCheckpoint(str(path)), Unbeaten()]
+    )
     training = json.loads(_members(path)["training.json"])
-    assert training["callbacks"][0] == {"class_name": "Unbeaten", "monitor": None,
-                                        "state": {"best": "inf", "seen": 2}}
+    assert training["callbacks"][0] == {
+        "class_name": "Unbeaten",
+        "monitor": None,
+        "state": {"best": "inf", "seen": 2},
+    }
     resumed = Unbeaten()
     load_model(path).fit(x, y, epochs=3, initial_epoch=2, **FIT, callbacks=[resumed])
     assert resumed.best == math.inf and resumed.seen == 3
@@ -215,28 +263,43 @@ def _rewritten(path: Path, member: str, edit: Callable[[dict], None]) -> None:
 def _set_state(index: int, field: str, value: object) -> Callable[[dict], None]:
     def edit(training: dict) -> None:
         training["callbacks"][index]["state"][field] = value
+
     return edit
 
 
-@pytest.mark.parametrize(("edit", "words"), [
-    (_set_state(0, "wait", -1), "'wait' must be an int >= 0"),
-    (_set_state(0, "wait", True), "'wait' must be an int >= 0"),
-    (_set_state(0, "best", "Infinity"), "'best' must be a number or None"),
-    (_set_state(0, "best_weights", ["weights/0.npy"]), "'best_weights' must be None or a list"),
-    (_set_state(0, "extra", 1), "must be a dict with the keys"),
-    (lambda t: t["callbacks"][0].update(class_name="CSVLogger"), "not a callback with a state"),
-    (lambda t: t["callbacks"][0].update(class_name="os.system"), "not a callback with a state"),
-    (lambda t: t["callbacks"][0].pop("monitor"), "callbacks\\[0\\] must be"),
-    (lambda t: t.update(callbacks={"EarlyStopping": {}}), "'callbacks' must be a list"),
-    (lambda t: t["callbacks"][0]["state"].update(best_weights=None),
-     "name each callbacks/\\*.npy member exactly once"),
-])
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        (_set_state(0, "wait", -1), "'wait' must be an int >= 0"),
+        (_set_state(0, "wait", True), "'wait' must be an int >= 0"),
+        (_set_state(0, "best", "Infinity"), "'best' must be a number or None"),
+        (_set_state(0, "best_weights", ["weights/0.npy"]), "'best_weights' must be None or a list"),
+        (_set_state(0, "extra", 1), "must be a dict with the keys"),
+        (lambda t: t["callbacks"][0].update(class_name="CSVLogger"), "not a callback with a state"),
+        (lambda t: t["callbacks"][0].update(class_name="os.system"), "not a callback with a state"),
+        (lambda t: t["callbacks"][0].pop("monitor"), "callbacks\\[0\\] must be"),
+        (lambda t: t.update(callbacks={"EarlyStopping": {}}), "'callbacks' must be a list"),
+        (
+            lambda t: t["callbacks"][0]["state"].update(best_weights=None),
+            "name each callbacks/\\*.npy member exactly once",
+        ),
+    ],
+)
 def test_a_checkpoint_with_invalid_callback_state_is_refused(
-        tmp_path: Path, edit: Callable[[dict], None], words: str) -> None:
+    tmp_path: Path, edit: Callable[[dict], None], words: str
+) -> None:
     x, y = _data()
     path = tmp_path / "ckpt.numkeras"
-    _model().fit(x, y, epochs=2, **FIT, callbacks=[
-        callbacks.ModelCheckpoint(str(path)), callbacks.EarlyStopping(restore_best_weights=True)])
+    _model().fit(
+        x,
+        y,
+        epochs=2,
+        **FIT,
+        callbacks=[
+            callbacks.ModelCheckpoint(str(path)),
+            callbacks.EarlyStopping(restore_best_weights=True),
+        ],
+    )
     load_model(path)
     _rewritten(path, "training.json", edit)
     with pytest.raises(ModelFileError, match=words):
@@ -245,8 +308,7 @@ def test_a_checkpoint_with_invalid_callback_state_is_refused(
 
 
 @pytest.mark.parametrize("loss_weights", [[math.nan], [-1.0], ["heavy"], [1.0, 1.0]])
-def test_a_model_file_with_bad_loss_weights_is_refused(
-        tmp_path: Path, loss_weights: list) -> None:
+def test_a_model_file_with_bad_loss_weights_is_refused(tmp_path: Path, loss_weights: list) -> None:
     path = tmp_path / "model.numkeras"
     _model().save(path)
 
@@ -261,8 +323,16 @@ def test_a_model_file_with_bad_loss_weights_is_refused(
 def test_a_checkpoint_with_best_weights_of_other_shapes_is_refused(tmp_path: Path) -> None:
     x, y = _data()
     path = tmp_path / "ckpt.numkeras"
-    _model().fit(x, y, epochs=2, **FIT, callbacks=[
-        callbacks.ModelCheckpoint(str(path)), callbacks.EarlyStopping(restore_best_weights=True)])
+    _model().fit(
+        x,
+        y,
+        epochs=2,
+        **FIT,
+        callbacks=[
+            callbacks.ModelCheckpoint(str(path)),
+            callbacks.EarlyStopping(restore_best_weights=True),
+        ],
+    )
     contents = _members(path)
     contents["callbacks/0.npy"] = contents["callbacks/1.npy"]
     with zipfile.ZipFile(path, "w") as archive:
@@ -275,10 +345,18 @@ def test_a_checkpoint_with_best_weights_of_other_shapes_is_refused(tmp_path: Pat
 def test_checkpoint_saves_the_full_model_by_default(tmp_path: Path) -> None:
     x, y = _data()
     model = _model()
-    model.fit(x, y, epochs=2, **FIT, callbacks=[
-        callbacks.ModelCheckpoint(str(tmp_path / "e{epoch}.numkeras")),
-        callbacks.ModelCheckpoint(str(tmp_path / "e{epoch}.weights.npz"),
-                                  save_weights_only=True)])
+    model.fit(
+        x,
+        y,
+        epochs=2,
+        **FIT,
+        callbacks=[
+            callbacks.ModelCheckpoint(str(tmp_path / "e{epoch}.numkeras")),
+            callbacks.ModelCheckpoint(
+                str(tmp_path / "e{epoch}.weights.npz"), save_weights_only=True
+            ),
+        ],
+    )
     loaded = load_model(tmp_path / "e2.numkeras")
     assert loaded.compiled and loaded.optimizer.iterations == model.optimizer.iterations
     assert _equal(loaded.get_weights(), model.get_weights())
@@ -286,7 +364,11 @@ def test_checkpoint_saves_the_full_model_by_default(tmp_path: Path) -> None:
     other.load_weights(tmp_path / "e2.weights.npz")
     assert _equal(other.get_weights(), model.get_weights())
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "e1.numkeras", "e1.weights.npz", "e2.numkeras", "e2.weights.npz"]
+        "e1.numkeras",
+        "e1.weights.npz",
+        "e2.numkeras",
+        "e2.weights.npz",
+    ]
 
 
 def explode_at_epoch_3(epoch: int, lr: float) -> float:
@@ -299,11 +381,18 @@ def test_terminate_on_nan_keeps_the_last_good_checkpoint(tmp_path: Path) -> None
     model = _model(optimizer="sgd")
     record = RecordWeights()
     path = tmp_path / "best.numkeras"
-    history = model.fit(x, y, epochs=10, **FIT, callbacks=[
-        callbacks.LearningRateScheduler(explode_at_epoch_3),
-        callbacks.TerminateOnNaN(),
-        callbacks.ModelCheckpoint(str(path), monitor="loss", save_best_only=True),
-        record])
+    history = model.fit(
+        x,
+        y,
+        epochs=10,
+        **FIT,
+        callbacks=[
+            callbacks.LearningRateScheduler(explode_at_epoch_3),
+            callbacks.TerminateOnNaN(),
+            callbacks.ModelCheckpoint(str(path), monitor="loss", save_best_only=True),
+            record,
+        ],
+    )
     assert history.epoch == [0, 1, 2]
     assert not np.isfinite(history.history["loss"][-1])
     assert not all(np.isfinite(w).all() for w in model.get_weights())
@@ -330,15 +419,24 @@ def test_ctrl_c_during_an_epoch_keeps_the_last_checkpoint(tmp_path: Path) -> Non
     x, y = _data()
     record = RecordWeights()
     with pytest.raises(KeyboardInterrupt):
-        _model().fit(x, y, epochs=5, **FIT, callbacks=[
-            record, callbacks.ModelCheckpoint(str(tmp_path / "ckpt.numkeras")),
-            InterruptAt(epoch=2, batch=3)])
+        _model().fit(
+            x,
+            y,
+            epochs=5,
+            **FIT,
+            callbacks=[
+                record,
+                callbacks.ModelCheckpoint(str(tmp_path / "ckpt.numkeras")),
+                InterruptAt(epoch=2, batch=3),
+            ],
+        )
     assert [p.name for p in tmp_path.iterdir()] == ["ckpt.numkeras"]
     assert _equal(load_model(tmp_path / "ckpt.numkeras").get_weights(), record.epochs[1])
 
 
 def test_ctrl_c_while_writing_a_checkpoint_keeps_the_previous_one(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     x, y = _data()
     record = RecordWeights()
     original, written = ArchiveWriter.write_array, []
@@ -351,8 +449,13 @@ def test_ctrl_c_while_writing_a_checkpoint_keeps_the_previous_one(
 
     monkeypatch.setattr(ArchiveWriter, "write_array", write_array)
     with pytest.raises(KeyboardInterrupt):
-        _model().fit(x, y, epochs=5, **FIT, callbacks=[
-            record, callbacks.ModelCheckpoint(str(tmp_path / "ckpt.numkeras"))])
+        _model().fit(
+            x,
+            y,
+            epochs=5,
+            **FIT,
+            callbacks=[record, callbacks.ModelCheckpoint(str(tmp_path / "ckpt.numkeras"))],
+        )
     monkeypatch.undo()
     assert len(record.epochs) == 2
     assert [p.name for p in tmp_path.iterdir()] == ["ckpt.numkeras"]

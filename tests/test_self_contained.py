@@ -12,8 +12,23 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-TEXT_SUFFIXES = {".py", ".c", ".h", ".md", ".txt", ".toml", ".cfg", ".ini", ".sh", ".js",
-                 ".html", ".css", ".json", ".yaml", ".yml"}
+TEXT_SUFFIXES = {
+    ".py",
+    ".c",
+    ".h",
+    ".md",
+    ".txt",
+    ".toml",
+    ".cfg",
+    ".ini",
+    ".sh",
+    ".js",
+    ".html",
+    ".css",
+    ".json",
+    ".yaml",
+    ".yml",
+}
 # Built outputs that setuptools and pytest write: not part of a clone.
 SKIPPED_FOLDERS = {"__pycache__", ".pytest_cache", ".hypothesis"}
 
@@ -33,9 +48,13 @@ def _scanned() -> list[Path]:
     for top in ("src", "tests"):
         for path in sorted((REPO / top).rglob("*")):
             parts = set(path.relative_to(REPO).parts)
-            if (path.is_file() and path.suffix in TEXT_SUFFIXES and not parts & SKIPPED_FOLDERS
-                    and not any(part.endswith(".egg-info") for part in parts)
-                    and path != Path(__file__).resolve()):
+            if (
+                path.is_file()
+                and path.suffix in TEXT_SUFFIXES
+                and not parts & SKIPPED_FOLDERS
+                and not any(part.endswith(".egg-info") for part in parts)
+                and path != Path(__file__).resolve()
+            ):
                 files.append(path)
     return files
 
@@ -55,22 +74,26 @@ def outside_paths(path: Path, repo: Path = REPO) -> list[str]:
 
 
 def test_no_path_reaches_outside_the_repository():
-    found = {str(path.relative_to(REPO)): lines for path in _scanned()
-             if (lines := outside_paths(path))}
+    found = {
+        str(path.relative_to(REPO)): lines for path in _scanned() if (lines := outside_paths(path))
+    }
     assert found == {}
 
 
-@pytest.mark.parametrize("line, climbs", [
-    ('DATA = Path(__file__).resolve().parents[3] / "data"', True),  # above the repository
-    ('DATA = Path(__file__).resolve().parents[2] / "data"', False),  # the repository itself
-    ('MNIST = REPO / ".." / "shared" / "data"', True),
-    ('MNIST = REPO.parent / "shared" / "data"', True),
-    ("cp ../shared/data/mnist/*.gz .", True),
-    ('FUZZ = ["../../etc/passwd", "../x.npy"]  # archive member names', False),
-    ("ROOT = Path(__file__).parent.parent.parent.parent", True),
-    ("ROOT = Path(__file__).parent.parent.parent", False),
-    ('PReLU(shared_axes=[1, 2]); names=("shared", "head")', False),
-])
+@pytest.mark.parametrize(
+    "line, climbs",
+    [
+        ('DATA = Path(__file__).resolve().parents[3] / "data"', True),  # above the repository
+        ('DATA = Path(__file__).resolve().parents[2] / "data"', False),  # the repository itself
+        ('MNIST = REPO / ".." / "shared" / "data"', True),
+        ('MNIST = REPO.parent / "shared" / "data"', True),
+        ("cp ../shared/data/mnist/*.gz .", True),
+        ('FUZZ = ["../../etc/passwd", "../x.npy"]  # archive member names', False),
+        ("ROOT = Path(__file__).parent.parent.parent.parent", True),
+        ("ROOT = Path(__file__).parent.parent.parent", False),
+        ('PReLU(shared_axes=[1, 2]); names=("shared", "head")', False),
+    ],
+)
 def test_the_scan_tells_a_climb_from_a_path_inside(tmp_path, line, climbs):
     # A stand-in repository holding one file two folders deep, as tests/datasets/x.py is.
     path = tmp_path / "tests" / "datasets" / "x.py"

@@ -25,9 +25,25 @@ from typing import Any
 __version__ = "0.1.0"
 
 _SUBMODULES = {
-    "activations", "backend", "callbacks", "constraints", "datasets", "initializers", "layers",
-    "legacy", "losses", "metrics", "models", "ops", "optimizers", "preprocessing", "recipe",
-    "regularizers", "saving", "schedules", "utils",
+    "activations",
+    "backend",
+    "callbacks",
+    "constraints",
+    "datasets",
+    "initializers",
+    "layers",
+    "legacy",
+    "losses",
+    "metrics",
+    "models",
+    "ops",
+    "optimizers",
+    "preprocessing",
+    "recipe",
+    "regularizers",
+    "saving",
+    "schedules",
+    "utils",
 }
 _NAMES = {"Sequential": "models", "Model": "models", "Input": "layers"}
 

@@ -156,8 +156,24 @@ def log_softmax(x: Any, axis: int = -1) -> ops.Tensor:
 #: Every activation by name. Each function's own name comes first, so it is what serialize gives.
 ACTIVATIONS: Mapping[str, Activation] = {
     fn.__name__: fn
-    for fn in (linear, sigmoid, hard_sigmoid, tanh, relu, relu6, leaky_relu, elu, selu,
-               softplus, softsign, silu, gelu, exponential, softmax, log_softmax)
+    for fn in (
+        linear,
+        sigmoid,
+        hard_sigmoid,
+        tanh,
+        relu,
+        relu6,
+        leaky_relu,
+        elu,
+        selu,
+        softplus,
+        softsign,
+        silu,
+        gelu,
+        exponential,
+        softmax,
+        log_softmax,
+    )
 } | {"swish": silu}
 
 

@@ -46,8 +46,9 @@ def check_state(owner: str, fields: dict[str, str], state: Any) -> dict[str, Any
     """
     if not isinstance(state, dict) or set(state) != set(fields):
         given = sorted(state) if isinstance(state, dict) else type(state).__name__
-        raise ValueError(f"The state of {owner} must be a dict with the keys {sorted(fields)}. "
-                         f"Received: {given}")
+        raise ValueError(
+            f"The state of {owner} must be a dict with the keys {sorted(fields)}. Received: {given}"
+        )
     return {name: _checked(owner, name, kind, state[name]) for name, kind in fields.items()}
 
 
@@ -56,19 +57,30 @@ def _checked(owner: str, name: str, kind: str, value: Any) -> Any:
         return int(value)
     if kind == "number" and (value is None or _is_real(value)):
         return None if value is None else float(value)
-    if kind == "weights" and (value is None or (isinstance(value, (list, tuple)) and all(
-            isinstance(a, np.ndarray) for a in value))):
+    if kind == "weights" and (
+        value is None
+        or (isinstance(value, (list, tuple)) and all(isinstance(a, np.ndarray) for a in value))
+    ):
         return None if value is None else list(value)
-    expected = {"count": "an int >= 0", "number": "a number or None",
-                "weights": "None or a list of arrays"}[kind]
-    raise ValueError(f"{owner}'s state {name!r} must be {expected}. "
-                     f"Received: {_short(value)}")
+    expected = {
+        "count": "an int >= 0",
+        "number": "a number or None",
+        "weights": "None or a list of arrays",
+    }[kind]
+    raise ValueError(f"{owner}'s state {name!r} must be {expected}. Received: {_short(value)}")
 
 
 def collect(callbacks: Iterable[Any]) -> list[Entry]:
     """The state of each callback in ``callbacks`` that has one, in order."""
-    return [{"class_name": type(c).__name__, "monitor": getattr(c, "monitor", None),
-             "state": c.get_state()} for c in callbacks if c._state_fields]
+    return [
+        {
+            "class_name": type(c).__name__,
+            "monitor": getattr(c, "monitor", None),
+            "state": c.get_state(),
+        }
+        for c in callbacks
+        if c._state_fields
+    ]
 
 
 def encode(entries: list[Entry]) -> tuple[list[Entry], list[tuple[str, np.ndarray]]]:
@@ -89,8 +101,9 @@ def encode(entries: list[Entry]) -> tuple[list[Entry], list[tuple[str, np.ndarra
     return encoded, members
 
 
-def decode(value: Any, fields_of: Callable[[str], dict[str, str] | None],
-           arrays: Mapping[str, np.ndarray]) -> list[Entry]:
+def decode(
+    value: Any, fields_of: Callable[[str], dict[str, str] | None], arrays: Mapping[str, np.ndarray]
+) -> list[Entry]:
     """The inverse of :func:`encode`, checked as untrusted input.
 
     ``fields_of`` gives a callback class's ``_state_fields`` by its name (None for a class
@@ -102,21 +115,31 @@ def decode(value: Any, fields_of: Callable[[str], dict[str, str] | None],
     listed: list[str] = []
     entries = []
     for i, entry in enumerate(value):
-        if not (isinstance(entry, dict) and set(entry) == {"class_name", "monitor", "state"}
-                and isinstance(entry["class_name"], str)
-                and (entry["monitor"] is None or isinstance(entry["monitor"], str))
-                and isinstance(entry["state"], dict)):
-            raise ValueError(f"callbacks[{i}] must be {{'class_name': str, 'monitor': str or "
-                             f"null, 'state': {{...}}}}. Received: {_short(entry)}")
+        if not (
+            isinstance(entry, dict)
+            and set(entry) == {"class_name", "monitor", "state"}
+            and isinstance(entry["class_name"], str)
+            and (entry["monitor"] is None or isinstance(entry["monitor"], str))
+            and isinstance(entry["state"], dict)
+        ):
+            raise ValueError(
+                f"callbacks[{i}] must be {{'class_name': str, 'monitor': str or "
+                f"null, 'state': {{...}}}}. Received: {_short(entry)}"
+            )
         fields = fields_of(entry["class_name"])
         if not fields:
-            raise ValueError(f"callbacks[{i}] names {entry['class_name']!r}, which is not a "
-                             "callback with a state")
+            raise ValueError(
+                f"callbacks[{i}] names {entry['class_name']!r}, which is not a "
+                "callback with a state"
+            )
         state = {}
         for name, raw in entry["state"].items():
             kind = fields.get(name)
-            if kind == "weights" and isinstance(raw, list) and all(
-                    isinstance(m, str) and m in arrays for m in raw):
+            if (
+                kind == "weights"
+                and isinstance(raw, list)
+                and all(isinstance(m, str) and m in arrays for m in raw)
+            ):
                 listed.extend(raw)
                 raw = [arrays[m] for m in raw]
             elif kind == "number" and isinstance(raw, str) and raw in _NON_FINITE:
@@ -136,12 +159,14 @@ def check_weights(entries: list[Entry], weights: list[np.ndarray]) -> None:
             if not isinstance(saved, list):
                 continue
             fits = len(saved) == len(weights) and all(
-                s.shape == w.shape and s.dtype == w.dtype for s, w in zip(saved, weights))
+                s.shape == w.shape and s.dtype == w.dtype for s, w in zip(saved, weights)
+            )
             if not fits:
                 raise ValueError(
                     f"{entry['class_name']}'s {name!r} holds arrays of shapes "
                     f"{[s.shape for s in saved]}, the model's weights have shapes "
-                    f"{[w.shape for w in weights]}")
+                    f"{[w.shape for w in weights]}"
+                )
 
 
 def restore(callbacks: Iterable[Any], entries: list[Entry]) -> None:

@@ -121,8 +121,9 @@ def ascii_digit(image: np.ndarray) -> list[str]:
     return rows
 
 
-def show_digits(images: np.ndarray, labels: np.ndarray, predicted: np.ndarray,
-                confidence: np.ndarray) -> None:
+def show_digits(
+    images: np.ndarray, labels: np.ndarray, predicted: np.ndarray, confidence: np.ndarray
+) -> None:
     """Print test digits, as many side by side as the terminal holds, each with its true
     label and the model's reading."""
     per_row = max(1, (shutil.get_terminal_size((80, 24)).columns + 2) // 30)
@@ -131,10 +132,12 @@ def show_digits(images: np.ndarray, labels: np.ndarray, predicted: np.ndarray,
         blocks = [ascii_digit(img) for img in images[part]]
         lines = ["  ".join(row).rstrip() for row in zip(*blocks)]
         inked = [i for i, line in enumerate(lines) if line]
-        for line in lines[inked[0]: inked[-1] + 1] if inked else []:
+        for line in lines[inked[0] : inked[-1] + 1] if inked else []:
             print(line)
-        captions = [f"true {t} read {p} ({c:.0%})".ljust(28) for t, p, c in
-                    zip(labels[part], predicted[part], confidence[part])]
+        captions = [
+            f"true {t} read {p} ({c:.0%})".ljust(28)
+            for t, p, c in zip(labels[part], predicted[part], confidence[part])
+        ]
         print("  ".join(captions).rstrip())
         print()
 
@@ -189,8 +192,12 @@ def hello(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     model_path = args.out / f"mnist_{args.model}.numkeras"
     model.save(model_path)
-    write_card(model_path, trained_on=data.source, epochs=args.epochs,
-               network=f"{args.model}, {args.activation}, {args.loss}, {args.optimizer}")
+    write_card(
+        model_path,
+        trained_on=data.source,
+        epochs=args.epochs,
+        network=f"{args.model}, {args.activation}, {args.loss}, {args.optimizer}",
+    )
     print(f"Saved the trained model to {model_path} (try: numkeras serve {model_path})")
     try:
         curves = plot_history(history, args.out / f"mnist_{args.model}_curves.png")

@@ -88,8 +88,12 @@ class MinMaxNorm(Constraint):
         return w * desired
 
     def get_config(self) -> dict[str, Any]:
-        return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate,
-                "axis": self.axis}
+        return {
+            "min_value": self.min_value,
+            "max_value": self.max_value,
+            "rate": self.rate,
+            "axis": self.axis,
+        }
 
 
 @registry.register
@@ -125,8 +129,13 @@ maxnorm, nonneg, unitnorm = MaxNorm, NonNeg, UnitNorm  # Keras 1 spellings
 
 #: Every constraint by name: Keras 3 names, Keras 1 spellings and class names.
 CONSTRAINTS: Mapping[str, type[Constraint]] = {
-    "max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm, "min_max_norm": MinMaxNorm,
-    "maxnorm": MaxNorm, "nonneg": NonNeg, "unitnorm": UnitNorm,
+    "max_norm": MaxNorm,
+    "non_neg": NonNeg,
+    "unit_norm": UnitNorm,
+    "min_max_norm": MinMaxNorm,
+    "maxnorm": MaxNorm,
+    "nonneg": NonNeg,
+    "unitnorm": UnitNorm,
 } | registry.own_classes(registry.package_of(Constraint))
 
 
@@ -146,7 +155,10 @@ def get(
     if identifier is None:
         return None
     return registry.resolve(
-        identifier, CONSTRAINTS, FAMILY, make=lambda cls: cls(),
+        identifier,
+        CONSTRAINTS,
+        FAMILY,
+        make=lambda cls: cls(),
         custom_objects=custom_objects,
     )
 

@@ -262,8 +262,12 @@ class VarianceScaling(RandomInitializer):
         return z
 
     def get_config(self) -> dict[str, Any]:
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution,
-                **super().get_config()}
+        return {
+            "scale": self.scale,
+            "mode": self.mode,
+            "distribution": self.distribution,
+            **super().get_config(),
+        }
 
 
 class _Preset(VarianceScaling):
@@ -385,17 +389,31 @@ Orthogonal = OrthogonalInitializer
 Identity = IdentityInitializer
 
 #: Every initializer by name: snake-case names, Keras 1 spellings and class names.
-INITIALIZERS: Mapping[str, type[Initializer]] = {
-    "zeros": Zeros, "zero": Zeros, "ones": Ones, "one": Ones, "constant": Constant,
-    "random_normal": RandomNormal, "normal": RandomNormal,
-    "random_uniform": RandomUniform, "uniform": RandomUniform,
-    "truncated_normal": TruncatedNormal, "variance_scaling": VarianceScaling,
-    "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
-    "he_uniform": HeUniform, "he_normal": HeNormal,
-    "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal,
-    "orthogonal": OrthogonalInitializer, "identity": IdentityInitializer,
-} | registry.own_classes(registry.package_of(Initializer)) | {
-    "Orthogonal": Orthogonal, "Identity": Identity}
+INITIALIZERS: Mapping[str, type[Initializer]] = (
+    {
+        "zeros": Zeros,
+        "zero": Zeros,
+        "ones": Ones,
+        "one": Ones,
+        "constant": Constant,
+        "random_normal": RandomNormal,
+        "normal": RandomNormal,
+        "random_uniform": RandomUniform,
+        "uniform": RandomUniform,
+        "truncated_normal": TruncatedNormal,
+        "variance_scaling": VarianceScaling,
+        "glorot_uniform": GlorotUniform,
+        "glorot_normal": GlorotNormal,
+        "he_uniform": HeUniform,
+        "he_normal": HeNormal,
+        "lecun_uniform": LecunUniform,
+        "lecun_normal": LecunNormal,
+        "orthogonal": OrthogonalInitializer,
+        "identity": IdentityInitializer,
+    }
+    | registry.own_classes(registry.package_of(Initializer))
+    | {"Orthogonal": Orthogonal, "Identity": Identity}
+)
 
 
 #: What an initializer slot (``kernel_initializer=...``) accepts from a config.
@@ -414,7 +432,10 @@ def get(
     if identifier is None:
         return None
     return registry.resolve(
-        identifier, INITIALIZERS, FAMILY, make=lambda cls: cls(),
+        identifier,
+        INITIALIZERS,
+        FAMILY,
+        make=lambda cls: cls(),
         custom_objects=custom_objects,
     )
 

@@ -272,8 +272,12 @@ def categorical_crossentropy(
     y_pred = ops.convert_to_tensor(y_pred)
     y_true = _target(y_true, y_pred.dtype)
     _raise_on_shape_error(
-        categorical_crossentropy, "categorical_crossentropy", "y_true", "y_pred",
-        y_true.shape, y_pred.shape,
+        categorical_crossentropy,
+        "categorical_crossentropy",
+        "y_true",
+        "y_pred",
+        y_true.shape,
+        y_pred.shape,
     )
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / y_true.shape[axis]
@@ -284,9 +288,7 @@ def categorical_crossentropy(
 
 
 @FUNCTIONS.add
-def sparse_categorical_crossentropy(
-    y_true: Any, y_pred: Any, from_logits: bool = False
-) -> Tensor:
+def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False) -> Tensor:
     """Per-sample ``-log(y_pred[label])`` from integer class labels.
 
     Args:
@@ -312,8 +314,12 @@ def _labels(y_true: Any, y_pred: Tensor) -> Any:
     """Integer class labels of shape ``y_pred.shape[:-1]``, checked to be valid classes."""
     labels = as_array(y_true)
     _raise_on_shape_error(
-        sparse_categorical_crossentropy, "sparse_categorical_crossentropy", "y_true", "y_pred",
-        labels.shape, y_pred.shape,
+        sparse_categorical_crossentropy,
+        "sparse_categorical_crossentropy",
+        "y_true",
+        "y_pred",
+        labels.shape,
+        y_pred.shape,
     )
     if labels.ndim == y_pred.ndim:
         labels = labels.reshape(labels.shape[:-1])
@@ -421,10 +427,15 @@ def categorical_hinge(y_true: Any, y_pred: Any) -> Tensor:
 
 #: Keras's other names of loss functions.
 ALIASES: dict[str, Callable] = {
-    "mse": mean_squared_error, "mae": mean_absolute_error,
-    "mape": mean_absolute_percentage_error, "msle": mean_squared_logarithmic_error,
-    "kld": kl_divergence, "kullback_leibler_divergence": kl_divergence, "logcosh": log_cosh,
-    "bce": binary_crossentropy, "cce": categorical_crossentropy,
+    "mse": mean_squared_error,
+    "mae": mean_absolute_error,
+    "mape": mean_absolute_percentage_error,
+    "msle": mean_squared_logarithmic_error,
+    "kld": kl_divergence,
+    "kullback_leibler_divergence": kl_divergence,
+    "logcosh": log_cosh,
+    "bce": binary_crossentropy,
+    "cce": categorical_crossentropy,
     "scce": sparse_categorical_crossentropy,
 }
 
@@ -624,8 +635,12 @@ class CategoricalCrossentropy(LossFunctionWrapper):
         name: str = "categorical_crossentropy",
     ):
         super().__init__(
-            categorical_crossentropy, reduction, name,
-            from_logits=from_logits, label_smoothing=label_smoothing, axis=axis,
+            categorical_crossentropy,
+            reduction,
+            name,
+            from_logits=from_logits,
+            label_smoothing=label_smoothing,
+            axis=axis,
         )
 
 
@@ -663,8 +678,12 @@ class BinaryCrossentropy(LossFunctionWrapper):
         name: str = "binary_crossentropy",
     ):
         super().__init__(
-            binary_crossentropy, reduction, name,
-            from_logits=from_logits, label_smoothing=label_smoothing, axis=axis,
+            binary_crossentropy,
+            reduction,
+            name,
+            from_logits=from_logits,
+            label_smoothing=label_smoothing,
+            axis=axis,
         )
 
 
@@ -757,7 +776,8 @@ def _shape_error(fn: Callable, name: str, target: str, output: str, y: Shape, ou
         hint = (
             f" {target} looks one-hot encoded: use loss='categorical_crossentropy' for one-hot "
             f"targets (or {target}.argmax(-1) for the labels)."
-            if _compatible(y, out) else ""
+            if _compatible(y, out)
+            else ""
         )
         return (
             f"loss='{name}' expects one integer class label per sample in {target}, of shape "
@@ -813,8 +833,19 @@ def check_target_shape(loss: Any, y_true_shape: Shape, y_pred_shape: Shape) -> N
 
 
 __all__ = [
-    *CLASSES, *FUNCTIONS,
-    "get", "serialize", "deserialize", "as_loss", "function_of", "check_target_shape",
-    "squeeze_or_expand_to_same_rank", "align_sample_weight", "reduce_weighted_values",
-    "REDUCTIONS", "CLASSES", "FUNCTIONS", "ALIASES",
+    *CLASSES,
+    *FUNCTIONS,
+    "get",
+    "serialize",
+    "deserialize",
+    "as_loss",
+    "function_of",
+    "check_target_shape",
+    "squeeze_or_expand_to_same_rank",
+    "align_sample_weight",
+    "reduce_weighted_values",
+    "REDUCTIONS",
+    "CLASSES",
+    "FUNCTIONS",
+    "ALIASES",
 ]

@@ -317,8 +317,10 @@ class _ConfusionMetric(Metric):
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         y_true, y_pred = squeeze_or_expand_to_same_rank(*_arrays(y_true, y_pred))
         xp = get_array_module(y_pred)
-        weights = xp.ones_like(y_pred) if sample_weight is None else xp.broadcast_to(
-            align_sample_weight(sample_weight, y_pred), y_pred.shape
+        weights = (
+            xp.ones_like(y_pred)
+            if sample_weight is None
+            else xp.broadcast_to(align_sample_weight(sample_weight, y_pred), y_pred.shape)
         )
         if self.top_k is not None:
             top = xp.argpartition(-y_pred, self.top_k - 1, axis=-1)[..., : self.top_k]
@@ -348,7 +350,9 @@ class _ConfusionMetric(Metric):
     def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(),
-            "thresholds": self.thresholds, "top_k": self.top_k, "class_id": self.class_id,
+            "thresholds": self.thresholds,
+            "top_k": self.top_k,
+            "class_id": self.class_id,
         }
 
 
@@ -402,8 +406,12 @@ _USABLE = {name: cls for name, cls in CLASSES.items() if cls not in (Metric, Mea
 _TABLE: dict[str, Any] = {
     **MeanMetricWrapper.functions,
     **{snake_case(name): cls for name, cls in _USABLE.items()},
-    **{name: cls for cls in _USABLE.values() for name, fn in MeanMetricWrapper.functions.items()
-       if fn is getattr(cls, "function", None)},
+    **{
+        name: cls
+        for cls in _USABLE.values()
+        for name, fn in MeanMetricWrapper.functions.items()
+        if fn is getattr(cls, "function", None)
+    },
     **{name: table["categorical"] for name, table in _BY_TARGETS.items()},
     **_USABLE,
 }

@@ -91,6 +91,8 @@ class FunctionWrapper:
                 f"{', '.join(sorted(cls.functions))}."
             )
         if not callable(fn) or isinstance(fn, type) or hasattr(fn, "get_config"):
-            raise ValueError(f"fn must name a {cls.kind} function, not a class or an object "
-                             f"with a config. Received: fn={name!r}, which is {fn!r:.100}")
+            raise ValueError(
+                f"fn must name a {cls.kind} function, not a class or an object "
+                f"with a config. Received: fn={name!r}, which is {fn!r:.100}"
+            )
         return fn

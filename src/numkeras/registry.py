@@ -172,7 +172,9 @@ def _put(key: str, cls: type) -> None:
     # The same class defined again (a re-run notebook cell, a reloaded module) takes its key
     # back; any other class would silently change what existing files load.
     if held is not None and (held.__module__, held.__qualname__) != (
-            cls.__module__, cls.__qualname__):
+        cls.__module__,
+        cls.__qualname__,
+    ):
         raise ValueError(
             f"The name {key!r} is already registered to {held.__module__}."
             f"{held.__qualname__}, so {cls.__module__}.{cls.__qualname__} cannot take it: "
@@ -197,8 +199,9 @@ def register(cls: type[T]) -> type[T]:
     return cls
 
 
-def register_keras_serializable(package: str = "Custom",
-                                name: str | None = None) -> Callable[[type[T]], type[T]]:
+def register_keras_serializable(
+    package: str = "Custom", name: str | None = None
+) -> Callable[[type[T]], type[T]]:
     """Class decorator: let configs (and model files) name your class, as in Keras 3.
 
     The class is registered as ``"package>name"`` (``name`` defaults to the class name), which
@@ -213,8 +216,9 @@ def register_keras_serializable(package: str = "Custom",
     """
     for argument, value in (("package", package), ("name", name)):
         if value is not None and (not isinstance(value, str) or not value or ">" in value):
-            raise ValueError(f"{argument} must be a non-empty string without '>'. Received: "
-                             f"{argument}={value!r}")
+            raise ValueError(
+                f"{argument} must be a non-empty string without '>'. Received: {argument}={value!r}"
+            )
 
     def decorator(cls: type[T]) -> type[T]:
         _put(f"{package}>{name or cls.__name__}", cls)
@@ -227,15 +231,28 @@ def own_classes(package: str) -> dict[str, type]:
     """numkeras's classes registered under ``package`` (``'numkeras.losses'``), by class name,
     in the order they were defined: the one source of each module's tables and exports."""
     prefix = package + ">"
-    return {key[len(prefix):]: cls for key, cls in _CLASSES.items()
-            if key.startswith(prefix) and is_own(cls)}
+    return {
+        key[len(prefix) :]: cls
+        for key, cls in _CLASSES.items()
+        if key.startswith(prefix) and is_own(cls)
+    }
 
 
 #: numkeras's packages whose classes a config may name. Their classes register when imported,
 #: so they are imported before the first look-up: a program that imports only
 #: ``numkeras.saving`` still loads a Sequential model.
-_OWN_PACKAGES = ("layers", "models", "losses", "metrics", "optimizers", "initializers",
-                 "regularizers", "constraints", "schedules", "callbacks")
+_OWN_PACKAGES = (
+    "layers",
+    "models",
+    "losses",
+    "metrics",
+    "optimizers",
+    "initializers",
+    "regularizers",
+    "constraints",
+    "schedules",
+    "callbacks",
+)
 
 
 @functools.cache
@@ -267,13 +284,16 @@ def registered_classes(name: str, module: str | None = None) -> list[type]:
 
 def _raise_ambiguous(name: str, classes: list[type]) -> None:
     keys = sorted(_KEYS[cls] for cls in classes)
-    raise ValueError(f"The class name {name!r} is registered by several packages ({keys}): "
-                     "a config must name one by its full key (or give numkeras's package as "
-                     "its 'module').")
+    raise ValueError(
+        f"The class name {name!r} is registered by several packages ({keys}): "
+        "a config must name one by its full key (or give numkeras's package as "
+        "its 'module')."
+    )
 
 
-def registered_class(name: str, family: Family | None = None,
-                     module: str | None = None) -> type | None:
+def registered_class(
+    name: str, family: Family | None = None, module: str | None = None
+) -> type | None:
     """The class registered under ``name`` (None if none is), as :func:`registered_classes`
     finds it; of numkeras's classes that share a bare name, the one in ``family``'s package,
     else the one that ``family`` accepts.
@@ -284,23 +304,31 @@ def registered_class(name: str, family: Family | None = None,
     """
     found = registered_classes(name, module)
     if len(found) > 1 and family is not None:
-        found = ([cls for cls in found if _KEYS[cls] == f"{family.package}>{name}"]
-                 or [cls for cls in found if family.accepts(cls)] or found)
+        found = (
+            [cls for cls in found if _KEYS[cls] == f"{family.package}>{name}"]
+            or [cls for cls in found if family.accepts(cls)]
+            or found
+        )
     if len(found) > 1:
         _raise_ambiguous(name, found)
     return found[0] if found else None
 
 
-def lookup(name: str, custom_objects: Mapping[str, Any] | None = None,
-           family: Family | None = None, module: str | None = None) -> Any:
+def lookup(
+    name: str,
+    custom_objects: Mapping[str, Any] | None = None,
+    family: Family | None = None,
+    module: str | None = None,
+) -> Any:
     """What ``name`` means: ``custom_objects``, then the active scopes, then the registry (see
     :func:`registered_class`)."""
     found = custom_object(name, custom_objects)
     return found if found is not None else registered_class(name, family, module)
 
 
-def meanings(name: str, custom_objects: Mapping[str, Any] | None = None,
-             module: str | None = None) -> list[Any]:
+def meanings(
+    name: str, custom_objects: Mapping[str, Any] | None = None, module: str | None = None
+) -> list[Any]:
     """Everything ``name`` may mean before a slot's family picks one: the caller's own object,
     else :func:`registered_classes`. Empty when the name is unknown."""
     found = custom_object(name, custom_objects)
@@ -335,8 +363,9 @@ def serialize(obj: Any) -> Any:
     )
 
 
-def deserialize(config: Any, custom_objects: Mapping[str, Any] | None = None,
-                family: Family | None = None) -> Any:
+def deserialize(
+    config: Any, custom_objects: Mapping[str, Any] | None = None, family: Family | None = None
+) -> Any:
     """Rebuild an object from :func:`serialize`'s output, allowing registered classes only.
 
     With ``family``, a bare class name means the family's own class first (see
@@ -347,8 +376,11 @@ def deserialize(config: Any, custom_objects: Mapping[str, Any] | None = None,
         return config
     name, module = config.get("class_name"), config.get("module")
     inner = config.get("config", {})
-    if not (isinstance(name, str) and isinstance(inner, dict)
-            and (module is None or isinstance(module, str))):
+    if not (
+        isinstance(name, str)
+        and isinstance(inner, dict)
+        and (module is None or isinstance(module, str))
+    ):
         raise ValueError(
             "A serialized object must be {'class_name': str, 'config': dict}, with an optional "
             f"'module': str. Received: {config!r:.200}"
@@ -363,8 +395,9 @@ def deserialize(config: Any, custom_objects: Mapping[str, Any] | None = None,
     return from_config(cls, inner, custom_objects)
 
 
-def from_config(cls: Any, config: dict[str, Any],
-                custom_objects: Mapping[str, Any] | None = None) -> Any:
+def from_config(
+    cls: Any, config: dict[str, Any], custom_objects: Mapping[str, Any] | None = None
+) -> Any:
     """``cls`` built from its ``config``: by ``from_config`` (given ``custom_objects`` when it
     takes them, as a wrapper needs them to find the user's function), else by ``cls(**config)``."""
     if not hasattr(cls, "from_config"):

@@ -21,12 +21,12 @@ from . import ops, registry
 def _penalty_factor(value: Any, name: str) -> float:
     """``value`` as a non-negative finite float (None counts as 0)."""
     value = 0.0 if value is None else value
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
-        math.isfinite(value) and value >= 0
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not (math.isfinite(value) and value >= 0)
     ):
-        raise ValueError(
-            f"{name} must be a non-negative finite number. Received: {name}={value!r}"
-        )
+        raise ValueError(f"{name} must be a non-negative finite number. Received: {name}={value!r}")
     return float(value)
 
 
@@ -99,7 +99,9 @@ l1_l2 = L1L2
 
 #: Every regularizer by name: the Keras function-like names and the class names.
 REGULARIZERS: Mapping[str, type[Regularizer]] = {
-    "l1": L1, "l2": L2, "l1_l2": L1L2,
+    "l1": L1,
+    "l2": L2,
+    "l1_l2": L1L2,
 } | registry.own_classes(registry.package_of(Regularizer))
 
 
@@ -119,7 +121,10 @@ def get(
     if identifier is None:
         return None
     return registry.resolve(
-        identifier, REGULARIZERS, FAMILY, make=lambda cls: cls(),
+        identifier,
+        REGULARIZERS,
+        FAMILY,
+        make=lambda cls: cls(),
         custom_objects=custom_objects,
     )
 

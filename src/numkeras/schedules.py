@@ -246,8 +246,9 @@ class CosineDecay(LearningRateSchedule):
 FAMILY = Family("learning-rate schedule", (LearningRateSchedule,))
 
 
-def deserialize(config: dict[str, Any],
-                custom_objects: Mapping[str, Any] | None = None) -> LearningRateSchedule:
+def deserialize(
+    config: dict[str, Any], custom_objects: Mapping[str, Any] | None = None
+) -> LearningRateSchedule:
     """The schedule that ``{'class_name': ..., 'config': {...}}`` describes.
 
     Any other class than a :class:`LearningRateSchedule` (say a layer) raises a

@@ -43,12 +43,14 @@ def test_schedule_is_linear_then_flat():
 def test_fit_anneals_every_dropout_layer_and_logs_the_rate():
     model = model_with(Dense(8), Dropout(0.5), DropConnect(8, rate=0.2), Dropout(0.3))
     record = RecordRates()
-    history = model.fit(X, Y, epochs=6, verbose=0,
-                        callbacks=[AnnealedDropout(final_epoch=4), record])
+    history = model.fit(
+        X, Y, epochs=6, verbose=0, callbacks=[AnnealedDropout(final_epoch=4), record]
+    )
     expected = [[r * (1 - min(e / 4, 1)) for r in (0.5, 0.2, 0.3)] for e in range(6)]
     np.testing.assert_allclose(record.rates, expected, atol=1e-12)
-    np.testing.assert_allclose(history.history["dropout_rate"],
-                               [sum(rates) / 3 for rates in expected], atol=1e-12)
+    np.testing.assert_allclose(
+        history.history["dropout_rate"], [sum(rates) / 3 for rates in expected], atol=1e-12
+    )
 
 
 def test_original_rates_come_back_after_training_so_fits_repeat():
@@ -65,8 +67,13 @@ def test_original_rates_come_back_after_training_so_fits_repeat():
 def test_initial_rate_overrides_each_layers_own():
     model = model_with(Dropout(0.1), Dense(4), Dropout(0.6))
     record = RecordRates()
-    model.fit(X, Y, epochs=3, verbose=0,
-              callbacks=[AnnealedDropout(2, final_rate=0.2, initial_rate=0.8), record])
+    model.fit(
+        X,
+        Y,
+        epochs=3,
+        verbose=0,
+        callbacks=[AnnealedDropout(2, final_rate=0.2, initial_rate=0.8), record],
+    )
     np.testing.assert_allclose(record.rates, [[0.8, 0.8], [0.5, 0.5], [0.2, 0.2]])
 
 
@@ -89,12 +96,15 @@ def test_a_model_without_dropout_is_refused():
         model_with(Dense(3)).fit(X, Y, verbose=0, callbacks=[AnnealedDropout(3)])
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(final_epoch=0), "final_epoch must be a positive integer"),
-    (dict(final_epoch=2.5), "final_epoch must be a positive integer"),
-    (dict(final_epoch=3, final_rate=1.0), r"final_rate must be a number in \[0, 1\)"),
-    (dict(final_epoch=3, initial_rate=-0.2), r"initial_rate must be a number in \[0, 1\)"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(final_epoch=0), "final_epoch must be a positive integer"),
+        (dict(final_epoch=2.5), "final_epoch must be a positive integer"),
+        (dict(final_epoch=3, final_rate=1.0), r"final_rate must be a number in \[0, 1\)"),
+        (dict(final_epoch=3, initial_rate=-0.2), r"initial_rate must be a number in \[0, 1\)"),
+    ],
+)
 def test_bad_arguments_are_named(kwargs, message):
     with pytest.raises(ValueError, match=message):
         AnnealedDropout(**kwargs)

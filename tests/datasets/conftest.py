@@ -57,8 +57,9 @@ def served(tmp_path_factory):
     for name, source in SERVED_AS.items():
         shutil.copyfile(SAMPLE_MNIST / source, root / name)
     (x_train, y_train), (x_test, y_test) = mnist.load_data(sample=True)
-    np.savez_compressed(root / "mnist.npz", x_train=x_train, y_train=y_train, x_test=x_test,
-                        y_test=y_test)
+    np.savez_compressed(
+        root / "mnist.npz", x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test
+    )
     return root
 
 
@@ -118,11 +119,15 @@ def local_mnist(monkeypatch, served, server):
     The served training files are the 10k sample, so their checksums are the data README's;
     the test files are the official ones, which the real constants must accept as they are.
     """
-    monkeypatch.setattr(mnist, "FILES", {
-        **mnist.FILES,
-        "x_train": _fetch.DataFile("train-images-idx3-ubyte.gz", TRAIN_10K_IMAGES_SHA256),
-        "y_train": _fetch.DataFile("train-labels-idx1-ubyte.gz", TRAIN_10K_LABELS_SHA256),
-    })
+    monkeypatch.setattr(
+        mnist,
+        "FILES",
+        {
+            **mnist.FILES,
+            "x_train": _fetch.DataFile("train-images-idx3-ubyte.gz", TRAIN_10K_IMAGES_SHA256),
+            "y_train": _fetch.DataFile("train-labels-idx1-ubyte.gz", TRAIN_10K_LABELS_SHA256),
+        },
+    )
     monkeypatch.setattr(mnist, "NPZ", _fetch.DataFile("mnist.npz", sha256(served / "mnist.npz")))
     monkeypatch.setattr(mnist, "NPZ_MIRRORS", ())
     monkeypatch.setattr(mnist, "MIRRORS", ())

@@ -39,11 +39,13 @@ def files_under(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
 
 
-def write_idx(path: Path, array: np.ndarray, type_code: int = 0x08, compress: bool = True,
-              tail: bytes = b"") -> Path:
+def write_idx(
+    path: Path, array: np.ndarray, type_code: int = 0x08, compress: bool = True, tail: bytes = b""
+) -> Path:
     """Write ``array`` as an IDX file (gzipped unless told otherwise), plus ``tail`` bytes."""
     header = bytes([0, 0, type_code, array.ndim]) + b"".join(
-        int(n).to_bytes(4, "big") for n in array.shape)
+        int(n).to_bytes(4, "big") for n in array.shape
+    )
     data = header + array.tobytes() + tail
     path.write_bytes(gzip.compress(data) if compress else data)
     return path

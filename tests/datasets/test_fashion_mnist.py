@@ -15,14 +15,16 @@ from numkeras.datasets import DatasetUnavailableError, _fetch, fashion_mnist, mn
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
 
 
-@pytest.mark.skipif(not DEBIAN_DIR.is_dir(),
-                    reason="needs Debian's package: apt-get install dataset-fashion-mnist")
+@pytest.mark.skipif(
+    not DEBIAN_DIR.is_dir(), reason="needs Debian's package: apt-get install dataset-fashion-mnist"
+)
 def test_debian_package_folder_is_found_and_verified(monkeypatch):
     label = "the folder of the Debian package dataset-fashion-mnist"
     monkeypatch.setattr(fashion_mnist, "SYSTEM_DIRS", {label: DEBIAN_DIR})
     loaded = fashion_mnist.load()
-    assert loaded.source == (f"Fashion-MNIST (60,000 training + 10,000 test images) from {label} "
-                             f"{DEBIAN_DIR}")
+    assert loaded.source == (
+        f"Fashion-MNIST (60,000 training + 10,000 test images) from {label} {DEBIAN_DIR}"
+    )
     (x_train, y_train), (x_test, y_test) = loaded.data
     assert x_train.shape == (60000, 28, 28) and y_train.shape == (60000,)
     assert x_test.shape == (10000, 28, 28) and y_test.shape == (10000,)
@@ -38,7 +40,8 @@ def test_offline_error_lists_the_mirrors_and_the_debian_package(isolated):
     tried = caught.value.tried
     assert tried[1] == f"the Keras cache {keras}: not found"
     assert [line.split(": ")[0] for line in tried[2:]] == [
-        f"{base}train-images-idx3-ubyte.gz" for base in fashion_mnist.MIRRORS]
+        f"{base}train-images-idx3-ubyte.gz" for base in fashion_mnist.MIRRORS
+    ]
     message = str(caught.value)
     assert "fashion_mnist.load_data(path=...) takes a folder holding the four files" in message
     assert "apt-get install dataset-fashion-mnist" in message
@@ -49,10 +52,13 @@ def test_downloads_into_its_own_cache_folder(stand_in, server, isolated):
     stand_in.MIRRORS = (server.url("missing"), server.url("ok"))
     loaded = stand_in.load()
     folder = isolated / "numkeras-home" / "datasets" / "fashion-mnist"
-    assert loaded.source == (f"Fashion-MNIST (10,000 training + 10,000 test images) downloaded "
-                             f"from {server.url('ok')} into {folder}")
-    assert sorted(p.name for p in folder.iterdir()) == sorted(stand_in.FILES[r].name
-                                                              for r in stand_in.FILES)
+    assert loaded.source == (
+        f"Fashion-MNIST (10,000 training + 10,000 test images) downloaded "
+        f"from {server.url('ok')} into {folder}"
+    )
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        stand_in.FILES[r].name for r in stand_in.FILES
+    )
 
 
 def test_keras_cache_folder_is_used(stand_in, served, isolated, monkeypatch):

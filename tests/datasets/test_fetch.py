@@ -18,8 +18,9 @@ IDX_NAMES = sorted(SERVED_AS)
 def test_working_mirror_fills_the_cache_and_the_next_load_uses_it(local_mnist, server, isolated):
     local_mnist.MIRRORS = (server.url("ok"),)
     first = local_mnist.load(sample=False)
-    assert first.source.startswith("MNIST (10,000 training + 10,000 test images) downloaded "
-                                   f"from {server.url('ok')} into ")
+    assert first.source.startswith(
+        f"MNIST (10,000 training + 10,000 test images) downloaded from {server.url('ok')} into "
+    )
     assert first.x_train.shape == (10000, 28, 28) and first.y_test.shape == (10000,)
     cache = isolated / "numkeras-home" / "datasets"
     assert files_under(cache) == [f"mnist/{name}" for name in IDX_NAMES]
@@ -27,16 +28,18 @@ def test_working_mirror_fills_the_cache_and_the_next_load_uses_it(local_mnist, s
     local_mnist.MIRRORS = (server.url("missing"),)
     server.requests.clear()
     second = local_mnist.load(sample=False)
-    assert second.source.startswith("MNIST (10,000 training + 10,000 test images) from the "
-                                    f"numkeras cache {cache / 'mnist'}")
+    assert second.source.startswith(
+        f"MNIST (10,000 training + 10,000 test images) from the numkeras cache {cache / 'mnist'}"
+    )
     assert server.requests == []
 
 
 def test_mirrors_are_tried_in_order_past_404_corruption_and_a_hang(local_mnist, server, isolated):
     local_mnist.MIRRORS = tuple(server.url(m) for m in ("missing", "corrupt", "hang", "ok"))
     loaded = local_mnist.load(sample=False)
-    assert loaded.source.startswith(f"MNIST (10,000 training + 10,000 test images) downloaded "
-                                    f"from {server.url('ok')}")
+    assert loaded.source.startswith(
+        f"MNIST (10,000 training + 10,000 test images) downloaded from {server.url('ok')}"
+    )
     first = "train-images-idx3-ubyte.gz"
     assert loaded.tried[-3:] == (
         f"{server.url('missing')}{first}: HTTP error 404 Not Found",
@@ -71,8 +74,7 @@ def test_partly_cached_files_are_kept_and_only_the_rest_downloaded(local_mnist, 
     assert sorted(server.requests) == [f"/ok/{name}" for name in IDX_NAMES[2:]]
 
 
-def test_a_cached_file_with_a_wrong_checksum_is_ignored_and_replaced(local_mnist, server,
-                                                                      isolated):
+def test_a_cached_file_with_a_wrong_checksum_is_ignored_and_replaced(local_mnist, server, isolated):
     folder = isolated / "numkeras-home" / "datasets" / "mnist"
     folder.mkdir(parents=True)
     for name in IDX_NAMES:
@@ -83,15 +85,18 @@ def test_a_cached_file_with_a_wrong_checksum_is_ignored_and_replaced(local_mnist
     assert any("ignored, t10k-labels-idx1-ubyte.gz: sha256" in line for line in loaded.tried)
     assert server.requests == ["/ok/t10k-labels-idx1-ubyte.gz"]
     assert sha256(folder / "t10k-labels-idx1-ubyte.gz") == sha256(
-        server.root / "t10k-labels-idx1-ubyte.gz")
+        server.root / "t10k-labels-idx1-ubyte.gz"
+    )
 
 
 def test_keras_npz_is_downloaded_first(local_mnist, server, isolated, capsys):
     local_mnist.NPZ_MIRRORS = (server.url("ok"),)
     local_mnist.MIRRORS = (server.url("ok"),)
     loaded = local_mnist.load(sample=False)
-    assert loaded.source.endswith(f"downloaded from {server.url('ok')}mnist.npz into "
-                                  f"{isolated / 'numkeras-home' / 'datasets' / 'mnist.npz'}")
+    assert loaded.source.endswith(
+        f"downloaded from {server.url('ok')}mnist.npz into "
+        f"{isolated / 'numkeras-home' / 'datasets' / 'mnist.npz'}"
+    )
     assert server.requests == ["/ok/mnist.npz"]
     assert f"Downloading data from {server.url('ok')}mnist.npz" in capsys.readouterr().err
 
@@ -102,7 +107,8 @@ def test_corrupted_npz_falls_through_to_the_idx_mirrors(local_mnist, server, iso
     loaded = local_mnist.load(sample=False)
     assert "corrupted download" in loaded.tried[-1]
     assert files_under(isolated / "numkeras-home" / "datasets") == [
-        f"mnist/{name}" for name in IDX_NAMES]
+        f"mnist/{name}" for name in IDX_NAMES
+    ]
 
 
 def test_download_keeps_the_previous_file_when_the_new_one_is_corrupt(server, tmp_path):
@@ -135,8 +141,11 @@ def test_mismatch_accepts_the_published_or_the_content_digest(mnist_dir, tmp_pat
 
 
 def test_a_content_digest_needs_its_size(tmp_path):
-    with pytest.raises(ValueError, match="needs raw_sha256 and raw_size together, or neither. "
-                                         "Received: raw_sha256='ab', raw_size=None"):
+    with pytest.raises(
+        ValueError,
+        match="needs raw_sha256 and raw_size together, or neither. "
+        "Received: raw_sha256='ab', raw_size=None",
+    ):
         _fetch.DataFile("x.gz", "0" * 64, "ab")
     with pytest.raises(ValueError, match="raw_size of 0 bytes or more. Received: raw_size=-1"):
         _fetch.DataFile("x.gz", "0" * 64, "ab", -1)
@@ -148,8 +157,11 @@ def test_a_gzip_bomb_in_the_cache_is_refused_before_it_is_parsed(local_mnist, se
     for name in IDX_NAMES:
         (folder / name).write_bytes((server.root / name).read_bytes())
     # 200 MB of labels in a 200 KB file: parsed before its checksum, it would cost 200 MB.
-    bomb = write_gzip_bomb(folder / "t10k-labels-idx1-ubyte.gz",
-                           b"\x00\x00\x08\x01" + (200_000_000).to_bytes(4, "big"), 200_000_000)
+    bomb = write_gzip_bomb(
+        folder / "t10k-labels-idx1-ubyte.gz",
+        b"\x00\x00\x08\x01" + (200_000_000).to_bytes(4, "big"),
+        200_000_000,
+    )
     problem = f"sha256 {sha256(bomb)} does not match the expected"
     local_mnist.MIRRORS = (server.url("ok"),)
     tracemalloc.start()

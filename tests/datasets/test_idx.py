@@ -48,8 +48,9 @@ def test_content_stops_at_the_limit_of_a_gzip_bomb(tmp_path):
 
 def test_content_limit_must_not_be_negative(tmp_path):
     path = write_idx(tmp_path / "images.idx", IMAGES)
-    with pytest.raises(ValueError, match="limit must be a number of bytes, 0 or more. "
-                                         "Received: limit=-1"):
+    with pytest.raises(
+        ValueError, match="limit must be a number of bytes, 0 or more. Received: limit=-1"
+    ):
         read_content(path, limit=-1)
 
 

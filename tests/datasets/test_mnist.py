@@ -28,15 +28,20 @@ def test_sample_has_keras_shapes_and_dtypes():
 def test_sample_says_what_it_is():
     loaded = mnist.load(sample=True)
     assert loaded.is_sample
-    assert loaded.source == ("MNIST sample packaged with numkeras (10,000 training + 10,000 test "
-                             "images; the full training set has 60,000)")
+    assert loaded.source == (
+        "MNIST sample packaged with numkeras (10,000 training + 10,000 test "
+        "images; the full training set has 60,000)"
+    )
 
 
 def test_packaged_sample_files_are_the_ones_its_readme_lists():
     # The README beside the files is their provenance record; the code's constants and the
     # bytes themselves must both agree with it.
-    rows = [line.split("|") for line in (mnist.SAMPLE_DIR / "README.md").read_text().splitlines()
-            if line.startswith("| `")]
+    rows = [
+        line.split("|")
+        for line in (mnist.SAMPLE_DIR / "README.md").read_text().splitlines()
+        if line.startswith("| `")
+    ]
     listed = {row[1].strip(" `"): row[3].strip(" `") for row in rows}
     assert listed == {f.name: f.sha256 for f in mnist.SAMPLE_FILES.values()}
     for name, digest in listed.items():
@@ -54,9 +59,11 @@ def test_offline_load_falls_back_to_the_sample_and_says_why():
     loaded = mnist.load()
     assert loaded.is_sample
     assert loaded.source.endswith("; full MNIST is not cached and could not be downloaded")
-    assert loaded.tried[-1] == ("https://ossci-datasets.s3.amazonaws.com/mnist/"
-                                "train-images-idx3-ubyte.gz: unreachable (network blocked by "
-                                "the test suite)")
+    assert loaded.tried[-1] == (
+        "https://ossci-datasets.s3.amazonaws.com/mnist/"
+        "train-images-idx3-ubyte.gz: unreachable (network blocked by "
+        "the test suite)"
+    )
 
 
 def test_offline_error_lists_what_was_tried_and_how_to_place_the_files(isolated):
@@ -99,11 +106,16 @@ def test_offline_load_data_returns_the_sample_with_one_warning(isolated):
         "Full MNIST is not on this machine and could not be downloaded, so load_data() returns "
         "the MNIST sample packaged with numkeras: 10,000 training digits instead of 60,000, "
         "and the official 10,000 test digits. Tried, in order:\n"
-        f"  - the numkeras cache {cache / 'mnist.npz'}: not found\n")
-    assert ("  - https://ossci-datasets.s3.amazonaws.com/mnist/train-images-idx3-ubyte.gz: "
-            "unreachable (network blocked by the test suite)\n") in message
-    assert f"connect to a network, or put mnist.npz (or the four IDX files in a folder mnist) " \
-           f"in {cache} (that is $NUMKERAS_HOME/datasets), or pass load_data(path=...)" in message
+        f"  - the numkeras cache {cache / 'mnist.npz'}: not found\n"
+    )
+    assert (
+        "  - https://ossci-datasets.s3.amazonaws.com/mnist/train-images-idx3-ubyte.gz: "
+        "unreachable (network blocked by the test suite)\n"
+    ) in message
+    assert (
+        f"connect to a network, or put mnist.npz (or the four IDX files in a folder mnist) "
+        f"in {cache} (that is $NUMKERAS_HOME/datasets), or pass load_data(path=...)" in message
+    )
     assert caught[0].filename == __file__  # it points at the caller's line
     for got, want in zip((x_train, y_train, x_test, y_test), _sample_arrays(), strict=True):
         np.testing.assert_array_equal(got, want)
@@ -136,8 +148,9 @@ def test_numkeras_cache_npz_is_used(sample_npz, local_mnist, isolated):
     target.parent.mkdir(parents=True)
     shutil.copyfile(sample_npz, target)
     loaded = local_mnist.load(sample=False)
-    assert loaded.source == (f"MNIST (10,000 training + 10,000 test images) from the numkeras "
-                             f"cache {target}")
+    assert loaded.source == (
+        f"MNIST (10,000 training + 10,000 test images) from the numkeras cache {target}"
+    )
     _assert_same_as_sample(loaded)
 
 
@@ -167,8 +180,10 @@ def test_keras_cache_honours_keras_home(sample_npz, local_mnist, isolated, monke
 
 
 def test_numkeras_cache_comes_before_the_keras_cache(sample_npz, local_mnist, isolated):
-    for target in (isolated / "numkeras-home" / "datasets" / "mnist.npz",
-                   isolated / "home" / ".keras" / "datasets" / "mnist.npz"):
+    for target in (
+        isolated / "numkeras-home" / "datasets" / "mnist.npz",
+        isolated / "home" / ".keras" / "datasets" / "mnist.npz",
+    ):
         target.parent.mkdir(parents=True)
         shutil.copyfile(sample_npz, target)
     assert "from the numkeras cache" in local_mnist.load(sample=False).source
@@ -180,8 +195,10 @@ def test_a_keras_cache_file_with_the_wrong_checksum_is_ignored(sample_npz, isola
     shutil.copyfile(sample_npz, target)
     loaded = mnist.load()  # the real checksum of Keras's mnist.npz, which the sample's lacks
     assert loaded.is_sample
-    assert loaded.tried[2] == (f"the Keras cache {target}: ignored, sha256 {sha256(target)} "
-                               f"does not match the expected {mnist.NPZ.sha256}")
+    assert loaded.tried[2] == (
+        f"the Keras cache {target}: ignored, sha256 {sha256(target)} "
+        f"does not match the expected {mnist.NPZ.sha256}"
+    )
 
 
 def test_explicit_npz_path(sample_npz):
@@ -198,8 +215,9 @@ def test_explicit_folder_path_gzipped_or_not(served, tmp_path):
     plain = tmp_path / "plain"
     plain.mkdir()
     for name in SERVED_AS:
-        (plain / name.removesuffix(".gz")).write_bytes(gzip.decompress((served / name)
-                                                                       .read_bytes()))
+        (plain / name.removesuffix(".gz")).write_bytes(
+            gzip.decompress((served / name).read_bytes())
+        )
     for folder in (gzipped, plain):
         _assert_same_as_sample(mnist.load(folder))
 
@@ -208,8 +226,10 @@ def test_explicit_path_errors_name_the_path(tmp_path, served):
     with pytest.raises(FileNotFoundError, match="Received: path='.*nowhere'"):
         mnist.load_data(tmp_path / "nowhere")
     shutil.copyfile(served / "t10k-images-idx3-ubyte.gz", tmp_path / "t10k-images-idx3-ubyte.gz")
-    with pytest.raises(FileNotFoundError, match="lacks train-images-idx3-ubyte.gz, "
-                                                "train-labels-idx1-ubyte.gz, t10k-labels"):
+    with pytest.raises(
+        FileNotFoundError,
+        match="lacks train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-labels",
+    ):
         mnist.load_data(tmp_path)
     with pytest.raises(ValueError, match="Pass either path or sample=True"):
         mnist.load_data(tmp_path, sample=True)
@@ -257,7 +277,9 @@ def _sample_arrays():
 
 
 def _assert_same_as_sample(loaded):
-    for got, want in zip((loaded.x_train, loaded.y_train, loaded.x_test, loaded.y_test),
-                         _sample_arrays(), strict=True):
+    for got, want in zip(
+        (loaded.x_train, loaded.y_train, loaded.x_test, loaded.y_test),
+        _sample_arrays(),
+        strict=True,
+    ):
         np.testing.assert_array_equal(got, want)
-

@@ -46,13 +46,16 @@ X = rng.standard_normal((5, 6)).astype(np.float32)
 
 
 # -- gradients ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("kwargs, kinks", [
-    ({}, [0.0]),
-    ({"max_value": 1.0}, [0.0, 1.0]),
-    ({"negative_slope": 0.1}, [0.0]),
-    ({"threshold": 0.5}, [0.5]),
-    ({"max_value": 1.5, "negative_slope": 0.2, "threshold": -0.5}, [-0.5, 1.5]),
-])
+@pytest.mark.parametrize(
+    "kwargs, kinks",
+    [
+        ({}, [0.0]),
+        ({"max_value": 1.0}, [0.0, 1.0]),
+        ({"negative_slope": 0.1}, [0.0]),
+        ({"threshold": 0.5}, [0.5]),
+        ({"max_value": 1.5, "negative_slope": 0.2, "threshold": -0.5}, [-0.5, 1.5]),
+    ],
+)
 def test_relu_gradients(kwargs, kinks):
     gradcheck_layer(lambda: ReLU(**kwargs), away_from(2 * rng.standard_normal((4, 5)), *kinks))
 
@@ -61,13 +64,15 @@ def test_leaky_relu_gradients():
     gradcheck_layer(lambda: LeakyReLU(0.2), away_from(rng.standard_normal((4, 5)), 0.0))
 
 
-@pytest.mark.parametrize("shape, shared_axes", [((4, 5), None), ((3, 2, 2, 3), [1, 2]),
-                                                ((3, 4, 2), 1)])
+@pytest.mark.parametrize(
+    "shape, shared_axes", [((4, 5), None), ((3, 2, 2, 3), [1, 2]), ((3, 4, 2), 1)]
+)
 def test_prelu_gradients_reach_input_and_alpha(shape, shared_axes):
     # Random slopes (not the zeros default), so both branches carry a gradient.
     x = away_from(rng.standard_normal(shape), 0.0)
-    alpha_shape = tuple(1 if i + 1 in np.atleast_1d(shared_axes or []) else n
-                        for i, n in enumerate(shape[1:]))
+    alpha_shape = tuple(
+        1 if i + 1 in np.atleast_1d(shared_axes or []) else n for i, n in enumerate(shape[1:])
+    )
     alpha = rng.uniform(0.1, 0.5, alpha_shape)
     gradcheck_layer(lambda: PReLU(shared_axes=shared_axes), x, [alpha])
 
@@ -84,8 +89,10 @@ def test_softmax_gradients(shape, axis):
 
 @pytest.mark.parametrize("shape, use_bias", [((4, 6), True), ((4, 6), False), ((2, 3, 6), True)])
 def test_maxout_gradients_reach_input_kernel_and_bias(shape, use_bias):
-    gradcheck_layer(lambda: Maxout(3, pieces=2, use_bias=use_bias,
-                                   bias_initializer="random_normal"), rng.standard_normal(shape))
+    gradcheck_layer(
+        lambda: Maxout(3, pieces=2, use_bias=use_bias, bias_initializer="random_normal"),
+        rng.standard_normal(shape),
+    )
 
 
 # -- formulas and references -------------------------------------------------------------------
@@ -109,8 +116,9 @@ def test_leaky_relu_matches_torch(slope):
 
 @pytest.mark.parametrize("alpha", [1.0, 0.3])
 def test_elu_matches_torch(alpha):
-    np.testing.assert_allclose(ELU(alpha)(X).numpy(), torch_out(F.elu, X, alpha), rtol=1e-6,
-                               atol=1e-7)
+    np.testing.assert_allclose(
+        ELU(alpha)(X).numpy(), torch_out(F.elu, X, alpha), rtol=1e-6, atol=1e-7
+    )
 
 
 def test_elu_does_not_overflow_on_large_inputs():
@@ -151,8 +159,9 @@ def test_prelu_with_shared_axes_is_torch_prelu_per_channel():
 
 @pytest.mark.parametrize("axis", [-1, 0])
 def test_softmax_matches_torch_and_is_the_fusable_op(axis):
-    np.testing.assert_allclose(Softmax(axis)(X).numpy(), torch_out(torch.softmax, X, axis),
-                               rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(
+        Softmax(axis)(X).numpy(), torch_out(torch.softmax, X, axis), rtol=1e-6, atol=1e-7
+    )
     # The fused softmax cross-entropy recognises a softmax output by the op that made it.
     assert isinstance(Softmax(axis)(Variable(X)).creator, SoftmaxOp)
 
@@ -204,9 +213,16 @@ def test_maxout_gradient_goes_to_the_winning_piece_only():
 
 # -- shapes, dtypes, parameter counts ------------------------------------------------------------
 ALL_LAYERS = [
-    lambda: ReLU(), lambda: ReLU(max_value=1.0, negative_slope=0.1, threshold=0.2),
-    lambda: LeakyReLU(), lambda: PReLU(), lambda: PReLU(shared_axes=[1]), lambda: ELU(),
-    lambda: Softmax(), lambda: Softmax(axis=1), lambda: Maxout(3), lambda: Maxout(2, pieces=5),
+    lambda: ReLU(),
+    lambda: ReLU(max_value=1.0, negative_slope=0.1, threshold=0.2),
+    lambda: LeakyReLU(),
+    lambda: PReLU(),
+    lambda: PReLU(shared_axes=[1]),
+    lambda: ELU(),
+    lambda: Softmax(),
+    lambda: Softmax(axis=1),
+    lambda: Maxout(3),
+    lambda: Maxout(2, pieces=5),
 ]
 
 
@@ -266,6 +282,7 @@ def test_maxout_kernel_is_glorot_uniform_and_bias_zero():
 def test_layers_are_the_keras_names():
     assert MaxoutDense is Maxout
     from numkeras import registry
+
     for cls in (ReLU, LeakyReLU, PReLU, ELU, Softmax, Maxout):
         assert registry.registered_class(cls.__name__) is cls
 
@@ -279,10 +296,16 @@ def assert_warned_once_each(record, *modern: str) -> None:
 
 def test_keras1_maxout_dense():
     with pytest.warns(UserWarning) as record:
-        layer = MaxoutDense(output_dim=5, nb_feature=3, init="uniform",
-                            W_regularizer=regularizers.l2(0.01), b_regularizer="l1")
-    assert_warned_once_each(record, "units", "pieces", "kernel_initializer", "kernel_regularizer",
-                            "bias_regularizer")
+        layer = MaxoutDense(
+            output_dim=5,
+            nb_feature=3,
+            init="uniform",
+            W_regularizer=regularizers.l2(0.01),
+            b_regularizer="l1",
+        )
+    assert_warned_once_each(
+        record, "units", "pieces", "kernel_initializer", "kernel_regularizer", "bias_regularizer"
+    )
     assert (layer.units, layer.pieces) == (5, 3)
     layer(np.zeros((2, 8), np.float32))
     assert np.abs(layer.kernel.numpy()).max() <= 0.05  # Keras's 'uniform': U(-0.05, 0.05)
@@ -316,14 +339,26 @@ def test_elu_alpha_is_not_renamed():
 CONFIGURED = [
     lambda: ReLU(max_value=6.0, negative_slope=0.1, threshold=0.5, name="r"),
     lambda: LeakyReLU(0.2, input_shape=(6,)),
-    lambda: PReLU(alpha_initializer="ones", alpha_regularizer=regularizers.L2(0.1),
-                  alpha_constraint="non_neg", shared_axes=[1]),
+    lambda: PReLU(
+        alpha_initializer="ones",
+        alpha_regularizer=regularizers.L2(0.1),
+        alpha_constraint="non_neg",
+        shared_axes=[1],
+    ),
     lambda: ELU(0.7, trainable=False),
     lambda: Softmax(axis=(1, 2)),
-    lambda: Maxout(7, pieces=2, kernel_initializer="he_normal", bias_initializer="ones",
-                   kernel_regularizer=regularizers.L1L2(0.1, 0.2), bias_regularizer="l2",
-                   kernel_constraint=constraints.MaxNorm(3.0), bias_constraint="non_neg",
-                   use_bias=True, activity_regularizer="l1"),
+    lambda: Maxout(
+        7,
+        pieces=2,
+        kernel_initializer="he_normal",
+        bias_initializer="ones",
+        kernel_regularizer=regularizers.L1L2(0.1, 0.2),
+        bias_regularizer="l2",
+        kernel_constraint=constraints.MaxNorm(3.0),
+        bias_constraint="non_neg",
+        use_bias=True,
+        activity_regularizer="l1",
+    ),
     lambda: Maxout(2, use_bias=False),
 ]
 
@@ -350,12 +385,18 @@ def test_regularizer_penalties_appear_in_losses():
     prelu = PReLU(alpha_initializer="ones", alpha_regularizer=regularizers.L2(0.5))
     prelu(X)
     assert [loss.item() for loss in prelu.losses] == pytest.approx([0.5 * 6])
-    maxout = Maxout(2, pieces=2, kernel_regularizer=regularizers.L1(0.1),
-                    bias_initializer="ones", bias_regularizer=regularizers.L2(0.2))
+    maxout = Maxout(
+        2,
+        pieces=2,
+        kernel_regularizer=regularizers.L1(0.1),
+        bias_initializer="ones",
+        bias_regularizer=regularizers.L2(0.2),
+    )
     maxout(X)
     kernel, _ = maxout.get_weights()
     assert [loss.item() for loss in maxout.losses] == pytest.approx(
-        [0.1 * np.abs(kernel).sum(), 0.2 * 4], rel=1e-6)
+        [0.1 * np.abs(kernel).sum(), 0.2 * 4], rel=1e-6
+    )
 
 
 def test_constraints_are_stored_on_the_variables():
@@ -396,13 +437,15 @@ def test_set_weights_checks_count_and_shapes():
         prelu.set_weights([np.zeros(5)])
 
 
-@pytest.mark.parametrize("make", [lambda: Maxout(3, name="bad_in"),
-                                  lambda: PReLU(name="bad_in")])
+@pytest.mark.parametrize("make", [lambda: Maxout(3, name="bad_in"), lambda: PReLU(name="bad_in")])
 def test_an_input_of_the_wrong_last_dimension_is_refused(make):
     layer = make()
     layer(X)
-    with pytest.raises(ValueError, match=r"'bad_in'.*Expected shape \(None, 6\), received shape "
-                                         r"\(5, 4\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"'bad_in'.*Expected shape \(None, 6\), received shape "
+        r"\(5, 4\)",
+    ):
         layer(np.zeros((5, 4), np.float32))
 
 
@@ -415,21 +458,24 @@ def test_prelu_shares_alpha_only_along_the_shared_axes():
 
 
 # -- bad arguments -------------------------------------------------------------------------------
-@pytest.mark.parametrize("make, received", [
-    (lambda: Maxout(0), "units=0"),
-    (lambda: Maxout(2.5), "units=2.5"),
-    (lambda: Maxout(3, pieces=0), "pieces=0"),
-    (lambda: ReLU(max_value=-1.0), "max_value=-1.0"),
-    (lambda: ReLU(negative_slope=-0.1), "negative_slope=-0.1"),
-    (lambda: ReLU(threshold=None), "threshold=None"),
-    (lambda: LeakyReLU(-0.3), "negative_slope=-0.3"),
-    (lambda: LeakyReLU(None), "negative_slope=None"),
-    (lambda: ELU("big"), "alpha='big'"),
-    (lambda: PReLU(shared_axes=[0]), "shared_axes=[0]"),
-    (lambda: Softmax(axis="last"), "axis='last'"),
-    (lambda: Maxout(3, kernel_initializer="nope"), "nope"),
-    (lambda: PReLU(alpha_regularizer="nope"), "nope"),
-])
+@pytest.mark.parametrize(
+    "make, received",
+    [
+        (lambda: Maxout(0), "units=0"),
+        (lambda: Maxout(2.5), "units=2.5"),
+        (lambda: Maxout(3, pieces=0), "pieces=0"),
+        (lambda: ReLU(max_value=-1.0), "max_value=-1.0"),
+        (lambda: ReLU(negative_slope=-0.1), "negative_slope=-0.1"),
+        (lambda: ReLU(threshold=None), "threshold=None"),
+        (lambda: LeakyReLU(-0.3), "negative_slope=-0.3"),
+        (lambda: LeakyReLU(None), "negative_slope=None"),
+        (lambda: ELU("big"), "alpha='big'"),
+        (lambda: PReLU(shared_axes=[0]), "shared_axes=[0]"),
+        (lambda: Softmax(axis="last"), "axis='last'"),
+        (lambda: Maxout(3, kernel_initializer="nope"), "nope"),
+        (lambda: PReLU(alpha_regularizer="nope"), "nope"),
+    ],
+)
 def test_bad_arguments_name_the_argument_and_the_value(make, received):
     with pytest.raises(ValueError, match=received.replace("[", r"\[").replace(".", r"\.")):
         make()

@@ -26,8 +26,13 @@ IMAGES = rng.random((8, 5, 5, 2)).astype(np.float32)
 
 
 def every_layer(seed: int | None = None) -> list:
-    return [RandomTranslation(0.2, 0.3, seed=seed), RandomRotation(0.1, seed=seed),
-            RandomZoom(0.3, seed=seed), RandomFlip(seed=seed), RandomContrast(0.5, seed=seed)]
+    return [
+        RandomTranslation(0.2, 0.3, seed=seed),
+        RandomRotation(0.1, seed=seed),
+        RandomZoom(0.3, seed=seed),
+        RandomFlip(seed=seed),
+        RandomContrast(0.5, seed=seed),
+    ]
 
 
 LAYER_NAMES = [type(layer).__name__ for layer in every_layer()]
@@ -66,8 +71,9 @@ def test_in_a_model_predict_is_the_identity_and_fit_augments(layer):
     model.compile(optimizer="sgd", loss="mse")
     reference = Sequential([Input((5, 5, 2)), Flatten(), Dense(3)])
     reference.set_weights(model.get_weights())
-    np.testing.assert_allclose(model.predict(IMAGES, verbose=0),
-                               reference.predict(IMAGES, verbose=0), rtol=1e-6)
+    np.testing.assert_allclose(
+        model.predict(IMAGES, verbose=0), reference.predict(IMAGES, verbose=0), rtol=1e-6
+    )
     history = model.fit(IMAGES, np.zeros((8, 3), np.float32), epochs=2, verbose=0)
     assert np.isfinite(history.history["loss"]).all()
 
@@ -123,11 +129,14 @@ def test_zoom_factor_zero_is_the_identity_and_width_follows_height():
     np.testing.assert_allclose(only_height, 5 * (2 + (r - 2) / 2) + c)
 
 
-@pytest.mark.parametrize("mode, variants", [
-    ("horizontal", lambda x: [x, x[:, ::-1]]),
-    ("vertical", lambda x: [x, x[::-1]]),
-    ("horizontal_and_vertical", lambda x: [x, x[:, ::-1], x[::-1], x[::-1, ::-1]]),
-])
+@pytest.mark.parametrize(
+    "mode, variants",
+    [
+        ("horizontal", lambda x: [x, x[:, ::-1]]),
+        ("vertical", lambda x: [x, x[::-1]]),
+        ("horizontal_and_vertical", lambda x: [x, x[:, ::-1], x[::-1], x[::-1, ::-1]]),
+    ],
+)
 def test_flips_give_each_variant(mode, variants):
     images = rng.random((64, 3, 4, 1)).astype(np.float32)
     out = RandomFlip(mode)(images).data
@@ -178,17 +187,20 @@ def test_pairs_are_kept_in_the_config():
     assert config["height_factor"] == [-0.1, 0.2] and config["fill_mode"] == "constant"
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda: RandomTranslation(1.5, 0.1), r"height_factor must lie in \[-1.0, 1.0\]"),
-    (lambda: RandomTranslation(0.1, "wide"), "width_factor must be a number or a tuple"),
-    (lambda: RandomRotation((0.1, 0.2, 0.3)), "factor must be a number or a tuple"),
-    (lambda: RandomRotation(0.1, fill_mode="mirror"), "fill_mode must be one of"),
-    (lambda: RandomZoom(0.1, interpolation="bicubic"), "interpolation must be one of"),
-    (lambda: RandomZoom((-1.5, 0.2)), "height_factor must have values larger than -1"),
-    (lambda: RandomFlip("diagonal"), "mode must be one of"),
-    (lambda: RandomContrast(1.5), r"factor must be a number or a pair of numbers in \[0, 1\]"),
-    (lambda: RandomContrast(0.2, value_range=(1, 0)), "value_range must be a pair"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: RandomTranslation(1.5, 0.1), r"height_factor must lie in \[-1.0, 1.0\]"),
+        (lambda: RandomTranslation(0.1, "wide"), "width_factor must be a number or a tuple"),
+        (lambda: RandomRotation((0.1, 0.2, 0.3)), "factor must be a number or a tuple"),
+        (lambda: RandomRotation(0.1, fill_mode="mirror"), "fill_mode must be one of"),
+        (lambda: RandomZoom(0.1, interpolation="bicubic"), "interpolation must be one of"),
+        (lambda: RandomZoom((-1.5, 0.2)), "height_factor must have values larger than -1"),
+        (lambda: RandomFlip("diagonal"), "mode must be one of"),
+        (lambda: RandomContrast(1.5), r"factor must be a number or a pair of numbers in \[0, 1\]"),
+        (lambda: RandomContrast(0.2, value_range=(1, 0)), "value_range must be a pair"),
+    ],
+)
 def test_bad_arguments_are_named(make, message):
     with pytest.raises(ValueError, match=message):
         make()

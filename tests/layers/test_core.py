@@ -22,8 +22,9 @@ rng = np.random.default_rng(0)
 X = rng.standard_normal((4, 5)).astype(np.float32)
 
 
-def gradcheck_layer(make: Callable[[], Layer], x: np.ndarray,
-                    fn: Callable[[Layer, Variable], object] | None = None) -> None:
+def gradcheck_layer(
+    make: Callable[[], Layer], x: np.ndarray, fn: Callable[[Layer, Variable], object] | None = None
+) -> None:
     """Build ``make()`` in float64 on ``x`` and check the gradients of input and weights.
 
     ``fn(layer, x)`` computes the output (default: ``layer(x, training=True)``).
@@ -77,12 +78,15 @@ def test_input_layer_dtype():
     assert Input((2,), dtype="float16").dtype == "float16"
 
 
-@pytest.mark.parametrize("kwargs, received", [
-    ({}, "shape=None"),
-    ({"shape": (0, 3)}, r"shape=\(0, 3\)"),
-    ({"shape": (2, -1)}, r"shape=\(2, -1\)"),
-    ({"shape": (2.5,)}, r"shape=\(2.5,\)"),
-])
+@pytest.mark.parametrize(
+    "kwargs, received",
+    [
+        ({}, "shape=None"),
+        ({"shape": (0, 3)}, r"shape=\(0, 3\)"),
+        ({"shape": (2, -1)}, r"shape=\(2, -1\)"),
+        ({"shape": (2.5,)}, r"shape=\(2.5,\)"),
+    ],
+)
 def test_input_layer_refuses_bad_shapes(kwargs, received):
     with pytest.raises(ValueError, match=received):
         InputLayer(**kwargs)
@@ -108,18 +112,30 @@ def test_calling_a_layer_on_an_input_records_a_node():
 
 
 # -- Dense ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("activation, shape, use_bias", [
-    (None, (4, 5), True), ("relu", (4, 5), True), ("sigmoid", (4, 5), False),
-    ("softmax", (4, 5), True), ("tanh", (2, 3, 5), True), (None, (2, 3, 5), False),
-])
+@pytest.mark.parametrize(
+    "activation, shape, use_bias",
+    [
+        (None, (4, 5), True),
+        ("relu", (4, 5), True),
+        ("sigmoid", (4, 5), False),
+        ("softmax", (4, 5), True),
+        ("tanh", (2, 3, 5), True),
+        (None, (2, 3, 5), False),
+    ],
+)
 def test_dense_gradients(activation, shape, use_bias):
-    gradcheck_layer(lambda: Dense(3, activation=activation, use_bias=use_bias,
-                                  bias_initializer="random_normal"), rng.standard_normal(shape))
+    gradcheck_layer(
+        lambda: Dense(
+            3, activation=activation, use_bias=use_bias, bias_initializer="random_normal"
+        ),
+        rng.standard_normal(shape),
+    )
 
 
 def test_dense_computes_activation_of_x_w_plus_b():
     for name, reference in [
-        (None, lambda z: z), ("relu", lambda z: np.maximum(z, 0)),
+        (None, lambda z: z),
+        ("relu", lambda z: np.maximum(z, 0)),
         ("sigmoid", lambda z: 1 / (1 + np.exp(-z))),
         ("softmax", lambda z: torch.softmax(torch.from_numpy(z), -1).numpy()),
     ]:
@@ -127,8 +143,7 @@ def test_dense_computes_activation_of_x_w_plus_b():
         out = layer(X)
         kernel, bias = layer.get_weights()
         assert out.dtype == np.float32
-        np.testing.assert_allclose(out.numpy(), reference(X @ kernel + bias), rtol=1e-5,
-                                   atol=1e-6)
+        np.testing.assert_allclose(out.numpy(), reference(X @ kernel + bias), rtol=1e-5, atol=1e-6)
 
 
 def test_dense_softmax_output_is_the_fusable_softmax_op():
@@ -185,12 +200,27 @@ def test_set_random_seed_reproduces_the_weights():
 
 def test_keras1_dense_names_work_and_warn_once_each():
     with pytest.warns(UserWarning) as record:
-        layer = Dense(input_dim=784, output_dim=500, init="uniform",
-                      W_regularizer=regularizers.l2(0.01), b_regularizer=regularizers.l1(0.01),
-                      W_constraint=constraints.maxnorm(2), b_constraint="nonneg", bias=True)
-    assert_warned_once_each(record, "units", "kernel_initializer", "kernel_regularizer",
-                            "bias_regularizer", "kernel_constraint", "bias_constraint",
-                            "use_bias", "input_shape")
+        layer = Dense(
+            input_dim=784,
+            output_dim=500,
+            init="uniform",
+            W_regularizer=regularizers.l2(0.01),
+            b_regularizer=regularizers.l1(0.01),
+            W_constraint=constraints.maxnorm(2),
+            b_constraint="nonneg",
+            bias=True,
+        )
+    assert_warned_once_each(
+        record,
+        "units",
+        "kernel_initializer",
+        "kernel_regularizer",
+        "bias_regularizer",
+        "kernel_constraint",
+        "bias_constraint",
+        "use_bias",
+        "input_shape",
+    )
     assert layer.units == 500 and layer.batch_input_shape == (None, 784)
     layer(np.ones((1, 784), np.float32))
     assert np.abs(layer.kernel.numpy()).max() <= 0.05  # Keras's 'uniform': U(-0.05, 0.05)
@@ -226,8 +256,13 @@ def test_input_dim_warning_points_at_the_callers_line():
 
 
 def test_dense_regularizer_penalties_appear_in_losses():
-    layer = Dense(3, kernel_regularizer=regularizers.L2(0.01), bias_initializer="ones",
-                  bias_regularizer=regularizers.L1(0.1), activity_regularizer=regularizers.L1(0.5))
+    layer = Dense(
+        3,
+        kernel_regularizer=regularizers.L2(0.01),
+        bias_initializer="ones",
+        bias_regularizer=regularizers.L1(0.1),
+        activity_regularizer=regularizers.L1(0.5),
+    )
     assert layer.losses == []
     out = layer(X)
     kernel = layer.kernel.numpy()
@@ -288,11 +323,17 @@ def test_set_weights_with_the_wrong_count_or_shape_names_the_layer_and_shapes():
         layer.set_weights([np.zeros((5, 3))])
     with pytest.raises(ValueError, match=r"'dense_w' expects 2 weight arrays.*received 3"):
         layer.set_weights([np.zeros((5, 3)), np.zeros(3), np.zeros(3)])
-    with pytest.raises(ValueError, match=r"'dense_w' has shape \(5, 3\), received a value of "
-                                         r"shape \(3, 5\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"'dense_w' has shape \(5, 3\), received a value of "
+        r"shape \(3, 5\)",
+    ):
         layer.set_weights([np.zeros((3, 5)), np.zeros(3)])
-    with pytest.raises(ValueError, match=r"'dense_w' has shape \(3,\), received a value of "
-                                         r"shape \(4,\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"'dense_w' has shape \(3,\), received a value of "
+        r"shape \(4,\)",
+    ):
         layer.set_weights([np.zeros((5, 3)), np.zeros(4)])
     # Nothing was written by the refused calls.
     assert not np.all(layer.kernel.numpy() == 0)
@@ -301,8 +342,11 @@ def test_set_weights_with_the_wrong_count_or_shape_names_the_layer_and_shapes():
 def test_an_input_of_the_wrong_last_dimension_names_the_layer_and_both_shapes():
     layer = Dense(500, name="hidden")
     layer(np.zeros((2, 784), np.float32))
-    with pytest.raises(ValueError, match=r"'hidden'.*Expected shape \(None, 784\), received "
-                                         r"shape \(2, 100\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"'hidden'.*Expected shape \(None, 784\), received "
+        r"shape \(2, 100\)",
+    ):
         layer(np.zeros((2, 100), np.float32))
     with pytest.raises(ValueError, match=r"'hidden'.*received shape \(None, 100\)"):
         layer(Input((100,)))
@@ -340,20 +384,35 @@ def test_dense_unknown_activation_lists_the_valid_names():
         Dense(3, activation="rectifier")
 
 
-@pytest.mark.parametrize("make", [
-    lambda: Dense(3),
-    lambda: Dense(10, activation="softmax", use_bias=False, name="out", input_shape=(784,)),
-    lambda: Dense(4, activation="relu", kernel_initializer="he_normal", bias_initializer="ones",
-                  kernel_regularizer="l2", bias_regularizer="l1", kernel_constraint="max_norm",
-                  bias_constraint="non_neg", activity_regularizer="l2", trainable=False),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Dense(3),
+        lambda: Dense(10, activation="softmax", use_bias=False, name="out", input_shape=(784,)),
+        lambda: Dense(
+            4,
+            activation="relu",
+            kernel_initializer="he_normal",
+            bias_initializer="ones",
+            kernel_regularizer="l2",
+            bias_regularizer="l1",
+            kernel_constraint="max_norm",
+            bias_constraint="non_neg",
+            activity_regularizer="l2",
+            trainable=False,
+        ),
+    ],
+)
 def test_dense_config_round_trip(make):
     round_trip(make())
 
 
 def test_dense_config_round_trip_with_regularizer_and_constraint_objects():
-    round_trip(Dense(4, kernel_regularizer=regularizers.L2(0.1),
-                     kernel_constraint=constraints.MaxNorm(3.0)))
+    round_trip(
+        Dense(
+            4, kernel_regularizer=regularizers.L2(0.1), kernel_constraint=constraints.MaxNorm(3.0)
+        )
+    )
 
 
 def test_dense_rebuilt_from_config_computes_the_same_function():
@@ -366,8 +425,9 @@ def test_dense_rebuilt_from_config_computes_the_same_function():
 
 
 # -- Activation ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", ["linear", "relu", "sigmoid", "tanh", "softmax", "elu",
-                                  "softplus"])
+@pytest.mark.parametrize(
+    "name", ["linear", "relu", "sigmoid", "tanh", "softmax", "elu", "softplus"]
+)
 def test_activation_gradients(name):
     x = rng.standard_normal((4, 5))
     x[np.abs(x) < 0.1] = 0.3  # away from the kinks at 0
@@ -383,10 +443,12 @@ def test_activation_applies_the_named_function(name):
 
 def test_activation_matches_torch():
     t = torch.from_numpy(X)
-    np.testing.assert_allclose(Activation("sigmoid")(X).numpy(), torch.sigmoid(t).numpy(),
-                               rtol=1e-6)
-    np.testing.assert_allclose(Activation("softmax")(X).numpy(), torch.softmax(t, -1).numpy(),
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        Activation("sigmoid")(X).numpy(), torch.sigmoid(t).numpy(), rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        Activation("softmax")(X).numpy(), torch.softmax(t, -1).numpy(), rtol=1e-6
+    )
 
 
 def test_activation_softmax_is_the_fusable_op():
@@ -414,8 +476,9 @@ def reseeded(layer: Layer, x: Variable) -> object:
 
 @pytest.mark.parametrize("noise_shape", [None, (None, 1)])
 def test_dropout_gradients(noise_shape):
-    gradcheck_layer(lambda: Dropout(0.4, noise_shape=noise_shape), rng.standard_normal((6, 5)),
-                    fn=reseeded)
+    gradcheck_layer(
+        lambda: Dropout(0.4, noise_shape=noise_shape), rng.standard_normal((6, 5)), fn=reseeded
+    )
 
 
 def test_dropout_is_inverted_dropout():
@@ -564,10 +627,15 @@ def test_reshape_call_with_an_incompatible_size_names_the_layer():
         Reshape((5,), name="reshaper")(np.zeros((2, 12), np.float32))
 
 
-@pytest.mark.parametrize("target_shape, received", [
-    ((-1, -1), r"target_shape=\(-1, -1\)"), ((0, 3), r"target_shape=\(0, 3\)"),
-    ((2, -2), r"target_shape=\(2, -2\)"), ((2.0, 3), r"target_shape=\(2.0, 3\)"),
-])
+@pytest.mark.parametrize(
+    "target_shape, received",
+    [
+        ((-1, -1), r"target_shape=\(-1, -1\)"),
+        ((0, 3), r"target_shape=\(0, 3\)"),
+        ((2, -2), r"target_shape=\(2, -2\)"),
+        ((2.0, 3), r"target_shape=\(2.0, 3\)"),
+    ],
+)
 def test_reshape_refuses_bad_target_shapes(target_shape, received):
     with pytest.raises(ValueError, match=received):
         Reshape(target_shape)
@@ -580,8 +648,12 @@ def test_reshape_config_round_trip():
 
 # -- every core layer ----------------------------------------------------------------------------
 CORE_LAYERS = [
-    lambda: Dense(3), lambda: Dense(3, activation="softmax"), lambda: Activation("relu"),
-    lambda: Dropout(0.5), lambda: Flatten(), lambda: Flatten("channels_first"),
+    lambda: Dense(3),
+    lambda: Dense(3, activation="softmax"),
+    lambda: Activation("relu"),
+    lambda: Dropout(0.5),
+    lambda: Flatten(),
+    lambda: Flatten("channels_first"),
     lambda: Reshape((-1, 2)),
 ]
 

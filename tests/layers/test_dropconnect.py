@@ -40,8 +40,9 @@ def test_training_uses_the_masked_kernel(monkeypatch):
     mask = (rng.random((5, 4)) < 0.5).astype(np.float32) * 2
     monkeypatch.setattr(layer, "_mask", lambda: mask)
     kernel, bias = layer.get_weights()
-    np.testing.assert_allclose(layer(X, training=True).data, np.tanh(X @ (kernel * mask) + bias),
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        layer(X, training=True).data, np.tanh(X @ (kernel * mask) + bias), rtol=1e-5
+    )
 
 
 def test_masks_drop_rate_of_the_weights_and_scale_the_rest():
@@ -118,8 +119,9 @@ def test_trains_in_a_model():
     r = np.random.default_rng(3)
     x = r.standard_normal((256, 10)).astype(np.float32)
     y = to_categorical((x[:, :5].sum(axis=1) > 0).astype(int), 2)
-    model = Sequential([Input((10,)), DropConnect(32, rate=0.3, activation="relu"),
-                        Dense(2, activation="softmax")])
+    model = Sequential(
+        [Input((10,)), DropConnect(32, rate=0.3, activation="relu"), Dense(2, activation="softmax")]
+    )
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
     history = model.fit(x, y, epochs=15, batch_size=32, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]

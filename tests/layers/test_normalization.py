@@ -18,8 +18,14 @@ rng = np.random.default_rng(0)
 
 def _random_params(layer: BatchNormalization) -> None:
     c = layer.moving_mean.shape[0]
-    layer.set_weights([rng.uniform(0.5, 2, c), rng.standard_normal(c),
-                       rng.standard_normal(c), rng.uniform(0.5, 2, c)])
+    layer.set_weights(
+        [
+            rng.uniform(0.5, 2, c),
+            rng.standard_normal(c),
+            rng.standard_normal(c),
+            rng.uniform(0.5, 2, c),
+        ]
+    )
 
 
 @pytest.mark.parametrize("shape, axis", [((8, 4, 4, 3), -1), ((8, 3, 4, 4), 1), ((16, 5), -1)])
@@ -32,9 +38,15 @@ def test_values_match_torch(shape, axis, training):
     gamma, beta, mean, var = (w.astype(np.float64) for w in layer.get_weights())
     out = layer(x, training=training).numpy()
     channels_first = np.moveaxis(x, axis, 1).astype(np.float64)
-    expected = F.batch_norm(torch.from_numpy(channels_first), torch.from_numpy(mean),
-                            torch.from_numpy(var), torch.from_numpy(gamma),
-                            torch.from_numpy(beta), training=training, eps=1e-3).numpy()
+    expected = F.batch_norm(
+        torch.from_numpy(channels_first),
+        torch.from_numpy(mean),
+        torch.from_numpy(var),
+        torch.from_numpy(gamma),
+        torch.from_numpy(beta),
+        training=training,
+        eps=1e-3,
+    ).numpy()
     assert out.dtype == np.float32
     np.testing.assert_allclose(out, np.moveaxis(expected, 1, axis), rtol=1e-4, atol=1e-5)
 
@@ -62,8 +74,9 @@ def test_inference_uses_the_moving_statistics():
     layer(x)
     _random_params(layer)
     gamma, beta, mean, var = layer.get_weights()
-    np.testing.assert_allclose(layer(x).numpy(), gamma * (x - mean) / np.sqrt(var + 0.01) + beta,
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        layer(x).numpy(), gamma * (x - mean) / np.sqrt(var + 0.01) + beta, rtol=1e-5, atol=1e-6
+    )
 
 
 def test_frozen_layer_runs_in_inference_mode():
@@ -76,18 +89,24 @@ def test_frozen_layer_runs_in_inference_mode():
     np.testing.assert_array_equal(layer.moving_mean.numpy(), before[2])
 
 
-@pytest.mark.parametrize("kwargs, shape", [
-    ({}, (4, 2, 2, 3)),
-    ({"axis": 1}, (4, 3, 2, 2)),
-    ({"center": False}, (6, 3)),
-    ({"scale": False}, (6, 3)),
-])
+@pytest.mark.parametrize(
+    "kwargs, shape",
+    [
+        ({}, (4, 2, 2, 3)),
+        ({"axis": 1}, (4, 3, 2, 2)),
+        ({"center": False}, (6, 3)),
+        ({"scale": False}, (6, 3)),
+    ],
+)
 @pytest.mark.parametrize("training", [True, False])
 def test_gradients(kwargs, shape, training):
     def make():
-        layer = BatchNormalization(gamma_initializer="random_normal",
-                                   beta_initializer="random_normal",
-                                   moving_mean_initializer="random_normal", **kwargs)
+        layer = BatchNormalization(
+            gamma_initializer="random_normal",
+            beta_initializer="random_normal",
+            moving_mean_initializer="random_normal",
+            **kwargs,
+        )
         return layer
 
     gradcheck_layer(make, rng.standard_normal(shape) * 2 + 1, training=training)
@@ -96,13 +115,24 @@ def test_gradients(kwargs, shape, training):
 def test_weights_and_keras_defaults():
     layer = BatchNormalization()
     assert (layer.axis, layer.momentum, layer.epsilon, layer.center, layer.scale) == (
-        -1, 0.99, 1e-3, True, True)
+        -1,
+        0.99,
+        1e-3,
+        True,
+        True,
+    )
     layer(np.zeros((2, 5, 5, 4), np.float32))
     assert [w.name.split("/")[-1] for w in layer.weights] == [
-        "gamma", "beta", "moving_mean", "moving_variance"]
+        "gamma",
+        "beta",
+        "moving_mean",
+        "moving_variance",
+    ]
     assert [w.name.split("/")[-1] for w in layer.trainable_weights] == ["gamma", "beta"]
     assert [w.name.split("/")[-1] for w in layer.non_trainable_weights] == [
-        "moving_mean", "moving_variance"]
+        "moving_mean",
+        "moving_variance",
+    ]
     gamma, beta, mean, var = layer.get_weights()
     assert (gamma == 1).all() and (beta == 0).all() and (mean == 0).all() and (var == 1).all()
     bare = BatchNormalization(center=False, scale=False)
@@ -144,5 +174,13 @@ def test_bad_arguments_and_inputs():
 
 
 def test_config_round_trips():
-    round_trip(BatchNormalization(axis=1, momentum=0.9, epsilon=1e-5, center=False,
-                                  gamma_regularizer="l2", beta_constraint="non_neg"))
+    round_trip(
+        BatchNormalization(
+            axis=1,
+            momentum=0.9,
+            epsilon=1e-5,
+            center=False,
+            gamma_regularizer="l2",
+            beta_constraint="non_neg",
+        )
+    )

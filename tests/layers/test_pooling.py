@@ -27,17 +27,22 @@ def _nhwc(t: torch.Tensor) -> np.ndarray:
     return t.numpy().transpose(0, 2, 3, 1)
 
 
-@pytest.mark.parametrize("layer, expected", [
-    (MaxPooling2D(), _nhwc(F.max_pool2d(TX, 2))),
-    (MaxPooling2D(3, strides=(2, 1)), _nhwc(F.max_pool2d(TX, 3, (2, 1)))),
-    (MaxPooling2D(3, 1, "same"), _nhwc(F.max_pool2d(TX, 3, 1, padding=1))),
-    (AveragePooling2D(), _nhwc(F.avg_pool2d(TX, 2))),
-    (AveragePooling2D((2, 3), strides=1), _nhwc(F.avg_pool2d(TX, (2, 3), 1))),
-    (AveragePooling2D(3, 1, "same"),
-     _nhwc(F.avg_pool2d(TX, 3, 1, padding=1, count_include_pad=False))),
-    (GlobalAveragePooling2D(), TX.mean(dim=(2, 3)).numpy()),
-    (GlobalMaxPooling2D(), TX.amax(dim=(2, 3)).numpy()),
-])
+@pytest.mark.parametrize(
+    "layer, expected",
+    [
+        (MaxPooling2D(), _nhwc(F.max_pool2d(TX, 2))),
+        (MaxPooling2D(3, strides=(2, 1)), _nhwc(F.max_pool2d(TX, 3, (2, 1)))),
+        (MaxPooling2D(3, 1, "same"), _nhwc(F.max_pool2d(TX, 3, 1, padding=1))),
+        (AveragePooling2D(), _nhwc(F.avg_pool2d(TX, 2))),
+        (AveragePooling2D((2, 3), strides=1), _nhwc(F.avg_pool2d(TX, (2, 3), 1))),
+        (
+            AveragePooling2D(3, 1, "same"),
+            _nhwc(F.avg_pool2d(TX, 3, 1, padding=1, count_include_pad=False)),
+        ),
+        (GlobalAveragePooling2D(), TX.mean(dim=(2, 3)).numpy()),
+        (GlobalMaxPooling2D(), TX.amax(dim=(2, 3)).numpy()),
+    ],
+)
 def test_values_match_torch(layer, expected):
     out = layer(X)
     assert out.dtype == np.float32
@@ -48,11 +53,14 @@ def test_values_match_torch(layer, expected):
 def test_channels_first():
     first = X.transpose(0, 3, 1, 2)
     for cls in (MaxPooling2D, AveragePooling2D):
-        np.testing.assert_allclose(cls(3, 2, "same", data_format="channels_first")(first).numpy(),
-                                   cls(3, 2, "same")(X).numpy().transpose(0, 3, 1, 2))
+        np.testing.assert_allclose(
+            cls(3, 2, "same", data_format="channels_first")(first).numpy(),
+            cls(3, 2, "same")(X).numpy().transpose(0, 3, 1, 2),
+        )
     for cls in (GlobalAveragePooling2D, GlobalMaxPooling2D):
-        np.testing.assert_allclose(cls(data_format="channels_first")(first).numpy(),
-                                   cls()(X).numpy(), rtol=1e-6)
+        np.testing.assert_allclose(
+            cls(data_format="channels_first")(first).numpy(), cls()(X).numpy(), rtol=1e-6
+        )
 
 
 def test_max_pooling1d_matches_torch():
@@ -63,14 +71,17 @@ def test_max_pooling1d_matches_torch():
     assert MaxPooling1D(padding="same")(Input((9, 3))).shape == (None, 5, 3)
 
 
-@pytest.mark.parametrize("make, shape", [
-    (lambda: MaxPooling2D(), (2, 4, 6, 2)),
-    (lambda: MaxPooling2D(3, 2, "same"), (1, 5, 5, 2)),
-    (lambda: AveragePooling2D((2, 3), (1, 2), "same"), (1, 5, 5, 2)),
-    (lambda: MaxPooling1D(2, 1), (2, 5, 2)),
-    (lambda: GlobalAveragePooling2D(keepdims=True), (2, 3, 3, 2)),
-    (lambda: GlobalMaxPooling2D(), (2, 3, 3, 2)),
-])
+@pytest.mark.parametrize(
+    "make, shape",
+    [
+        (lambda: MaxPooling2D(), (2, 4, 6, 2)),
+        (lambda: MaxPooling2D(3, 2, "same"), (1, 5, 5, 2)),
+        (lambda: AveragePooling2D((2, 3), (1, 2), "same"), (1, 5, 5, 2)),
+        (lambda: MaxPooling1D(2, 1), (2, 5, 2)),
+        (lambda: GlobalAveragePooling2D(keepdims=True), (2, 3, 3, 2)),
+        (lambda: GlobalMaxPooling2D(), (2, 3, 3, 2)),
+    ],
+)
 def test_gradients(make, shape):
     gradcheck_layer(make, rng.standard_normal(shape))
 
@@ -78,7 +89,11 @@ def test_gradients(make, shape):
 def test_keras_defaults_and_shapes():
     layer = MaxPooling2D()
     assert (layer.pool_size, layer.strides, layer.padding, layer.data_format) == (
-        (2, 2), (2, 2), "valid", "channels_last")
+        (2, 2),
+        (2, 2),
+        "valid",
+        "channels_last",
+    )
     assert AveragePooling2D(3).strides == (3, 3)
     assert MaxPooling2D()(Input((24, 24, 64))).shape == (None, 12, 12, 64)
     assert MaxPooling2D()(Input((25, 25, 64))).shape == (None, 12, 12, 64)

@@ -15,8 +15,9 @@ from numkeras.utils.gradient_check import check_gradients
 rng = np.random.default_rng(0)
 
 
-@pytest.mark.parametrize("data_format, spatial", [("channels_last", (1, 2)),
-                                                  ("channels_first", (2, 3))])
+@pytest.mark.parametrize(
+    "data_format, spatial", [("channels_last", (1, 2)), ("channels_first", (2, 3))]
+)
 def test_spatial_dropout_drops_whole_feature_maps(data_format, spatial):
     shape = (200, 5, 6, 8) if data_format == "channels_last" else (200, 8, 5, 6)
     x = np.ones(shape, np.float32)
@@ -71,8 +72,7 @@ def test_gaussian_noise_is_seeded():
 
 
 def test_gaussian_noise_gradient_is_the_identity():
-    gradcheck_layer(lambda: GaussianNoise(0.5, seed=0), rng.standard_normal((3, 4)),
-                    training=False)
+    gradcheck_layer(lambda: GaussianNoise(0.5, seed=0), rng.standard_normal((3, 4)), training=False)
     x = Variable(rng.standard_normal((3, 4)).astype(np.float32))
     GaussianNoise(0.5)(x, training=True).sum().backward()
     np.testing.assert_array_equal(x.grad, np.ones((3, 4), np.float32))

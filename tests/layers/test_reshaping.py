@@ -15,11 +15,14 @@ rng = np.random.default_rng(0)
 X = rng.standard_normal((2, 3, 4, 2)).astype(np.float32)
 
 
-@pytest.mark.parametrize("padding, widths", [
-    (1, ((1, 1), (1, 1))),
-    ((2, 0), ((2, 2), (0, 0))),
-    (((1, 2), (3, 0)), ((1, 2), (3, 0))),
-])
+@pytest.mark.parametrize(
+    "padding, widths",
+    [
+        (1, ((1, 1), (1, 1))),
+        ((2, 0), ((2, 2), (0, 0))),
+        (((1, 2), (3, 0)), ((1, 2), (3, 0))),
+    ],
+)
 def test_zero_padding2d(padding, widths):
     layer = ZeroPadding2D(padding)
     out = layer(X)
@@ -32,19 +35,27 @@ def test_zero_padding2d(padding, widths):
 def test_upsampling2d_matches_torch():
     layer = UpSampling2D((2, 3))
     out = layer(X)
-    expected = F.interpolate(torch.from_numpy(X.transpose(0, 3, 1, 2)), scale_factor=(2, 3),
-                             mode="nearest").numpy().transpose(0, 2, 3, 1)
+    expected = (
+        F.interpolate(
+            torch.from_numpy(X.transpose(0, 3, 1, 2)), scale_factor=(2, 3), mode="nearest"
+        )
+        .numpy()
+        .transpose(0, 2, 3, 1)
+    )
     np.testing.assert_array_equal(out.numpy(), expected)
     assert out.shape == layer.compute_output_shape(X.shape) == (2, 6, 12, 2)
     first = UpSampling2D(2, data_format="channels_first")(X.transpose(0, 3, 1, 2))
     np.testing.assert_array_equal(first.numpy(), UpSampling2D(2)(X).numpy().transpose(0, 3, 1, 2))
 
 
-@pytest.mark.parametrize("make", [
-    lambda: ZeroPadding2D(((1, 0), (2, 1))),
-    lambda: UpSampling2D((2, 1)),
-    lambda: UpSampling2D(2, data_format="channels_first"),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: ZeroPadding2D(((1, 0), (2, 1))),
+        lambda: UpSampling2D((2, 1)),
+        lambda: UpSampling2D(2, data_format="channels_first"),
+    ],
+)
 def test_gradients(make):
     gradcheck_layer(make, rng.standard_normal((2, 3, 3, 2)))
 

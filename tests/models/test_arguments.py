@@ -28,8 +28,12 @@ def call(net, method, **arguments):
 CASES = [
     ("fit", dict(x=None), ValueError, "x must be arrays .*Received: x=None"),
     ("fit", dict(x="digits.npz"), TypeError, "x must be arrays"),
-    ("fit", dict(batch_size=0), ValueError, "batch_size must be an int >= 1 or None. Received: "
-                                            "batch_size=0"),
+    (
+        "fit",
+        dict(batch_size=0),
+        ValueError,
+        "batch_size must be an int >= 1 or None. Received: batch_size=0",
+    ),
     ("fit", dict(batch_size=-5), ValueError, "batch_size=-5"),
     ("fit", dict(batch_size=2.5), TypeError, "batch_size must be an int >= 1"),
     ("fit", dict(batch_size=True), TypeError, "batch_size=True"),
@@ -39,8 +43,12 @@ CASES = [
     ("fit", dict(verbose="loud"), TypeError, "verbose="),
     ("fit", dict(callbacks=5), TypeError, "callbacks must be a list of Callback instances"),
     ("fit", dict(callbacks=[print]), TypeError, "callbacks must be instances"),
-    ("fit", dict(validation_split="0.2"), TypeError,
-     "validation_split must be a number in \\[0, 1\\). Received: validation_split='0.2'"),
+    (
+        "fit",
+        dict(validation_split="0.2"),
+        TypeError,
+        "validation_split must be a number in \\[0, 1\\). Received: validation_split='0.2'",
+    ),
     ("fit", dict(validation_split=1.0), ValueError, "validation_split=1.0"),
     ("fit", dict(validation_split=-0.1), ValueError, "validation_split=-0.1"),
     ("fit", dict(validation_data=(X,)), TypeError, "validation_data must be \\(x_val, y_val\\)"),
@@ -57,10 +65,18 @@ CASES = [
     ("fit", dict(sample_weight=np.ones((20, 4))), ValueError, "sample_weight must have one weight"),
     ("fit", dict(initial_epoch=-1), ValueError, "initial_epoch must be an int >= 0"),
     ("fit", dict(initial_epoch=1.0), TypeError, "initial_epoch="),
-    ("fit", dict(epochs=2, initial_epoch=3), ValueError,
-     "initial_epoch must be <= epochs.*pass epochs=5"),
-    ("fit", dict(steps_per_epoch=-1), ValueError,
-     "steps_per_epoch must be a number > 0 or None. Received: steps_per_epoch=-1"),
+    (
+        "fit",
+        dict(epochs=2, initial_epoch=3),
+        ValueError,
+        "initial_epoch must be <= epochs.*pass epochs=5",
+    ),
+    (
+        "fit",
+        dict(steps_per_epoch=-1),
+        ValueError,
+        "steps_per_epoch must be a number > 0 or None. Received: steps_per_epoch=-1",
+    ),
     ("fit", dict(steps_per_epoch=0), ValueError, "steps_per_epoch=0"),
     ("fit", dict(steps_per_epoch="2"), TypeError, "steps_per_epoch="),
     ("fit", dict(validation_data=(X, Y), validation_steps=0), ValueError, "validation_steps=0"),
@@ -81,8 +97,11 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("method", "arguments", "error", "words"), CASES,
-                         ids=[f"{m}-{'-'.join(a)}-{e.__name__}" for m, a, e, _ in CASES])
+@pytest.mark.parametrize(
+    ("method", "arguments", "error", "words"),
+    CASES,
+    ids=[f"{m}-{'-'.join(a)}-{e.__name__}" for m, a, e, _ in CASES],
+)
 def test_a_bad_argument_is_refused_by_name(method, arguments, error, words):
     net = model()
     before = [w.copy() for w in net.get_weights()]
@@ -94,10 +113,19 @@ def test_a_bad_argument_is_refused_by_name(method, arguments, error, words):
 
 def test_numpy_numbers_are_accepted_where_numbers_go():
     net = model()
-    history = net.fit(X, Y, batch_size=np.int32(10), epochs=np.int64(2), verbose=np.int64(0),
-                      validation_split=np.float32(0.5), shuffle=np.bool_(False),
-                      initial_epoch=np.int64(1), class_weight={np.int64(0): np.float32(2.0)},
-                      steps_per_epoch=np.float64(0.5), validation_freq=[np.int64(2)])
+    history = net.fit(
+        X,
+        Y,
+        batch_size=np.int32(10),
+        epochs=np.int64(2),
+        verbose=np.int64(0),
+        validation_split=np.float32(0.5),
+        shuffle=np.bool_(False),
+        initial_epoch=np.int64(1),
+        class_weight={np.int64(0): np.float32(2.0)},
+        steps_per_epoch=np.float64(0.5),
+        validation_freq=[np.int64(2)],
+    )
     assert history.epoch == [1]
     assert net.optimizer.iterations == 1  # a fractional step count means one more step
     assert net.evaluate(X, Y, batch_size=np.int16(5), steps=np.int8(2), verbose=0)[0] > 0

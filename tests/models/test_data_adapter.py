@@ -81,28 +81,34 @@ def test_a_dict_or_list_of_arrays_gives_one_array_per_input():
     model = Model([a, b], [Dense(1)(a), Dense(1)(b)])
     xa, xb = np.ones((6, 2), np.float32), np.zeros((6, 3), np.float32)
     for x in ([xa, xb], {"a": xa, "b": xb}):
-        (inputs, targets, _), = da.get_data_adapter(model, x, batch_size=6)
+        ((inputs, targets, _),) = da.get_data_adapter(model, x, batch_size=6)
         assert [i.shape for i in inputs] == [(6, 2), (6, 3)] and targets is None
 
 
 def test_arrays_are_converted_once_to_floatx():
     x = np.arange(8, dtype=np.int64).reshape(4, 2)
-    (xb, yb, _), = da.get_data_adapter(regressor(), x, [[0.0, 1.0, 0.0]] * 4)
+    ((xb, yb, _),) = da.get_data_adapter(regressor(), x, [[0.0, 1.0, 0.0]] * 4)
     assert xb[0].dtype == yb[0].dtype == np.float32
 
 
 def test_input_shape_mismatch_names_x_and_suggests_flattening():
-    with pytest.raises(ValueError, match=r"x has samples of shape \(1, 2\).*expects samples of "
-                                         r"shape \(2,\).*Flatten the samples first"):
+    with pytest.raises(
+        ValueError,
+        match=r"x has samples of shape \(1, 2\).*expects samples of "
+        r"shape \(2,\).*Flatten the samples first",
+    ):
         da.get_data_adapter(regressor(), np.ones((4, 1, 2)), np.ones((4, 3)))
 
 
 def test_prediction_lets_nan_through_and_training_does_not():
     x = np.array([[np.nan, 1.0]], np.float32)
-    (xb, _, _), = da.get_data_adapter(regressor(), x, check_finite=False)
+    ((xb, _, _),) = da.get_data_adapter(regressor(), x, check_finite=False)
     assert np.isnan(xb[0][0, 0])
-    with pytest.raises(ValueError, match=r"x contains NaN or inf values \(the first at index "
-                                         r"\(0, 0\)\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"x contains NaN or inf values \(the first at index "
+        r"\(0, 0\)\)",
+    ):
         da.get_data_adapter(regressor(), x, np.ones((1, 3)))
 
 
@@ -110,8 +116,9 @@ def test_prediction_lets_nan_through_and_training_does_not():
 def test_class_weight_becomes_per_sample_weights_times_sample_weight():
     x, y = numbered(6)
     sample_weight = np.arange(1, 7, dtype=np.float32)
-    (_, _, sw), = da.get_data_adapter(regressor(), x, y, sample_weight, batch_size=6,
-                                      class_weight={0: 2.0, 2: 0.5})
+    ((_, _, sw),) = da.get_data_adapter(
+        regressor(), x, y, sample_weight, batch_size=6, class_weight={0: 2.0, 2: 0.5}
+    )
     np.testing.assert_allclose(sw, np.array([2, 1, 0.5, 2, 1, 0.5]) * sample_weight)
 
 
@@ -149,16 +156,24 @@ def test_validation_split_that_leaves_a_side_empty_is_refused():
 
 
 def fit_adapters(model, x, y=None, **given):
-    arguments = dict(batch_size=4, shuffle=False, class_weight=None, steps_per_epoch=None,
-                     validation_split=0.0, validation_data=None, validation_steps=None,
-                     validation_batch_size=None)
+    arguments = dict(
+        batch_size=4,
+        shuffle=False,
+        class_weight=None,
+        steps_per_epoch=None,
+        validation_split=0.0,
+        validation_data=None,
+        validation_steps=None,
+        validation_batch_size=None,
+    )
     return da.get_fit_adapters(model, x, y, None, **{**arguments, **given})
 
 
 def test_fit_adapters_split_validation_from_the_training_arrays():
     x, y = numbered(10)
-    train, validation = fit_adapters(regressor(), x, y, validation_split=0.2,
-                                     validation_batch_size=1)
+    train, validation = fit_adapters(
+        regressor(), x, y, validation_split=0.2, validation_batch_size=1
+    )
     assert train.num_samples == 8 and validation.num_samples == 2
     assert validation.steps == 2 and not validation.shuffle
     assert fit_adapters(regressor(), x, y)[1] is None
@@ -166,8 +181,9 @@ def test_fit_adapters_split_validation_from_the_training_arrays():
 
 def test_fit_adapters_prefer_validation_data_to_validation_split():
     x, y = numbered(10)
-    train, validation = fit_adapters(regressor(), x, y, validation_split=0.5,
-                                     validation_data=(x[:3], y[:3], np.ones(3)))
+    train, validation = fit_adapters(
+        regressor(), x, y, validation_split=0.5, validation_data=(x[:3], y[:3], np.ones(3))
+    )
     assert train.num_samples == 10 and validation.num_samples == 3
     assert validation.batch_size == 4
     np.testing.assert_array_equal(validation.sample_weight, np.ones(3))
@@ -182,27 +198,32 @@ def test_validation_split_needs_arrays():
 # -- generators and Sequences -----------------------------------------------------------------
 def test_a_generator_continues_across_epochs_and_runs_dry():
     x, y = numbered(8)
-    adapter = da.get_data_adapter(regressor(), ((x[i:i + 2], y[i:i + 2]) for i in (0, 2, 4)),
-                                  steps=2)
+    adapter = da.get_data_adapter(
+        regressor(), ((x[i : i + 2], y[i : i + 2]) for i in (0, 2, 4)), steps=2
+    )
     assert len(list(adapter)) == 2 and not adapter.ran_dry
-    (xb, _, _), = adapter
+    ((xb, _, _),) = adapter
     np.testing.assert_array_equal(xb[0][:, 0], [4, 5])
     assert adapter.ran_dry
 
 
 def test_a_generator_item_may_bring_sample_weights():
     x, y = numbered(4)
-    (xb, yb, sw), = da.get_data_adapter(regressor(), iter([(x, y, [1, 2, 3, 4])]))
+    ((xb, yb, sw),) = da.get_data_adapter(regressor(), iter([(x, y, [1, 2, 3, 4])]))
     assert xb[0].shape == (4, 2) and yb[0].shape == (4, 3)
     np.testing.assert_array_equal(sw, [1, 2, 3, 4])
 
 
 def test_a_generator_refuses_targets_beside_it_naming_the_argument():
     x, y = numbered(4)
-    with pytest.raises(ValueError, match="When validation_data is a generator.*sample_weight "
-                                         "must be None. Received: sample_weight of type ndarray"):
-        da.get_data_adapter(regressor(), iter([(x, y)]), sample_weight=np.ones(4),
-                            argument="validation_data")
+    with pytest.raises(
+        ValueError,
+        match="When validation_data is a generator.*sample_weight "
+        "must be None. Received: sample_weight of type ndarray",
+    ):
+        da.get_data_adapter(
+            regressor(), iter([(x, y)]), sample_weight=np.ones(4), argument="validation_data"
+        )
 
 
 class Batches:
@@ -216,7 +237,7 @@ class Batches:
         return 2
 
     def __getitem__(self, index):
-        return self.x[2 * index:2 * index + 2], self.y[2 * index:2 * index + 2]
+        return self.x[2 * index : 2 * index + 2], self.y[2 * index : 2 * index + 2]
 
     def on_epoch_end(self):
         self.epochs_ended += 1

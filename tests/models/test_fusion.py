@@ -18,8 +18,7 @@ X = RNG.standard_normal((12, 4)).astype(np.float32)
 
 def _layers(hidden: str, output: str) -> list:
     """The course's spelling, each Dense then its Activation, and a Dense with its own."""
-    return [Dense(6), Activation(hidden), Dense(5, activation=hidden), Dense(3),
-            Activation(output)]
+    return [Dense(6), Activation(hidden), Dense(5, activation=hidden), Dense(3), Activation(output)]
 
 
 def _sequential(hidden: str, output: str) -> Sequential:
@@ -46,8 +45,7 @@ def _targets(output: str) -> tuple[np.ndarray, str]:
     return RNG.integers(0, 2, (len(X), 3)).astype(np.float32), "binary_crossentropy"
 
 
-STYLES = [("relu", "softmax"), ("sigmoid", "softmax"), ("relu", "sigmoid"),
-          ("sigmoid", "sigmoid")]
+STYLES = [("relu", "softmax"), ("sigmoid", "softmax"), ("relu", "sigmoid"), ("sigmoid", "sigmoid")]
 
 
 @pytest.mark.parametrize("hidden, output", STYLES)
@@ -55,8 +53,12 @@ def test_functional_and_sequential_models_have_the_same_plan(hidden, output):
     sequential, functional = _twins(hidden, output)
     for model in (sequential, functional):
         plan = model._call_plan()
-        assert [type(call.layer).__name__ for call in plan] == ["Dense", "Dense", "Dense",
-                                                               "Activation"]
+        assert [type(call.layer).__name__ for call in plan] == [
+            "Dense",
+            "Dense",
+            "Dense",
+            "Activation",
+        ]
         assert [call.activation for call in plan] == [hidden, hidden, None, None]
 
 
@@ -67,8 +69,9 @@ def test_functional_and_sequential_models_train_to_the_same_bits(hidden, output)
     histories, grads = [], []
     for model in (sequential, functional):
         model.compile(optimizer=Adam(0.01), loss=loss)
-        histories.append(model.fit(X, y, batch_size=4, epochs=2, shuffle=False,
-                                   verbose=0).history["loss"])
+        histories.append(
+            model.fit(X, y, batch_size=4, epochs=2, shuffle=False, verbose=0).history["loss"]
+        )
         grads.append([g.copy() for g in model.last_gradients])
     assert histories[0] == histories[1]
     for a, b in zip(grads[0], grads[1], strict=True):
@@ -139,13 +142,20 @@ def test_interleaved_branches_fuse_and_give_the_values_of_the_unfused_calls():
         layer.build((None, 4))
     act_a, act_b = Activation("relu"), Activation("relu")
     graph = fusion.Graph(
-        [fusion.Call(dense_a, ("x",), ("za",)), fusion.Call(dense_b, ("x",), ("zb",)),
-         fusion.Call(act_a, ("za",), ("a",)), fusion.Call(act_b, ("zb",), ("b",))],
-        ("x",), ("a", "b"),
+        [
+            fusion.Call(dense_a, ("x",), ("za",)),
+            fusion.Call(dense_b, ("x",), ("zb",)),
+            fusion.Call(act_a, ("za",), ("a",)),
+            fusion.Call(act_b, ("zb",), ("b",)),
+        ],
+        ("x",),
+        ("a", "b"),
     )
     plan = fusion.fuse(graph)
-    assert plan == [fusion.Call(dense_a, ("x",), ("a",), "relu"),
-                    fusion.Call(dense_b, ("x",), ("b",), "relu")]
+    assert plan == [
+        fusion.Call(dense_a, ("x",), ("a",), "relu"),
+        fusion.Call(dense_b, ("x",), ("b",), "relu"),
+    ]
     fused, unfused = {"x": X}, {"x": X}
     fusion.run(plan, fused, training=True)
     fusion.run(graph.calls, unfused, training=True)
@@ -158,16 +168,21 @@ def test_an_unbuilt_dense_or_one_with_an_activity_regularizer_runs_as_it_is():
     regularized = Dense(3, activation="relu", activity_regularizer="l2")
     regularized.build((None, 4))
     graph = fusion.Graph(
-        [fusion.Call(unbuilt, (0,), (1,)), fusion.Call(Activation("relu"), (1,), (2,)),
-         fusion.Call(regularized, (2,), (3,))],
-        (0,), (3,),
+        [
+            fusion.Call(unbuilt, (0,), (1,)),
+            fusion.Call(Activation("relu"), (1,), (2,)),
+            fusion.Call(regularized, (2,), (3,)),
+        ],
+        (0,),
+        (3,),
     )
     assert fusion.fuse(graph) == graph.calls
 
 
 def test_nested_sequential_keeps_its_final_sigmoid_for_the_outer_loss():
-    inner = Sequential([Input(shape=(4,)), Dense(5), Activation("relu"), Dense(2),
-                        Activation("sigmoid")])
+    inner = Sequential(
+        [Input(shape=(4,)), Dense(5), Activation("relu"), Dense(2), Activation("sigmoid")]
+    )
     inputs = Input(shape=(4,))
     model = Model(inputs, inner(inputs))
     out = model(X, training=True)

@@ -64,8 +64,11 @@ def test_add_with_misfitting_shape_names_layer_and_shapes():
     built = Dense(5, name="built")
     built.build((None, 784))
     model = Sequential([Input(shape=(785,))])
-    with pytest.raises(ValueError, match=r"layer 'built'.*Expected shape \(None, 784\), "
-                                         r"received shape \(None, 785\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"layer 'built'.*Expected shape \(None, 784\), "
+        r"received shape \(None, 785\)",
+    ):
         model.add(built)
     assert model.layers == []
 

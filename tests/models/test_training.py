@@ -24,10 +24,17 @@ def blobs(n=200, seed=0):
 
 
 def classifier(**compile_args):
-    model = Sequential([Dense(16, input_shape=(2,), activation="relu"), Dense(3),
-                        Activation("softmax")])
-    model.compile(**{"optimizer": Adam(0.01), "loss": "categorical_crossentropy",
-                     "metrics": ["accuracy"], **compile_args})
+    model = Sequential(
+        [Dense(16, input_shape=(2,), activation="relu"), Dense(3), Activation("softmax")]
+    )
+    model.compile(
+        **{
+            "optimizer": Adam(0.01),
+            "loss": "categorical_crossentropy",
+            "metrics": ["accuracy"],
+            **compile_args,
+        }
+    )
     return model
 
 
@@ -46,8 +53,7 @@ def test_one_update_per_batch_and_last_batch_smaller():
     x, y, _ = blobs(n=105)
     model = classifier()
     seen = []
-    probe = callbacks.LambdaCallback(
-        on_train_batch_begin=lambda batch, logs: seen.append(batch))
+    probe = callbacks.LambdaCallback(on_train_batch_begin=lambda batch, logs: seen.append(batch))
     model.fit(x, y, batch_size=10, epochs=2, verbose=0, callbacks=[probe])
     assert model.optimizer.iterations == 2 * math.ceil(105 / 10)
     assert seen == list(range(11)) * 2
@@ -89,8 +95,7 @@ def test_validation_split_takes_the_last_samples_before_shuffling():
 def test_validation_data_and_validation_freq():
     x, y, _ = blobs()
     model = classifier()
-    hist = model.fit(x, y, epochs=4, verbose=0, validation_data=(x[:50], y[:50]),
-                     validation_freq=2)
+    hist = model.fit(x, y, epochs=4, verbose=0, validation_data=(x[:50], y[:50]), validation_freq=2)
     assert len(hist.history["loss"]) == 4
     assert len(hist.history["val_loss"]) == 2
 
@@ -187,8 +192,9 @@ def test_functional_model_with_two_inputs_and_two_outputs():
     model.compile(optimizer="adam", loss=["mse", "mae"], loss_weights=[1.0, 0.5])
     rng = np.random.default_rng(0)
     xa, xb = rng.random((40, 2), dtype=np.float32), rng.random((40, 3), dtype=np.float32)
-    hist = model.fit([xa, xb], [xa.sum(1, keepdims=True), xb.sum(1, keepdims=True)],
-                     epochs=2, verbose=0)
+    hist = model.fit(
+        [xa, xb], [xa.sum(1, keepdims=True), xb.sum(1, keepdims=True)], epochs=2, verbose=0
+    )
     assert len(hist.history["loss"]) == 2
     p1, p2 = model.predict([xa, xb], verbose=0)
     assert p1.shape == (40, 1) and p2.shape == (40, 1)
@@ -199,8 +205,13 @@ def test_same_seed_gives_bit_identical_fit():
 
     def run():
         backend.set_random_seed(42)
-        model = Sequential([Dense(16, input_shape=(2,), activation="relu"), Dropout(0.3),
-                            Dense(3, activation="softmax")])
+        model = Sequential(
+            [
+                Dense(16, input_shape=(2,), activation="relu"),
+                Dropout(0.3),
+                Dense(3, activation="softmax"),
+            ]
+        )
         model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["acc"])
         hist = model.fit(x, y, batch_size=16, epochs=3, verbose=0)
         return model.get_weights(), hist.history
@@ -231,8 +242,14 @@ def test_keyboard_interrupt_keeps_completed_epochs_and_last_step():
             signal.raise_signal(signal.SIGINT)
 
     with pytest.raises(KeyboardInterrupt):
-        model.fit(x, y, batch_size=10, epochs=5, verbose=0,
-                  callbacks=[callbacks.LambdaCallback(on_train_batch_end=interrupt)])
+        model.fit(
+            x,
+            y,
+            batch_size=10,
+            epochs=5,
+            verbose=0,
+            callbacks=[callbacks.LambdaCallback(on_train_batch_end=interrupt)],
+        )
     assert model.history.epoch == [0, 1]
     assert model.optimizer.iterations == 25
 
@@ -297,7 +314,7 @@ def test_fractional_steps_per_epoch_with_a_generator_means_one_more_step():
     def batches():
         while True:
             for i in range(0, 64, 16):
-                yield x[i:i + 16], y[i:i + 16]
+                yield x[i : i + 16], y[i : i + 16]
 
     model = classifier()
     model.fit(batches(), steps_per_epoch=64 / 20, epochs=1, verbose=0)
@@ -309,7 +326,7 @@ def finite_batches(x, y, count, size=16):
     """``count`` batches of ``size`` samples, then nothing."""
     for i in range(count):
         start = i * size % len(x)
-        yield x[start:start + size], y[start:start + size]
+        yield x[start : start + size], y[start : start + size]
 
 
 def dry_warnings(record):
@@ -319,9 +336,12 @@ def dry_warnings(record):
 def test_a_generator_that_runs_dry_mid_epoch_warns_once_and_stops_after_that_epoch():
     x, y, _ = blobs(n=64)
     model = classifier()
-    with pytest.warns(UserWarning, match=r"ran out of data; interrupting training\. Make sure "
-                      r"that your dataset or generator \(x\) can generate at least "
-                      r"`steps_per_epoch \* epochs` \(12\) batches") as record:
+    with pytest.warns(
+        UserWarning,
+        match=r"ran out of data; interrupting training\. Make sure "
+        r"that your dataset or generator \(x\) can generate at least "
+        r"`steps_per_epoch \* epochs` \(12\) batches",
+    ) as record:
         history = model.fit(finite_batches(x, y, 5), steps_per_epoch=4, epochs=3, verbose=0)
     assert len(dry_warnings(record)) == 1
     assert history.epoch == [0, 1]  # epoch 1 ran one step of four: it counts, as in Keras
@@ -335,8 +355,9 @@ def test_an_epoch_left_without_a_batch_is_not_recorded():
     ends = []
     probe = callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: ends.append(epoch))
     with pytest.warns(UserWarning, match="ran out of data"):
-        history = model.fit(finite_batches(x, y, 8), steps_per_epoch=4, epochs=3, verbose=0,
-                            callbacks=[probe])
+        history = model.fit(
+            finite_batches(x, y, 8), steps_per_epoch=4, epochs=3, verbose=0, callbacks=[probe]
+        )
     assert history.epoch == ends == [0, 1]
     assert model.optimizer.iterations == 8
 
@@ -374,10 +395,14 @@ def test_a_sequence_asked_for_more_steps_than_it_has_runs_dry():
 def test_a_validation_generator_that_runs_dry_stops_training_after_its_epoch():
     x, y, _ = blobs(n=64)
     model = classifier()
-    with pytest.warns(UserWarning, match=r"\(validation_data\) can generate at least "
-                                         r"`validation_steps` for each validation \(2\)"):
-        history = model.fit(x, y, epochs=3, verbose=0, validation_steps=2,
-                            validation_data=finite_batches(x, y, 3))
+    with pytest.warns(
+        UserWarning,
+        match=r"\(validation_data\) can generate at least "
+        r"`validation_steps` for each validation \(2\)",
+    ):
+        history = model.fit(
+            x, y, epochs=3, verbose=0, validation_steps=2, validation_data=finite_batches(x, y, 3)
+        )
     assert history.epoch == [0, 1]
     assert len(history.history["val_loss"]) == 2
 
@@ -411,8 +436,11 @@ def test_a_generator_brings_its_own_targets_and_weights():
 # -- class weights ----------------------------------------------------------------------------
 def test_class_weight_keys_beyond_the_classes_are_refused_without_allocating():
     x, y, _ = blobs(n=30)
-    with pytest.raises(ValueError, match=r"class_weight has keys \[1000000000\] outside the valid "
-                                         r"class indices 0 to 2 \(the model has 3 classes\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"class_weight has keys \[1000000000\] outside the valid "
+        r"class indices 0 to 2 \(the model has 3 classes\)",
+    ):
         classifier().fit(x, y, class_weight={0: 1.0, 10**9: 1.0}, verbose=0)
 
 
@@ -443,18 +471,28 @@ def test_train_on_batch_checks_class_weight_too():
 
 
 # -- loss weights -----------------------------------------------------------------------------
-@pytest.mark.parametrize(("loss_weights", "error", "words"), [
-    ([float("nan")], ValueError, "loss_weights must be finite and >= 0. Received: "
-                                 "loss_weights=\\[nan\\]"),
-    ([float("inf")], ValueError, "finite and >= 0"),
-    ([-1.0], ValueError, "finite and >= 0"),
-    (-1.0, ValueError, "finite and >= 0"),
-    (["heavy"], TypeError, "loss_weights must be numbers"),
-    ([True], TypeError, "loss_weights must be numbers"),
-    ([1.0, 2.0], ValueError, "loss_weights needs one entry per output \\(1\\)"),
-    ({"other": 1.0}, ValueError, "loss_weights needs one entry per output.*missing "
-                                 "\\['activation.*unknown \\['other'\\]"),
-])
+@pytest.mark.parametrize(
+    ("loss_weights", "error", "words"),
+    [
+        (
+            [float("nan")],
+            ValueError,
+            "loss_weights must be finite and >= 0. Received: loss_weights=\\[nan\\]",
+        ),
+        ([float("inf")], ValueError, "finite and >= 0"),
+        ([-1.0], ValueError, "finite and >= 0"),
+        (-1.0, ValueError, "finite and >= 0"),
+        (["heavy"], TypeError, "loss_weights must be numbers"),
+        ([True], TypeError, "loss_weights must be numbers"),
+        ([1.0, 2.0], ValueError, "loss_weights needs one entry per output \\(1\\)"),
+        (
+            {"other": 1.0},
+            ValueError,
+            "loss_weights needs one entry per output.*missing "
+            "\\['activation.*unknown \\['other'\\]",
+        ),
+    ],
+)
 def test_compile_refuses_bad_loss_weights_and_changes_nothing(loss_weights, error, words):
     model = classifier()
     optimizer = model.optimizer
@@ -466,8 +504,7 @@ def test_compile_refuses_bad_loss_weights_and_changes_nothing(loss_weights, erro
 def test_loss_weights_by_output_name_and_as_one_number():
     model = classifier(loss_weights=0.5)
     assert model._loss_weights == [0.5]
-    model.compile(optimizer="sgd", loss="mse",
-                  loss_weights={model.output_names[0]: np.float32(2)})
+    model.compile(optimizer="sgd", loss="mse", loss_weights={model.output_names[0]: np.float32(2)})
     assert model._loss_weights == [2.0]
 
 

@@ -57,20 +57,30 @@ def test_conv2d_matches_torch(hw, kernel, strides, padding, dilation, groups, rn
     np.testing.assert_allclose(gb, tb.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.parametrize(("hw", "kernel", "strides", "padding", "dilation", "groups"), [
-    ((5, 5), (3, 3), (1, 1), "valid", (1, 1), 1),
-    ((5, 6), (3, 2), (2, 2), "same", (1, 1), 1),
-    ((6, 6), (2, 2), (1, 2), "same", (2, 1), 1),
-    ((5, 5), (3, 3), (2, 1), "valid", (1, 1), 2),
-])
+@pytest.mark.parametrize(
+    ("hw", "kernel", "strides", "padding", "dilation", "groups"),
+    [
+        ((5, 5), (3, 3), (1, 1), "valid", (1, 1), 1),
+        ((5, 6), (3, 2), (2, 2), "same", (1, 1), 1),
+        ((6, 6), (2, 2), (1, 2), "same", (2, 1), 1),
+        ((5, 5), (3, 3), (2, 1), "valid", (1, 1), 2),
+    ],
+)
 @pytest.mark.parametrize("activation", [None, "relu"])
-def test_conv2d_gradient(hw, kernel, strides, padding, dilation, groups, activation, rng,
-                         gradcheck):
+def test_conv2d_gradient(
+    hw, kernel, strides, padding, dilation, groups, activation, rng, gradcheck
+):
     x = rng.standard_normal((2, *hw, 2 * groups))
     k = rng.standard_normal((*kernel, 2, 2 * groups))
     b = rng.standard_normal(2 * groups) + 0.3
-    gradcheck(lambda *v: conv.conv2d(*v, strides=strides, padding=padding,
-                                    dilation_rate=dilation, activation=activation), x, k, b)
+    gradcheck(
+        lambda *v: conv.conv2d(
+            *v, strides=strides, padding=padding, dilation_rate=dilation, activation=activation
+        ),
+        x,
+        k,
+        b,
+    )
 
 
 def test_conv2d_relu_is_fused(rng):
@@ -160,29 +170,39 @@ def test_conv2d_backward_twice_accumulates(rng):
     np.testing.assert_allclose(k.grad, 2 * once[1])
 
 
-@pytest.mark.parametrize(("x_shape", "k_shape", "kwargs", "match"), [
-    ((1, 2, 2, 1), (3, 3, 1, 1), {}, "larger than its padded input"),
-    ((1, 5, 5, 1), (3, 3, 1, 1), {"dilation_rate": 3}, "larger than its padded input"),
-    ((1, 5, 5, 3), (3, 3, 2, 1), {}, "multiple of kernel.shape"),
-    ((1, 5, 5, 4), (3, 3, 2, 3), {}, "out_channels divisible"),
-    ((5, 5, 1), (3, 3, 1, 1), {}, "4-D input"),
-    ((1, 5, 5, 1), (3, 3, 1, 1), {"strides": 0}, "strides=0"),
-    ((1, 5, 5, 1), (3, 3, 1, 1), {"padding": "full"}, "padding='full'"),
-    ((1, 5, 5, 1), (3, 3, 1, 1), {"data_format": "NHWC"}, "data_format='NHWC'"),
-])
+@pytest.mark.parametrize(
+    ("x_shape", "k_shape", "kwargs", "match"),
+    [
+        ((1, 2, 2, 1), (3, 3, 1, 1), {}, "larger than its padded input"),
+        ((1, 5, 5, 1), (3, 3, 1, 1), {"dilation_rate": 3}, "larger than its padded input"),
+        ((1, 5, 5, 3), (3, 3, 2, 1), {}, "multiple of kernel.shape"),
+        ((1, 5, 5, 4), (3, 3, 2, 3), {}, "out_channels divisible"),
+        ((5, 5, 1), (3, 3, 1, 1), {}, "4-D input"),
+        ((1, 5, 5, 1), (3, 3, 1, 1), {"strides": 0}, "strides=0"),
+        ((1, 5, 5, 1), (3, 3, 1, 1), {"padding": "full"}, "padding='full'"),
+        ((1, 5, 5, 1), (3, 3, 1, 1), {"data_format": "NHWC"}, "data_format='NHWC'"),
+    ],
+)
 def test_conv2d_rejects_bad_arguments(x_shape, k_shape, kwargs, match):
     with pytest.raises(ValueError, match=match):
         conv.conv2d(np.ones(x_shape), np.ones(k_shape), **kwargs)
 
 
 # -- conv1d ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("kernel", "strides", "padding", "dilation", "groups"), [
-    (3, 1, "valid", 1, 1), (3, 2, "same", 1, 1), (2, 1, "causal", 2, 1), (3, 1, "same", 1, 2),
-])
+@pytest.mark.parametrize(
+    ("kernel", "strides", "padding", "dilation", "groups"),
+    [
+        (3, 1, "valid", 1, 1),
+        (3, 2, "same", 1, 1),
+        (2, 1, "causal", 2, 1),
+        (3, 1, "same", 1, 2),
+    ],
+)
 def test_conv1d_matches_torch(kernel, strides, padding, dilation, groups, rng, gradcheck):
     x = rng.standard_normal((2, 9, 4))
     k = rng.standard_normal((kernel, 4 // groups, 6))
     b = rng.standard_normal(6)
+
     def fn(*v):
         return conv.conv1d(*v, strides=strides, padding=padding, dilation_rate=dilation)
 
@@ -216,7 +236,8 @@ def test_conv1d_channels_first(rng):
     x, k = rng.standard_normal((2, 3, 7)), rng.standard_normal((2, 3, 5))
     expected = conv.conv1d(x.transpose(0, 2, 1), k, padding="same").data.transpose(0, 2, 1)
     np.testing.assert_allclose(
-        conv.conv1d(x, k, padding="same", data_format="channels_first").data, expected)
+        conv.conv1d(x, k, padding="same", data_format="channels_first").data, expected
+    )
 
 
 def test_gradient_check_of_a_small_cnn(rng):
@@ -269,8 +290,7 @@ def test_conv_of_sequences_is_numpys_cross_correlation(rng, gradcheck):
     np.testing.assert_allclose(y.data, _numpy_conv(x[:, None], k[None], (1, 2))[:, 0], rtol=1e-12)
     causal = ops.conv(x, k, padding="causal")
     padded = np.pad(x, ((0, 0), (2, 0), (0, 0)))
-    np.testing.assert_allclose(causal.data, _numpy_conv(padded[:, None], k[None])[:, 0],
-                               rtol=1e-12)
+    np.testing.assert_allclose(causal.data, _numpy_conv(padded[:, None], k[None])[:, 0], rtol=1e-12)
     gradcheck(lambda v, kv: ops.conv(v, kv, padding="same"), x[:1, :6], k)
 
 

@@ -38,9 +38,11 @@ def centred(matrices: np.ndarray, images: np.ndarray = IMAGES) -> np.ndarray:
 # -- geometry ------------------------------------------------------------------------------------
 def test_zero_shift_and_unit_zoom_are_exact_identities():
     n = len(IMAGES)
-    for matrices in (affine.translation(np.zeros(n), np.zeros(n)),
-                     centred(affine.scaling(np.ones(n), np.ones(n))),
-                     centred(affine.rotation(np.zeros(n)))):
+    for matrices in (
+        affine.translation(np.zeros(n), np.zeros(n)),
+        centred(affine.scaling(np.ones(n), np.ones(n))),
+        centred(affine.rotation(np.zeros(n))),
+    ):
         out = affine.resample(IMAGES, matrices)
         np.testing.assert_array_equal(out, IMAGES)
         assert out.dtype == np.float32 and out is not IMAGES
@@ -93,8 +95,9 @@ def test_keras_shear_matrix():
 
 
 def test_each_image_gets_its_own_transform_and_channels_move_together():
-    matrices = np.concatenate([affine.translation([1], [0]), affine.translation([0], [2]),
-                               affine.translation([0], [0])])
+    matrices = np.concatenate(
+        [affine.translation([1], [0]), affine.translation([0], [2]), affine.translation([0], [0])]
+    )
     out = affine.resample(IMAGES, matrices, "wrap")
     np.testing.assert_array_equal(out[0], np.roll(IMAGES[0], 1, axis=0))
     np.testing.assert_array_equal(out[1], np.roll(IMAGES[1], 2, axis=1))
@@ -102,13 +105,16 @@ def test_each_image_gets_its_own_transform_and_channels_move_together():
 
 
 # -- fill modes ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("fill_mode, left6, right6, left13", [
-    # ROW is a b c d = 0 1 2 3; "left6" moves it 6 pixels left, so pixel c reads c + 6.
-    ("reflect", [1, 0, 0, 1], [2, 3, 3, 2], [2, 1, 0, 0]),   # d c b a | a b c d | d c b a
-    ("wrap", [2, 3, 0, 1], [2, 3, 0, 1], [1, 2, 3, 0]),      # a b c d | a b c d | a b c d
-    ("nearest", [3, 3, 3, 3], [0, 0, 0, 0], [3, 3, 3, 3]),   # a a a a | a b c d | d d d d
-    ("constant", [9, 9, 9, 9], [9, 9, 9, 9], [9, 9, 9, 9]),  # k k k k | a b c d | k k k k
-])
+@pytest.mark.parametrize(
+    "fill_mode, left6, right6, left13",
+    [
+        # ROW is a b c d = 0 1 2 3; "left6" moves it 6 pixels left, so pixel c reads c + 6.
+        ("reflect", [1, 0, 0, 1], [2, 3, 3, 2], [2, 1, 0, 0]),  # d c b a | a b c d | d c b a
+        ("wrap", [2, 3, 0, 1], [2, 3, 0, 1], [1, 2, 3, 0]),  # a b c d | a b c d | a b c d
+        ("nearest", [3, 3, 3, 3], [0, 0, 0, 0], [3, 3, 3, 3]),  # a a a a | a b c d | d d d d
+        ("constant", [9, 9, 9, 9], [9, 9, 9, 9], [9, 9, 9, 9]),  # k k k k | a b c d | k k k k
+    ],
+)
 @pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
 def test_fill_modes_match_keras_patterns(fill_mode, left6, right6, left13, interpolation):
     np.testing.assert_array_equal(shift_row(-6, fill_mode, interpolation), left6)
@@ -149,8 +155,10 @@ def test_integer_images_become_floatx_and_float64_stays():
 def test_scratch_buffers_are_never_shared_by_live_transforms():
     # Recorded ops keep their sample points until backward; resampling in between reuses free
     # scratch buffers only.
-    turns = [(centred(affine.rotation([0.3] * 3)), "reflect"),
-             (centred(affine.rotation([-0.7] * 3)), "constant")]
+    turns = [
+        (centred(affine.rotation([0.3] * 3)), "reflect"),
+        (centred(affine.rotation([-0.7] * 3)), "constant"),
+    ]
     x = Variable(IMAGES)
     first, second = (affine.transform(x, m, mode) for m, mode in turns)
     affine.resample(IMAGES, centred(affine.rotation([1.1] * 3)), "wrap")
@@ -170,15 +178,24 @@ def test_scratch_buffers_are_never_shared_by_live_transforms():
 def test_gradient_with_respect_to_the_images(fill_mode, interpolation):
     images = Variable(np.random.default_rng(1).random((2, 5, 4, 2)))
     matrices = affine.about_center(
-        affine.rotation([0.3, -1.2]) @ affine.translation([0.37, -2.6], [1.4, 0.21])
-        @ affine.scaling([1.3, 0.8], [0.9, 1.1]), 5, 4)
-    check_gradients(lambda: affine.transform(images, matrices, fill_mode, 0.5, interpolation),
-                    images)
+        affine.rotation([0.3, -1.2])
+        @ affine.translation([0.37, -2.6], [1.4, 0.21])
+        @ affine.scaling([1.3, 0.8], [0.9, 1.1]),
+        5,
+        4,
+    )
+    check_gradients(
+        lambda: affine.transform(images, matrices, fill_mode, 0.5, interpolation), images
+    )
 
 
 # -- reference -----------------------------------------------------------------------------------
-SCIPY_MODES = {"reflect": "reflect", "wrap": "grid-wrap", "nearest": "nearest",
-               "constant": "grid-constant"}
+SCIPY_MODES = {
+    "reflect": "reflect",
+    "wrap": "grid-wrap",
+    "nearest": "nearest",
+    "constant": "grid-constant",
+}
 
 
 @pytest.mark.parametrize("fill_mode", affine.FILL_MODES)
@@ -186,16 +203,21 @@ def test_matches_scipy_affine_transform(fill_mode):
     ndimage = pytest.importorskip("scipy.ndimage")
     images = np.random.default_rng(2).random((4, 9, 7, 2))
     matrices = affine.about_center(
-        affine.rotation([0.4, -2.0, 3.0, 0.1]) @ affine.shear([0.2, 0, -0.3, 0.5])
-        @ affine.translation([1.5, -3.2, 9.1, 0], [0.3, 2.7, -8.4, 12]), 9, 7)
+        affine.rotation([0.4, -2.0, 3.0, 0.1])
+        @ affine.shear([0.2, 0, -0.3, 0.5])
+        @ affine.translation([1.5, -3.2, 9.1, 0], [0.3, 2.7, -8.4, 12]),
+        9,
+        7,
+    )
     out = affine.resample(images, matrices, fill_mode, 0.25)
     for image, m, got in zip(images, matrices, out):
         # scipy maps output (r, c, channel) to input m @ (r, c) + offset, channel unchanged.
         matrix = np.eye(3)
         matrix[:2, :2] = m[:2, :2]
         offset = [m[0, 2], m[1, 2], 0]
-        want = ndimage.affine_transform(image, matrix, offset, order=1,
-                                        mode=SCIPY_MODES[fill_mode], cval=0.25)
+        want = ndimage.affine_transform(
+            image, matrix, offset, order=1, mode=SCIPY_MODES[fill_mode], cval=0.25
+        )
         np.testing.assert_allclose(got, want, atol=1e-10)
 
 
@@ -220,15 +242,17 @@ def test_affine_transform_reads_x_as_the_column():
 
 
 def test_affine_transform_per_image_one_image_and_channels_first():
-    transforms = np.array([[1, 0, -1, 0, 1, 0, 0, 0], [1, 0, 0, 0, 1, 1, 0, 0],
-                           [0.8, 0.1, 0.3, -0.2, 1.1, 0.4, 0, 0]])
+    transforms = np.array(
+        [[1, 0, -1, 0, 1, 0, 0, 0], [1, 0, 0, 0, 1, 1, 0, 0], [0.8, 0.1, 0.3, -0.2, 1.1, 0.4, 0, 0]]
+    )
     batch = ops.image.affine_transform(IMAGES, transforms, fill_mode="reflect").numpy()
     for image, transform, want in zip(IMAGES, transforms, batch, strict=True):
         one = ops.image.affine_transform(image, transform, fill_mode="reflect").numpy()
         # Alone, the image is padded less than in the batch: other float32 roundings.
         np.testing.assert_allclose(one, want, rtol=1e-6, atol=1e-6)
-    first = ops.image.affine_transform(IMAGES.transpose(0, 3, 1, 2), transforms,
-                                       fill_mode="reflect", data_format="channels_first")
+    first = ops.image.affine_transform(
+        IMAGES.transpose(0, 3, 1, 2), transforms, fill_mode="reflect", data_format="channels_first"
+    )
     np.testing.assert_array_equal(first.numpy(), batch.transpose(0, 3, 1, 2))
 
 
@@ -239,11 +263,14 @@ def test_affine_transform_gradient():
     check_gradients(lambda: ops.image.affine_transform(images, transform), images)
 
 
-@pytest.mark.parametrize(("images", "transform", "match"), [
-    (IMAGES, [1, 0, 0, 0, 1, 0, 0.1, 0], r"c0, c1\) must be 0"),
-    (IMAGES, np.zeros((2, 8)), r"\(batch, 8\) = \(3, 8\). Received: transform.shape=\(2, 8\)"),
-    (IMAGES[0, ..., 0], [1, 0, 0, 0, 1, 0, 0, 0], r"images.shape=\(6, 6\)"),
-])
+@pytest.mark.parametrize(
+    ("images", "transform", "match"),
+    [
+        (IMAGES, [1, 0, 0, 0, 1, 0, 0.1, 0], r"c0, c1\) must be 0"),
+        (IMAGES, np.zeros((2, 8)), r"\(batch, 8\) = \(3, 8\). Received: transform.shape=\(2, 8\)"),
+        (IMAGES[0, ..., 0], [1, 0, 0, 0, 1, 0, 0, 0], r"images.shape=\(6, 6\)"),
+    ],
+)
 def test_affine_transform_rejects_bad_arguments(images, transform, match):
     with pytest.raises(ValueError, match=match):
         ops.image.affine_transform(images, transform)

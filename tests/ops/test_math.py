@@ -8,8 +8,14 @@ import pytest
 from numkeras import backend, ops
 
 # Pairs of shapes that broadcast, each way round and with a scalar.
-SHAPES = [((3, 4), (3, 4)), ((4, 1, 3), (2, 3)), ((2, 3), (4, 1, 3)), ((1, 3), (4, 1)),
-          ((2, 3), ()), ((), (3,))]
+SHAPES = [
+    ((3, 4), (3, 4)),
+    ((4, 1, 3), (2, 3)),
+    ((2, 3), (4, 1, 3)),
+    ((1, 3), (4, 1)),
+    ((2, 3), ()),
+    ((), (3,)),
+]
 
 # op, NumPy reference, how to make the inputs valid and away from kinks
 BINARY = {
@@ -86,8 +92,9 @@ def test_power_differentiates_in_its_exponent(rng, gradcheck):
     gradcheck(ops.power, base, exponent)
 
 
-@pytest.mark.parametrize(("source", "target"), [
-    ("float64", "float32"), ("float32", "float64"), ("float64", "float64")])
+@pytest.mark.parametrize(
+    ("source", "target"), [("float64", "float32"), ("float32", "float64"), ("float64", "float64")]
+)
 def test_cast(source, target, rng, gradcheck):
     x = ops.Variable(rng.standard_normal((2, 3)).astype(source))
     y = ops.cast(x, target)
@@ -103,7 +110,7 @@ def test_python_operators_are_the_ops(rng, gradcheck):
     a, b = rng.standard_normal((3, 2)), np.abs(rng.standard_normal(2)) + 0.5
 
     def expression(x, y):
-        return (2.0 - x) * y / 3.0 + 1.0 / y - -x + abs(x) ** 2.0 - 2.0 ** x + y ** 3.0 + 1.0
+        return (2.0 - x) * y / 3.0 + 1.0 / y - -x + abs(x) ** 2.0 - 2.0**x + y**3.0 + 1.0
 
     np.testing.assert_allclose(
         expression(ops.Tensor(a), ops.Tensor(b)).data, expression(a, b), rtol=1e-14

@@ -19,16 +19,19 @@ def _torch(fn, *arrays, **kwargs):
     return fn(*(torch.from_numpy(np.asarray(a)) for a in arrays), **kwargs).numpy()
 
 
-@pytest.mark.parametrize(("shape_a", "shape_b"), [
-    ((3, 4), (4, 2)),
-    ((4,), (4, 2)),
-    ((3, 4), (4,)),
-    ((2, 3, 4), (4, 5)),
-    ((3, 4), (2, 4, 5)),
-    ((2, 1, 3, 4), (5, 4, 2)),
-    ((4,), (2, 4, 5)),
-    ((2, 3, 4), (4,)),
-])
+@pytest.mark.parametrize(
+    ("shape_a", "shape_b"),
+    [
+        ((3, 4), (4, 2)),
+        ((4,), (4, 2)),
+        ((3, 4), (4,)),
+        ((2, 3, 4), (4, 5)),
+        ((3, 4), (2, 4, 5)),
+        ((2, 1, 3, 4), (5, 4, 2)),
+        ((4,), (2, 4, 5)),
+        ((2, 3, 4), (4,)),
+    ],
+)
 def test_matmul(shape_a, shape_b, rng, gradcheck):
     a, b = rng.standard_normal(shape_a), rng.standard_normal(shape_b)
     np.testing.assert_allclose(ops.matmul(a, b).data, a @ b, rtol=1e-13)
@@ -63,8 +66,9 @@ def test_activations_do_not_overflow():
     np.testing.assert_allclose(ops.tanh(x).data, [-1.0, 0.0, 1.0])
 
 
-@pytest.mark.parametrize(("op", "reference"), [(ops.softmax, F.softmax),
-                                               (ops.log_softmax, F.log_softmax)])
+@pytest.mark.parametrize(
+    ("op", "reference"), [(ops.softmax, F.softmax), (ops.log_softmax, F.log_softmax)]
+)
 @pytest.mark.parametrize("axis", [-1, 0, 1])
 def test_softmax_and_log_softmax(op, reference, axis, rng, gradcheck):
     x = rng.standard_normal((2, 3, 4))
@@ -114,7 +118,9 @@ def test_softmax_cross_entropy_matches_torch(rng, gradcheck):
     for target in (one_hot, soft):
         np.testing.assert_allclose(
             ops.softmax_cross_entropy(logits, target).data,
-            _torch(F.cross_entropy, logits, target, reduction="none"), rtol=1e-12)
+            _torch(F.cross_entropy, logits, target, reduction="none"),
+            rtol=1e-12,
+        )
         gradcheck(lambda z, t=target: ops.softmax_cross_entropy(z, t), logits)
 
 
@@ -123,7 +129,9 @@ def test_softmax_cross_entropy_along_another_axis(rng, gradcheck):
     target = target.transpose(0, 2, 1)  # classes on axis 1, as torch wants them
     np.testing.assert_allclose(
         ops.softmax_cross_entropy(logits, target, axis=1).data,
-        _torch(F.cross_entropy, logits, target, reduction="none"), rtol=1e-12)
+        _torch(F.cross_entropy, logits, target, reduction="none"),
+        rtol=1e-12,
+    )
     # targets that do not sum to one exercise the Σy term of the gradient
     gradcheck(lambda z: ops.softmax_cross_entropy(z, 2 * target, axis=1), logits)
 
@@ -138,25 +146,31 @@ def test_softmax_cross_entropy_gradient_is_p_minus_y(rng):
 @pytest.mark.parametrize("shape", [(6, 4), (2, 3, 4)])
 def test_sparse_softmax_cross_entropy_matches_torch(shape, rng, gradcheck):
     logits, labels = rng.standard_normal(shape) * 3, rng.integers(0, shape[-1], shape[:-1])
-    expected = F.cross_entropy(torch.from_numpy(np.moveaxis(logits, -1, 1)),
-                               torch.from_numpy(labels), reduction="none").numpy()
-    np.testing.assert_allclose(ops.sparse_softmax_cross_entropy(logits, labels).data, expected,
-                               rtol=1e-12)
+    expected = F.cross_entropy(
+        torch.from_numpy(np.moveaxis(logits, -1, 1)), torch.from_numpy(labels), reduction="none"
+    ).numpy()
+    np.testing.assert_allclose(
+        ops.sparse_softmax_cross_entropy(logits, labels).data, expected, rtol=1e-12
+    )
     gradcheck(lambda z: ops.sparse_softmax_cross_entropy(z, labels), logits)
 
 
 def test_sparse_softmax_cross_entropy_takes_float_labels(rng):
     logits = rng.standard_normal((4, 3))
     labels = np.array([0, 2, 1, 2])
-    np.testing.assert_allclose(ops.sparse_softmax_cross_entropy(logits, labels.astype(float)).data,
-                               ops.sparse_softmax_cross_entropy(logits, labels).data)
+    np.testing.assert_allclose(
+        ops.sparse_softmax_cross_entropy(logits, labels.astype(float)).data,
+        ops.sparse_softmax_cross_entropy(logits, labels).data,
+    )
 
 
 def test_sigmoid_binary_cross_entropy_matches_torch(rng, gradcheck):
     logits, target = rng.standard_normal((5, 3)) * 4, rng.random((5, 3))
     np.testing.assert_allclose(
         ops.sigmoid_binary_cross_entropy(logits, target).data,
-        _torch(F.binary_cross_entropy_with_logits, logits, target, reduction="none"), rtol=1e-12)
+        _torch(F.binary_cross_entropy_with_logits, logits, target, reduction="none"),
+        rtol=1e-12,
+    )
     gradcheck(lambda z: ops.sigmoid_binary_cross_entropy(z, target), logits)
 
 
@@ -165,7 +179,8 @@ def test_fused_losses_are_finite_for_extreme_logits():
     assert np.isfinite(ops.softmax_cross_entropy(logits, np.array([[0.0, 1.0]])).data).all()
     assert np.isfinite(ops.sparse_softmax_cross_entropy(logits, np.array([1])).data).all()
     np.testing.assert_allclose(
-        ops.sigmoid_binary_cross_entropy(logits, np.array([[0.0, 1.0]])).data, [[1000.0, 1000.0]])
+        ops.sigmoid_binary_cross_entropy(logits, np.array([[0.0, 1.0]])).data, [[1000.0, 1000.0]]
+    )
 
 
 def _dropout_with_seed(x, rate, seed=7, **kwargs):
@@ -262,14 +277,17 @@ def _selu(x):
     return nn.SELU_SCALE * _elu(x, nn.SELU_ALPHA)
 
 
-@pytest.mark.parametrize(("op", "reference"), [
-    (ops.leaky_relu, _leaky_relu),
-    (lambda x: ops.leaky_relu(x, negative_slope=0.01), lambda x: _leaky_relu(x, 0.01)),
-    (lambda x: ops.leaky_relu(x, negative_slope=1.5), lambda x: _leaky_relu(x, 1.5)),
-    (ops.elu, _elu),
-    (lambda x: ops.elu(x, alpha=0.5), lambda x: _elu(x, 0.5)),
-    (ops.selu, _selu),
-])
+@pytest.mark.parametrize(
+    ("op", "reference"),
+    [
+        (ops.leaky_relu, _leaky_relu),
+        (lambda x: ops.leaky_relu(x, negative_slope=0.01), lambda x: _leaky_relu(x, 0.01)),
+        (lambda x: ops.leaky_relu(x, negative_slope=1.5), lambda x: _leaky_relu(x, 1.5)),
+        (ops.elu, _elu),
+        (lambda x: ops.elu(x, alpha=0.5), lambda x: _elu(x, 0.5)),
+        (ops.selu, _selu),
+    ],
+)
 def test_piecewise_activation(op, reference, rng, gradcheck):
     x = rng.standard_normal((4, 5)) * 3
     x[np.abs(x) < 1e-3] = 0.5  # away from the kink, where the difference quotient straddles it
@@ -278,5 +296,6 @@ def test_piecewise_activation(op, reference, rng, gradcheck):
 
 
 def test_selu_constants_are_keras():
-    np.testing.assert_allclose(ops.selu(np.array([-1e3, 1.0])).data,
-                               [-1.7580993408473766, 1.0507009873554805], rtol=1e-15)
+    np.testing.assert_allclose(
+        ops.selu(np.array([-1e3, 1.0])).data, [-1.7580993408473766, 1.0507009873554805], rtol=1e-15
+    )

@@ -19,6 +19,7 @@ def test_batch_norm_training_matches_torch(shape, axis, rng):
     x = rng.standard_normal(shape) * 2 + 1
     c = shape[axis]
     gamma, beta = rng.standard_normal(c), rng.standard_normal(c)
+
     def fn(*v):
         return normalization.batch_norm(*v, axis=axis, epsilon=1e-3)
 
@@ -32,8 +33,9 @@ def test_batch_norm_training_matches_torch(shape, axis, rng):
     ty = F.batch_norm(tx, None, None, tg, tb, training=True, eps=1e-3)
     (ty * torch.from_numpy(move(r).copy())).sum().backward()
     np.testing.assert_allclose(y, np.moveaxis(ty.detach().numpy(), 1, axis), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(grads[0], np.moveaxis(tx.grad.numpy(), 1, axis), rtol=1e-9,
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        grads[0], np.moveaxis(tx.grad.numpy(), 1, axis), rtol=1e-9, atol=1e-12
+    )
     np.testing.assert_allclose(grads[1], tg.grad.numpy(), rtol=1e-10)
     np.testing.assert_allclose(grads[2], tb.grad.numpy(), rtol=1e-10)
 
@@ -43,17 +45,26 @@ def test_batch_norm_inference_matches_torch(rng):
     mean, var = rng.standard_normal(5), rng.random(5) + 0.5
     gamma, beta = rng.standard_normal(5), rng.standard_normal(5)
     y = normalization.batch_norm(x, gamma, beta, mean=mean, variance=var).data
-    ty = F.batch_norm(nchw(x), torch.from_numpy(mean), torch.from_numpy(var),
-                      torch.from_numpy(gamma), torch.from_numpy(beta), training=False, eps=1e-3)
+    ty = F.batch_norm(
+        nchw(x),
+        torch.from_numpy(mean),
+        torch.from_numpy(var),
+        torch.from_numpy(gamma),
+        torch.from_numpy(beta),
+        training=False,
+        eps=1e-3,
+    )
     np.testing.assert_allclose(y, nhwc(ty), rtol=1e-12)
 
 
-@pytest.mark.parametrize(("center", "scale"), [(True, True), (False, True), (True, False),
-                                               (False, False)])
+@pytest.mark.parametrize(
+    ("center", "scale"), [(True, True), (False, True), (True, False), (False, False)]
+)
 def test_batch_norm_gradient(center, scale, rng, gradcheck):
     x = rng.standard_normal((3, 2, 2, 3))
-    params = [p for p, on in ((rng.standard_normal(3), scale), (rng.standard_normal(3), center))
-              if on]
+    params = [
+        p for p, on in ((rng.standard_normal(3), scale), (rng.standard_normal(3), center)) if on
+    ]
 
     def split(vs):
         rest = list(vs)
@@ -61,8 +72,13 @@ def test_batch_norm_gradient(center, scale, rng, gradcheck):
 
     gradcheck(lambda v, *ps: normalization.batch_norm(v, *split(ps), axis=-1), x, *params)
     mean, var = rng.standard_normal(3), rng.random(3) + 0.5
-    gradcheck(lambda v, m, s, *ps: normalization.batch_norm(v, *split(ps), mean=m, variance=s),
-              x, mean, var, *params)
+    gradcheck(
+        lambda v, m, s, *ps: normalization.batch_norm(v, *split(ps), mean=m, variance=s),
+        x,
+        mean,
+        var,
+        *params,
+    )
 
 
 def test_batch_norm_op_leaves_the_batch_statistics(rng):
@@ -72,8 +88,6 @@ def test_batch_norm_op_leaves_the_batch_statistics(rng):
     np.testing.assert_allclose(op.mean, x.mean(0))
     np.testing.assert_allclose(op.variance, x.var(0))  # biased, as Keras uses it
     np.testing.assert_allclose(y.mean(0), 0.0, atol=1e-12)
-
-
 
 
 # -- keras.ops.batch_normalization ----------------------------------------------------------------
@@ -90,8 +104,14 @@ def test_batch_normalization_is_keras(rng, gradcheck):
     np.testing.assert_allclose(y.data, expected, rtol=1e-13)
     plain = ops.batch_normalization(x, mean, var, 1, epsilon=0.1).data
     np.testing.assert_allclose(plain, (x - column(mean)) / np.sqrt(column(var) + 0.1), rtol=1e-13)
-    gradcheck(lambda *v: ops.batch_normalization(v[0], v[1], v[2], 1, v[3], v[4]),
-              x, mean, var, offset, scale)
+    gradcheck(
+        lambda *v: ops.batch_normalization(v[0], v[1], v[2], 1, v[3], v[4]),
+        x,
+        mean,
+        var,
+        offset,
+        scale,
+    )
 
 
 def test_batch_normalization_without_statistics_uses_the_batchs(rng, gradcheck):

@@ -68,7 +68,8 @@ def test_pooling_channels_first(rng):
     for pool in (pooling.max_pool2d, pooling.avg_pool2d):
         np.testing.assert_allclose(
             pool(x, 3, 2, "same", data_format="channels_first").data,
-            pool(last, 3, 2, "same").data.transpose(0, 3, 1, 2))
+            pool(last, 3, 2, "same").data.transpose(0, 3, 1, 2),
+        )
 
 
 def test_max_pool1d_matches_torch(rng, gradcheck):
@@ -80,9 +81,10 @@ def test_max_pool1d_matches_torch(rng, gradcheck):
     np.testing.assert_allclose(y, ty.detach().numpy().transpose(0, 2, 1))
     np.testing.assert_allclose(gx, tx.grad.numpy().transpose(0, 2, 1))
     gradcheck(lambda v: pooling.max_pool1d(v, 2, padding="same"), x[:1, :7])
-    np.testing.assert_allclose(pooling.max_pool1d(x.transpose(0, 2, 1), 3, 2,
-                                              data_format="channels_first").data,
-                               y.transpose(0, 2, 1))
+    np.testing.assert_allclose(
+        pooling.max_pool1d(x.transpose(0, 2, 1), 3, 2, data_format="channels_first").data,
+        y.transpose(0, 2, 1),
+    )
 
 
 def test_pooling_rejects_a_window_larger_than_the_input():
@@ -90,8 +92,6 @@ def test_pooling_rejects_a_window_larger_than_the_input():
         pooling.max_pool2d(np.ones((1, 2, 2, 1)), 3)
     with pytest.raises(ValueError, match="pool_size=0"):
         pooling.avg_pool2d(np.ones((1, 4, 4, 1)), 0)
-
-
 
 
 # -- keras.ops.max_pool and average_pool ----------------------------------------------------------
@@ -110,8 +110,9 @@ def test_max_pool_and_average_pool_of_sequences(rng, gradcheck):
     x = rng.standard_normal((2, 8, 3))
     windows_of_3 = np.lib.stride_tricks.sliding_window_view(x, 3, axis=1)  # stride 1
     np.testing.assert_array_equal(ops.max_pool(x, 3, strides=1).data, windows_of_3.max(-1))
-    np.testing.assert_allclose(ops.average_pool(x, 2).data, x.reshape(2, 4, 2, 3).mean(axis=2),
-                               rtol=1e-14)
+    np.testing.assert_allclose(
+        ops.average_pool(x, 2).data, x.reshape(2, 4, 2, 3).mean(axis=2), rtol=1e-14
+    )
     first = ops.average_pool(x.transpose(0, 2, 1), 3, 1, data_format="channels_first")
     np.testing.assert_allclose(first.data, windows_of_3.mean(-1).transpose(0, 2, 1), rtol=1e-14)
     gradcheck(lambda v: ops.max_pool(v, 2), x[:1])

@@ -12,11 +12,48 @@ from numkeras.ops.core import Op
 
 #: Keras 3's ``keras.ops`` names of the ops that numkeras has.
 KERAS_NAMES = (
-    "add", "subtract", "multiply", "divide", "negative", "power", "cast", "exp", "log", "sqrt",
-    "square", "abs", "maximum", "minimum", "clip", "where", "erf", "sum", "mean", "max", "min",
-    "logsumexp", "reshape", "transpose", "concatenate", "stack", "matmul", "relu", "sigmoid",
-    "tanh", "softplus", "softmax", "log_softmax", "leaky_relu", "elu", "selu", "conv",
-    "max_pool", "average_pool", "batch_normalization", "pad", "convert_to_tensor",
+    "add",
+    "subtract",
+    "multiply",
+    "divide",
+    "negative",
+    "power",
+    "cast",
+    "exp",
+    "log",
+    "sqrt",
+    "square",
+    "abs",
+    "maximum",
+    "minimum",
+    "clip",
+    "where",
+    "erf",
+    "sum",
+    "mean",
+    "max",
+    "min",
+    "logsumexp",
+    "reshape",
+    "transpose",
+    "concatenate",
+    "stack",
+    "matmul",
+    "relu",
+    "sigmoid",
+    "tanh",
+    "softplus",
+    "softmax",
+    "log_softmax",
+    "leaky_relu",
+    "elu",
+    "selu",
+    "conv",
+    "max_pool",
+    "average_pool",
+    "batch_normalization",
+    "pad",
+    "convert_to_tensor",
 )
 
 
@@ -49,5 +86,8 @@ def test_keras_names_are_public():
 
 
 def test_tensor_types_stay_importable():
-    assert (ops.Tensor, ops.Variable, ops.Op) == (numkeras.ops.core.Tensor,
-                                                  numkeras.ops.core.Variable, Op)
+    assert (ops.Tensor, ops.Variable, ops.Op) == (
+        numkeras.ops.core.Tensor,
+        numkeras.ops.core.Variable,
+        Op,
+    )

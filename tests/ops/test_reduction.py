@@ -13,9 +13,14 @@ REDUCTIONS = {
     "mean": (ops.mean, np.mean),
     "max": (ops.max, np.max),
     "min": (ops.min, np.min),
-    "logsumexp": (ops.logsumexp, lambda x, axis, keepdims: torch.logsumexp(
-        torch.from_numpy(x), dim=tuple(range(x.ndim)) if axis is None else axis,
-        keepdim=keepdims).numpy()),
+    "logsumexp": (
+        ops.logsumexp,
+        lambda x, axis, keepdims: torch.logsumexp(
+            torch.from_numpy(x),
+            dim=tuple(range(x.ndim)) if axis is None else axis,
+            keepdim=keepdims,
+        ).numpy(),
+    ),
 }
 AXES = [None, 0, -1, (0, 2), (-1, -3), 1]
 

@@ -34,11 +34,14 @@ def test_t_property_and_transpose_method(rng):
     np.testing.assert_array_equal(x.transpose(2, 0, 1).data, x.data.transpose(2, 0, 1))
 
 
-@pytest.mark.parametrize(("axis", "shapes"), [
-    (0, [(2, 3), (4, 3)]),
-    (-1, [(2, 1), (2, 3), (2, 2)]),
-    (1, [(2, 2, 3), (2, 1, 3)]),
-])
+@pytest.mark.parametrize(
+    ("axis", "shapes"),
+    [
+        (0, [(2, 3), (4, 3)]),
+        (-1, [(2, 1), (2, 3), (2, 2)]),
+        (1, [(2, 2, 3), (2, 1, 3)]),
+    ],
+)
 def test_concatenate(axis, shapes, rng, gradcheck):
     xs = [rng.standard_normal(s) for s in shapes]
     np.testing.assert_array_equal(ops.concatenate(xs, axis).data, np.concatenate(xs, axis))

@@ -36,15 +36,17 @@ def test_upsampling2d_matches_torch(rng):
     x = rng.standard_normal((2, 3, 4, 2))
     np.testing.assert_array_equal(
         spatial.upsampling2d(x, 2).data,
-        nhwc(F.interpolate(nchw(x), scale_factor=2, mode="nearest")))
+        nhwc(F.interpolate(nchw(x), scale_factor=2, mode="nearest")),
+    )
 
 
 def test_pad_takes_keras_arguments(rng, gradcheck):
     x = rng.standard_normal((2, 3))
     widths = ((1, 0), (2, 1))
     np.testing.assert_array_equal(ops.pad(x, widths).data, np.pad(x, widths))
-    np.testing.assert_array_equal(ops.pad(x, widths, "constant", 2.5).data,
-                                  np.pad(x, widths, constant_values=2.5))
+    np.testing.assert_array_equal(
+        ops.pad(x, widths, "constant", 2.5).data, np.pad(x, widths, constant_values=2.5)
+    )
     gradcheck(lambda v: ops.pad(v, widths, constant_values=1.0), x)
     with pytest.raises(ValueError, match="mode='constant' only. Received: mode='reflect'"):
         ops.pad(x, widths, mode="reflect")

@@ -10,7 +10,11 @@ from .helpers import assert_same_steps, numkeras_steps, run_golden, single_step,
 def test_defaults_are_keras():
     opt = Adam()
     assert (opt.learning_rate, opt.beta_1, opt.beta_2, opt.epsilon, opt.amsgrad) == (
-        0.001, 0.9, 0.999, 1e-7, False,
+        0.001,
+        0.9,
+        0.999,
+        1e-7,
+        False,
     )
 
 

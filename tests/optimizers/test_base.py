@@ -86,11 +86,25 @@ def test_config_round_trip_through_json(opt):
 
 
 def test_config_holds_every_argument():
-    opt = RMSprop(learning_rate=0.5, rho=0.8, momentum=0.05, epsilon=1e-6, centered=True,
-                  clipvalue=2.0, name="mine")
+    opt = RMSprop(
+        learning_rate=0.5,
+        rho=0.8,
+        momentum=0.05,
+        epsilon=1e-6,
+        centered=True,
+        clipvalue=2.0,
+        name="mine",
+    )
     assert opt.get_config() == {
-        "learning_rate": 0.5, "rho": 0.8, "momentum": 0.05, "epsilon": 1e-6, "centered": True,
-        "weight_decay": None, "clipnorm": None, "clipvalue": 2.0, "global_clipnorm": None,
+        "learning_rate": 0.5,
+        "rho": 0.8,
+        "momentum": 0.05,
+        "epsilon": 1e-6,
+        "centered": True,
+        "weight_decay": None,
+        "clipnorm": None,
+        "clipvalue": 2.0,
+        "global_clipnorm": None,
         "name": "mine",
     }
 
@@ -105,9 +119,15 @@ def test_schedule_serializes_through_the_registry():
 
 
 def test_keras3_config_with_features_off_loads():
-    config = {"learning_rate": 0.01, "use_ema": False, "ema_momentum": 0.99,
-              "ema_overwrite_frequency": None, "loss_scale_factor": None,
-              "gradient_accumulation_steps": None, "name": "adam"}
+    config = {
+        "learning_rate": 0.01,
+        "use_ema": False,
+        "ema_momentum": 0.99,
+        "ema_overwrite_frequency": None,
+        "loss_scale_factor": None,
+        "gradient_accumulation_steps": None,
+        "name": "adam",
+    }
     assert Adam.from_config(config).learning_rate == 0.01
     with pytest.raises(ValueError, match="use_ema"):
         Adam.from_config({**config, "use_ema": True})
@@ -202,8 +222,11 @@ def test_lr_and_learning_rate_together_is_an_error():
 
 
 def test_decay_is_applied_as_keras2_did():
-    with pytest.warns(UserWarning, match=r"InverseTimeDecay\(initial_learning_rate=0.1, "
-                                         r"decay_steps=1, decay_rate=0.5"):
+    with pytest.warns(
+        UserWarning,
+        match=r"InverseTimeDecay\(initial_learning_rate=0.1, "
+        r"decay_steps=1, decay_rate=0.5",
+    ):
         opt = SGD(learning_rate=0.1, decay=0.5)
     w = Variable(np.zeros(1))
     for _ in range(3):
@@ -236,8 +259,10 @@ def test_keras2_config_loads():
     # A Keras 2.2 optimizer config, as stored in an old model file.
     with pytest.warns(UserWarning):
         opt = optimizers.deserialize(
-            {"class_name": "SGD",
-             "config": {"lr": 0.01, "momentum": 0.9, "decay": 1e-6, "nesterov": True}}
+            {
+                "class_name": "SGD",
+                "config": {"lr": 0.01, "momentum": 0.9, "decay": 1e-6, "nesterov": True},
+            }
         )
     assert opt.momentum == 0.9 and opt.nesterov
     assert opt.learning_rate == 0.01

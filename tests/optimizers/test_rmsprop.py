@@ -10,7 +10,11 @@ from .helpers import assert_same_steps, numkeras_steps, run_golden, single_step,
 def test_defaults_are_keras():
     opt = RMSprop()
     assert (opt.learning_rate, opt.rho, opt.momentum, opt.epsilon, opt.centered) == (
-        0.001, 0.9, 0.0, 1e-7, False,
+        0.001,
+        0.9,
+        0.0,
+        1e-7,
+        False,
     )
 
 
@@ -56,8 +60,12 @@ def test_matches_torch_without_epsilon(momentum, centered):
 
 def test_slots_follow_options():
     w = Variable(np.zeros(2))
-    for kwargs, count in [({}, 1), ({"momentum": 0.5}, 2), ({"centered": True}, 2),
-                          ({"momentum": 0.5, "centered": True}, 3)]:
+    for kwargs, count in [
+        ({}, 1),
+        ({"momentum": 0.5}, 2),
+        ({"centered": True}, 2),
+        ({"momentum": 0.5, "centered": True}, 3),
+    ]:
         opt = RMSprop(**kwargs)
         opt.build([w])
         assert len(opt.variables) == count

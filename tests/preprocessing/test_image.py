@@ -15,9 +15,17 @@ rng = np.random.default_rng(0)
 X = rng.integers(0, 256, (10, 6, 6, 1)).astype(np.uint8)
 Y = np.arange(10)
 IMG = np.arange(16, dtype=np.float32).reshape(4, 4, 1)
-AUGMENTING = dict(rotation_range=20, width_shift_range=0.2, height_shift_range=0.1,
-                  shear_range=10, zoom_range=0.2, horizontal_flip=True, vertical_flip=True,
-                  channel_shift_range=5.0, brightness_range=(0.8, 1.2))
+AUGMENTING = dict(
+    rotation_range=20,
+    width_shift_range=0.2,
+    height_shift_range=0.1,
+    shear_range=10,
+    zoom_range=0.2,
+    horizontal_flip=True,
+    vertical_flip=True,
+    channel_shift_range=5.0,
+    brightness_range=(0.8, 1.2),
+)
 
 
 def batches(iterator: NumpyArrayIterator) -> list:
@@ -42,12 +50,13 @@ def test_tx_moves_rows_and_ty_moves_columns_by_whole_pixels():
 
 def test_flips_and_neutral_parameters():
     generator = ImageDataGenerator()
-    np.testing.assert_array_equal(generator.apply_transform(IMG, {"flip_horizontal": True}),
-                                  IMG[:, ::-1])
-    np.testing.assert_array_equal(generator.apply_transform(IMG, {"flip_vertical": True}),
-                                  IMG[::-1])
-    np.testing.assert_array_equal(generator.apply_transform(IMG, {"zx": 1, "zy": 1, "tx": 0}),
-                                  IMG)
+    np.testing.assert_array_equal(
+        generator.apply_transform(IMG, {"flip_horizontal": True}), IMG[:, ::-1]
+    )
+    np.testing.assert_array_equal(
+        generator.apply_transform(IMG, {"flip_vertical": True}), IMG[::-1]
+    )
+    np.testing.assert_array_equal(generator.apply_transform(IMG, {"zx": 1, "zy": 1, "tx": 0}), IMG)
 
 
 def test_zoom_and_shear_follow_keras_axes():
@@ -80,23 +89,40 @@ def test_random_transform_is_reproducible_with_a_seed():
     generator = ImageDataGenerator(**AUGMENTING)
     params = generator.get_random_transform((6, 6, 1), seed=3)
     assert params == generator.get_random_transform((6, 6, 1), seed=3)
-    assert set(params) == {"theta", "tx", "ty", "shear", "zx", "zy", "flip_horizontal",
-                           "flip_vertical", "channel_shift_intensity", "brightness"}
+    assert set(params) == {
+        "theta",
+        "tx",
+        "ty",
+        "shear",
+        "zx",
+        "zy",
+        "flip_horizontal",
+        "flip_vertical",
+        "channel_shift_intensity",
+        "brightness",
+    }
     assert abs(params["theta"]) <= 20 and abs(params["tx"]) <= 0.1 * 6
     assert abs(params["ty"]) <= 0.2 * 6 and 0.8 <= params["zx"] <= 1.2
-    np.testing.assert_array_equal(generator.random_transform(X[0], seed=4),
-                                  generator.random_transform(X[0], seed=4))
+    np.testing.assert_array_equal(
+        generator.random_transform(X[0], seed=4), generator.random_transform(X[0], seed=4)
+    )
 
 
 def test_shift_ranges_in_pixels_and_from_values():
-    draws = [ImageDataGenerator(width_shift_range=2).get_random_transform((8, 8, 1), seed=s)["ty"]
-             for s in range(60)]
+    draws = [
+        ImageDataGenerator(width_shift_range=2).get_random_transform((8, 8, 1), seed=s)["ty"]
+        for s in range(60)
+    ]
     assert set(draws) == {-1.0, 0.0, 1.0}
-    draws = [ImageDataGenerator(height_shift_range=[0.25]).get_random_transform(
-        (8, 8, 1), seed=s)["tx"] for s in range(20)]
+    draws = [
+        ImageDataGenerator(height_shift_range=[0.25]).get_random_transform((8, 8, 1), seed=s)["tx"]
+        for s in range(20)
+    ]
     assert set(draws) == {-2.0, 2.0}  # a quarter of 8 pixels, either sign
-    draws = [ImageDataGenerator(height_shift_range=3.0).get_random_transform(
-        (8, 8, 1), seed=s)["tx"] for s in range(50)]
+    draws = [
+        ImageDataGenerator(height_shift_range=3.0).get_random_transform((8, 8, 1), seed=s)["tx"]
+        for s in range(50)
+    ]
     assert max(map(abs, draws)) <= 3 and len(set(draws)) == 50  # pixels, not a fraction
 
 
@@ -165,8 +191,9 @@ def test_zca_whitening_decorrelates():
 
 def test_fit_rescales_and_with_augment_takes_statistics_of_transformed_copies():
     ones = np.ones((10, 6, 6, 1), np.float32)
-    generator = ImageDataGenerator(featurewise_center=True, rescale=0.5, width_shift_range=3.0,
-                                   fill_mode="constant")
+    generator = ImageDataGenerator(
+        featurewise_center=True, rescale=0.5, width_shift_range=3.0, fill_mode="constant"
+    )
     generator.fit(ones)
     assert generator.mean.shape == (1, 1, 1) and generator.mean.item() == 0.5
     generator.fit(ones, augment=True, rounds=2, seed=0)
@@ -182,8 +209,7 @@ def test_preprocessing_function_runs_on_each_image_after_the_transforms():
         seen.append(image.shape)
         return image + 1
 
-    out = ImageDataGenerator(preprocessing_function=record).flow(X, batch_size=4,
-                                                                shuffle=False)[0]
+    out = ImageDataGenerator(preprocessing_function=record).flow(X, batch_size=4, shuffle=False)[0]
     assert seen == [(6, 6, 1)] * 4
     np.testing.assert_array_equal(out, X[:4] + 1.0)
 
@@ -195,8 +221,9 @@ def test_flow_batches_and_length():
     got = batches(iterator)
     assert [len(b[1]) for b in got] == [4, 4, 2]
     np.testing.assert_array_equal(np.concatenate([b[1] for b in got]), Y)
-    with pytest.raises(ValueError, match="Asked to retrieve element 3, but the Sequence has "
-                                         "length 3"):
+    with pytest.raises(
+        ValueError, match="Asked to retrieve element 3, but the Sequence has length 3"
+    ):
         iterator[3]
 
 
@@ -243,8 +270,7 @@ def test_every_request_is_a_new_random_variation():
 
 def test_flow_with_sample_weight_and_without_y():
     weights = np.linspace(0, 1, 10)
-    x, y, w = ImageDataGenerator().flow(X, Y, batch_size=5, shuffle=False,
-                                        sample_weight=weights)[1]
+    x, y, w = ImageDataGenerator().flow(X, Y, batch_size=5, shuffle=False, sample_weight=weights)[1]
     np.testing.assert_array_equal(y, Y[5:])
     np.testing.assert_array_equal(w, weights[5:])
     assert isinstance(ImageDataGenerator().flow(X, batch_size=5)[0], np.ndarray)
@@ -265,20 +291,24 @@ def test_validation_subset_is_the_first_fraction():
 def test_channels_first_matches_channels_last():
     last = ImageDataGenerator(**AUGMENTING).flow(X, batch_size=10, seed=2)[0]
     first = ImageDataGenerator(**AUGMENTING, data_format="channels_first").flow(
-        np.moveaxis(X, -1, 1), batch_size=10, seed=2)[0]
+        np.moveaxis(X, -1, 1), batch_size=10, seed=2
+    )[0]
     np.testing.assert_allclose(np.moveaxis(first, 1, -1), last, rtol=1e-6)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(zoom_range=(0.5, 1, 2)), "zoom_range must be a tuple or list of two floats"),
-    (dict(fill_mode="mirror"), "fill_mode must be one of"),
-    (dict(interpolation_order=3), "interpolation_order must be 0"),
-    (dict(width_shift_range="wide"), "width_shift_range must be a float"),
-    (dict(rotation_range=-5), "rotation_range must be a non-negative number"),
-    (dict(validation_split=1.5), "validation_split must be strictly between 0 and 1"),
-    (dict(data_format="NHWC"), "data_format must be"),
-    (dict(brightness_range=0.5), "brightness_range must be a tuple"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(zoom_range=(0.5, 1, 2)), "zoom_range must be a tuple or list of two floats"),
+        (dict(fill_mode="mirror"), "fill_mode must be one of"),
+        (dict(interpolation_order=3), "interpolation_order must be 0"),
+        (dict(width_shift_range="wide"), "width_shift_range must be a float"),
+        (dict(rotation_range=-5), "rotation_range must be a non-negative number"),
+        (dict(validation_split=1.5), "validation_split must be strictly between 0 and 1"),
+        (dict(data_format="NHWC"), "data_format must be"),
+        (dict(brightness_range=0.5), "brightness_range must be a tuple"),
+    ],
+)
 def test_bad_arguments_are_named(kwargs, message):
     with pytest.raises(ValueError, match=message):
         ImageDataGenerator(**kwargs)
@@ -311,8 +341,9 @@ def stripes(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def bar_model() -> Sequential:
-    model = Sequential([Input((8, 8, 1)), Flatten(), Dense(16, activation="relu"), Dense(2),
-                        Activation("softmax")])
+    model = Sequential(
+        [Input((8, 8, 1)), Flatten(), Dense(16, activation="relu"), Dense(2), Activation("softmax")]
+    )
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
     return model
 
@@ -324,7 +355,8 @@ def test_fit_on_flow_learns(steps_per_epoch):
     model = bar_model()
     before = model.evaluate(x_test, y_test, verbose=0)[1]
     flow = ImageDataGenerator(width_shift_range=1, height_shift_range=1).flow(
-        x, y, batch_size=32, seed=0)
+        x, y, batch_size=32, seed=0
+    )
     history = model.fit(flow, epochs=12, steps_per_epoch=steps_per_epoch, verbose=0)
     after = model.evaluate(x_test, y_test, verbose=0)[1]
     assert len(history.history["loss"]) == 12
@@ -335,6 +367,10 @@ def test_fit_on_flow_learns(steps_per_epoch):
 def test_fit_on_the_flow_as_an_endless_generator():
     x, y = stripes(64, seed=2)
     model = bar_model()
-    history = model.fit(iter(ImageDataGenerator().flow(x, y, batch_size=16, seed=0)),
-                        steps_per_epoch=4, epochs=3, verbose=0)
+    history = model.fit(
+        iter(ImageDataGenerator().flow(x, y, batch_size=16, seed=0)),
+        steps_per_epoch=4,
+        epochs=3,
+        verbose=0,
+    )
     assert len(history.history["loss"]) == 3

@@ -72,8 +72,16 @@ def test_unknown_experiment_is_an_error(capsys, tmp_path):
 
 
 def test_experiments_follow_the_course():
-    assert list(EXPERIMENTS) == ["loss", "batch", "shuffle", "activation", "learning_rate",
-                                 "optimizer", "overfitting", "augmentation"]
+    assert list(EXPERIMENTS) == [
+        "loss",
+        "batch",
+        "shuffle",
+        "activation",
+        "learning_rate",
+        "optimizer",
+        "overfitting",
+        "augmentation",
+    ]
     assert select(None) == list(EXPERIMENTS)
     assert select(["shuffle, loss", "loss"]) == ["loss", "shuffle"]
     with pytest.raises(ValueError, match="only must name experiments among"):
@@ -81,11 +89,23 @@ def test_experiments_follow_the_course():
 
 
 def a_run(setting, train, test, **extra):
-    return Run(setting=setting, code=f"{setting}=1" if setting != "base" else "",
-               train_accuracy=train, test_accuracy=test, test_loss=extra.get("test_loss", 0.3),
-               seconds=1.0, seconds_per_epoch=0.1, epochs=2, diagnosis="good",
-               history={"loss": [1.0, 0.5], "accuracy": [0.5, train],
-                        "val_loss": [1.0, 0.6], "val_accuracy": [0.5, test]})
+    return Run(
+        setting=setting,
+        code=f"{setting}=1" if setting != "base" else "",
+        train_accuracy=train,
+        test_accuracy=test,
+        test_loss=extra.get("test_loss", 0.3),
+        seconds=1.0,
+        seconds_per_epoch=0.1,
+        epochs=2,
+        diagnosis="good",
+        history={
+            "loss": [1.0, 0.5],
+            "accuracy": [0.5, train],
+            "val_loss": [1.0, 0.6],
+            "val_accuracy": [0.5, test],
+        },
+    )
 
 
 def test_claims_are_computed_from_the_numbers():
@@ -98,15 +118,29 @@ def test_claims_are_computed_from_the_numbers():
 
 
 def synthetic_results():
-    experiment = ExperimentResult("demo", "A demo", "it helps", "two runs",
-                                  runs=[a_run("base", 0.99, 0.90), a_run("after", 0.95, math.nan)])
-    experiment.claims = [Claim("after helps |a lot|", False, "test accuracy nan vs 0.900",
-                               "after")]
+    experiment = ExperimentResult(
+        "demo",
+        "A demo",
+        "it helps",
+        "two runs",
+        runs=[a_run("base", 0.99, 0.90), a_run("after", 0.95, math.nan)],
+    )
+    experiment.claims = [Claim("after helps |a lot|", False, "test accuracy nan vs 0.900", "after")]
     experiment.notes = ["a note"]
-    return RecipeResults(seed=7, quick=True, data_source="synthetic digits", is_sample=True,
-                         scale={"train_digits": 10, "small_train_digits": 5, "test_digits": 4,
-                                "curve_test_digits": 2},
-                         experiments=[experiment], machine={"cpus": 2})
+    return RecipeResults(
+        seed=7,
+        quick=True,
+        data_source="synthetic digits",
+        is_sample=True,
+        scale={
+            "train_digits": 10,
+            "small_train_digits": 5,
+            "test_digits": 4,
+            "curve_test_digits": 2,
+        },
+        experiments=[experiment],
+        machine={"cpus": 2},
+    )
 
 
 def test_report_says_when_a_claim_does_not_reproduce():

@@ -67,8 +67,14 @@ def test_stuck_training_does_not_advise_more_epochs():
 
 
 def test_overfitting_points_at_the_best_validation_epoch():
-    d = diagnose(logs([1.0, 0.3, 0.1, 0.05], [0.8, 0.95, 0.99, 1.0],
-                      val_loss=[0.5, 0.35, 0.4, 0.5], val_acc=[0.8, 0.88, 0.89, 0.9]))
+    d = diagnose(
+        logs(
+            [1.0, 0.3, 0.1, 0.05],
+            [0.8, 0.95, 0.99, 1.0],
+            val_loss=[0.5, 0.35, 0.4, 0.5],
+            val_acc=[0.8, 0.88, 0.89, 0.9],
+        )
+    )
     assert d.verdict == OVERFITTING and d.stage == "testing"
     assert d.evidence["gap"] == pytest.approx(0.1)
     assert d.evidence["best_val_loss_epoch"] == 2
@@ -113,8 +119,9 @@ def test_lower_is_better_metric_and_its_target():
 
 
 def test_keras1_acc_key_is_found():
-    d = diagnose({"loss": [1.0, 0.2], "acc": [0.9, 0.99], "val_loss": [1.0, 0.3],
-                  "val_acc": [0.9, 0.98]})
+    d = diagnose(
+        {"loss": [1.0, 0.2], "acc": [0.9, 0.99], "val_loss": [1.0, 0.3], "val_acc": [0.9, 0.98]}
+    )
     assert d.verdict == GOOD and d.evidence["metric"] == "acc"
 
 
@@ -128,8 +135,16 @@ def test_bad_histories_are_rejected():
 
 
 def sigmoid_mse_sgd():
-    model = Sequential([Dense(8, input_shape=(4,)), Activation("sigmoid"), Dense(8),
-                        Activation("sigmoid"), Dense(3), Activation("softmax")])
+    model = Sequential(
+        [
+            Dense(8, input_shape=(4,)),
+            Activation("sigmoid"),
+            Dense(8),
+            Activation("sigmoid"),
+            Dense(3),
+            Activation("softmax"),
+        ]
+    )
     model.compile(optimizer=SGD(0.5), loss="mse", metrics=["accuracy"])
     return model
 
@@ -142,8 +157,10 @@ def test_a_model_makes_the_advice_specific():
     assert d.advice[1].startswith("the model has 2 sigmoid hidden layers")
     assert d.advice[2].startswith("the model uses plain SGD")
     nan = diagnose(logs([1.0, math.nan], [0.3, 0.1]), model=sigmoid_mse_sgd())
-    assert nan.advice == ("the learning rate is 0.5: try 0.05, or an adaptive one "
-                          "(optimizer='adam'), or gradient clipping (clipnorm=1.0)",)
+    assert nan.advice == (
+        "the learning rate is 0.5: try 0.05, or an adaptive one "
+        "(optimizer='adam'), or gradient clipping (clipnorm=1.0)",
+    )
 
 
 def test_reads_a_real_history_and_its_model():
@@ -151,8 +168,9 @@ def test_reads_a_real_history_and_its_model():
     x = rng.standard_normal((200, 4)).astype("float32")
     labels = (x[:, 0] > 0).astype(int) + (x[:, 1] > 0)
     y = np.eye(3, dtype="float32")[labels]
-    model = Sequential([Dense(16, input_shape=(4,), activation="relu"), Dense(3),
-                        Activation("softmax")])
+    model = Sequential(
+        [Dense(16, input_shape=(4,), activation="relu"), Dense(3), Activation("softmax")]
+    )
     model.compile(optimizer=Adam(0.05), loss="categorical_crossentropy", metrics=["accuracy"])
     history = model.fit(x, y, epochs=15, batch_size=20, validation_split=0.25, verbose=0)
     d = diagnose(history)

@@ -15,6 +15,7 @@ def test_the_recipe_names_the_callbacks_own_class():
 def test_a_config_naming_annealed_dropout_still_builds_it():
     # Configs written when the class lived in the recipe name it by its bare class name.
     rebuilt = registry.deserialize(
-        {"class_name": "AnnealedDropout", "config": {"final_epoch": 3, "final_rate": 0.1}})
+        {"class_name": "AnnealedDropout", "config": {"final_epoch": 3, "final_rate": 0.1}}
+    )
     assert type(rebuilt) is callbacks.AnnealedDropout
     assert (rebuilt.final_epoch, rebuilt.final_rate) == (3, 0.1)

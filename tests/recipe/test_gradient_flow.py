@@ -64,10 +64,18 @@ def test_epoch_values_are_the_mean_over_measured_steps_per_layer():
         steps = [epoch * 8 + s for s in (0, 3, 6)]  # 8 steps per epoch, every third measured
         for k, layer in enumerate(model.layers):
             n = sizes[2 * k] + sizes[2 * k + 1]
-            grad = np.mean([recorder.gradients[s][2 * k] + recorder.gradients[s][2 * k + 1]
-                            for s in steps]) / n
-            update = np.mean([recorder.updates[s][2 * k] + recorder.updates[s][2 * k + 1]
-                              for s in steps]) / n
+            grad = (
+                np.mean(
+                    [recorder.gradients[s][2 * k] + recorder.gradients[s][2 * k + 1] for s in steps]
+                )
+                / n
+            )
+            update = (
+                np.mean(
+                    [recorder.updates[s][2 * k] + recorder.updates[s][2 * k + 1] for s in steps]
+                )
+                / n
+            )
             assert flow.history["gradient"][layer.name][epoch] == pytest.approx(grad, rel=1e-5)
             assert flow.history["update"][layer.name][epoch] == pytest.approx(update, rel=1e-5)
 

@@ -37,12 +37,14 @@ def directory(data: bytes) -> tuple[int, int, int]:
 
 def zip64_end_record(members: int, size: int, offset: int) -> bytes:
     """A ZIP64 end record saying the directory holds ``members`` in ``size`` bytes at ``offset``."""
-    return _ZIP64_END.pack(b"PK\x06\x06", _ZIP64_END.size - 12, 45, 45, 0, 0, members, members,
-                           size, offset)
+    return _ZIP64_END.pack(
+        b"PK\x06\x06", _ZIP64_END.size - 12, 45, 45, 0, 0, members, members, size, offset
+    )
 
 
-def with_zip64_end(data: bytes, records: list[bytes], named: int,
-                   counts: tuple[int, int] = PLACEHOLDERS) -> bytes:
+def with_zip64_end(
+    data: bytes, records: list[bytes], named: int, counts: tuple[int, int] = PLACEHOLDERS
+) -> bytes:
     """``data`` (a zip with no comment) with ``records`` put between its directory and its end
     record, then a ZIP64 locator naming the offset of ``records[named]``; the end record says
     ``counts`` (members, directory size).

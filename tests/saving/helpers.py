@@ -18,8 +18,13 @@ Y = np.eye(2, dtype=np.float32)[np.arange(16) % 2]
 
 def tiny_model(compiled: bool = True, trained: bool = True) -> Sequential:
     """Dense(4, relu) -> Dropout -> Dense(2, softmax) on 3 inputs, Adam, one epoch trained."""
-    model = Sequential([Dense(4, activation="relu", input_shape=(3,)), Dropout(0.25),
-                        Dense(2, activation="softmax")])
+    model = Sequential(
+        [
+            Dense(4, activation="relu", input_shape=(3,)),
+            Dropout(0.25),
+            Dense(2, activation="softmax"),
+        ]
+    )
     if compiled:
         model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
         if trained:
@@ -34,8 +39,12 @@ def functional_model() -> Model:
     first = Dense(2, activation="softmax", name="first")(hidden)
     second = Dense(1, name="second")(hidden)
     model = Model(inputs, [first, second])
-    model.compile(optimizer="sgd", loss=["categorical_crossentropy", "mse"],
-                  loss_weights=[1.0, 0.5], metrics={"first": ["accuracy"], "second": []})
+    model.compile(
+        optimizer="sgd",
+        loss=["categorical_crossentropy", "mse"],
+        loss_weights=[1.0, 0.5],
+        metrics={"first": ["accuracy"], "second": []},
+    )
     model.fit(X, [Y, X[:, :1]], batch_size=8, epochs=1, verbose=0)
     return model
 
@@ -56,16 +65,21 @@ def members(data: bytes) -> dict[str, bytes]:
         return {name: archive.read(name) for name in archive.namelist()}
 
 
-def pack(contents: dict[str, bytes], compression: int = zipfile.ZIP_STORED,
-         npy_compression: int = zipfile.ZIP_STORED) -> bytes:
+def pack(
+    contents: dict[str, bytes],
+    compression: int = zipfile.ZIP_STORED,
+    npy_compression: int = zipfile.ZIP_STORED,
+) -> bytes:
     """A zip of ``contents`` (name -> bytes) in that order; ``.npy`` members are stored, as
     numkeras writes them, unless ``npy_compression`` says otherwise."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression) as archive:
         for name, data in contents.items():
-            archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data,
-                             compress_type=npy_compression if name.endswith(".npy")
-                             else compression)
+            archive.writestr(
+                zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)),
+                data,
+                compress_type=npy_compression if name.endswith(".npy") else compression,
+            )
     return out.getvalue()
 
 

@@ -32,15 +32,18 @@ def _smaller(**changes: int) -> None:
 
 
 @pytest.mark.usefixtures("limits")
-@pytest.mark.parametrize("change, words", [
-    ({"max_members": 5}, "more than the limit of 5 members"),
-    ({"max_member_bytes": 100}, "more than the limit of 100"),
-    ({"max_total_bytes": 1000}, "more than the limit of 1000"),
-    ({"max_json_bytes": 100}, "more than the limit of 100"),
-    ({"max_json_values": 10}, "JSON values and keys, more than the limit of 10"),
-    ({"max_sample_values": 2}, "samples hold 3 values"),
-    ({"max_layers": 2}, "more than 2 layers and layer calls"),
-])
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        ({"max_members": 5}, "more than the limit of 5 members"),
+        ({"max_member_bytes": 100}, "more than the limit of 100"),
+        ({"max_total_bytes": 1000}, "more than the limit of 1000"),
+        ({"max_json_bytes": 100}, "more than the limit of 100"),
+        ({"max_json_values": 10}, "JSON values and keys, more than the limit of 10"),
+        ({"max_sample_values": 2}, "samples hold 3 values"),
+        ({"max_layers": 2}, "more than 2 layers and layer calls"),
+    ],
+)
 def test_each_limit_is_enforced_before_unpacking(change: dict, words: str) -> None:
     data = saved_bytes(tiny_model())
     _smaller(**change)
@@ -76,29 +79,52 @@ def test_a_json_value_bomb_is_refused_before_it_is_parsed() -> None:
     assert peak < 4 * get_limits().max_json_bytes
 
 
-@pytest.mark.parametrize("text, values", [
-    (b"0", 1), (b'{"a": [1, 2]}', 5), (b"[]", 2),  # an empty container counts one too many
-    # Structural characters and escaped quotes inside strings are not counted.
-    (rb'{"a": [1, "x,:[{", {"b\"": "\\"}]}', 8),
-    (rb'["\\", "\"", ",", "\\\""]', 5),
-    (b'[1, "open string, [', 3),  # as many as the valid part holds, or more
-])
+@pytest.mark.parametrize(
+    "text, values",
+    [
+        (b"0", 1),
+        (b'{"a": [1, 2]}', 5),
+        (b"[]", 2),  # an empty container counts one too many
+        # Structural characters and escaped quotes inside strings are not counted.
+        (rb'{"a": [1, "x,:[{", {"b\"": "\\"}]}', 8),
+        (rb'["\\", "\"", ",", "\\\""]', 5),
+        (b'[1, "open string, [', 3),  # as many as the valid part holds, or more
+    ],
+)
 def test_json_values_are_counted_outside_strings(text: bytes, values: int) -> None:
     assert count_json_values(text) == values
 
 
-@pytest.mark.parametrize("forged, words", [
-    # The locator names a harmless record; zipfile reads the one before the locator.
-    (lambda count, size, at: ([forge.zip64_end_record(count, size, at),
-                               forge.zip64_end_record(10**6, 46 * 10**6, at)], forge.PLACEHOLDERS),
-     "ZIP64 end record is not where its locator says"),
-    (lambda count, size, at: ([forge.zip64_end_record(10**6, 46 * 10**6, at)],
-                              forge.PLACEHOLDERS), "1000000 members"),
-    (lambda count, size, at: ([forge.zip64_end_record(count, size, at)], (count + 1, size)),
-     "contradicts"),
-])
+@pytest.mark.parametrize(
+    "forged, words",
+    [
+        # The locator names a harmless record; zipfile reads the one before the locator.
+        (
+            lambda count, size, at: (
+                [
+                    forge.zip64_end_record(count, size, at),
+                    forge.zip64_end_record(10**6, 46 * 10**6, at),
+                ],
+                forge.PLACEHOLDERS,
+            ),
+            "ZIP64 end record is not where its locator says",
+        ),
+        (
+            lambda count, size, at: (
+                [forge.zip64_end_record(10**6, 46 * 10**6, at)],
+                forge.PLACEHOLDERS,
+            ),
+            "1000000 members",
+        ),
+        (
+            lambda count, size, at: ([forge.zip64_end_record(count, size, at)], (count + 1, size)),
+            "contradicts",
+        ),
+    ],
+)
 def test_a_forged_zip64_end_record_is_refused_before_zipfile_parses(
-        monkeypatch: pytest.MonkeyPatch, forged, words: str) -> None:
+    monkeypatch: pytest.MonkeyPatch, forged, words: str
+) -> None:
     base = pack({"a.json": b"{}", "b.json": b"[]"})
     records, counts = forged(*forge.directory(base))
     data = forge.with_zip64_end(base, records, 0, counts)
@@ -113,8 +139,9 @@ def test_zipfile_reads_the_zip64_end_record_before_the_locator() -> None:
     """What the check above relies on, in this Python's zipfile."""
     base = pack({"a.json": b"{}"})
     count, size, at = forge.directory(base)
-    data = forge.with_zip64_end(base, [forge.zip64_end_record(count, size, at),
-                                       forge.zip64_end_record(10**6, size, at)], 0)
+    data = forge.with_zip64_end(
+        base, [forge.zip64_end_record(count, size, at), forge.zip64_end_record(10**6, size, at)], 0
+    )
     assert zipfile._EndRecData(io.BytesIO(data))[zipfile._ECD_ENTRIES_TOTAL] == 10**6
 
 
@@ -153,42 +180,54 @@ def test_members_are_read_in_memory_only(tmp_path, monkeypatch: pytest.MonkeyPat
 def test_a_declared_size_that_lies_is_caught() -> None:
     data = bytearray(pack({"a.json": b"{}"}))
     entry = data.find(b"PK\x01\x02")
-    data[entry + 20: entry + 28] = (5).to_bytes(4, "little") * 2  # sizes 5 instead of 2
+    data[entry + 20 : entry + 28] = (5).to_bytes(4, "little") * 2  # sizes 5 instead of 2
     with pytest.raises(ModelFileError, match="a.json"):
         with ArchiveReader(io.BytesIO(bytes(data)), "liar") as reader:
             reader.read("a.json")
 
 
-@pytest.mark.parametrize("array", [np.arange(6, dtype=np.float32).reshape(2, 3),
-                                   np.asfortranarray(np.arange(6.0).reshape(2, 3)),
-                                   np.zeros((0, 4), np.int8), np.array(True)])
+@pytest.mark.parametrize(
+    "array",
+    [
+        np.arange(6, dtype=np.float32).reshape(2, 3),
+        np.asfortranarray(np.arange(6.0).reshape(2, 3)),
+        np.zeros((0, 4), np.int8),
+        np.array(True),
+    ],
+)
 def test_numeric_arrays_parse_exactly(array: np.ndarray) -> None:
     parsed = parse_npy(npy_bytes(array), "member")
     assert parsed.dtype == array.dtype and np.array_equal(parsed, array)
 
 
-@pytest.mark.parametrize("data, words", [
-    (npy_bytes(np.array([object()]), allow_pickle=True), "only numeric arrays"),
-    (npy_bytes(np.zeros(2, [("a", "<f4")])), "only numeric arrays"),
-    (npy_bytes(np.array(["ab"])), "only numeric arrays"),
-    (npy_bytes(np.zeros(2, ">f8")), "native byte order"),
-    (npy_bytes(np.zeros(4, np.float32))[:-1], "holds 15 bytes of data"),
-    (npy_bytes(np.zeros(4, np.float32)) + b"x", "holds 17 bytes of data"),
-    (npy_bytes(np.zeros(1, np.float32)).replace(b"(1,)", b"(-1,)"), "negative shape"),
-    (b"\x93NUMPY\x09\x00", "format version"),
-    (b"not an array", "malformed"),
-])
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        (npy_bytes(np.array([object()]), allow_pickle=True), "only numeric arrays"),
+        (npy_bytes(np.zeros(2, [("a", "<f4")])), "only numeric arrays"),
+        (npy_bytes(np.array(["ab"])), "only numeric arrays"),
+        (npy_bytes(np.zeros(2, ">f8")), "native byte order"),
+        (npy_bytes(np.zeros(4, np.float32))[:-1], "holds 15 bytes of data"),
+        (npy_bytes(np.zeros(4, np.float32)) + b"x", "holds 17 bytes of data"),
+        (npy_bytes(np.zeros(1, np.float32)).replace(b"(1,)", b"(-1,)"), "negative shape"),
+        (b"\x93NUMPY\x09\x00", "format version"),
+        (b"not an array", "malformed"),
+    ],
+)
 def test_unsafe_or_broken_arrays_are_refused(data: bytes, words: str) -> None:
     with pytest.raises(ModelFileError, match=words):
         parse_npy(data, "member")
 
 
-@pytest.mark.parametrize("text, words", [
-    (b'{"a": ' * 65 + b"1" + b"}" * 65, "deeper than the limit of 64"),
-    (b"[" * 100_000 + b"]" * 100_000, "RecursionError"),
-    (b"\xff\xfe", "UnicodeDecodeError"),
-    (b"{'single': 'quotes'}", "JSONDecodeError"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        (b'{"a": ' * 65 + b"1" + b"}" * 65, "deeper than the limit of 64"),
+        (b"[" * 100_000 + b"]" * 100_000, "RecursionError"),
+        (b"\xff\xfe", "UnicodeDecodeError"),
+        (b"{'single': 'quotes'}", "JSONDecodeError"),
+    ],
+)
 def test_hostile_json_is_refused(text: bytes, words: str) -> None:
     with pytest.raises(ModelFileError, match=words):
         parse_json(text, "doc")

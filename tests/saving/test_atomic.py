@@ -39,8 +39,9 @@ SAVES: dict[str, tuple[str, Callable]] = {
 
 @pytest.mark.parametrize("kind", sorted(SAVES))
 @pytest.mark.parametrize("error", [RuntimeError("disk on fire"), KeyboardInterrupt()])
-def test_a_failed_save_keeps_the_previous_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                               kind: str, error: BaseException) -> None:
+def test_a_failed_save_keeps_the_previous_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, error: BaseException
+) -> None:
     name, save = SAVES[kind]
     path = tmp_path / name
     model = tiny_model()
@@ -57,8 +58,9 @@ def test_a_failed_save_keeps_the_previous_file(tmp_path: Path, monkeypatch: pyte
         load_model(path)
 
 
-def test_a_failed_first_save_leaves_nothing(tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_first_save_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fail_on_write(monkeypatch, OSError("no space left on device"), after=0)
     with pytest.raises(OSError, match="no space"):
         tiny_model().save(tmp_path / "m.numkeras")
@@ -95,8 +97,11 @@ def test_a_save_killed_mid_write_leaves_nothing_after_the_next_save(tmp_path: Pa
     path = tmp_path / "m.numkeras"
     model = tiny_model()
     model.save(path)
-    writer = subprocess.Popen([sys.executable, "-c", _BLOCKED_SAVE, str(path)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", _BLOCKED_SAVE, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
     try:
         assert writer.stdout.readline() == b"writing\n"
         model.save(path)

@@ -22,8 +22,19 @@ from numkeras.layers import Dense, Input
 from numkeras.models import Model, Sequential
 from numkeras.saving.archive import json_default
 
-_MODULES = ["activations", "callbacks", "constraints", "initializers", "layers", "losses",
-            "metrics", "models", "optimizers", "regularizers", "schedules"]
+_MODULES = [
+    "activations",
+    "callbacks",
+    "constraints",
+    "initializers",
+    "layers",
+    "losses",
+    "metrics",
+    "models",
+    "optimizers",
+    "regularizers",
+    "schedules",
+]
 for _module in _MODULES:
     importlib.import_module(f"numkeras.{_module}")
 for _info in pkgutil.iter_modules(importlib.import_module("numkeras.layers").__path__):
@@ -78,8 +89,11 @@ def _make(name: str, *args: Any, **kwargs: Any) -> Any:
 
 def _public() -> list[str]:
     """The key ("numkeras.layers>Dense") of every public class numkeras registers."""
-    return sorted(key for key, cls in registry._CLASSES.items()
-                  if not cls.__name__.startswith("_") and registry.is_own(cls))
+    return sorted(
+        key
+        for key, cls in registry._CLASSES.items()
+        if not cls.__name__.startswith("_") and registry.is_own(cls)
+    )
 
 
 def _json(config: Any) -> str:
@@ -92,8 +106,9 @@ def test_config_round_trip(name: str) -> None:
     try:
         obj = EXAMPLES[cls.__name__]() if cls.__name__ in EXAMPLES else cls()
     except TypeError as e:
-        pytest.fail(f"{name} needs constructor arguments ({e}): add an example to EXAMPLES in "
-                    f"{__name__}")
+        pytest.fail(
+            f"{name} needs constructor arguments ({e}): add an example to EXAMPLES in {__name__}"
+        )
     text = _json(obj.get_config())
     rebuilt = cls.from_config(json.loads(text))
     assert type(rebuilt) is cls
@@ -101,7 +116,13 @@ def test_config_round_trip(name: str) -> None:
 
 
 def test_every_public_module_was_searched() -> None:
-    assert {"numkeras.layers>Dense", "numkeras.optimizers>Adam", "numkeras.losses>MeanSquaredError",
-            "numkeras.metrics>MeanSquaredError", "numkeras.initializers>GlorotUniform",
-            "numkeras.regularizers>L2", "numkeras.models>Sequential"} <= set(_public())
+    assert {
+        "numkeras.layers>Dense",
+        "numkeras.optimizers>Adam",
+        "numkeras.losses>MeanSquaredError",
+        "numkeras.metrics>MeanSquaredError",
+        "numkeras.initializers>GlorotUniform",
+        "numkeras.regularizers>L2",
+        "numkeras.models>Sequential",
+    } <= set(_public())
     assert numkeras.__version__

@@ -32,32 +32,66 @@ from .helpers import functional_model, members, npy_bytes, pack, saved_bytes, ti
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 
-CASES = {"bytes": 600, "truncated": 300, "spliced": 300, "json": 600, "members": 300,
-         "weights": 300}
-_SETTINGS = dict(derandomize=True, database=None, deadline=2000,
-                 suppress_health_check=list(HealthCheck))
+CASES = {
+    "bytes": 600,
+    "truncated": 300,
+    "spliced": 300,
+    "json": 600,
+    "members": 300,
+    "weights": 300,
+}
+_SETTINGS = dict(
+    derandomize=True, database=None, deadline=2000, suppress_health_check=list(HealthCheck)
+)
 
 #: Values that configs are mutated to: edge numbers, other types, names of classes of all kinds.
 _NASTY = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**64), 2**64),
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**64), 2**64),
     st.sampled_from([0, -1, 10**9, 2**31, 2**63, 1e308, float("nan"), float("inf"), -0.0]),
     st.text(max_size=12),
-    st.sampled_from(["Dense", "Sequential", "Model", "Adam", "ModelCheckpoint", "CSVLogger",
-                     "InputLayer", "../../etc/passwd", "os.system", "__import__", "float64",
-                     "object", "relu", "<lambda>", "weights/0.npy", "optimizer/0.npy"]),
+    st.sampled_from(
+        [
+            "Dense",
+            "Sequential",
+            "Model",
+            "Adam",
+            "ModelCheckpoint",
+            "CSVLogger",
+            "InputLayer",
+            "../../etc/passwd",
+            "os.system",
+            "__import__",
+            "float64",
+            "object",
+            "relu",
+            "<lambda>",
+            "weights/0.npy",
+            "optimizer/0.npy",
+        ]
+    ),
     st.lists(st.one_of(st.none(), st.integers(-3, 10**6)), max_size=4),
-    st.builds(lambda name, config: {"class_name": name, "config": config},
-              st.sampled_from(["Dense", "Sequential", "ModelCheckpoint", "Adam", "Nope"]),
-              st.dictionaries(st.sampled_from(["units", "name", "filepath", "rate"]),
-                              st.integers(-2, 10**7), max_size=2)),
+    st.builds(
+        lambda name, config: {"class_name": name, "config": config},
+        st.sampled_from(["Dense", "Sequential", "ModelCheckpoint", "Adam", "Nope"]),
+        st.dictionaries(
+            st.sampled_from(["units", "name", "filepath", "rate"]),
+            st.integers(-2, 10**7),
+            max_size=2,
+        ),
+    ),
 )
 
 
 @functools.cache
 def bases() -> tuple[bytes, ...]:
     """Valid files to start from: trained Sequential, multi-output functional, uncompiled."""
-    return (saved_bytes(tiny_model()), saved_bytes(functional_model()),
-            saved_bytes(tiny_model(compiled=False)))
+    return (
+        saved_bytes(tiny_model()),
+        saved_bytes(functional_model()),
+        saved_bytes(tiny_model(compiled=False)),
+    )
 
 
 @functools.cache
@@ -129,14 +163,17 @@ def truncated(draw: st.DrawFn) -> bytes:
 @st.composite
 def spliced(draw: st.DrawFn) -> bytes:
     first, second = draw(st.sampled_from(bases())), draw(st.sampled_from(bases()))
-    return first[: draw(st.integers(0, len(first)))] + second[draw(st.integers(0, len(second))):]
+    return first[: draw(st.integers(0, len(first)))] + second[draw(st.integers(0, len(second))) :]
 
 
 def _paths(value: object, prefix: tuple = ()) -> list[tuple]:
     """Every path (keys and indices) into a JSON value, the root included."""
     found = [prefix]
-    items = value.items() if isinstance(value, dict) else (
-        enumerate(value) if isinstance(value, list) else ())
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else (enumerate(value) if isinstance(value, list) else ())
+    )
     for key, child in items:
         found.extend(_paths(child, (*prefix, key)))
     return found
@@ -146,8 +183,9 @@ def _paths(value: object, prefix: tuple = ()) -> list[tuple]:
 def mutated_json(draw: st.DrawFn) -> bytes:
     contents = members(draw(st.sampled_from(bases())))
     # config.json is where the rebuilding code meets untrusted values: mutate it most.
-    name = draw(st.sampled_from(["config.json"] * 4 + sorted(n for n in contents
-                                                             if n.endswith(".json"))))
+    name = draw(
+        st.sampled_from(["config.json"] * 4 + sorted(n for n in contents if n.endswith(".json")))
+    )
     document = json.loads(contents[name])
     for _ in range(draw(st.integers(1, 3))):
         path = draw(st.sampled_from(_paths(document)))
@@ -174,8 +212,9 @@ def mutated_members(draw: st.DrawFn) -> bytes:
     if action == "drop":
         del contents[name]
     elif action == "rename":
-        contents[draw(st.sampled_from([*names, "../x.npy", "/abs.json", "weights/99.npy"]))] = \
+        contents[draw(st.sampled_from([*names, "../x.npy", "/abs.json", "weights/99.npy"]))] = (
             contents.pop(name)
+        )
     elif action == "swap":
         other = draw(st.sampled_from(names))
         contents[name], contents[other] = contents[other], contents[name]
@@ -226,11 +265,19 @@ def test_fuzz_case_count() -> None:
 
 
 _JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(
-        alphabet=st.sampled_from('a"\\,:[]{}/é\n'), max_size=8),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-        st.text(alphabet=st.sampled_from('k"\\,:[{'), max_size=4), inner, max_size=4),
-    max_leaves=30)
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(alphabet=st.sampled_from('a"\\,:[]{}/é\n'), max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.text(alphabet=st.sampled_from('k"\\,:[{'), max_size=4), inner, max_size=4
+        )
+    ),
+    max_leaves=30,
+)
 
 
 def _values_and_empties(value: object) -> tuple[int, int]:

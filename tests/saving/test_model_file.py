@@ -33,7 +33,8 @@ def _reload(model: Model, tmp_path: Path, **kwargs) -> Model:
 
 def _same_arrays(first: list, second: list) -> bool:
     return len(first) == len(second) and all(
-        a.dtype == b.dtype and np.array_equal(a, b) for a, b in zip(first, second, strict=True))
+        a.dtype == b.dtype and np.array_equal(a, b) for a, b in zip(first, second, strict=True)
+    )
 
 
 # -- exact round trips ---------------------------------------------------------------------------
@@ -111,9 +112,11 @@ def test_compiled_but_untrained_model_round_trips(tmp_path: Path) -> None:
 
 def test_compile_settings_come_back(tmp_path: Path) -> None:
     model = Sequential([Dense(2, activation="softmax", input_shape=(3,))])
-    model.compile(optimizer=SGD(learning_rate=ExponentialDecay(0.1, 10, 0.5), momentum=0.9),
-                  loss=losses.CategoricalCrossentropy(label_smoothing=0.1),
-                  metrics=["acc"])
+    model.compile(
+        optimizer=SGD(learning_rate=ExponentialDecay(0.1, 10, 0.5), momentum=0.9),
+        loss=losses.CategoricalCrossentropy(label_smoothing=0.1),
+        metrics=["acc"],
+    )
     model.fit(X, Y, batch_size=4, epochs=1, verbose=0)
     loaded = _reload(model, tmp_path)
     assert loaded.optimizer.get_config() == model.optimizer.get_config()
@@ -194,9 +197,14 @@ def test_file_layout(tmp_path: Path) -> None:
     data = saved_bytes(tiny_model())
     contents = members(data)
     assert list(contents)[:3] == ["metadata.json", "config.json", "weights/0.npy"]
-    assert set(contents) == {"metadata.json", "config.json", "weights.json", "training.json",
-                             *(f"weights/{i}.npy" for i in range(4)),
-                             *(f"optimizer/{i}.npy" for i in range(8))}
+    assert set(contents) == {
+        "metadata.json",
+        "config.json",
+        "weights.json",
+        "training.json",
+        *(f"weights/{i}.npy" for i in range(4)),
+        *(f"optimizer/{i}.npy" for i in range(8)),
+    }
     meta = json.loads(contents["metadata.json"])
     assert meta["format"] == "numkeras" and meta["kind"] == "model"
     assert meta["format_version"] == FORMAT_VERSION == 1
@@ -206,8 +214,11 @@ def test_file_layout(tmp_path: Path) -> None:
     assert config["compile_config"]["loss"] == "categorical_crossentropy"
     assert config["compile_config"]["optimizer"]["class_name"] == "Adam"
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        assert all(archive.getinfo(n).compress_type == zipfile.ZIP_STORED
-                   for n in contents if n.endswith(".npy"))
+        assert all(
+            archive.getinfo(n).compress_type == zipfile.ZIP_STORED
+            for n in contents
+            if n.endswith(".npy")
+        )
 
 
 def test_saving_twice_gives_the_same_members(tmp_path: Path) -> None:
@@ -226,14 +237,20 @@ def test_loads_from_an_open_file() -> None:
 def test_keras_suffix_is_the_same_format(tmp_path: Path) -> None:
     model = tiny_model()
     model.save(tmp_path / "m.keras")
-    assert np.array_equal(load_model(tmp_path / "m.keras").predict(X, verbose=0),
-                          model.predict(X, verbose=0))
+    assert np.array_equal(
+        load_model(tmp_path / "m.keras").predict(X, verbose=0), model.predict(X, verbose=0)
+    )
 
 
-@pytest.mark.parametrize("name, words", [
-    ("m.h5", "HDF5 files are not supported"), ("m.hdf5", "HDF5"),
-    ("m.zip", "must end in .numkeras or .keras"), ("m.weights.npz", "load_weights"),
-])
+@pytest.mark.parametrize(
+    "name, words",
+    [
+        ("m.h5", "HDF5 files are not supported"),
+        ("m.hdf5", "HDF5"),
+        ("m.zip", "must end in .numkeras or .keras"),
+        ("m.weights.npz", "load_weights"),
+    ],
+)
 def test_paths_that_are_refused(tmp_path: Path, name: str, words: str) -> None:
     model = tiny_model()
     with pytest.raises(ValueError, match=words) as caught:
@@ -269,8 +286,10 @@ def test_no_pickle_on_the_load_path(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_a_file_with_a_changed_config_is_checked_against_its_weights() -> None:
-    data = edited(saved_bytes(tiny_model()),
-                  config=lambda c: c["config"]["layers"][0]["config"].update(units=5) or c)
+    data = edited(
+        saved_bytes(tiny_model()),
+        config=lambda c: c["config"]["layers"][0]["config"].update(units=5) or c,
+    )
     with pytest.raises(ModelFileError, match="asks for more than"):
         load_model(io.BytesIO(data))
 
@@ -286,13 +305,16 @@ def test_json_round_trip() -> None:
     assert not clone.compiled
 
 
-@pytest.mark.parametrize("text, words", [
-    ("{not json", "malformed"),
-    ('{"class_name": "Nope", "config": {}}', "neither a numkeras class"),
-    ('{"class_name": "Dense", "config": {"units": 2}}', "not a model"),
-    ('{"class_name": "EarlyStopping", "config": {}}', "not part of a model"),
-    ("[" * 100 + "]" * 100, "deeper than the limit"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("{not json", "malformed"),
+        ('{"class_name": "Nope", "config": {}}', "neither a numkeras class"),
+        ('{"class_name": "Dense", "config": {"units": 2}}', "not a model"),
+        ('{"class_name": "EarlyStopping", "config": {}}', "not part of a model"),
+        ("[" * 100 + "]" * 100, "deeper than the limit"),
+    ],
+)
 def test_bad_json_is_refused(text: str, words: str) -> None:
     with pytest.raises(ModelFileError, match=words):
         model_from_json(text)
@@ -345,8 +367,8 @@ def test_load_model_needs_no_import_of_the_model_classes() -> None:
     """``from numkeras.saving import load_model`` alone: the model and layer classes a file
     names are found although the program never imported numkeras.models or numkeras.layers."""
     path = Path(__file__).parent / "data" / "format1_numkeras_0.1.0.numkeras"
-    code = ("from numkeras.saving import load_model; "
-            f"print(type(load_model({str(path)!r})).__name__)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
+    code = (
+        f"from numkeras.saving import load_model; print(type(load_model({str(path)!r})).__name__)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "Sequential"

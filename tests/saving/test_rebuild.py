@@ -45,9 +45,11 @@ def _write(tmp_path: Path, model: Model, **edits: Callable[[Any], Any]) -> Path:
 
 def _layer_edit(index: int, **changes: Any) -> Callable[[Any], Any]:
     """An edit of config.json that updates the config of layer ``index``."""
+
     def edit(config: Any) -> Any:
         config["config"]["layers"][index]["config"].update(changes)
         return config
+
     return edit
 
 
@@ -55,20 +57,29 @@ def _compile_edit(change: Callable[[dict], None]) -> Callable[[Any], Any]:
     def edit(config: Any) -> Any:
         change(config["compile_config"])
         return config
+
     return edit
 
 
 # -- 1. every slot holds its own family only -----------------------------------------------------
-@pytest.mark.parametrize("slot, kind", [
-    ("activation", "activation"), ("kernel_initializer", "initializer"),
-    ("bias_regularizer", "regularizer"), ("kernel_constraint", "constraint"),
-])
+@pytest.mark.parametrize(
+    "slot, kind",
+    [
+        ("activation", "activation"),
+        ("kernel_initializer", "initializer"),
+        ("bias_regularizer", "regularizer"),
+        ("kernel_constraint", "constraint"),
+    ],
+)
 def test_a_layer_slot_refuses_a_layer(tmp_path: Path, slot: str, kind: str) -> None:
     model = tiny_model(compiled=False)
     path = _write(tmp_path, model, config=_layer_edit(0, **{slot: DENSE}))
     name = model.layers[0].name
-    with pytest.raises(ModelFileError, match=rf"layer '{name}' \(Dense\), {slot}: .*names the "
-                                             rf"class 'Dense', which is not an? {kind}"):
+    with pytest.raises(
+        ModelFileError,
+        match=rf"layer '{name}' \(Dense\), {slot}: .*names the "
+        rf"class 'Dense', which is not an? {kind}",
+    ):
         load_model(path)
 
 
@@ -84,31 +95,37 @@ def test_a_weightless_activation_layer_as_an_activation_round_trips(tmp_path: Pa
     path = tmp_path / "leaky.numkeras"
     model.save(path)
     x = np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3)
-    np.testing.assert_array_equal(load_model(path).predict(x, verbose=0),
-                                  model.predict(x, verbose=0))
+    np.testing.assert_array_equal(
+        load_model(path).predict(x, verbose=0), model.predict(x, verbose=0)
+    )
 
 
-@pytest.mark.parametrize("change, kind", [
-    (lambda c: c.update(loss=DENSE), "loss"),
-    (lambda c: c.update(metrics=[DENSE]), "metric"),
-    (lambda c: c.update(optimizer=DENSE), "optimizer"),
-    (lambda c: c["optimizer"]["config"].update(learning_rate=DENSE), "learning-rate schedule"),
-])
+@pytest.mark.parametrize(
+    "change, kind",
+    [
+        (lambda c: c.update(loss=DENSE), "loss"),
+        (lambda c: c.update(metrics=[DENSE]), "metric"),
+        (lambda c: c.update(optimizer=DENSE), "optimizer"),
+        (lambda c: c["optimizer"]["config"].update(learning_rate=DENSE), "learning-rate schedule"),
+    ],
+)
 def test_a_compile_slot_refuses_a_layer(tmp_path: Path, change: Callable, kind: str) -> None:
     path = _write(tmp_path, tiny_model(), config=_compile_edit(change))
-    with pytest.raises(ModelFileError, match=f"compile settings.*'Dense', which is not an? "
-                                             f"{kind}"):
+    with pytest.raises(ModelFileError, match=f"compile settings.*'Dense', which is not an? {kind}"):
         load_model(path)
     assert load_model(path, compile=False).layers  # the architecture itself is fine
 
 
 # -- 2. no initializer runs for weights the file supplies; bounded cost without weights --------
-def test_load_model_allocates_without_running_initializers(tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch
-                                                           ) -> None:
+def test_load_model_allocates_without_running_initializers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Building the model to save skips the costly QR too: the test is about loading.
-    monkeypatch.setattr(initializers.OrthogonalInitializer, "generate",
-                        lambda self, shape, dtype: np.zeros(shape, dtype))
+    monkeypatch.setattr(
+        initializers.OrthogonalInitializer,
+        "generate",
+        lambda self, shape, dtype: np.zeros(shape, dtype),
+    )
     model = Sequential([Dense(2048, kernel_initializer="orthogonal", input_shape=(2048,))])
     kernel = np.linspace(-1, 1, 2048 * 2048, dtype=np.float32).reshape(2048, 2048)
     model.set_weights([kernel, np.ones(2048, np.float32)])
@@ -145,16 +162,20 @@ def limits() -> Iterator[Callable[..., None]]:
 
 
 def _orthogonal_json(units: int) -> str:
-    spec = json.loads(Sequential([Dense(8, kernel_initializer="orthogonal",
-                                        input_shape=(8,))]).to_json())
+    spec = json.loads(
+        Sequential([Dense(8, kernel_initializer="orthogonal", input_shape=(8,))]).to_json()
+    )
     spec["config"]["build_input_shape"] = [None, units]
     spec["config"]["layers"][0]["config"].update(units=units, batch_input_shape=[None, units])
     return json.dumps(spec)
 
 
 def test_model_from_json_bounds_the_cost_of_initializers(limits: Callable[..., None]) -> None:
-    with pytest.raises(ModelFileError, match=r"shape \(4096, 4096\) with OrthogonalInitializer.*"
-                                             r"Limits.max_initializer_cost"):
+    with pytest.raises(
+        ModelFileError,
+        match=r"shape \(4096, 4096\) with OrthogonalInitializer.*"
+        r"Limits.max_initializer_cost",
+    ):
         model_from_json(_orthogonal_json(4096))
     assert model_from_json(_orthogonal_json(16)).layers[0].kernel.shape == (16, 16)
     limits(max_initializer_cost=16**3 - 1)
@@ -171,22 +192,30 @@ def _upsampling(functional: bool) -> Model:
 
 
 @pytest.mark.parametrize("functional", [False, True])
-def test_an_output_shape_over_the_sample_budget_is_refused(tmp_path: Path,
-                                                           functional: bool) -> None:
+def test_an_output_shape_over_the_sample_budget_is_refused(
+    tmp_path: Path, functional: bool
+) -> None:
     model = _upsampling(functional)
     index = len(model.get_config()["layers"]) - 1
     path = _write(tmp_path, model, config=_layer_edit(index, size=[3000, 3000]))
     name = model.layers[-1].name
-    with pytest.raises(ModelFileError, match=rf"layer '{name}' \(UpSampling2D\) has outputs of "
-                                             r"shape \(None, 12000, 12000, 1\).*max_sample_value"):
+    with pytest.raises(
+        ModelFileError,
+        match=rf"layer '{name}' \(UpSampling2D\) has outputs of "
+        r"shape \(None, 12000, 12000, 1\).*max_sample_value",
+    ):
         load_model(path)
 
 
 def test_a_noise_shape_over_the_sample_budget_is_refused(tmp_path: Path) -> None:
-    path = _write(tmp_path, tiny_model(compiled=False),
-                  config=_layer_edit(1, noise_shape=[1, 10**9]))
-    with pytest.raises(ModelFileError, match=r"noise_shape=\[1, 1000000000\], whose samples hold "
-                                             "1000000000 values"):
+    path = _write(
+        tmp_path, tiny_model(compiled=False), config=_layer_edit(1, noise_shape=[1, 10**9])
+    )
+    with pytest.raises(
+        ModelFileError,
+        match=r"noise_shape=\[1, 1000000000\], whose samples hold "
+        "1000000000 values",
+    ):
         load_model(path)
 
 
@@ -224,8 +253,9 @@ def test_a_users_layer_needs_custom_objects_or_a_scope(tmp_path: Path) -> None:
         assert type(load_model(path).layers[0]) is Scale
 
 
-def test_a_registered_layer_loads_by_its_key(tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_registered_layer_loads_by_its_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(registry, "_CLASSES", dict(registry._CLASSES))
     monkeypatch.setattr(registry, "_KEYS", dict(registry._KEYS))
 
@@ -240,7 +270,8 @@ def test_a_registered_layer_loads_by_its_key(tmp_path: Path,
 
 
 def test_a_registered_model_class_is_saved_and_loaded_by_its_key(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(registry, "_CLASSES", dict(registry._CLASSES))
     monkeypatch.setattr(registry, "_KEYS", dict(registry._KEYS))
 

@@ -21,8 +21,12 @@ from .helpers import X, members, tiny_model
 
 def _stack(*units: int, names: tuple[str, ...] | None = None, inputs: int = 3) -> Sequential:
     names = names or tuple(f"layer{i}" for i in range(len(units)))
-    return Sequential([Dense(u, input_shape=(inputs,) if i == 0 else None, name=n)
-                       for i, (u, n) in enumerate(zip(units, names, strict=True))])
+    return Sequential(
+        [
+            Dense(u, input_shape=(inputs,) if i == 0 else None, name=n)
+            for i, (u, n) in enumerate(zip(units, names, strict=True))
+        ]
+    )
 
 
 def _snapshot(model: Sequential) -> list[np.ndarray]:
@@ -43,9 +47,12 @@ def test_the_file_is_a_plain_npz(tmp_path: Path) -> None:
         assert np.array_equal(arrays["weights/0"], model.layers[0].get_weights()[0])
     contents = members((tmp_path / "m.weights.npz").read_bytes())
     first, second = model.layers[0].name, model.layers[2].name
-    assert json.loads(contents["weights.json"]) == {"layers": [
-        {"name": first, "weights": ["weights/0.npy", "weights/1.npy"]},
-        {"name": second, "weights": ["weights/2.npy", "weights/3.npy"]}]}
+    assert json.loads(contents["weights.json"]) == {
+        "layers": [
+            {"name": first, "weights": ["weights/0.npy", "weights/1.npy"]},
+            {"name": second, "weights": ["weights/2.npy", "weights/3.npy"]},
+        ]
+    }
     assert json.loads(contents["metadata.json"])["kind"] == "weights"
 
 
@@ -55,10 +62,13 @@ def test_by_name_loads_the_matching_layers_only(tmp_path: Path) -> None:
     target = _stack(4, 5, names=("shared", "other_head"))
     kept = target.layers[1].get_weights()
     target.load_weights(tmp_path / "w.weights.npz", by_name=True)
-    assert all(np.array_equal(a, b) for a, b in zip(
-        target.layers[0].get_weights(), source.layers[0].get_weights(), strict=True))
-    assert all(np.array_equal(a, b) for a, b in zip(
-        target.layers[1].get_weights(), kept, strict=True))
+    assert all(
+        np.array_equal(a, b)
+        for a, b in zip(target.layers[0].get_weights(), source.layers[0].get_weights(), strict=True)
+    )
+    assert all(
+        np.array_equal(a, b) for a, b in zip(target.layers[1].get_weights(), kept, strict=True)
+    )
 
 
 def test_by_name_with_no_common_name_is_an_error(tmp_path: Path) -> None:
@@ -77,8 +87,11 @@ def test_a_shape_mismatch_is_an_error_and_changes_nothing(tmp_path: Path) -> Non
     _stack(4, 2).save_weights(tmp_path / "w.weights.npz")
     target = _stack(4, 3)
     before = _snapshot(target)
-    with pytest.raises(ModelFileError, match=r"'layer1/kernel' has shape \(4, 3\).*"
-                                             r"the file holds shape \(4, 2\)"):
+    with pytest.raises(
+        ModelFileError,
+        match=r"'layer1/kernel' has shape \(4, 3\).*"
+        r"the file holds shape \(4, 2\)",
+    ):
         target.load_weights(tmp_path / "w.weights.npz")
     assert all(np.array_equal(a, b) for a, b in zip(_snapshot(target), before, strict=True))
 
@@ -114,8 +127,9 @@ def test_a_weights_file_is_not_a_model(tmp_path: Path) -> None:
         load_model(tmp_path / "m.numkeras")
 
 
-@pytest.mark.parametrize("name, words", [("w.h5", "HDF5"), ("w.npz", r"\.weights\.npz"),
-                                         ("w.weights.h5", "HDF5")])
+@pytest.mark.parametrize(
+    "name, words", [("w.h5", "HDF5"), ("w.npz", r"\.weights\.npz"), ("w.weights.h5", "HDF5")]
+)
 def test_weights_paths_that_are_refused(tmp_path: Path, name: str, words: str) -> None:
     with pytest.raises(ValueError, match=words):
         tiny_model().save_weights(tmp_path / name)
@@ -123,12 +137,16 @@ def test_weights_paths_that_are_refused(tmp_path: Path, name: str, words: str) -
 
 
 def test_a_misfit_is_found_from_the_headers_before_any_array_is_read(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _stack(4, 2).save_weights(tmp_path / "w.weights.npz")
     read: list[str] = []
     original = ArchiveReader.read
-    monkeypatch.setattr(ArchiveReader, "read",
-                        lambda self, name, *args: read.append(name) or original(self, name, *args))
+    monkeypatch.setattr(
+        ArchiveReader,
+        "read",
+        lambda self, name, *args: read.append(name) or original(self, name, *args),
+    )
     with pytest.raises(ModelFileError, match="the file holds shape"):
         _stack(4, 3).load_weights(tmp_path / "w.weights.npz")
     assert not [name for name in read if name.endswith(".npy")]
@@ -168,11 +186,15 @@ def test_finite_weights_load_without_a_warning(tmp_path: Path) -> None:
         tiny_model().load_weights(tmp_path / "w.weights.npz")
 
 
-@pytest.mark.parametrize("array, count", [
-    (np.array([1.0, np.nan, np.inf, -np.inf], np.float32), 3),
-    (np.full(1000, 65504.0, np.float16), 0),  # finite, though its float16 sum would overflow
-    (np.array([1e308, 1e308]), 0),  # finite, though its float64 sum overflows
-    (np.array([1, 2], np.int64), 0), (np.zeros((0, 3), np.float32), 0),
-])
+@pytest.mark.parametrize(
+    "array, count",
+    [
+        (np.array([1.0, np.nan, np.inf, -np.inf], np.float32), 3),
+        (np.full(1000, 65504.0, np.float16), 0),  # finite, though its float16 sum would overflow
+        (np.array([1e308, 1e308]), 0),  # finite, though its float64 sum overflows
+        (np.array([1, 2], np.int64), 0),
+        (np.zeros((0, 3), np.float32), 0),
+    ],
+)
 def test_non_finite_values_are_counted(array: np.ndarray, count: int) -> None:
     assert non_finite_count(array) == count

@@ -74,10 +74,14 @@ def live_server(model_file: Path) -> Iterator[str]:
     """The real command, ``python -m numkeras.serve MODEL --port 0``, in a subprocess: its URL."""
     process = subprocess.Popen(
         [sys.executable, "-m", "numkeras.serve", str(model_file), "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout],
-                     daemon=True).start()
+    threading.Thread(
+        target=lambda: [lines.put(line) for line in process.stdout], daemon=True
+    ).start()
     output, url = [], None
     deadline = time.monotonic() + SERVER_START_S
     while url is None and time.monotonic() < deadline:
@@ -93,8 +97,11 @@ def live_server(model_file: Path) -> Iterator[str]:
     if url is None:
         code = process.poll()
         process.kill()
-        why = f"exited with code {code}" if code is not None else \
-            f"did not start within {SERVER_START_S} s"
+        why = (
+            f"exited with code {code}"
+            if code is not None
+            else f"did not start within {SERVER_START_S} s"
+        )
         pytest.fail(f"numkeras serve {why}; its output:\n{''.join(output)}")
     yield url
     process.terminate()

@@ -21,15 +21,23 @@ from .support import confident_digit
 
 #: Debian's Chromium (``apt-get install -y chromium``); NUMKERAS_CHROMIUM points elsewhere.
 CHROMIUM = os.environ.get("NUMKERAS_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 TIMEOUT_MS = 20_000
 
 #: Strokes in pad coordinates (0 to 1, y down), drawn the way a person draws each digit.
 ONE = [(0.48, 0.14), (0.52, 0.86)]
 SEVEN = [(0.22, 0.2), (0.78, 0.2), (0.62, 0.45), (0.45, 0.86)]
-ZERO = [(0.5 + 0.25 * math.sin(2 * math.pi * t / 40), 0.5 - 0.36 * math.cos(2 * math.pi * t / 40))
-        for t in range(41)]
+ZERO = [
+    (0.5 + 0.25 * math.sin(2 * math.pi * t / 40), 0.5 - 0.36 * math.cos(2 * math.pi * t / 40))
+    for t in range(41)
+]
 
 
 @pytest.fixture(scope="module")
@@ -37,16 +45,21 @@ def browser():
     try:
         from playwright.sync_api import Error, sync_playwright
     except ImportError as error:
-        pytest.fail(f"The browser test needs Playwright for Python (in the 'test' extra: "
-                    f"pip install -e '.[test]'): {error}")
+        pytest.fail(
+            f"The browser test needs Playwright for Python (in the 'test' extra: "
+            f"pip install -e '.[test]'): {error}"
+        )
     if not Path(CHROMIUM).is_file():
-        pytest.fail(f"The browser test needs Chromium at {CHROMIUM}: install it with "
-                    f"`apt-get install -y chromium` (`make test` does), or set NUMKERAS_CHROMIUM "
-                    f"to a Chromium executable.")
+        pytest.fail(
+            f"The browser test needs Chromium at {CHROMIUM}: install it with "
+            f"`apt-get install -y chromium` (`make test` does), or set NUMKERAS_CHROMIUM "
+            f"to a Chromium executable."
+        )
     with sync_playwright() as playwright:
         try:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                                  args=CHROMIUM_ARGS, timeout=60_000)
+            chromium = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, timeout=60_000
+            )
         except Error as error:
             pytest.fail(f"Chromium at {CHROMIUM} could not be started: {error}")
         yield chromium
@@ -64,15 +77,22 @@ def opened(browser, url: str, **context_options):
     problems: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
     page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    page.on("console", lambda message: problems.append(f"console: {message.text}")
-            if message.type == "error" else None)
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"console: {message.text}") if message.type == "error" else None
+        ),
+    )
     page.goto(url + "/")
     # Waits use selectors: the page's Content-Security-Policy forbids the eval that
     # Playwright's wait_for_function needs, and the test keeps that policy on.
     page.wait_for_selector("#model-line:has-text('Test accuracy')")
     yield page
-    elsewhere = [seen for seen in requested
-                 if not seen.startswith(url + "/") and not seen.startswith("data:")]
+    elsewhere = [
+        seen
+        for seen in requested
+        if not seen.startswith(url + "/") and not seen.startswith("data:")
+    ]
     assert elsewhere == [], f"the page loaded assets from elsewhere: {elsewhere}"
     assert problems == []
     context.close()
@@ -157,11 +177,13 @@ def test_an_uploaded_test_digit_is_read(page, tmp_path: Path, served, digits) ->
     page.set_input_files("#upload", str(picture))
     page.wait_for_selector(f"#answer[data-count='{count + 1}']")
     assert reading(page) == "4"
-    seen = np.array(page.evaluate("""() => {
+    seen = np.array(
+        page.evaluate("""() => {
         const c = document.getElementById('seen');
         const data = c.getContext('2d').getImageData(0, 0, 28, 28).data;
         return Array.from({length: 784}, (_, i) => data[4 * i]);
-    }""")).reshape(28, 28)
+    }""")
+    ).reshape(28, 28)
     assert np.abs(seen - digits.x_test[index].astype(float)).mean() < 5
     screenshot = tmp_path / "numkeras-serve-uploaded-four.png"
     page.screenshot(path=str(screenshot), full_page=True)

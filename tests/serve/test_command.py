@@ -44,24 +44,49 @@ def served_with(monkeypatch: pytest.MonkeyPatch) -> dict:
 def test_defaults() -> None:
     args = parse()
     assert (args.model, args.host, args.port, args.epochs) == (None, "127.0.0.1", 8000, 5)
-    assert (args.allowed_hosts, args.limit_concurrency, args.header_timeout,
-            args.body_timeout) == ([], MAX_CONNECTIONS, HEADER_TIMEOUT_S, BODY_TIMEOUT_S)
-    args = parse("m.numkeras", "--host", "::1", "--port", "0", "--epochs", "2",
-                 "--allowed-hosts", "mybox, mybox.local", "--limit-concurrency", "3",
-                 "--header-timeout", "2.5", "--body-timeout", "7")
+    assert (args.allowed_hosts, args.limit_concurrency, args.header_timeout, args.body_timeout) == (
+        [],
+        MAX_CONNECTIONS,
+        HEADER_TIMEOUT_S,
+        BODY_TIMEOUT_S,
+    )
+    args = parse(
+        "m.numkeras",
+        "--host",
+        "::1",
+        "--port",
+        "0",
+        "--epochs",
+        "2",
+        "--allowed-hosts",
+        "mybox, mybox.local",
+        "--limit-concurrency",
+        "3",
+        "--header-timeout",
+        "2.5",
+        "--body-timeout",
+        "7",
+    )
     assert (args.model, args.host, args.port, args.epochs) == (Path("m.numkeras"), "::1", 0, 2)
-    assert (args.allowed_hosts, args.limit_concurrency, args.header_timeout,
-            args.body_timeout) == (["mybox", "mybox.local"], 3, 2.5, 7.0)
+    assert (args.allowed_hosts, args.limit_concurrency, args.header_timeout, args.body_timeout) == (
+        ["mybox", "mybox.local"],
+        3,
+        2.5,
+        7.0,
+    )
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--port", "70000"], "must be 0 to 65535. Received: 70000"),
-    (["--epochs", "0"], "must be at least 1. Received: 0"),
-    (["--limit-concurrency", "0"], "must be at least 1. Received: 0"),
-    (["--header-timeout", "0"], "must be a positive number of seconds. Received: 0"),
-    (["--body-timeout", "inf"], "must be a positive number of seconds. Received: inf"),
-    (["--allowed-hosts", "a,,b"], "must be host names separated by commas"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--port", "70000"], "must be 0 to 65535. Received: 70000"),
+        (["--epochs", "0"], "must be at least 1. Received: 0"),
+        (["--limit-concurrency", "0"], "must be at least 1. Received: 0"),
+        (["--header-timeout", "0"], "must be a positive number of seconds. Received: 0"),
+        (["--body-timeout", "inf"], "must be a positive number of seconds. Received: inf"),
+        (["--allowed-hosts", "a,,b"], "must be host names separated by commas"),
+    ],
+)
 def test_bad_arguments_are_named(argv: list[str], message: str, capsys) -> None:
     with pytest.raises(SystemExit):
         parse(*argv)
@@ -118,22 +143,43 @@ def test_serves_the_model_on_the_printed_address(model_file: Path, served_with, 
 def test_serves_with_the_limits_and_hosts_given(model_file: Path, served_with) -> None:
     from starlette.testclient import TestClient
 
-    assert command.run(parse(str(model_file), "--port", "0", "--allowed-hosts", "mybox",
-                             "--limit-concurrency", "3", "--header-timeout", "2",
-                             "--body-timeout", "4")) == 0
+    assert (
+        command.run(
+            parse(
+                str(model_file),
+                "--port",
+                "0",
+                "--allowed-hosts",
+                "mybox",
+                "--limit-concurrency",
+                "3",
+                "--header-timeout",
+                "2",
+                "--body-timeout",
+                "4",
+            )
+        )
+        == 0
+    )
     protocol = served_with["config"].http
     assert protocol.func is GuardedH11Protocol
     assert protocol.keywords == {"header_timeout": 2.0, "max_connections": 3}
     with TestClient(served_with["app"]) as client:
-        for host, status in [("mybox:8000", 200), ("127.0.0.1:8000", 200),
-                             ("localhost", 200), ("[::1]:8000", 200), ("evil.example", 400)]:
+        for host, status in [
+            ("mybox:8000", 200),
+            ("127.0.0.1:8000", 200),
+            ("localhost", 200),
+            ("[::1]:8000", 200),
+            ("evil.example", 400),
+        ]:
             assert client.get("/healthz", headers={"Host": host}).status_code == status, host
         schema = client.get("/openapi.json", headers={"Host": "localhost"}).json()
     assert "taking over 4 s to arrive" in schema["paths"]["/api/predict"]["post"]["description"]
 
 
 def test_trains_the_hello_network_when_there_is_no_model(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, served_with, capsys) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, served_with, capsys
+) -> None:
     monkeypatch.chdir(tmp_path)
     # The real course network, narrowed so that the test takes a second.
     course_mlp = networks.course_mlp

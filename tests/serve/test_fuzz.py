@@ -23,8 +23,7 @@ EXAMPLES = 60
 #: Requests sent, by operation, printed at the end of the module.
 SENT: dict[str, int] = {}
 
-schema = schemathesis.openapi.from_dict(
-    document(__version__, MAX_BODY_BYTES, BODY_TIMEOUT_S))
+schema = schemathesis.openapi.from_dict(document(__version__, MAX_BODY_BYTES, BODY_TIMEOUT_S))
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -36,9 +35,16 @@ def _report_case_count():
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                 HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
 def test_no_5xx_and_answers_match_the_schema(case, app) -> None:
     SENT[case.operation.label] = SENT.get(case.operation.label, 0) + 1
     response = case.call(app=app)
@@ -66,18 +72,24 @@ def _picture(kind: str) -> bytes:
 PICTURES = {"image/png": _picture("PNG"), "image/jpeg": _picture("JPEG")}
 
 
-@given(kind=st.sampled_from(sorted(PICTURES)),
-       edits=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=8),
-       cut=st.integers(1, 10_000))
-@settings(max_examples=EXAMPLES, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    kind=st.sampled_from(sorted(PICTURES)),
+    edits=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=8),
+    cut=st.integers(1, 10_000),
+)
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 def test_damaged_images_never_get_a_5xx(client_for_fuzz, kind: str, edits, cut: int) -> None:
     """Real PNG and JPEG files with bytes overwritten and their ends cut off."""
     SENT["damaged image uploads"] = SENT.get("damaged image uploads", 0) + 1
     data = bytearray(PICTURES[kind])
     for position, value in edits:
         data[position % len(data)] = value
-    response = client_for_fuzz.post("/api/predict", content=bytes(data[:cut]),
-                                    headers={"Content-Type": kind})
+    response = client_for_fuzz.post(
+        "/api/predict", content=bytes(data[:cut]), headers={"Content-Type": kind}
+    )
     assert response.status_code in (200, 422), response.text
     assert response.json()

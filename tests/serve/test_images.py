@@ -70,9 +70,19 @@ PAPER[3:9, 5:7] = 0
 PAPER[1, 1] = 100
 
 
-@pytest.mark.parametrize("mode, kind, mid", [
-    ("L", "PNG", 100), ("LA", "PNG", 100), ("RGB", "PNG", 100), ("RGBA", "PNG", 100),
-    ("P", "PNG", 100), ("1", "PNG", 0), ("RGB", "JPEG", None), ("CMYK", "JPEG", None)])
+@pytest.mark.parametrize(
+    "mode, kind, mid",
+    [
+        ("L", "PNG", 100),
+        ("LA", "PNG", 100),
+        ("RGB", "PNG", 100),
+        ("RGBA", "PNG", 100),
+        ("P", "PNG", 100),
+        ("1", "PNG", 0),
+        ("RGB", "JPEG", None),
+        ("CMYK", "JPEG", None),
+    ],
+)
 def test_every_mode_keeps_its_levels(mode: str, kind: str, mid: int | None) -> None:
     grey = read_grey(encoded(Image.fromarray(PAPER).convert(mode), kind))
     if mid is None:  # JPEG is lossy
@@ -110,14 +120,19 @@ def test_large_pictures_are_shrunk() -> None:
     assert max(grey.shape) == WORKING_SIDE
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"", "Could not read"),
-    (b"GIF89a not a png", "Could not read"),
-    (b"%PDF-1.4", "Could not read"),
-    (encoded(Image.new("L", (8, 8)), "GIF"), "Could not read"),
-    (png_bytes(np.random.default_rng(0).integers(0, 256, (30, 30), np.uint8))[:300],
-     "Could not decode the PNG"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "Could not read"),
+        (b"GIF89a not a png", "Could not read"),
+        (b"%PDF-1.4", "Could not read"),
+        (encoded(Image.new("L", (8, 8)), "GIF"), "Could not read"),
+        (
+            png_bytes(np.random.default_rng(0).integers(0, 256, (30, 30), np.uint8))[:300],
+            "Could not decode the PNG",
+        ),
+    ],
+)
 def test_non_images_are_refused(data: bytes, message: str) -> None:
     with pytest.raises(ImageError, match=message):
         read_grey(data)
@@ -129,13 +144,19 @@ def png_header_only(width: int, height: int) -> bytes:
     Read past its header, it fails to decode; so being refused as too large proves that the
     refusal came from the header alone, before any decoding.
     """
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data)))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit grey
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b""))
+        + chunk(b"IEND", b"")
+    )
 
 
 def test_a_small_file_of_a_huge_picture_is_refused_before_decoding() -> None:
@@ -145,19 +166,24 @@ def test_a_small_file_of_a_huge_picture_is_refused_before_decoding() -> None:
         read_grey(data)
 
 
-@pytest.mark.parametrize("width, height", [(1, 16_000_000), (16_000_000, 1),
-                                           (MAX_SIDE + 1, 2)])
+@pytest.mark.parametrize("width, height", [(1, 16_000_000), (16_000_000, 1), (MAX_SIDE + 1, 2)])
 def test_a_long_thin_picture_is_refused_from_its_header(width: int, height: int) -> None:
     data = png_header_only(width, height)
     assert len(data) < 100
-    with pytest.raises(ImageError, match=rf"each side must be at most {MAX_SIDE:,} pixels\. "
-                                         rf"Received: {width}x{height}"):
+    with pytest.raises(
+        ImageError,
+        match=rf"each side must be at most {MAX_SIDE:,} pixels\. "
+        rf"Received: {width}x{height}",
+    ):
         read_grey(data)
 
 
 def test_a_picture_over_pillows_own_limit_is_named_too_large() -> None:
-    with pytest.raises(ImageError, match=rf"at most {MAX_SIDE:,} pixels\. Received: a picture "
-                                         rf"of over [\d,]+ pixels"):
+    with pytest.raises(
+        ImageError,
+        match=rf"at most {MAX_SIDE:,} pixels\. Received: a picture "
+        rf"of over [\d,]+ pixels",
+    ):
         read_grey(png_header_only(100_000, 100_000))
 
 

@@ -23,16 +23,18 @@ DEADLINE_S = 120
 
 def test_2000_predictions_from_8_clients_without_an_error(live_server: str, digits) -> None:
     address = urlsplit(live_server)
-    bodies = [json.dumps({"pixels": (image / 255).tolist()}).encode()
-              for image in digits.x_test[:50]]
+    bodies = [
+        json.dumps({"pixels": (image / 255).tolist()}).encode() for image in digits.x_test[:50]
+    ]
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
     deadline = time.monotonic() + DEADLINE_S
 
     def client(worker: int) -> None:
-        connection = http.client.HTTPConnection(address.hostname, address.port,
-                                                timeout=REQUEST_TIMEOUT_S)
+        connection = http.client.HTTPConnection(
+            address.hostname, address.port, timeout=REQUEST_TIMEOUT_S
+        )
         mine, failures = [], []
         for i in range(worker, REQUESTS, CLIENTS):
             if time.monotonic() > deadline:
@@ -41,8 +43,9 @@ def test_2000_predictions_from_8_clients_without_an_error(live_server: str, digi
             body = bodies[i % len(bodies)]
             start = time.perf_counter()
             try:
-                connection.request("POST", "/api/predict", body=body,
-                                   headers={"Content-Type": "application/json"})
+                connection.request(
+                    "POST", "/api/predict", body=body, headers={"Content-Type": "application/json"}
+                )
                 response = connection.getresponse()
                 answer = response.read()
             except (OSError, http.client.HTTPException) as error:
@@ -69,6 +72,8 @@ def test_2000_predictions_from_8_clients_without_an_error(live_server: str, digi
     assert errors == [], f"{len(errors)} errors, first: {errors[:3]}"
     assert len(latencies) == REQUESTS
     p50, p99 = np.percentile(latencies, [50, 99]) * 1000
-    print(f"\nload: {REQUESTS} requests, {CLIENTS} concurrent clients, 0 errors, "
-          f"{elapsed:.1f} s ({REQUESTS / elapsed:.0f} requests/s), "
-          f"latency p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+    print(
+        f"\nload: {REQUESTS} requests, {CLIENTS} concurrent clients, 0 errors, "
+        f"{elapsed:.1f} s ({REQUESTS / elapsed:.0f} requests/s), "
+        f"latency p50 {p50:.1f} ms, p99 {p99:.1f} ms"
+    )

@@ -24,8 +24,10 @@ def bounding_box(image: np.ndarray) -> tuple[int, int]:
 
 def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
     total = image.sum()
-    return (image.sum(axis=1) @ np.arange(image.shape[0]) / total,
-            image.sum(axis=0) @ np.arange(image.shape[1]) / total)
+    return (
+        image.sum(axis=1) @ np.arange(image.shape[0]) / total,
+        image.sum(axis=0) @ np.arange(image.shape[1]) / total,
+    )
 
 
 @pytest.mark.parametrize("n_out, n_in", [(20, 280), (20, 20), (20, 7), (1, 5), (13, 31)])
@@ -132,7 +134,7 @@ def test_drawings_are_read_as_well_as_test_digits(served, digits) -> None:
         big = np.kron(image, np.ones((scale, scale), np.uint8))
         top, left = rng.integers(0, 280 - big.shape[0] + 1, size=2)
         pad = np.full((280, 280), 255, np.uint8)
-        pad[top:top + big.shape[0], left:left + big.shape[1]] = 255 - big
+        pad[top : top + big.shape[0], left : left + big.shape[1]] = 255 - big
         drawn.append(to_mnist(ink_from_grey(pad)))
         squeezed.append((255 - pad).reshape(FIELD, 10, FIELD, 10).mean(axis=(1, 3)) / 255)
     labels = digits.y_test[:n]

@@ -9,8 +9,10 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 def record(epochs=3, layers=("dense", "dense_1", "dense_2"), scale=1.0):
     return {
-        "gradient": {name: [scale * (i + 1) * 10.0 ** -(3 - k) for i in range(epochs)]
-                     for k, name in enumerate(layers)},
+        "gradient": {
+            name: [scale * (i + 1) * 10.0 ** -(3 - k) for i in range(epochs)]
+            for k, name in enumerate(layers)
+        },
         "update": {name: [scale * 1e-4] * epochs for name in layers},
     }
 

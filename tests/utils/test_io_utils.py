@@ -104,8 +104,13 @@ def _temporaries(folder, *names):
 def test_temporaries_of_killed_writes_are_removed_by_the_next_write(tmp_path):
     _temporaries(tmp_path, ".model.bin.0123abcd.tmp", ".model.bin.fedcba98.tmp")
     # Not temporaries of model.bin: another file's, and names atomic_write never makes.
-    others = _temporaries(tmp_path, ".other.bin.0123abcd.tmp", ".model.bin.mine.tmp",
-                          ".model.bin.0123abcd.tmp.bak", "model.bin.0123abcd.tmp")
+    others = _temporaries(
+        tmp_path,
+        ".other.bin.0123abcd.tmp",
+        ".model.bin.mine.tmp",
+        ".model.bin.0123abcd.tmp.bak",
+        "model.bin.0123abcd.tmp",
+    )
     with atomic_write(tmp_path / "model.bin") as handle:
         handle.write(b"new")
     assert set(os.listdir(tmp_path)) == {"model.bin", *others}

@@ -24,8 +24,7 @@ def test_to_categorical_returns_floatx():
 
 
 @settings(max_examples=50, deadline=None)
-@given(hnp.arrays(np.int64, hnp.array_shapes(max_dims=3, max_side=5),
-                  elements=st.integers(0, 6)))
+@given(hnp.arrays(np.int64, hnp.array_shapes(max_dims=3, max_side=5), elements=st.integers(0, 6)))
 def test_to_categorical_matches_torch_one_hot(labels):
     expected = torch.nn.functional.one_hot(torch.from_numpy(labels), 7).numpy()
     shape = labels.shape[:-1] if labels.ndim > 1 and labels.shape[-1] == 1 else labels.shape
@@ -46,19 +45,31 @@ def test_to_categorical_accepts_whole_floats_and_bools():
     assert to_categorical([], num_classes=3).shape == (0, 3)
 
 
-@pytest.mark.parametrize("y, num_classes, message", [
-    ([0, 3], 3, "from 0 to num_classes - 1 = 2. Received: num_classes=3 and y with the label 3"),
-    ([1, -1], None, "labels >= 0. Received: y with the negative label -1"),
-    ([0.5, 1], None, "integer class labels. Received: y with the non-integer value 0.5"),
-    ([np.nan], None, "integer class labels. Received: y with the non-integer value nan"),
-    (["cat"], None, "integer class labels. Received: y of dtype <U3 (['cat'])"),
-    ([], None, "cannot infer num_classes from an empty y"),
-    ([1], 0, "positive integer or None. Received: num_classes=0"),
-    ([1], 2.5, "positive integer or None. Received: num_classes=2.5"),
-])
+@pytest.mark.parametrize(
+    "y, num_classes, message",
+    [
+        (
+            [0, 3],
+            3,
+            "from 0 to num_classes - 1 = 2. Received: num_classes=3 and y with the label 3",
+        ),
+        ([1, -1], None, "labels >= 0. Received: y with the negative label -1"),
+        ([0.5, 1], None, "integer class labels. Received: y with the non-integer value 0.5"),
+        ([np.nan], None, "integer class labels. Received: y with the non-integer value nan"),
+        (["cat"], None, "integer class labels. Received: y of dtype <U3 (['cat'])"),
+        ([], None, "cannot infer num_classes from an empty y"),
+        ([1], 0, "positive integer or None. Received: num_classes=0"),
+        ([1], 2.5, "positive integer or None. Received: num_classes=2.5"),
+    ],
+)
 def test_to_categorical_errors_name_the_argument_and_value(y, num_classes, message):
-    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")
-                       .replace("[", r"\[").replace("]", r"\]")):
+    with pytest.raises(
+        ValueError,
+        match=message.replace("(", r"\(")
+        .replace(")", r"\)")
+        .replace("[", r"\[")
+        .replace("]", r"\]"),
+    ):
         to_categorical(y, num_classes)
 
 
@@ -88,8 +99,9 @@ _VALUES = st.one_of(st.just(0.0), st.floats(1e-3, 1e3), st.floats(-1e3, -1e-3))
 
 
 @settings(max_examples=50, deadline=None)
-@given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, max_side=4),
-                  elements=_VALUES))
+@given(
+    hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, max_side=4), elements=_VALUES)
+)
 def test_normalized_vectors_have_unit_or_zero_norm(x):
     norms = np.linalg.norm(normalize(x), axis=-1)
     zero = np.linalg.norm(x, axis=-1) == 0

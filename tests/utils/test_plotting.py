@@ -10,8 +10,12 @@ import pytest
 from numkeras.utils.plotting import plot_history
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-HISTORY = {"loss": [0.9, 0.5, 0.3], "accuracy": [0.7, 0.85, 0.9],
-           "val_loss": [0.8, 0.6, 0.55], "val_accuracy": [0.75, 0.8, 0.82]}
+HISTORY = {
+    "loss": [0.9, 0.5, 0.3],
+    "accuracy": [0.7, 0.85, 0.9],
+    "val_loss": [0.8, 0.6, 0.55],
+    "val_accuracy": [0.75, 0.8, 0.82],
+}
 
 
 class History:

@@ -104,8 +104,14 @@ def test_time_per_step_units(capsys, clock, seconds, shown):
 
 @pytest.mark.parametrize(
     ("value", "shown"),
-    [(0.5, "0.5000"), (-0.25, "-0.2500"), (12.345678, "12.3457"), (0.0005, "5.0000e-04"),
-     (-0.001, "-1.0000e-03"), (0.0, "0.0000e+00")],
+    [
+        (0.5, "0.5000"),
+        (-0.25, "-0.2500"),
+        (12.345678, "12.3457"),
+        (0.0005, "5.0000e-04"),
+        (-0.001, "-1.0000e-03"),
+        (0.0, "0.0000e+00"),
+    ],
 )
 def test_metric_format_switches_to_scientific_at_one_thousandth(capsys, clock, value, shown):
     Progbar(1).update(1, [("m", value)])

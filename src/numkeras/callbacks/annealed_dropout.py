@@ -48,11 +48,17 @@ class AnnealedDropout(Callback):
         verbose: 1 prints the rate set at each epoch.
     """
 
-    def __init__(self, final_epoch: int, final_rate: float = 0.0,
-                 initial_rate: float | None = None, verbose: int = 0) -> None:
+    def __init__(
+        self,
+        final_epoch: int,
+        final_rate: float = 0.0,
+        initial_rate: float | None = None,
+        verbose: int = 0,
+    ) -> None:
         if not isinstance(final_epoch, int) or isinstance(final_epoch, bool) or final_epoch < 1:
-            raise ValueError(f"final_epoch must be a positive integer. "
-                             f"Received: final_epoch={final_epoch!r}")
+            raise ValueError(
+                f"final_epoch must be a positive integer. Received: final_epoch={final_epoch!r}"
+            )
         for name, rate in (("final_rate", final_rate), ("initial_rate", initial_rate)):
             if rate is not None and not (isinstance(rate, (int, float)) and 0 <= rate < 1):
                 raise ValueError(f"{name} must be a number in [0, 1). Received: {name}={rate!r}")
@@ -70,16 +76,20 @@ class AnnealedDropout(Callback):
     def on_train_begin(self, logs: Logs | None = None) -> None:
         self._originals = [(layer, layer.rate) for layer in dropout_layers(self.model)]
         if not self._originals:
-            raise ValueError("AnnealedDropout found no layer with a dropout rate in the model. "
-                             "Add Dropout (or DropConnect) layers, or remove the callback.")
+            raise ValueError(
+                "AnnealedDropout found no layer with a dropout rate in the model. "
+                "Add Dropout (or DropConnect) layers, or remove the callback."
+            )
 
     def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
         for layer, original in self._originals:
             start = original if self.initial_rate is None else self.initial_rate
             layer.rate = self.rate(epoch, start)
         if self.verbose > 0:
-            print_msg(f"\nEpoch {epoch + 1}: AnnealedDropout setting dropout rate to "
-                      f"{self._mean_rate():.4g}.")
+            print_msg(
+                f"\nEpoch {epoch + 1}: AnnealedDropout setting dropout rate to "
+                f"{self._mean_rate():.4g}."
+            )
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         if logs is not None:
@@ -93,5 +103,9 @@ class AnnealedDropout(Callback):
         return sum(layer.rate for layer, _ in self._originals) / len(self._originals)
 
     def get_config(self) -> dict[str, Any]:
-        return {"final_epoch": self.final_epoch, "final_rate": self.final_rate,
-                "initial_rate": self.initial_rate, "verbose": self.verbose}
+        return {
+            "final_epoch": self.final_epoch,
+            "final_rate": self.final_rate,
+            "initial_rate": self.initial_rate,
+            "verbose": self.verbose,
+        }

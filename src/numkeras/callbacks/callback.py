@@ -44,8 +44,10 @@ class Callback:
         of its ``_state_fields`` (numbers as floats, inf included; weights as lists of arrays).
         Empty for a callback that keeps none, as the base class."""
         return callback_state.check_state(
-            type(self).__name__, self._state_fields,
-            {name: getattr(self, name) for name in self._state_fields})
+            type(self).__name__,
+            self._state_fields,
+            {name: getattr(self, name) for name in self._state_fields},
+        )
 
     def set_state(self, values: dict[str, Any]) -> None:
         """Continue from ``values``, as :meth:`get_state` gave them. Raises a ValueError when

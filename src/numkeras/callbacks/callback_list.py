@@ -89,7 +89,8 @@ class CallbackList(Callback):
         # file holds the whole end-of-epoch state (a reduced learning rate, the early stopping
         # counters) whatever the order of the list: that is what an exact resume needs.
         self.callbacks: list[Callback] = sorted(
-            callbacks, key=lambda c: isinstance(c, ModelCheckpoint))
+            callbacks, key=lambda c: isinstance(c, ModelCheckpoint)
+        )
         self._history = self._find_or_add(History, add_history)
         self._find_or_add(ProgbarLogger, add_progbar)
         if model is not None:

@@ -32,8 +32,13 @@ class EarlyStopping(MonitorCallback):
     """
 
     _purpose = "Early stopping"
-    _state_fields = {"wait": "count", "best": "number", "best_epoch": "count",
-                     "stopped_epoch": "count", "best_weights": "weights"}
+    _state_fields = {
+        "wait": "count",
+        "best": "number",
+        "best_epoch": "count",
+        "stopped_epoch": "count",
+        "best_weights": "weights",
+    }
 
     def __init__(
         self,
@@ -100,8 +105,12 @@ class EarlyStopping(MonitorCallback):
 
     def get_config(self) -> dict[str, Any]:
         return {
-            "monitor": self.monitor, "min_delta": self.min_delta, "patience": self.patience,
-            "verbose": self.verbose, "mode": self.mode, "baseline": self.baseline,
+            "monitor": self.monitor,
+            "min_delta": self.min_delta,
+            "patience": self.patience,
+            "verbose": self.verbose,
+            "mode": self.mode,
+            "baseline": self.baseline,
             "restore_best_weights": self.restore_best_weights,
             "start_from_epoch": self.start_from_epoch,
         }

@@ -28,10 +28,13 @@ class LambdaCallback(Callback):  # not registered for configs: they cannot carry
         **kwargs: Callable[..., Any],
     ) -> None:
         functions = {
-            "on_epoch_begin": on_epoch_begin, "on_epoch_end": on_epoch_end,
-            "on_train_begin": on_train_begin, "on_train_end": on_train_end,
+            "on_epoch_begin": on_epoch_begin,
+            "on_epoch_end": on_epoch_end,
+            "on_train_begin": on_train_begin,
+            "on_train_end": on_train_end,
             "on_train_batch_begin": on_train_batch_begin,
-            "on_train_batch_end": on_train_batch_end, **kwargs,
+            "on_train_batch_end": on_train_batch_end,
+            **kwargs,
         }
         for hook, function in functions.items():
             if hook not in HOOKS:

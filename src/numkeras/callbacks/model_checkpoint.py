@@ -117,8 +117,12 @@ class ModelCheckpoint(MonitorCallback):
 
     def get_config(self) -> dict[str, Any]:
         return {
-            "filepath": self.filepath, "monitor": self.monitor, "verbose": self.verbose,
-            "save_best_only": self.save_best_only, "save_weights_only": self.save_weights_only,
-            "mode": self.mode, "save_freq": self.save_freq,
+            "filepath": self.filepath,
+            "monitor": self.monitor,
+            "verbose": self.verbose,
+            "save_best_only": self.save_best_only,
+            "save_weights_only": self.save_weights_only,
+            "mode": self.mode,
+            "save_freq": self.save_freq,
             "initial_value_threshold": self._initial_best,
         }

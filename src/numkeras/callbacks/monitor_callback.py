@@ -16,7 +16,16 @@ from .callback import Callback, Logs
 # mode="auto" and the model's metrics do not say (a metric may set `_direction` to "up"/"down").
 _LARGER_IS_BETTER = ("acc", "auc", "precision", "recall", "f1", "fbeta", "r2", "iou", "similarity")
 _SMALLER_IS_BETTER = (
-    "loss", "error", "crossentropy", "hinge", "divergence", "poisson", "cosh", "mse", "mae", "mape",
+    "loss",
+    "error",
+    "crossentropy",
+    "hinge",
+    "divergence",
+    "poisson",
+    "cosh",
+    "mse",
+    "mae",
+    "mape",
     "msle",
 )
 

@@ -88,7 +88,12 @@ class ReduceLROnPlateau(MonitorCallback):
 
     def get_config(self) -> dict[str, Any]:
         return {
-            "monitor": self.monitor, "factor": self.factor, "patience": self.patience,
-            "verbose": self.verbose, "mode": self.mode, "min_delta": self.min_delta,
-            "cooldown": self.cooldown, "min_lr": self.min_lr,
+            "monitor": self.monitor,
+            "factor": self.factor,
+            "patience": self.patience,
+            "verbose": self.verbose,
+            "mode": self.mode,
+            "min_delta": self.min_delta,
+            "cooldown": self.cooldown,
+            "min_lr": self.min_lr,
         }

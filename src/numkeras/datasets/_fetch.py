@@ -50,12 +50,16 @@ class DataFile:
 
     def __post_init__(self) -> None:
         if (self.raw_sha256 is None) != (self.raw_size is None):
-            raise ValueError(f"DataFile {self.name!r} needs raw_sha256 and raw_size together, "
-                             f"or neither. Received: raw_sha256={self.raw_sha256!r}, "
-                             f"raw_size={self.raw_size!r}")
+            raise ValueError(
+                f"DataFile {self.name!r} needs raw_sha256 and raw_size together, "
+                f"or neither. Received: raw_sha256={self.raw_sha256!r}, "
+                f"raw_size={self.raw_size!r}"
+            )
         if self.raw_size is not None and self.raw_size < 0:
-            raise ValueError(f"DataFile {self.name!r} needs a raw_size of 0 bytes or more. "
-                             f"Received: raw_size={self.raw_size!r}")
+            raise ValueError(
+                f"DataFile {self.name!r} needs a raw_size of 0 bytes or more. "
+                f"Received: raw_size={self.raw_size!r}"
+            )
 
 
 def numkeras_cache_dir() -> Path:
@@ -126,10 +130,17 @@ def download(url: str, target: Path, expected: DataFile, timeout: float) -> None
     print(f"Downloading data from {url}", file=sys.stderr)
     with _urlopen(url, timeout) as response:
         size = response.headers.get("Content-Length")
-        with atomic_write(target, "wb") as out, tqdm(
-            total=int(size) if size and size.isdigit() else None, unit="B", unit_scale=True,
-            unit_divisor=1024, desc=target.name, disable=None,
-        ) as bar:
+        with (
+            atomic_write(target, "wb") as out,
+            tqdm(
+                total=int(size) if size and size.isdigit() else None,
+                unit="B",
+                unit_scale=True,
+                unit_divisor=1024,
+                desc=target.name,
+                disable=None,
+            ) as bar,
+        ):
             while chunk := response.read(_CHUNK):
                 out.write(chunk)
                 bar.update(len(chunk))

@@ -95,11 +95,15 @@ def parse_idx(content: bytearray, ndim: int, path: str | os.PathLike[str]) -> np
     offset, expected = 4 + 4 * ndim, math.prod(shape) * dtype.itemsize
     found = len(content) - offset
     if found < expected:
-        raise ValueError(f"{path} is truncated: its header announces {_dims(shape)} values "
-                         f"({expected:,} bytes of data), found only {found:,} bytes.")
+        raise ValueError(
+            f"{path} is truncated: its header announces {_dims(shape)} values "
+            f"({expected:,} bytes of data), found only {found:,} bytes."
+        )
     if found > expected:
-        raise ValueError(f"{path} is malformed: it has bytes after the {_dims(shape)} values "
-                         f"that its header announces.")
+        raise ValueError(
+            f"{path} is malformed: it has bytes after the {_dims(shape)} values "
+            f"that its header announces."
+        )
     # A bytearray gives a writable view, so users may scale the images in place.
     array = np.frombuffer(content, dtype=dtype, count=math.prod(shape), offset=offset)
     return array.reshape(shape).astype(dtype.newbyteorder("="), copy=False)
@@ -124,12 +128,16 @@ def _content_stream(path: Path) -> Iterator[IO[bytes]]:
 
 def _check_magic(magic: bytes, ndim: int, path: Path) -> None:
     if magic[:2] != b"\x00\x00" or magic[2] not in _TYPES:
-        raise ValueError(f"{path} is not an IDX file: its magic number is 0x{magic.hex()}, "
-                         f"expected 0x0000TTNN with a type code TT in "
-                         f"{{{', '.join(f'{t:02x}' for t in _TYPES)}}}.")
+        raise ValueError(
+            f"{path} is not an IDX file: its magic number is 0x{magic.hex()}, "
+            f"expected 0x0000TTNN with a type code TT in "
+            f"{{{', '.join(f'{t:02x}' for t in _TYPES)}}}."
+        )
     if magic[3] != ndim:
-        raise ValueError(f"{path} holds an IDX array of {magic[3]} dimensions, expected {ndim} "
-                         f"(magic number 0x{magic.hex()}).")
+        raise ValueError(
+            f"{path} holds an IDX array of {magic[3]} dimensions, expected {ndim} "
+            f"(magic number 0x{magic.hex()})."
+        )
 
 
 def _layout(header: bytes, path: Path) -> tuple[np.dtype, tuple[int, ...]]:
@@ -138,16 +146,18 @@ def _layout(header: bytes, path: Path) -> tuple[np.dtype, tuple[int, ...]]:
     dtype = np.dtype(_TYPES[header[2]])
     size = math.prod(shape) * dtype.itemsize
     if size > _MAX_BYTES:
-        raise ValueError(f"{path} has a damaged header: sizes {shape} would need {size:,} "
-                         f"bytes of data.")
+        raise ValueError(
+            f"{path} has a damaged header: sizes {shape} would need {size:,} bytes of data."
+        )
     return dtype, shape
 
 
 def _read_exactly(stream: IO[bytes], size: int, path: Path, what: str) -> bytes:
     data = stream.read(size)
     if len(data) < size:
-        raise ValueError(f"{path} is truncated: it ends inside {what} ({len(data)} of {size} "
-                         f"bytes).")
+        raise ValueError(
+            f"{path} is truncated: it ends inside {what} ({len(data)} of {size} bytes)."
+        )
     return data
 
 

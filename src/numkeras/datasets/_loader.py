@@ -90,14 +90,17 @@ def load_explicit(spec: DatasetSpec, path: Path) -> LoadedData:
         paths = {role: _find(path, spec.files[role].name) for role in ROLES}
         missing = [spec.files[role].name for role, found in paths.items() if found is None]
         if missing:
-            raise FileNotFoundError(f"The folder {path} lacks {', '.join(missing)} (or the same "
-                                    f"without .gz). Received: path={str(path)!r}")
+            raise FileNotFoundError(
+                f"The folder {path} lacks {', '.join(missing)} (or the same "
+                f"without .gz). Received: path={str(path)!r}"
+            )
         arrays = _read_idx_files(paths)
     elif path.is_file():
         arrays = _read_npz(path)
     else:
-        raise FileNotFoundError(f"No file or folder at the given path. Received: "
-                                f"path={str(path)!r}")
+        raise FileNotFoundError(
+            f"No file or folder at the given path. Received: path={str(path)!r}"
+        )
     return LoadedData(*arrays, source=f"{spec.title} ({counts(arrays)}) from {path}")
 
 
@@ -127,21 +130,25 @@ def load_full(spec: DatasetSpec, timeout: float) -> LoadedData:
     for where, location in places:
         arrays = _read_checked(spec, location, tried, f"{where} {location}")
         if arrays is not None:
-            return LoadedData(*arrays, source=f"{spec.title} ({counts(arrays)}) from {where} "
-                                              f"{location}", tried=tuple(tried))
+            return LoadedData(
+                *arrays,
+                source=f"{spec.title} ({counts(arrays)}) from {where} {location}",
+                tried=tuple(tried),
+            )
     downloaded = _download(spec, cache, timeout, tried)
     if downloaded is not None:
         origin, location = downloaded
         arrays = _read_checked(spec, location, tried, f"the download {location}")
         if arrays is not None:
-            return LoadedData(*arrays, source=f"{spec.title} ({counts(arrays)}) downloaded "
-                                              f"from {origin} into {location}", tried=tuple(tried))
+            return LoadedData(
+                *arrays,
+                source=f"{spec.title} ({counts(arrays)}) downloaded from {origin} into {location}",
+                tried=tuple(tried),
+            )
     raise DatasetUnavailableError(_unavailable_message(spec, cache, tried), tried)
 
 
-def _read_checked(
-    spec: DatasetSpec, location: Path, tried: list[str], label: str
-) -> Arrays | None:
+def _read_checked(spec: DatasetSpec, location: Path, tried: list[str], label: str) -> Arrays | None:
     # A place that lacks the files, or holds files that fail their checksum, is noted and
     # skipped rather than fatal: the next place, or a fresh download, may still succeed.
     if spec.npz is not None and location.name == spec.npz.name:
@@ -178,14 +185,18 @@ def _download(
                 return base + spec.npz.name, target
     folder = cache / spec.folder
     # Files already in the cache and verified (a download cut short earlier) are kept.
-    pending = [f for f in spec.files.values()
-               if not (folder / f.name).is_file() or _fetch.mismatch(folder / f.name, f)]
+    pending = [
+        f
+        for f in spec.files.values()
+        if not (folder / f.name).is_file() or _fetch.mismatch(folder / f.name, f)
+    ]
     for base in spec.mirrors:
         for expected in list(pending):
             # The first failure skips the rest of this mirror: a dead server fails the same way
             # for every file, and each try can cost the whole timeout.
-            if not _fetch_one(base + expected.name, folder / expected.name, expected, timeout,
-                              tried):
+            if not _fetch_one(
+                base + expected.name, folder / expected.name, expected, timeout, tried
+            ):
                 break
             pending.remove(expected)
         if not pending:
@@ -193,8 +204,9 @@ def _download(
     return None
 
 
-def _fetch_one(url: str, target: Path, expected: DataFile, timeout: float,
-               tried: list[str]) -> bool:
+def _fetch_one(
+    url: str, target: Path, expected: DataFile, timeout: float, tried: list[str]
+) -> bool:
     try:
         created = _make_folders(target.parent)
     except OSError as error:
@@ -275,13 +287,16 @@ def _read_npz(path: Path) -> Arrays:
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         raise ValueError(f"{path} is not a readable .npz file ({error}).") from None
     if not isinstance(loaded, np.lib.npyio.NpzFile):
-        raise ValueError(f"{path} holds a single array; a dataset .npz holds the arrays "
-                         f"{', '.join(ROLES)}.")
+        raise ValueError(
+            f"{path} holds a single array; a dataset .npz holds the arrays {', '.join(ROLES)}."
+        )
     with loaded:
         missing = [key for key in ROLES if key not in loaded.files]
         if missing:
-            raise ValueError(f"{path} lacks the arrays {', '.join(missing)}; a dataset .npz "
-                             f"holds {', '.join(ROLES)}. Found: {', '.join(loaded.files)}")
+            raise ValueError(
+                f"{path} lacks the arrays {', '.join(missing)}; a dataset .npz "
+                f"holds {', '.join(ROLES)}. Found: {', '.join(loaded.files)}"
+            )
         arrays = tuple(loaded[key] for key in ROLES)
     _check_pairs(arrays, str(path))
     return arrays
@@ -294,8 +309,10 @@ def _check_pairs(arrays: Arrays, where: str) -> None:
             raise ValueError(f"{name} in {where} has shape {array.shape}, expected {layout}.")
     for images, labels, split in ((arrays[0], arrays[1], "train"), (arrays[2], arrays[3], "test")):
         if len(images) != len(labels):
-            raise ValueError(f"{where}: x_{split} has {len(images):,} images but y_{split} has "
-                             f"{len(labels):,} labels.")
+            raise ValueError(
+                f"{where}: x_{split} has {len(images):,} images but y_{split} has "
+                f"{len(labels):,} labels."
+            )
 
 
 def counts(arrays: Arrays) -> str:
@@ -309,14 +326,19 @@ def _unavailable_message(spec: DatasetSpec, cache: Path, tried: list[str]) -> st
     lines.append("To install it by hand, download on a machine with internet access")
     if spec.npz is not None:
         origin = f"{spec.npz_mirrors[0]}{spec.npz.name}" if spec.npz_mirrors else spec.npz.name
-        lines.append(f"  {origin} (sha256 {spec.npz.sha256}) and put it at "
-                     f"{cache / spec.npz.name}, or")
+        lines.append(
+            f"  {origin} (sha256 {spec.npz.sha256}) and put it at {cache / spec.npz.name}, or"
+        )
     origin = f" from {spec.mirrors[0]}" if spec.mirrors else ""
-    lines.append(f"  the four files {', '.join(f.name for f in spec.files.values())}{origin} "
-                 f"and put them in the folder {cache / spec.folder},")
+    lines.append(
+        f"  the four files {', '.join(f.name for f in spec.files.values())}{origin} "
+        f"and put them in the folder {cache / spec.folder},"
+    )
     kinds = "a .npz file or a folder" if spec.npz is not None else "a folder"
-    lines.append(f"or pass their place: numkeras.datasets.{spec.module}.load_data(path=...) "
-                 f"takes {kinds} holding the four files.")
+    lines.append(
+        f"or pass their place: numkeras.datasets.{spec.module}.load_data(path=...) "
+        f"takes {kinds} holding the four files."
+    )
     if spec.hint:
         lines.append(spec.hint)
     return "\n".join(lines)

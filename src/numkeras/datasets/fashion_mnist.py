@@ -29,19 +29,27 @@ FILES = {
     "x_train": DataFile(
         "train-images-idx3-ubyte.gz",
         "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
-        "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888", 47_040_016),
+        "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+        47_040_016,
+    ),
     "y_train": DataFile(
         "train-labels-idx1-ubyte.gz",
         "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
-        "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9", 60_008),
+        "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+        60_008,
+    ),
     "x_test": DataFile(
         "t10k-images-idx3-ubyte.gz",
         "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
-        "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b", 7_840_016),
+        "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+        7_840_016,
+    ),
     "y_test": DataFile(
         "t10k-labels-idx1-ubyte.gz",
         "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
-        "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34", 10_008),
+        "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+        10_008,
+    ),
 }
 MIRRORS = (
     "https://storage.googleapis.com/tensorflow/tf-keras-datasets/",
@@ -52,8 +60,9 @@ MIRRORS = (
 #: Folders where system packages install the four files. Debian re-compresses them, so they
 #: are recognised by the checksum of their content (``DataFile.raw_sha256``).
 SYSTEM_DIRS = {
-    "the folder of the Debian package dataset-fashion-mnist":
-        Path("/usr/share/datasets/fashion-mnist"),
+    "the folder of the Debian package dataset-fashion-mnist": Path(
+        "/usr/share/datasets/fashion-mnist"
+    ),
 }
 
 #: Seconds to wait for a mirror at each step (connecting, each read) before trying the next.
@@ -95,8 +104,12 @@ def load_data(
 def _spec() -> DatasetSpec:
     # Built at call time from the module constants, so a test can swap mirrors or folders.
     return DatasetSpec(
-        title="Fashion-MNIST", module="fashion_mnist", folder="fashion-mnist", files=FILES,
-        mirrors=MIRRORS, system_dirs=SYSTEM_DIRS,
+        title="Fashion-MNIST",
+        module="fashion_mnist",
+        folder="fashion-mnist",
+        files=FILES,
+        mirrors=MIRRORS,
+        system_dirs=SYSTEM_DIRS,
         hint="On Debian or Ubuntu, `apt-get install dataset-fashion-mnist` installs the files "
-             "where numkeras finds them.",
+        "where numkeras finds them.",
     )

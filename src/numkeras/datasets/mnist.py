@@ -43,19 +43,27 @@ FILES = {
     "x_train": DataFile(
         "train-images-idx3-ubyte.gz",
         "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
-        "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db", 47_040_016),
+        "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+        47_040_016,
+    ),
     "y_train": DataFile(
         "train-labels-idx1-ubyte.gz",
         "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
-        "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5", 60_008),
+        "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+        60_008,
+    ),
     "x_test": DataFile(
         "t10k-images-idx3-ubyte.gz",
         "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
-        "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7", 7_840_016),
+        "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+        7_840_016,
+    ),
     "y_test": DataFile(
         "t10k-labels-idx1-ubyte.gz",
         "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
-        "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2", 10_008),
+        "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+        10_008,
+    ),
 }
 # yann.lecun.com, the original home, now refuses downloads (HTTP 403), so it is not listed.
 MIRRORS = (
@@ -69,19 +77,27 @@ SAMPLE_FILES = {
     "x_train": DataFile(
         "train-10k-images-idx3-ubyte.gz",
         "6f8d561a9789b119611b60d7ed16a95ab361419a8692b65d8d1c00a267f30af1",
-        "b93364de842ca418a0adbfffb659384ff2739b51b8be0e68b7b41dbb4f5b894e", 7_840_016),
+        "b93364de842ca418a0adbfffb659384ff2739b51b8be0e68b7b41dbb4f5b894e",
+        7_840_016,
+    ),
     "y_train": DataFile(
         "train-10k-labels-idx1-ubyte.gz",
         "6a4b6227e4d6a2f4c6e5e45a715db07f0f0c9ce94065aaa18b213daf103dafd3",
-        "2e08ad127756a509f0ef279317181bb40cd8b020d9655dce0700fe663fa0cf75", 10_008),
+        "2e08ad127756a509f0ef279317181bb40cd8b020d9655dce0700fe663fa0cf75",
+        10_008,
+    ),
     "x_test": DataFile(
         "t10k-images-idx3-ubyte.gz",
         "9fe7630f90c0e670227960a294637bc2e78a29d724810e24204eb342c9f033a1",
-        FILES["x_test"].raw_sha256, FILES["x_test"].raw_size),
+        FILES["x_test"].raw_sha256,
+        FILES["x_test"].raw_size,
+    ),
     "y_test": DataFile(
         "t10k-labels-idx1-ubyte.gz",
         "2c54c993d38068b3c3adb720a5cdee07065a066a7b36e7d1df720548d6359eba",
-        FILES["y_test"].raw_sha256, FILES["y_test"].raw_size),
+        FILES["y_test"].raw_sha256,
+        FILES["y_test"].raw_size,
+    ),
 }
 
 #: Seconds to wait for a mirror at each step (connecting, each read) before trying the next.
@@ -114,14 +130,18 @@ def load(
             ``sample`` is not None, True or False.
     """
     if sample is not None and not isinstance(sample, bool):
-        raise ValueError(f"sample must be None (the full set, else the sample), True or False. "
-                         f"Received: sample={sample!r}")
+        raise ValueError(
+            f"sample must be None (the full set, else the sample), True or False. "
+            f"Received: sample={sample!r}"
+        )
     if path is not None and _is_keras_default(path):
         path = None
     if path is not None:
         if sample:
-            raise ValueError(f"Pass either path or sample=True, not both. Received: "
-                             f"path={str(path)!r}, sample={sample!r}")
+            raise ValueError(
+                f"Pass either path or sample=True, not both. Received: "
+                f"path={str(path)!r}, sample={sample!r}"
+            )
         return load_explicit(_spec(), Path(path).expanduser())
     if sample:
         return _load_sample()
@@ -130,8 +150,9 @@ def load(
     except DatasetUnavailableError as error:
         if sample is False:
             raise
-        return _load_sample(reason="full MNIST is not cached and could not be downloaded",
-                            tried=error.tried)
+        return _load_sample(
+            reason="full MNIST is not cached and could not be downloaded", tried=error.tried
+        )
 
 
 def load_data(
@@ -171,11 +192,16 @@ def _is_keras_default(path: str | os.PathLike[str]) -> bool:
 def _spec() -> DatasetSpec:
     # Built at call time from the module constants, so a test can swap mirrors or checksums.
     return DatasetSpec(
-        title="MNIST", module="mnist", folder="mnist", files=FILES, mirrors=MIRRORS,
-        npz=NPZ, npz_mirrors=NPZ_MIRRORS,
+        title="MNIST",
+        module="mnist",
+        folder="mnist",
+        files=FILES,
+        mirrors=MIRRORS,
+        npz=NPZ,
+        npz_mirrors=NPZ_MIRRORS,
         hint="With no network, numkeras.datasets.mnist.load_data() (sample=None, the default) "
-             "falls back to the real MNIST sample packaged with numkeras (10,000 training + "
-             "10,000 test digits), and load_data(sample=True) loads it at once.",
+        "falls back to the real MNIST sample packaged with numkeras (10,000 training + "
+        "10,000 test digits), and load_data(sample=True) loads it at once.",
     )
 
 
@@ -185,10 +211,10 @@ def _load_sample(reason: str = "", tried: tuple[str, ...] = ()) -> LoadedData:
     return LoadedData(
         *arrays,
         source=f"MNIST sample packaged with numkeras ({counts(arrays)}; the full training set "
-               f"has 60,000){note}",
-        is_sample=True, tried=tried,
+        f"has 60,000){note}",
+        is_sample=True,
+        tried=tried,
     )
-
 
 
 #: Whether load_data() has said, in this process, that it returned the sample.
@@ -211,5 +237,6 @@ def _warn_of_the_sample(loaded: LoadedData) -> None:
         f"in a folder mnist) in {numkeras_cache_dir()} (that is $NUMKERAS_HOME/datasets), or "
         f"pass load_data(path=...) a {NPZ.name} or such a folder. load_data(sample=True) loads "
         f"the sample without this warning; load_data(sample=False) raises instead.",
-        UserWarning, stacklevel=3,
+        UserWarning,
+        stacklevel=3,
     )

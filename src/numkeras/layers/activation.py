@@ -24,8 +24,10 @@ from .layer import InputSpec, Layer, Shape
 
 def _check_number(name: str, value: Any, minimum: float | None = None) -> float:
     """``value`` as a float, or a ValueError naming the argument and the value received."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or (
-        minimum is not None and value < minimum
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or (minimum is not None and value < minimum)
     ):
         expected = "a number" if minimum is None else f"a number >= {minimum}"
         raise ValueError(f"{name} must be {expected}. Received: {name}={value!r}")
@@ -58,20 +60,33 @@ class ReLU(_ShapePreserving):
         threshold: where the unit starts to pass its input. Defaults to ``0.0``.
     """
 
-    def __init__(self, max_value: float | None = None, negative_slope: float = 0.0,
-                 threshold: float = 0.0, **kwargs: Any):
+    def __init__(
+        self,
+        max_value: float | None = None,
+        negative_slope: float = 0.0,
+        threshold: float = 0.0,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         self.max_value = None if max_value is None else _check_number("max_value", max_value, 0)
         self.negative_slope = _check_number("negative_slope", negative_slope, 0)
         self.threshold = _check_number("threshold", threshold)
 
     def call(self, inputs: Tensor, training: bool | None = None) -> Tensor:
-        return activations.relu(inputs, negative_slope=self.negative_slope,
-                                max_value=self.max_value, threshold=self.threshold)
+        return activations.relu(
+            inputs,
+            negative_slope=self.negative_slope,
+            max_value=self.max_value,
+            threshold=self.threshold,
+        )
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "max_value": self.max_value,
-                "negative_slope": self.negative_slope, "threshold": self.threshold}
+        return {
+            **super().get_config(),
+            "max_value": self.max_value,
+            "negative_slope": self.negative_slope,
+            "threshold": self.threshold,
+        }
 
 
 class LeakyReLU(_ShapePreserving):
@@ -110,9 +125,14 @@ class PReLU(_ShapePreserving):
             is shared. Defaults to ``None``.
     """
 
-    def __init__(self, alpha_initializer: Any = "zeros", alpha_regularizer: Any = None,
-                 alpha_constraint: Any = None, shared_axes: int | list[int] | None = None,
-                 **kwargs: Any):
+    def __init__(
+        self,
+        alpha_initializer: Any = "zeros",
+        alpha_regularizer: Any = None,
+        alpha_constraint: Any = None,
+        shared_axes: int | list[int] | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         self.alpha_initializer = initializers.get(alpha_initializer)
         self.alpha_regularizer = regularizers.get(alpha_regularizer)
@@ -140,11 +160,17 @@ class PReLU(_ShapePreserving):
                 f"each unit its alpha. Received: input_shape={tuple(input_shape)}, "
                 f"shared_axes={self.shared_axes}"
             )
-        self.alpha = self.add_weight("alpha", tuple(per_axis), self.alpha_initializer,
-                                     self.alpha_regularizer, self.alpha_constraint)
-        self.input_spec = InputSpec(ndim=len(input_shape), axes={
-            axis: n for axis, n in enumerate(input_shape) if axis > 0 and axis not in shared
-        })
+        self.alpha = self.add_weight(
+            "alpha",
+            tuple(per_axis),
+            self.alpha_initializer,
+            self.alpha_regularizer,
+            self.alpha_constraint,
+        )
+        self.input_spec = InputSpec(
+            ndim=len(input_shape),
+            axes={axis: n for axis, n in enumerate(input_shape) if axis > 0 and axis not in shared},
+        )
 
     def call(self, inputs: Tensor, training: bool | None = None) -> Tensor:
         return ops.where(inputs.data >= 0, inputs, inputs * self.alpha)
@@ -152,8 +178,10 @@ class PReLU(_ShapePreserving):
     def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(),
-            **{key: registry.serialize(getattr(self, key)) for key in (
-                "alpha_initializer", "alpha_regularizer", "alpha_constraint")},
+            **{
+                key: registry.serialize(getattr(self, key))
+                for key in ("alpha_initializer", "alpha_regularizer", "alpha_constraint")
+            },
             "shared_axes": self.shared_axes,
         }
 
@@ -237,10 +265,19 @@ class Maxout(Layer):
         use_bias: whether the linear pieces have a bias. Defaults to ``True``.
     """
 
-    def __init__(self, units: int, pieces: int = 4, kernel_initializer: Any = "glorot_uniform",
-                 bias_initializer: Any = "zeros", kernel_regularizer: Any = None,
-                 bias_regularizer: Any = None, kernel_constraint: Any = None,
-                 bias_constraint: Any = None, use_bias: bool = True, **kwargs: Any):
+    def __init__(
+        self,
+        units: int,
+        pieces: int = 4,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
+        use_bias: bool = True,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         self.units = _check_positive_int("units", units)
         self.pieces = _check_positive_int("pieces", pieces)
@@ -261,12 +298,18 @@ class Maxout(Layer):
                 f"Received: input_shape={tuple(input_shape)}"
             )
         width = self.pieces * self.units
-        self.kernel = self.add_weight("kernel", (in_dim, width), self.kernel_initializer,
-                                      self.kernel_regularizer, self.kernel_constraint)
+        self.kernel = self.add_weight(
+            "kernel",
+            (in_dim, width),
+            self.kernel_initializer,
+            self.kernel_regularizer,
+            self.kernel_constraint,
+        )
         self.bias = None
         if self.use_bias:
-            self.bias = self.add_weight("bias", (width,), self.bias_initializer,
-                                        self.bias_regularizer, self.bias_constraint)
+            self.bias = self.add_weight(
+                "bias", (width,), self.bias_initializer, self.bias_regularizer, self.bias_constraint
+            )
         self.input_spec = InputSpec(min_ndim=2, axes={-1: in_dim})
 
     def call(self, inputs: Tensor, training: bool | None = None) -> Tensor:
@@ -283,9 +326,17 @@ class Maxout(Layer):
             **super().get_config(),
             "units": self.units,
             "pieces": self.pieces,
-            **{key: registry.serialize(getattr(self, key)) for key in (
-                "kernel_initializer", "bias_initializer", "kernel_regularizer",
-                "bias_regularizer", "kernel_constraint", "bias_constraint")},
+            **{
+                key: registry.serialize(getattr(self, key))
+                for key in (
+                    "kernel_initializer",
+                    "bias_initializer",
+                    "kernel_regularizer",
+                    "bias_regularizer",
+                    "kernel_constraint",
+                    "bias_constraint",
+                )
+            },
             "use_bias": self.use_bias,
         }
 

@@ -31,12 +31,17 @@ def _factor_range(value: Any, name: str, bound: float | None = None) -> tuple[fl
     """Keras's factor convention: ``f`` means ``(-|f|, |f|)``; a pair is taken as it is."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         low, high = -abs(float(value)), abs(float(value))
-    elif isinstance(value, (tuple, list)) and len(value) == 2 and all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+    elif (
+        isinstance(value, (tuple, list))
+        and len(value) == 2
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+    ):
         low, high = sorted(float(v) for v in value)
     else:
-        raise ValueError(f"{name} must be a number or a tuple of two numbers (lower, upper). "
-                         f"Received: {name}={value!r}")
+        raise ValueError(
+            f"{name} must be a number or a tuple of two numbers (lower, upper). "
+            f"Received: {name}={value!r}"
+        )
     if bound is not None and (low < -bound or high > bound):
         raise ValueError(f"{name} must lie in [-{bound}, {bound}]. Received: {name}={value!r}")
     return low, high
@@ -86,8 +91,14 @@ class _RandomLayer(Layer):
 class _AffineLayer(_RandomLayer):
     """A random affine transform per image, about the image centre, resampled in one batch."""
 
-    def __init__(self, fill_mode: str = "reflect", interpolation: str = "bilinear",
-                 seed: int | None = None, fill_value: float = 0.0, **kwargs: Any):
+    def __init__(
+        self,
+        fill_mode: str = "reflect",
+        interpolation: str = "bilinear",
+        seed: int | None = None,
+        fill_value: float = 0.0,
+        **kwargs: Any,
+    ):
         super().__init__(seed=seed, **kwargs)
         self.fill_mode = affine.check_fill_mode(fill_mode)
         self.interpolation = affine.check_interpolation(interpolation)
@@ -96,16 +107,21 @@ class _AffineLayer(_RandomLayer):
     def _augment(self, images: Tensor, rng: np.random.Generator) -> Tensor:
         n, h, w = images.shape[:3]
         matrices = affine.about_center(self._matrices(n, h, w, rng), h, w)
-        return affine.transform(images, matrices, self.fill_mode, self.fill_value,
-                                self.interpolation)
+        return affine.transform(
+            images, matrices, self.fill_mode, self.fill_value, self.interpolation
+        )
 
     def _matrices(self, n: int, height: int, width: int, rng: np.random.Generator) -> np.ndarray:
         """``n`` random transforms (output to input coordinates, about the origin)."""
         raise NotImplementedError
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "fill_mode": self.fill_mode,
-                "interpolation": self.interpolation, "fill_value": self.fill_value}
+        return {
+            **super().get_config(),
+            "fill_mode": self.fill_mode,
+            "interpolation": self.interpolation,
+            "fill_value": self.fill_value,
+        }
 
 
 class RandomTranslation(_AffineLayer):
@@ -123,9 +139,16 @@ class RandomTranslation(_AffineLayer):
         fill_value: the value of ``'constant'`` fill. Defaults to ``0.0``.
     """
 
-    def __init__(self, height_factor: Any, width_factor: Any, fill_mode: str = "reflect",
-                 interpolation: str = "bilinear", seed: int | None = None,
-                 fill_value: float = 0.0, **kwargs: Any):
+    def __init__(
+        self,
+        height_factor: Any,
+        width_factor: Any,
+        fill_mode: str = "reflect",
+        interpolation: str = "bilinear",
+        seed: int | None = None,
+        fill_value: float = 0.0,
+        **kwargs: Any,
+    ):
         super().__init__(fill_mode, interpolation, seed, fill_value, **kwargs)
         self.height_factor, self.width_factor = height_factor, width_factor
         self._height = _factor_range(height_factor, "height_factor", bound=1.0)
@@ -137,8 +160,11 @@ class RandomTranslation(_AffineLayer):
         return affine.translation(rows, cols)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "height_factor": _plain(self.height_factor),
-                "width_factor": _plain(self.width_factor)}
+        return {
+            **super().get_config(),
+            "height_factor": _plain(self.height_factor),
+            "width_factor": _plain(self.width_factor),
+        }
 
 
 class RandomRotation(_AffineLayer):
@@ -151,8 +177,15 @@ class RandomRotation(_AffineLayer):
         fill_mode, interpolation, seed, fill_value: as for :class:`RandomTranslation`.
     """
 
-    def __init__(self, factor: Any, fill_mode: str = "reflect", interpolation: str = "bilinear",
-                 seed: int | None = None, fill_value: float = 0.0, **kwargs: Any):
+    def __init__(
+        self,
+        factor: Any,
+        fill_mode: str = "reflect",
+        interpolation: str = "bilinear",
+        seed: int | None = None,
+        fill_value: float = 0.0,
+        **kwargs: Any,
+    ):
         super().__init__(fill_mode, interpolation, seed, fill_value, **kwargs)
         self.factor = factor
         self._range = _factor_range(factor, "factor")
@@ -176,18 +209,26 @@ class RandomZoom(_AffineLayer):
         fill_mode, interpolation, seed, fill_value: as for :class:`RandomTranslation`.
     """
 
-    def __init__(self, height_factor: Any, width_factor: Any = None, fill_mode: str = "reflect",
-                 interpolation: str = "bilinear", seed: int | None = None,
-                 fill_value: float = 0.0, **kwargs: Any):
+    def __init__(
+        self,
+        height_factor: Any,
+        width_factor: Any = None,
+        fill_mode: str = "reflect",
+        interpolation: str = "bilinear",
+        seed: int | None = None,
+        fill_value: float = 0.0,
+        **kwargs: Any,
+    ):
         super().__init__(fill_mode, interpolation, seed, fill_value, **kwargs)
         self.height_factor, self.width_factor = height_factor, width_factor
         self._height = _factor_range(height_factor, "height_factor")
-        self._width = None if width_factor is None else _factor_range(width_factor,
-                                                                      "width_factor")
+        self._width = None if width_factor is None else _factor_range(width_factor, "width_factor")
         for name, bounds in (("height_factor", self._height), ("width_factor", self._width)):
             if bounds is not None and bounds[0] < -1:
-                raise ValueError(f"{name} must have values larger than -1. "
-                                 f"Received: {name}={getattr(self, name)!r}")
+                raise ValueError(
+                    f"{name} must have values larger than -1. "
+                    f"Received: {name}={getattr(self, name)!r}"
+                )
 
     def _matrices(self, n: int, height: int, width: int, rng: np.random.Generator) -> np.ndarray:
         rows = 1.0 + rng.uniform(*self._height, size=n)
@@ -195,8 +236,11 @@ class RandomZoom(_AffineLayer):
         return affine.scaling(rows, cols)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "height_factor": _plain(self.height_factor),
-                "width_factor": _plain(self.width_factor)}
+        return {
+            **super().get_config(),
+            "height_factor": _plain(self.height_factor),
+            "width_factor": _plain(self.width_factor),
+        }
 
 
 _FLIP_MODES = ("horizontal", "vertical", "horizontal_and_vertical")
@@ -211,8 +255,9 @@ class RandomFlip(_RandomLayer):
         seed: seed of the layer's own random stream.
     """
 
-    def __init__(self, mode: str = "horizontal_and_vertical", seed: int | None = None,
-                 **kwargs: Any):
+    def __init__(
+        self, mode: str = "horizontal_and_vertical", seed: int | None = None, **kwargs: Any
+    ):
         super().__init__(seed=seed, **kwargs)
         if mode not in _FLIP_MODES:
             raise ValueError(f"mode must be one of {_FLIP_MODES}. Received: mode={mode!r}")
@@ -245,21 +290,35 @@ class RandomContrast(_RandomLayer):
         seed: seed of the layer's own random stream.
     """
 
-    def __init__(self, factor: Any, value_range: tuple[float, float] = (0, 255),
-                 seed: int | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        factor: Any,
+        value_range: tuple[float, float] = (0, 255),
+        seed: int | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(seed=seed, **kwargs)
         if isinstance(factor, (tuple, list)) and len(factor) == 2:
             lower, upper = factor
         else:
             lower = upper = factor
-        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1
-                   for v in (lower, upper)):
-            raise ValueError("factor must be a number or a pair of numbers in [0, 1]. "
-                             f"Received: factor={factor!r}")
-        if (not isinstance(value_range, (tuple, list)) or len(value_range) != 2
-                or not value_range[0] < value_range[1]):
-            raise ValueError("value_range must be a pair (low, high) with low < high. "
-                             f"Received: value_range={value_range!r}")
+        if not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1
+            for v in (lower, upper)
+        ):
+            raise ValueError(
+                "factor must be a number or a pair of numbers in [0, 1]. "
+                f"Received: factor={factor!r}"
+            )
+        if (
+            not isinstance(value_range, (tuple, list))
+            or len(value_range) != 2
+            or not value_range[0] < value_range[1]
+        ):
+            raise ValueError(
+                "value_range must be a pair (low, high) with low < high. "
+                f"Received: value_range={value_range!r}"
+            )
         self.factor = factor
         self.value_range = tuple(value_range)
         self._range = (1.0 - float(lower), 1.0 + float(upper))
@@ -272,5 +331,8 @@ class RandomContrast(_RandomLayer):
         return ops.clip((images - mean) * c + mean, *self.value_range)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "factor": _plain(self.factor),
-                "value_range": list(self.value_range)}
+        return {
+            **super().get_config(),
+            "factor": _plain(self.factor),
+            "value_range": list(self.value_range),
+        }

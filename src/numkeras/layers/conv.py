@@ -56,21 +56,37 @@ class _Conv(Layer):
 
     rank = 2
 
-    def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
-                 data_format: str | None = None, dilation_rate: Any = 1, groups: int = 1,
-                 activation: Any = None, use_bias: bool = True,
-                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
-                 kernel_regularizer: Any = None, bias_regularizer: Any = None,
-                 kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any):
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: Any,
+        strides: Any = 1,
+        padding: str = "valid",
+        data_format: str | None = None,
+        dilation_rate: Any = 1,
+        groups: int = 1,
+        activation: Any = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         where = f"{type(self).__name__} '{self.name}'"
         for name, value in (("filters", filters), ("groups", groups)):
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-                raise ValueError(f"{where}: {name} must be a positive integer. "
-                                 f"Received: {name}={value!r}")
+                raise ValueError(
+                    f"{where}: {name} must be a positive integer. Received: {name}={value!r}"
+                )
         if filters % groups:
-            raise ValueError(f"{where}: filters must be divisible by groups. "
-                             f"Received: filters={filters}, groups={groups}")
+            raise ValueError(
+                f"{where}: filters must be divisible by groups. "
+                f"Received: filters={filters}, groups={groups}"
+            )
         try:
             self.kernel_size = arg_ops.normalize_tuple(kernel_size, self.rank, "kernel_size")
             self.strides = arg_ops.normalize_tuple(strides, self.rank, "strides")
@@ -105,20 +121,35 @@ class _Conv(Layer):
             )
         kernel_shape = (*self.kernel_size, channels // self.groups, self.filters)
         self._check_fits(input_shape, kernel_shape)
-        self.kernel = self.add_weight("kernel", kernel_shape, self.kernel_initializer,
-                                      self.kernel_regularizer, self.kernel_constraint)
+        self.kernel = self.add_weight(
+            "kernel",
+            kernel_shape,
+            self.kernel_initializer,
+            self.kernel_regularizer,
+            self.kernel_constraint,
+        )
         self.bias = None
         if self.use_bias:
-            self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer,
-                                        self.bias_regularizer, self.bias_constraint)
+            self.bias = self.add_weight(
+                "bias",
+                (self.filters,),
+                self.bias_initializer,
+                self.bias_regularizer,
+                self.bias_constraint,
+            )
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis: channels})
 
     def _spatial_output(self, input_shape: Shape) -> tuple[int | None, ...]:
         padding = "same" if self.padding == "causal" else self.padding
         return tuple(
             win_ops.conv_output_length(input_shape[axis], k, s, d, padding)
-            for axis, k, s, d in zip(spatial_axes(self.rank, self.data_format), self.kernel_size,
-                                     self.strides, self.dilation_rate, strict=True)
+            for axis, k, s, d in zip(
+                spatial_axes(self.rank, self.data_format),
+                self.kernel_size,
+                self.strides,
+                self.dilation_rate,
+                strict=True,
+            )
         )
 
     def _check_fits(self, input_shape: Shape, kernel_shape: tuple[int, ...]) -> None:
@@ -160,9 +191,17 @@ class _Conv(Layer):
             "groups": self.groups,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            **{key: registry.serialize(getattr(self, key)) for key in (
-                "kernel_initializer", "bias_initializer", "kernel_regularizer",
-                "bias_regularizer", "kernel_constraint", "bias_constraint")},
+            **{
+                key: registry.serialize(getattr(self, key))
+                for key in (
+                    "kernel_initializer",
+                    "bias_initializer",
+                    "kernel_regularizer",
+                    "bias_regularizer",
+                    "kernel_constraint",
+                    "bias_constraint",
+                )
+            },
         }
 
 
@@ -191,21 +230,55 @@ class Conv2D(_Conv):
 
     rank = 2
 
-    def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1),
-                 padding: str = "valid", data_format: str | None = None,
-                 dilation_rate: Any = (1, 1), groups: int = 1, activation: Any = None,
-                 use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
-                 bias_initializer: Any = "zeros", kernel_regularizer: Any = None,
-                 bias_regularizer: Any = None, kernel_constraint: Any = None,
-                 bias_constraint: Any = None, **kwargs: Any):
-        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate,
-                         groups, activation, use_bias, kernel_initializer, bias_initializer,
-                         kernel_regularizer, bias_regularizer, kernel_constraint,
-                         bias_constraint, **kwargs)
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: Any,
+        strides: Any = (1, 1),
+        padding: str = "valid",
+        data_format: str | None = None,
+        dilation_rate: Any = (1, 1),
+        groups: int = 1,
+        activation: Any = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
+        **kwargs: Any,
+    ):
+        super().__init__(
+            filters,
+            kernel_size,
+            strides,
+            padding,
+            data_format,
+            dilation_rate,
+            groups,
+            activation,
+            use_bias,
+            kernel_initializer,
+            bias_initializer,
+            kernel_regularizer,
+            bias_regularizer,
+            kernel_constraint,
+            bias_constraint,
+            **kwargs,
+        )
 
     def _convolve(self, inputs: Tensor, activation: str | None) -> Tensor:
-        return conv_ops.conv2d(inputs, self.kernel, self.bias, self.strides, self.padding,
-                               self.dilation_rate, self.data_format, activation)
+        return conv_ops.conv2d(
+            inputs,
+            self.kernel,
+            self.bias,
+            self.strides,
+            self.padding,
+            self.dilation_rate,
+            self.data_format,
+            activation,
+        )
 
 
 class Convolution2D(Conv2D):
@@ -228,7 +301,8 @@ class Convolution2D(Conv2D):
                 warnings.warn(
                     f"`Convolution2D({filters}, {nb_row}, {nb_col})` is the Keras 1 spelling; "
                     f"use `Conv2D({filters}, kernel_size=({nb_row}, {nb_col}))`.",
-                    UserWarning, stacklevel=3,
+                    UserWarning,
+                    stacklevel=3,
                 )
             else:
                 kwargs["kernel_size"] = nb_row
@@ -245,17 +319,52 @@ class Conv1D(_Conv):
 
     rank = 1
 
-    def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
-                 data_format: str | None = None, dilation_rate: Any = 1, groups: int = 1,
-                 activation: Any = None, use_bias: bool = True,
-                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
-                 kernel_regularizer: Any = None, bias_regularizer: Any = None,
-                 kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any):
-        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate,
-                         groups, activation, use_bias, kernel_initializer, bias_initializer,
-                         kernel_regularizer, bias_regularizer, kernel_constraint,
-                         bias_constraint, **kwargs)
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: Any,
+        strides: Any = 1,
+        padding: str = "valid",
+        data_format: str | None = None,
+        dilation_rate: Any = 1,
+        groups: int = 1,
+        activation: Any = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
+        **kwargs: Any,
+    ):
+        super().__init__(
+            filters,
+            kernel_size,
+            strides,
+            padding,
+            data_format,
+            dilation_rate,
+            groups,
+            activation,
+            use_bias,
+            kernel_initializer,
+            bias_initializer,
+            kernel_regularizer,
+            bias_regularizer,
+            kernel_constraint,
+            bias_constraint,
+            **kwargs,
+        )
 
     def _convolve(self, inputs: Tensor, activation: str | None) -> Tensor:
-        return conv_ops.conv1d(inputs, self.kernel, self.bias, self.strides[0], self.padding,
-                               self.dilation_rate[0], self.data_format, activation)
+        return conv_ops.conv1d(
+            inputs,
+            self.kernel,
+            self.bias,
+            self.strides[0],
+            self.padding,
+            self.dilation_rate[0],
+            self.data_format,
+            activation,
+        )

@@ -220,11 +220,16 @@ class Dropout(Layer):
         self.rate = float(rate)
         if noise_shape is not None and not (
             isinstance(noise_shape, (list, tuple))
-            and all(n is None or (isinstance(n, (int, np.integer)) and not isinstance(n, bool)
-                                  and n > 0) for n in noise_shape)
+            and all(
+                n is None
+                or (isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n > 0)
+                for n in noise_shape
+            )
         ):
-            raise ValueError("noise_shape must be None or a sequence of positive integers and "
-                             f"None. Received: noise_shape={noise_shape!r}")
+            raise ValueError(
+                "noise_shape must be None or a sequence of positive integers and "
+                f"None. Received: noise_shape={noise_shape!r}"
+            )
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self.seed = seed
         # A seeded layer draws its masks from its own stream, as Keras's SeedGenerator does.

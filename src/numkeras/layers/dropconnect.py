@@ -32,8 +32,14 @@ class DropConnect(Dense):
         seed: seed of the layer's own random stream; by default numkeras's stream.
     """
 
-    def __init__(self, units: int, rate: float = 0.5, activation: Any = None,
-                 seed: int | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        units: int,
+        rate: float = 0.5,
+        activation: Any = None,
+        seed: int | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(units, activation=activation, **kwargs)
         if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0 <= rate < 1:
             raise ValueError(f"rate must be a number in [0, 1). Received: rate={rate!r}")
@@ -44,8 +50,10 @@ class DropConnect(Dense):
     def _mask(self) -> Any:
         """This batch's kernel mask: 0 for dropped weights, ``1 / (1 - rate)`` for kept ones."""
         kernel = self.kernel.data
-        keep = backend.random_uniform(kernel.shape, kernel.dtype, like=kernel,
-                                      rng=self._rng) >= self.rate
+        keep = (
+            backend.random_uniform(kernel.shape, kernel.dtype, like=kernel, rng=self._rng)
+            >= self.rate
+        )
         return keep * kernel.dtype.type(1 / (1 - self.rate))
 
     def call(self, inputs: Tensor, training: bool | None = None) -> Tensor:

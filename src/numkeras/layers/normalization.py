@@ -42,24 +42,44 @@ class BatchNormalization(Layer):
     (non-trainable, updated in place).
     """
 
-    def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3,
-                 center: bool = True, scale: bool = True, beta_initializer: Any = "zeros",
-                 gamma_initializer: Any = "ones", moving_mean_initializer: Any = "zeros",
-                 moving_variance_initializer: Any = "ones", beta_regularizer: Any = None,
-                 gamma_regularizer: Any = None, beta_constraint: Any = None,
-                 gamma_constraint: Any = None, synchronized: bool = False, **kwargs: Any):
+    def __init__(
+        self,
+        axis: int = -1,
+        momentum: float = 0.99,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer: Any = "zeros",
+        gamma_initializer: Any = "ones",
+        moving_mean_initializer: Any = "zeros",
+        moving_variance_initializer: Any = "ones",
+        beta_regularizer: Any = None,
+        gamma_regularizer: Any = None,
+        beta_constraint: Any = None,
+        gamma_constraint: Any = None,
+        synchronized: bool = False,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
             raise ValueError(f"axis must be an integer. Received: axis={axis!r}")
-        for name, value, low, high in (("momentum", momentum, 0.0, 1.0),
-                                       ("epsilon", epsilon, 0.0, float("inf"))):
-            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
-                    low <= value <= high):
-                raise ValueError(f"{name} must be a number in [{low}, {high}]. "
-                                 f"Received: {name}={value!r}")
+        for name, value, low, high in (
+            ("momentum", momentum, 0.0, 1.0),
+            ("epsilon", epsilon, 0.0, float("inf")),
+        ):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, numbers.Real)
+                or not (low <= value <= high)
+            ):
+                raise ValueError(
+                    f"{name} must be a number in [{low}, {high}]. Received: {name}={value!r}"
+                )
         if synchronized:
-            raise ValueError("synchronized=True (batch statistics across replicas) is not "
-                             "supported by numkeras. Received: synchronized=True")
+            raise ValueError(
+                "synchronized=True (batch statistics across replicas) is not "
+                "supported by numkeras. Received: synchronized=True"
+            )
         self.axis, self.momentum, self.epsilon = int(axis), float(momentum), float(epsilon)
         self.center, self.scale, self.synchronized = bool(center), bool(scale), False
         self.beta_initializer = initializers.get(beta_initializer)
@@ -87,25 +107,35 @@ class BatchNormalization(Layer):
         shape = (channels,)
         self.gamma = self.beta = None
         if self.scale:
-            self.gamma = self.add_weight("gamma", shape, self.gamma_initializer,
-                                         self.gamma_regularizer, self.gamma_constraint)
+            self.gamma = self.add_weight(
+                "gamma",
+                shape,
+                self.gamma_initializer,
+                self.gamma_regularizer,
+                self.gamma_constraint,
+            )
         if self.center:
-            self.beta = self.add_weight("beta", shape, self.beta_initializer,
-                                        self.beta_regularizer, self.beta_constraint)
-        self.moving_mean = self.add_weight("moving_mean", shape, self.moving_mean_initializer,
-                                           trainable=False)
-        self.moving_variance = self.add_weight("moving_variance", shape,
-                                               self.moving_variance_initializer, trainable=False)
+            self.beta = self.add_weight(
+                "beta", shape, self.beta_initializer, self.beta_regularizer, self.beta_constraint
+            )
+        self.moving_mean = self.add_weight(
+            "moving_mean", shape, self.moving_mean_initializer, trainable=False
+        )
+        self.moving_variance = self.add_weight(
+            "moving_variance", shape, self.moving_variance_initializer, trainable=False
+        )
         self.input_spec = InputSpec(ndim=ndim, axes={self.axis: channels})
 
     def call(self, inputs: Tensor, training: bool | None = None) -> Tensor:
         params = tuple(p for p in (self.gamma, self.beta) if p is not None)
         if not (training and self.trainable):
-            op = BatchNorm(self.axis, self.epsilon, batch_stats=False, center=self.center,
-                           scale=self.scale)
+            op = BatchNorm(
+                self.axis, self.epsilon, batch_stats=False, center=self.center, scale=self.scale
+            )
             return op(inputs, self.moving_mean, self.moving_variance, *params)
-        op = BatchNorm(self.axis, self.epsilon, batch_stats=True, center=self.center,
-                       scale=self.scale)
+        op = BatchNorm(
+            self.axis, self.epsilon, batch_stats=True, center=self.center, scale=self.scale
+        )
         outputs = op(inputs, *params)
         for moving, batch in ((self.moving_mean, op.mean), (self.moving_variance, op.variance)):
             moving.data *= self.momentum
@@ -118,10 +148,23 @@ class BatchNormalization(Layer):
     def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(),
-            "axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon,
-            "center": self.center, "scale": self.scale, "synchronized": self.synchronized,
-            **{key: registry.serialize(getattr(self, key)) for key in (
-                "beta_initializer", "gamma_initializer", "moving_mean_initializer",
-                "moving_variance_initializer", "beta_regularizer", "gamma_regularizer",
-                "beta_constraint", "gamma_constraint")},
+            "axis": self.axis,
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "synchronized": self.synchronized,
+            **{
+                key: registry.serialize(getattr(self, key))
+                for key in (
+                    "beta_initializer",
+                    "gamma_initializer",
+                    "moving_mean_initializer",
+                    "moving_variance_initializer",
+                    "beta_regularizer",
+                    "gamma_regularizer",
+                    "beta_constraint",
+                    "gamma_constraint",
+                )
+            },
         }

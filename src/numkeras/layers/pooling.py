@@ -32,13 +32,17 @@ class _Pooling(Layer):
     rank = 2
     mode = "max"
 
-    def __init__(self, pool_size: Any, strides: Any, padding: str, data_format: str | None,
-                 **kwargs: Any):
+    def __init__(
+        self, pool_size: Any, strides: Any, padding: str, data_format: str | None, **kwargs: Any
+    ):
         super().__init__(**kwargs)
         try:
             self.pool_size = arg_ops.normalize_tuple(pool_size, self.rank, "pool_size")
-            self.strides = (self.pool_size if strides is None
-                            else arg_ops.normalize_tuple(strides, self.rank, "strides"))
+            self.strides = (
+                self.pool_size
+                if strides is None
+                else arg_ops.normalize_tuple(strides, self.rank, "strides")
+            )
             self.padding = arg_ops.standardize_padding(padding)
             self.data_format = arg_ops.standardize_data_format(data_format)
         except ValueError as error:
@@ -51,8 +55,9 @@ class _Pooling(Layer):
     def _check_fits(self, input_shape: Shape) -> tuple[int | None, ...]:
         spatial = tuple(
             win_ops.conv_output_length(input_shape[axis], p, s, 1, self.padding)
-            for axis, p, s in zip(spatial_axes(self.rank, self.data_format), self.pool_size,
-                                  self.strides, strict=True)
+            for axis, p, s in zip(
+                spatial_axes(self.rank, self.data_format), self.pool_size, self.strides, strict=True
+            )
         )
         if any(n is not None and n < 1 for n in spatial):
             raise ValueError(
@@ -65,8 +70,9 @@ class _Pooling(Layer):
     def call(self, inputs: Tensor, training: bool | None = None) -> Tensor:
         self._check_fits(inputs.shape)
         if self.rank == 1:
-            return pool_ops.max_pool1d(inputs, self.pool_size[0], self.strides[0], self.padding,
-                                       self.data_format)
+            return pool_ops.max_pool1d(
+                inputs, self.pool_size[0], self.strides[0], self.padding, self.data_format
+            )
         pool = pool_ops.max_pool2d if self.mode == "max" else pool_ops.avg_pool2d
         return pool(inputs, self.pool_size, self.strides, self.padding, self.data_format)
 
@@ -78,9 +84,13 @@ class _Pooling(Layer):
         return (input_shape[0], input_shape[1], *spatial)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "pool_size": list(self.pool_size),
-                "strides": list(self.strides), "padding": self.padding,
-                "data_format": self.data_format}
+        return {
+            **super().get_config(),
+            "pool_size": list(self.pool_size),
+            "strides": list(self.strides),
+            "padding": self.padding,
+            "data_format": self.data_format,
+        }
 
 
 class MaxPooling2D(_Pooling):
@@ -93,8 +103,14 @@ class MaxPooling2D(_Pooling):
         data_format: ``'channels_last'`` (default) or ``'channels_first'``.
     """
 
-    def __init__(self, pool_size: Any = (2, 2), strides: Any = None, padding: str = "valid",
-                 data_format: str | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        pool_size: Any = (2, 2),
+        strides: Any = None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
 
@@ -104,8 +120,14 @@ class AveragePooling2D(_Pooling):
 
     mode = "average"
 
-    def __init__(self, pool_size: Any = (2, 2), strides: Any = None, padding: str = "valid",
-                 data_format: str | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        pool_size: Any = (2, 2),
+        strides: Any = None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
 
@@ -115,8 +137,14 @@ class MaxPooling1D(_Pooling):
 
     rank = 1
 
-    def __init__(self, pool_size: Any = 2, strides: Any = None, padding: str = "valid",
-                 data_format: str | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        pool_size: Any = 2,
+        strides: Any = None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
 
@@ -138,8 +166,9 @@ class _GlobalPooling2D(Layer):
         self.input_spec = InputSpec(ndim=4)
 
     def call(self, inputs: Tensor, training: bool | None = None) -> Tensor:
-        return type(self).reduce(inputs, axis=spatial_axes(2, self.data_format),
-                                 keepdims=self.keepdims)
+        return type(self).reduce(
+            inputs, axis=spatial_axes(2, self.data_format), keepdims=self.keepdims
+        )
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         check_rank(self, input_shape, 2, self.data_format)
@@ -149,8 +178,7 @@ class _GlobalPooling2D(Layer):
         return tuple(n for a, n in enumerate(input_shape) if a not in axes)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "data_format": self.data_format,
-                "keepdims": self.keepdims}
+        return {**super().get_config(), "data_format": self.data_format, "keepdims": self.keepdims}
 
 
 class GlobalAveragePooling2D(_GlobalPooling2D):

@@ -31,8 +31,9 @@ class SpatialDropout2D(Dropout):
         seed: accepted for Keras compatibility; draws come from numkeras's seeded stream.
     """
 
-    def __init__(self, rate: float, data_format: str | None = None, seed: int | None = None,
-                 **kwargs: Any):
+    def __init__(
+        self, rate: float, data_format: str | None = None, seed: int | None = None, **kwargs: Any
+    ):
         try:
             data_format = arg_ops.standardize_data_format(data_format)
         except ValueError as error:
@@ -64,11 +65,13 @@ class GaussianNoise(Layer):
 
     def __init__(self, stddev: float, seed: int | None = None, **kwargs: Any):
         super().__init__(**kwargs)
-        if isinstance(stddev, bool) or not isinstance(stddev, numbers.Real) or not (
-                0 <= stddev <= 1):
+        if (
+            isinstance(stddev, bool)
+            or not isinstance(stddev, numbers.Real)
+            or not (0 <= stddev <= 1)
+        ):
             raise ValueError(
-                "stddev must be a number between 0 and 1. "
-                f"Received: stddev={stddev!r}"
+                f"stddev must be a number between 0 and 1. Received: stddev={stddev!r}"
             )
         self.stddev, self.seed = float(stddev), seed
         self._generator = None if seed is None else np.random.default_rng(seed)

@@ -43,8 +43,9 @@ class _Spatial2D(Layer):
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         check_rank(self, input_shape, 2, self.data_format)
         shape = list(input_shape)
-        for axis, factor, added in zip(spatial_axes(2, self.data_format), self._factors,
-                                       self._added, strict=True):
+        for axis, factor, added in zip(
+            spatial_axes(2, self.data_format), self._factors, self._added, strict=True
+        ):
             shape[axis] = _scaled(shape[axis], factor, added)
         return tuple(shape)
 
@@ -72,8 +73,11 @@ class ZeroPadding2D(_Spatial2D):
             return arg_ops.normalize_tuple(value, 2, name, minimum=0)  # type: ignore[return-value]
 
         try:
-            if isinstance(padding, (list, tuple)) and len(padding) == 2 and all(
-                    isinstance(p, (list, tuple)) for p in padding):
+            if (
+                isinstance(padding, (list, tuple))
+                and len(padding) == 2
+                and all(isinstance(p, (list, tuple)) for p in padding)
+            ):
                 return pair(padding[0], "padding[0]"), pair(padding[1], "padding[1]")
             h, w = arg_ops.normalize_tuple(padding, 2, "padding", minimum=0)
             return (h, h), (w, w)
@@ -102,8 +106,13 @@ class UpSampling2D(_Spatial2D):
         interpolation: ``'nearest'``, the only one numkeras has.
     """
 
-    def __init__(self, size: Any = (2, 2), data_format: str | None = None,
-                 interpolation: str = "nearest", **kwargs: Any):
+    def __init__(
+        self,
+        size: Any = (2, 2),
+        data_format: str | None = None,
+        interpolation: str = "nearest",
+        **kwargs: Any,
+    ):
         super().__init__(data_format, **kwargs)
         try:
             self.size = arg_ops.normalize_tuple(size, 2, "size")
@@ -121,5 +130,8 @@ class UpSampling2D(_Spatial2D):
         return spatial_ops.upsampling2d(inputs, self.size, self.data_format)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "size": list(self.size),
-                "interpolation": self.interpolation}
+        return {
+            **super().get_config(),
+            "size": list(self.size),
+            "interpolation": self.interpolation,
+        }

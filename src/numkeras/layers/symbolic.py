@@ -17,8 +17,13 @@ if TYPE_CHECKING:
 class KerasTensor:
     """A placeholder for the value that will flow through a point of a model's graph."""
 
-    def __init__(self, shape: tuple[int | None, ...], dtype: str, node: Node | None = None,
-                 name: str | None = None):
+    def __init__(
+        self,
+        shape: tuple[int | None, ...],
+        dtype: str,
+        node: Node | None = None,
+        name: str | None = None,
+    ):
         self.shape = tuple(shape)
         self.dtype = dtype
         self.node = node

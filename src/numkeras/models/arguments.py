@@ -41,8 +41,11 @@ class _Rule:
 
 
 def _optional(rule: _Rule) -> _Rule:
-    return _Rule(f"{rule.expected} or None", lambda v: v is None or rule.has_type(v),
-                 lambda v: v is None or rule.in_range(v))
+    return _Rule(
+        f"{rule.expected} or None",
+        lambda v: v is None or rule.has_type(v),
+        lambda v: v is None or rule.in_range(v),
+    )
 
 
 def _int_from(low: int) -> _Rule:
@@ -50,13 +53,13 @@ def _int_from(low: int) -> _Rule:
 
 
 def _is_class_weight(value: Any) -> bool:
-    return isinstance(value, dict) and all(
-        is_int(k) and is_number(w) for k, w in value.items())
+    return isinstance(value, dict) and all(is_int(k) and is_number(w) for k, w in value.items())
 
 
 def _is_validation_data(value: Any) -> bool:
     return da.is_generator_like(value) or (
-        isinstance(value, (tuple, list)) and len(value) in (2, 3))
+        isinstance(value, (tuple, list)) and len(value) in (2, 3)
+    )
 
 
 def _is_callbacks(value: Any) -> bool:
@@ -68,21 +71,34 @@ def _validation_freq_in_range(value: Any) -> bool:
 
 
 _RULES: dict[str, _Rule] = {
-    "x": _Rule("arrays (one, or a list or dict of them) or a generator or Sequence of batches",
-               lambda v: not isinstance(v, (str, bytes)), lambda v: v is not None),
+    "x": _Rule(
+        "arrays (one, or a list or dict of them) or a generator or Sequence of batches",
+        lambda v: not isinstance(v, (str, bytes)),
+        lambda v: v is not None,
+    ),
     "batch_size": _optional(_int_from(1)),
     "epochs": _int_from(0),
     "initial_epoch": _int_from(0),
-    "verbose": _Rule("'auto', 0, 1 or 2", lambda v: v == "auto" if isinstance(v, str) else (
-        is_int(v) or isinstance(v, (bool, np.bool_))), lambda v: v == "auto" or v in (0, 1, 2)),
+    "verbose": _Rule(
+        "'auto', 0, 1 or 2",
+        lambda v: (
+            v == "auto" if isinstance(v, str) else (is_int(v) or isinstance(v, (bool, np.bool_)))
+        ),
+        lambda v: v == "auto" or v in (0, 1, 2),
+    ),
     "callbacks": _optional(_Rule("a list of Callback instances", _is_callbacks)),
     "validation_split": _Rule("a number in [0, 1)", is_number, lambda v: 0 <= v < 1),
-    "validation_data": _optional(_Rule(
-        "(x_val, y_val), (x_val, y_val, sample_weight) or a generator", _is_validation_data)),
+    "validation_data": _optional(
+        _Rule("(x_val, y_val), (x_val, y_val, sample_weight) or a generator", _is_validation_data)
+    ),
     "shuffle": _Rule("a bool", lambda v: isinstance(v, (bool, np.bool_))),
-    "class_weight": _optional(_Rule(
-        "a dict mapping class indices (ints >= 0) to finite weights >= 0", _is_class_weight,
-        lambda v: all(k >= 0 and math.isfinite(w) and w >= 0 for k, w in v.items()))),
+    "class_weight": _optional(
+        _Rule(
+            "a dict mapping class indices (ints >= 0) to finite weights >= 0",
+            _is_class_weight,
+            lambda v: all(k >= 0 and math.isfinite(w) and w >= 0 for k, w in v.items()),
+        )
+    ),
     # A fractional step count means one more step, as Keras's examples (len(x) / 32) expect.
     "steps_per_epoch": _optional(_Rule("a number > 0", is_number, lambda v: v > 0)),
     "steps": _optional(_Rule("a number > 0", is_number, lambda v: v > 0)),
@@ -91,7 +107,8 @@ _RULES: dict[str, _Rule] = {
     "validation_freq": _Rule(
         "an int >= 1 or a list of epochs (ints >= 1)",
         lambda v: is_int(v) or (isinstance(v, (list, tuple, set)) and all(map(is_int, v))),
-        _validation_freq_in_range),
+        _validation_freq_in_range,
+    ),
     "return_dict": _Rule("a bool", lambda v: isinstance(v, (bool, np.bool_))),
 }
 

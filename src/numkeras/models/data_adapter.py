@@ -359,6 +359,7 @@ def is_generator_like(data: Any) -> bool:
         or (hasattr(data, "__getitem__") and hasattr(data, "__len__"))
     )
 
+
 DataAdapter = ArrayBatches | GeneratorBatches
 
 
@@ -454,14 +455,25 @@ def get_fit_adapters(
             raise ValueError(
                 "validation_split needs arrays; with a generator, pass validation_data instead."
             )
-        (x, y, sample_weight), validation = split_validation(x, y, sample_weight,
-                                                             validation_split)
+        (x, y, sample_weight), validation = split_validation(x, y, sample_weight, validation_split)
     elif validation_data is not None:
         validation = unpack_validation_data(validation_data)
-    train = get_data_adapter(model, x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
-                             steps=steps_per_epoch, class_weight=class_weight)
+    train = get_data_adapter(
+        model,
+        x,
+        y,
+        sample_weight,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        steps=steps_per_epoch,
+        class_weight=class_weight,
+    )
     if validation is None:
         return train, None
-    return train, get_data_adapter(model, *validation,
-                                   batch_size=validation_batch_size or batch_size,
-                                   steps=validation_steps, argument="validation_data")
+    return train, get_data_adapter(
+        model,
+        *validation,
+        batch_size=validation_batch_size or batch_size,
+        steps=validation_steps,
+        argument="validation_data",
+    )

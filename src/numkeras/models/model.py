@@ -50,8 +50,10 @@ class Model(Trainer, Layer):
         self._single_output = not isinstance(outputs, (list, tuple, dict))
         self._nodes = _nodes_between(self.inputs, self.outputs)
         self._call_graph = fusion.Graph(
-            [fusion.Call(node.layer, _keys(node.inputs), _keys(node.outputs))
-             for node in self._nodes],
+            [
+                fusion.Call(node.layer, _keys(node.inputs), _keys(node.outputs))
+                for node in self._nodes
+            ],
             _keys(self.inputs),
             _keys(self.outputs),
         )

@@ -178,4 +178,3 @@ class Sequential(Model):
         if config.get("build_input_shape") is not None:
             model.build(tuple(config["build_input_shape"]))
         return model
-

@@ -75,8 +75,11 @@ class Trainer:
             )
         n_out = self._num_outputs()
         # Checked before anything is set, so that a refused compile changes nothing.
-        weights = [1.0] * n_out if loss_weights is None else self._checked_loss_weights(
-            loss_weights, n_out)
+        weights = (
+            [1.0] * n_out
+            if loss_weights is None
+            else self._checked_loss_weights(loss_weights, n_out)
+        )
         self.optimizer = optimizers_module.get(optimizer)
         self.loss = loss
         self._losses = [losses_module.as_loss(l) for l in self._per_output(loss, "loss", n_out)]
@@ -300,17 +303,34 @@ class Trainer:
         """
         self._require_compiled("fit")
         arguments.check(
-            x=x, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
-            validation_split=validation_split, validation_data=validation_data, shuffle=shuffle,
-            class_weight=class_weight, initial_epoch=initial_epoch,
-            steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
-            validation_batch_size=validation_batch_size, validation_freq=validation_freq,
+            x=x,
+            batch_size=batch_size,
+            epochs=epochs,
+            verbose=verbose,
+            callbacks=callbacks,
+            validation_split=validation_split,
+            validation_data=validation_data,
+            shuffle=shuffle,
+            class_weight=class_weight,
+            initial_epoch=initial_epoch,
+            steps_per_epoch=steps_per_epoch,
+            validation_steps=validation_steps,
+            validation_batch_size=validation_batch_size,
+            validation_freq=validation_freq,
         )
         train, validation = da.get_fit_adapters(
-            self, x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
-            class_weight=class_weight, steps_per_epoch=steps_per_epoch,
-            validation_split=validation_split, validation_data=validation_data,
-            validation_steps=validation_steps, validation_batch_size=validation_batch_size,
+            self,
+            x,
+            y,
+            sample_weight,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            class_weight=class_weight,
+            steps_per_epoch=steps_per_epoch,
+            validation_split=validation_split,
+            validation_data=validation_data,
+            validation_steps=validation_steps,
+            validation_batch_size=validation_batch_size,
         )
         cbs = _callback_list(self, callbacks, verbose, epochs, train.steps, add_history=True)
         # A checkpoint's callback states are for the fit that resumes from it, and only that.
@@ -428,11 +448,14 @@ class Trainer:
         """
         self._require_compiled("evaluate")
         arguments.check(
-            x=x, batch_size=batch_size, verbose=verbose, steps=steps, callbacks=callbacks,
+            x=x,
+            batch_size=batch_size,
+            verbose=verbose,
+            steps=steps,
+            callbacks=callbacks,
             return_dict=return_dict,
         )
-        batches = da.get_data_adapter(self, x, y, sample_weight, batch_size=batch_size,
-                                      steps=steps)
+        batches = da.get_data_adapter(self, x, y, sample_weight, batch_size=batch_size, steps=steps)
         cbs = _callback_list(self, callbacks, verbose, 1, batches.steps)
         logs = self._run_evaluation(batches, cbs)
         if not logs:
@@ -472,10 +495,12 @@ class Trainer:
             A NumPy array of outputs, one row per sample, or a list of them for a model with
             several outputs.
         """
-        arguments.check(x=x, batch_size=batch_size, verbose=verbose, steps=steps,
-                        callbacks=callbacks)
-        batches = da.get_data_adapter(self, x, batch_size=batch_size, steps=steps,
-                                      check_finite=False)
+        arguments.check(
+            x=x, batch_size=batch_size, verbose=verbose, steps=steps, callbacks=callbacks
+        )
+        batches = da.get_data_adapter(
+            self, x, batch_size=batch_size, steps=steps, check_finite=False
+        )
         cbs = _callback_list(self, callbacks, verbose, 1, batches.steps)
         cbs.on_predict_begin()
         chunks: list[list[np.ndarray]] = []
@@ -546,7 +571,11 @@ def _verbosity(verbose: Any) -> int:
 
 
 def _callback_list(
-    model: Any, callbacks: list | None, verbose: Any, epochs: int, steps: int | None,
+    model: Any,
+    callbacks: list | None,
+    verbose: Any,
+    epochs: int,
+    steps: int | None,
     add_history: bool = False,
 ) -> callbacks_module.CallbackList:
     """The user's callbacks, with a progress bar unless ``verbose`` is 0 (and a History)."""

@@ -26,8 +26,7 @@ def normalize_tuple(value: Any, n: int, name: str, minimum: int = 1) -> tuple[in
     except TypeError:
         items = ()
     if len(items) != n or not all(
-        isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= minimum
-        for v in items
+        isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= minimum for v in items
     ):
         raise ValueError(
             f"{name} must be an integer >= {minimum} or a tuple of {n} such integers. "

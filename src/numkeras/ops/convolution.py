@@ -75,9 +75,14 @@ class Conv2D(Op):
     memory and reading it back twice.
     """
 
-    def __init__(self, strides: Sequence[int] = (1, 1), pads: Pads = ((0, 0), (0, 0)),
-                 dilation: Sequence[int] = (1, 1), groups: int = 1,
-                 activation: str | None = None):
+    def __init__(
+        self,
+        strides: Sequence[int] = (1, 1),
+        pads: Pads = ((0, 0), (0, 0)),
+        dilation: Sequence[int] = (1, 1),
+        groups: int = 1,
+        activation: str | None = None,
+    ):
         if activation not in (None, "relu"):
             raise ValueError(
                 f"activation must be None or 'relu'. Received: activation={activation!r}"
@@ -120,8 +125,9 @@ class Conv2D(Op):
             cols = self._im2col(x[s], self._cols(buffer, s))
             xp.matmul(cols, self.kernels, out=self._by_group(y[s]))
             if bias is not None or relu:
-                add_bias_and_activate(y[s], bias, self.activation,
-                                      None if self.mask is None else self.mask[s])
+                add_bias_and_activate(
+                    y[s], bias, self.activation, None if self.mask is None else self.mask[s]
+                )
         _POOL.give(buffer)
         return y
 
@@ -140,7 +146,7 @@ class Conv2D(Op):
     def _cols(self, buffer: Any, s: slice) -> Any:
         """The im2col matrix of the images ``s``, as a view of the start of ``buffer``."""
         shape = self._cols_shape(s)
-        return buffer[:math.prod(shape)].reshape(shape)
+        return buffer[: math.prod(shape)].reshape(shape)
 
     def _by_group(self, y: Any) -> Any:
         """NHWC ``y`` as the ``(g, b·oh·ow, f/g)`` view that the products read or write."""
@@ -151,8 +157,15 @@ class Conv2D(Op):
         """What the C kernels need to know about ``images``: (their shape, kernel size, strides,
         dilation, zeros before, output size, groups)."""
         (top, _), (left, _) = self.pads
-        return (images.shape, self.kernel.shape[:2], self.strides, self.dilation, (top, left),
-                self.out_hw, self.groups)
+        return (
+            images.shape,
+            self.kernel.shape[:2],
+            self.strides,
+            self.dilation,
+            (top, left),
+            self.out_hw,
+            self.groups,
+        )
 
     def _im2col(self, x: Any, cols: Any) -> Any:
         """``cols`` filled from images ``x``: ``cols[g, (b, p, q), (i, j, c)] =
@@ -167,7 +180,8 @@ class Conv2D(Op):
         (st_h, st_w), (d_h, d_w) = self.strides, self.dilation
         shape = (self.groups, x.shape[0], *self.out_hw, kh, kw, cg)
         cols.reshape(shape)[...] = get_array_module(x).lib.stride_tricks.as_strided(
-            xpad, shape, (sc * cg, sn, sh * st_h, sw * st_w, sh * d_h, sw * d_w, sc))
+            xpad, shape, (sc * cg, sn, sh * st_h, sw * st_w, sh * d_h, sw * d_w, sc)
+        )
         return cols
 
     def backward(self, grad: Any) -> tuple:
@@ -179,8 +193,11 @@ class Conv2D(Op):
         gb = xp.zeros(f, dtype=grad.dtype) if needs_bias else None
         chunks = self._chunks(grad.dtype, xp)
         buffer = _POOL.take((math.prod(self._cols_shape(chunks[0])),), grad.dtype, xp)
-        masked = (_POOL.take((chunks[0].stop * math.prod(grad.shape[1:]),), grad.dtype, xp)
-                  if self.mask is not None else None)
+        masked = (
+            _POOL.take((chunks[0].stop * math.prod(grad.shape[1:]),), grad.dtype, xp)
+            if self.mask is not None
+            else None
+        )
         col2im = fused_kernels.fused("col2im", buffer) if needs_x else None
         if col2im is not None:
             dx = xp.empty(self.x.shape, dtype=grad.dtype)
@@ -203,8 +220,11 @@ class Conv2D(Op):
             _POOL.give(masked)
         gx = None
         if needs_x:
-            gx = dx if col2im is not None else unpad_images(dx.reshape(self.xpad_shape), self.pads,
-                                                      self.x.shape)
+            gx = (
+                dx
+                if col2im is not None
+                else unpad_images(dx.reshape(self.xpad_shape), self.pads, self.x.shape)
+            )
         if needs_kernel:
             gk = xp.moveaxis(gk, 0, 1).reshape(self.kernel.shape)
         return (gx, gk) if len(self.needs_grad) == 2 else (gx, gk, gb)
@@ -215,7 +235,7 @@ class Conv2D(Op):
         mask = None if self.mask is None else self.mask[s]
         if mask is None and gb is None:
             return grad
-        masked = None if mask is None else buffer[:grad.size].reshape(grad.shape)
+        masked = None if mask is None else buffer[: grad.size].reshape(grad.shape)
         total = None if gb is None else xp.empty_like(gb)
         grad = masked_and_bias_grads(grad, mask, masked, total)
         if gb is not None:
@@ -233,14 +253,22 @@ class Conv2D(Op):
         blocks = cols.reshape(self.groups, dx.shape[0], *self.out_hw, kh, kw, cg)
         for i in reversed(range(kh)):
             for j in reversed(range(kw)):
-                window(dx, i, j, self.out_hw, self.strides, self.dilation)[...] += (
-                    xp.moveaxis(blocks[:, :, :, :, i, j], 0, 3))
+                window(dx, i, j, self.out_hw, self.strides, self.dilation)[...] += xp.moveaxis(
+                    blocks[:, :, :, :, i, j], 0, 3
+                )
 
 
 # -- functions -------------------------------------------------------------------------------------
-def conv2d(x: Any, kernel: Any, bias: Any = None, strides: int | Sequence[int] = 1,
-           padding: str = "valid", dilation_rate: int | Sequence[int] = 1,
-           data_format: str | None = None, activation: str | None = None) -> Tensor:
+def conv2d(
+    x: Any,
+    kernel: Any,
+    bias: Any = None,
+    strides: int | Sequence[int] = 1,
+    padding: str = "valid",
+    dilation_rate: int | Sequence[int] = 1,
+    data_format: str | None = None,
+    activation: str | None = None,
+) -> Tensor:
     """2-D convolution (cross-correlation, as in Keras) of a batch of images with ``kernel``.
 
     ``x``: ``(batch, h, w, in)`` (or ``(batch, in, h, w)`` with ``data_format='channels_first'``);
@@ -276,9 +304,16 @@ def conv2d(x: Any, kernel: Any, bias: Any = None, strides: int | Sequence[int] =
     return from_channels_last(y, data_format)
 
 
-def conv1d(x: Any, kernel: Any, bias: Any = None, strides: int = 1, padding: str = "valid",
-           dilation_rate: int = 1, data_format: str | None = None,
-           activation: str | None = None) -> Tensor:
+def conv1d(
+    x: Any,
+    kernel: Any,
+    bias: Any = None,
+    strides: int = 1,
+    padding: str = "valid",
+    dilation_rate: int = 1,
+    data_format: str | None = None,
+    activation: str | None = None,
+) -> Tensor:
     """1-D convolution of ``(batch, steps, in)`` sequences with a ``(k, in / groups, out)`` kernel.
 
     Computed as :func:`conv2d` on a height of one. ``padding``: ``'valid'``, ``'same'`` or
@@ -308,8 +343,14 @@ def conv1d(x: Any, kernel: Any, bias: Any = None, strides: int = 1, padding: str
     return Transpose((0, 2, 1))(y) if data_format == "channels_first" else y
 
 
-def conv(inputs: Any, kernel: Any, strides: int | Sequence[int] = 1, padding: str = "valid",
-         data_format: str | None = None, dilation_rate: int | Sequence[int] = 1) -> Tensor:
+def conv(
+    inputs: Any,
+    kernel: Any,
+    strides: int | Sequence[int] = 1,
+    padding: str = "valid",
+    data_format: str | None = None,
+    dilation_rate: int | Sequence[int] = 1,
+) -> Tensor:
     """Keras's ``keras.ops.conv``: the convolution of ``inputs`` with ``kernel``, no bias.
 
     The rank comes from ``inputs``: ``(batch, steps, in)`` sequences run :func:`conv1d` (a kernel

@@ -74,9 +74,7 @@ class LogitsMark(NamedTuple):
     axis: int | tuple[int, ...] | None = None  # the softmax's axis; None for the sigmoid
 
 
-def mark_logits(
-    out: Tensor, activation: str, axis: int | tuple[int, ...] | None = None
-) -> Tensor:
+def mark_logits(out: Tensor, activation: str, axis: int | tuple[int, ...] | None = None) -> Tensor:
     """``out``, marked as ``activation`` of the input of the op that made it, when that op was
     recorded on the tape. Under :func:`no_grad` (evaluate, predict) no mark is left, so a loss
     takes such probabilities as they are."""

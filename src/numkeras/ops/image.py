@@ -101,15 +101,18 @@ def about_center(matrices: np.ndarray, height: int, width: int) -> np.ndarray:
 # -- resampling --------------------------------------------------------------------------------
 def check_fill_mode(fill_mode: str) -> str:
     if fill_mode not in FILL_MODES:
-        raise ValueError(f"fill_mode must be one of {FILL_MODES}. "
-                         f"Received: fill_mode={fill_mode!r}")
+        raise ValueError(
+            f"fill_mode must be one of {FILL_MODES}. Received: fill_mode={fill_mode!r}"
+        )
     return fill_mode
 
 
 def check_interpolation(interpolation: str) -> str:
     if interpolation not in INTERPOLATIONS:
-        raise ValueError(f"interpolation must be one of {INTERPOLATIONS}. "
-                         f"Received: interpolation={interpolation!r}")
+        raise ValueError(
+            f"interpolation must be one of {INTERPOLATIONS}. "
+            f"Received: interpolation={interpolation!r}"
+        )
     return interpolation
 
 
@@ -149,13 +152,22 @@ class _Sampling:
     ``+W`` and ``+W+1`` (``W`` the padded width).
     """
 
-    def __init__(self, matrices: Any, shape: tuple[int, ...], fill_mode: str,
-                 interpolation: str, dtype: Any, xp: Any):
+    def __init__(
+        self,
+        matrices: Any,
+        shape: tuple[int, ...],
+        fill_mode: str,
+        interpolation: str,
+        dtype: Any,
+        xp: Any,
+    ):
         n, h, w = shape[:3]
         m = np.array(matrices, dtype=np.float64)
         if m.shape != (n, 3, 3):
-            raise ValueError(f"matrices must hold one 3x3 transform per image ({n}). "
-                             f"Received: matrices.shape={m.shape}")
+            raise ValueError(
+                f"matrices must hold one 3x3 transform per image ({n}). "
+                f"Received: matrices.shape={m.shape}"
+            )
         self.shape, self.fill_mode, self.xp = tuple(shape), fill_mode, xp
         if fill_mode == "nearest":
             # Points are clamped into the image itself (padded by one row or column only when
@@ -167,12 +179,15 @@ class _Sampling:
         else:
             # An affine map sends the output rectangle to a parallelogram: its corners bound
             # the sample points (one pixel of margin absorbs rounding).
-            corners = m[:, :2] @ np.array([[0, 0, h - 1, h - 1], [0, w - 1, 0, w - 1],
-                                           [1, 1, 1, 1]], dtype=np.float64)
+            corners = m[:, :2] @ np.array(
+                [[0, 0, h - 1, h - 1], [0, w - 1, 0, w - 1], [1, 1, 1, 1]], dtype=np.float64
+            )
             low = np.floor(corners.min(axis=(0, 2))).astype(int)
             high = np.ceil(corners.max(axis=(0, 2))).astype(int)
-            self.pads = tuple((max(0, -lo) + 1, max(0, hi - (size - 1)) + 2)
-                              for lo, hi, size in zip(low, high, (h, w)))
+            self.pads = tuple(
+                (max(0, -lo) + 1, max(0, hi - (size - 1)) + 2)
+                for lo, hi, size in zip(low, high, (h, w))
+            )
         (top, bottom), (left, right) = self.pads
         self.padded_hw = (h + top + bottom, w + left + right)
         ph, pw = self.padded_hw
@@ -191,8 +206,11 @@ class _Sampling:
         pixels = xp.ones((3, h, w), dtype=dtype)
         pixels[0] = xp.arange(h, dtype=dtype)[:, None]
         pixels[1] = xp.arange(w, dtype=dtype)[None, :]
-        points = (_POOL.lend(self, (2, n, h, w), dtype, xp) if bilinear
-                  else _POOL.take((2, n, h, w), dtype, xp))
+        points = (
+            _POOL.lend(self, (2, n, h, w), dtype, xp)
+            if bilinear
+            else _POOL.take((2, n, h, w), dtype, xp)
+        )
         transforms = xp.asarray(m[:, :2].transpose(1, 0, 2).reshape(2 * n, 3), dtype=dtype)
         xp.matmul(transforms, pixels.reshape(3, h * w), out=points.reshape(2 * n, h * w))
         rows, cols = points
@@ -247,7 +265,7 @@ class _Sampling:
         padded = _POOL.take((n, *self.padded_hw, ch), images.dtype, xp)
         if self.fill_mode == "constant":
             padded.fill(fill_value)
-            padded[:, top:top + h, left:left + w] = images
+            padded[:, top : top + h, left : left + w] = images
         else:
             xp.take(images.reshape(n, h * w, ch), self._source_map(), axis=1, out=padded)
         return padded
@@ -306,7 +324,7 @@ class _Sampling:
             out = padded
         elif self.fill_mode == "constant":
             # The fill is a constant: only the image's own pixels get a gradient.
-            out = padded[:, top:top + h, left:left + w]
+            out = padded[:, top : top + h, left : left + w]
         else:
             source = xp.arange(0, n * h * w, h * w)[:, None, None] + self._source_map()
             keys = (source[..., None] * ch + channel).reshape(-1)
@@ -316,15 +334,22 @@ class _Sampling:
 
 def _float_images(images: Any) -> Any:
     if images.ndim != 4:
-        raise ValueError("images must have shape (batch, height, width, channels). "
-                         f"Received: images.shape={images.shape}")
+        raise ValueError(
+            "images must have shape (batch, height, width, channels). "
+            f"Received: images.shape={images.shape}"
+        )
     if images.dtype.kind != "f":
         images = images.astype(backend.floatx())
     return images
 
 
-def resample(images: Any, matrices: Any, fill_mode: str = "reflect", fill_value: float = 0.0,
-             interpolation: str = "bilinear") -> Any:
+def resample(
+    images: Any,
+    matrices: Any,
+    fill_mode: str = "reflect",
+    fill_value: float = 0.0,
+    interpolation: str = "bilinear",
+) -> Any:
     """Apply one affine transform per image to a batch of arrays, all at once.
 
     Args:
@@ -340,8 +365,14 @@ def resample(images: Any, matrices: Any, fill_mode: str = "reflect", fill_value:
     """
     images = _float_images(images)
     xp = backend.get_array_module(images)
-    sampling = _Sampling(matrices, images.shape, check_fill_mode(fill_mode),
-                         check_interpolation(interpolation), images.dtype, xp)
+    sampling = _Sampling(
+        matrices,
+        images.shape,
+        check_fill_mode(fill_mode),
+        check_interpolation(interpolation),
+        images.dtype,
+        xp,
+    )
     return sampling.gather(images, fill_value)
 
 
@@ -350,8 +381,13 @@ class AffineResample(Op):
     the input pixels each output pixel read, with the same bilinear weights (the transforms
     themselves get no gradient)."""
 
-    def __init__(self, matrices: Any, fill_mode: str = "reflect", fill_value: float = 0.0,
-                 interpolation: str = "bilinear"):
+    def __init__(
+        self,
+        matrices: Any,
+        fill_mode: str = "reflect",
+        fill_value: float = 0.0,
+        interpolation: str = "bilinear",
+    ):
         self.matrices = matrices
         self.fill_mode = check_fill_mode(fill_mode)
         self.fill_value = fill_value
@@ -359,16 +395,27 @@ class AffineResample(Op):
 
     def forward(self, x: Any) -> Any:
         x = _float_images(x)
-        self.sampling = _Sampling(self.matrices, x.shape, self.fill_mode, self.interpolation,
-                                  x.dtype, backend.get_array_module(x))
+        self.sampling = _Sampling(
+            self.matrices,
+            x.shape,
+            self.fill_mode,
+            self.interpolation,
+            x.dtype,
+            backend.get_array_module(x),
+        )
         return self.sampling.gather(x, self.fill_value)
 
     def backward(self, grad: Any) -> tuple:
         return (self.sampling.scatter(grad),)
 
 
-def transform(images: Any, matrices: Any, fill_mode: str = "reflect", fill_value: float = 0.0,
-              interpolation: str = "bilinear") -> Tensor:
+def transform(
+    images: Any,
+    matrices: Any,
+    fill_mode: str = "reflect",
+    fill_value: float = 0.0,
+    interpolation: str = "bilinear",
+) -> Tensor:
     """:func:`resample` on a tensor, recorded on the tape so gradients reach ``images``."""
     return AffineResample(matrices, fill_mode, fill_value, interpolation)(images)
 
@@ -381,22 +428,32 @@ def _keras_matrices(transform: Any, n: int) -> np.ndarray:
     b0·x + b1·y + b2)``, so the input row is ``b1·row + b0·col + b2`` and the input column
     ``a1·row + a0·col + a2``.
     """
-    values = np.asarray(transform.numpy() if isinstance(transform, Tensor) else transform,
-                        dtype=np.float64)
+    values = np.asarray(
+        transform.numpy() if isinstance(transform, Tensor) else transform, dtype=np.float64
+    )
     if values.shape not in ((8,), (n, 8)):
-        raise ValueError(f"transform must have shape (8,) or (batch, 8) = ({n}, 8). "
-                         f"Received: transform.shape={values.shape}")
+        raise ValueError(
+            f"transform must have shape (8,) or (batch, 8) = ({n}, 8). "
+            f"Received: transform.shape={values.shape}"
+        )
     values = np.broadcast_to(values, (n, 8))
     if np.any(values[:, 6:]):
-        raise ValueError("transform must be affine: its last two entries (c0, c1) must be 0. "
-                         f"Received: transform[..., 6:]={values[:, 6:].tolist()}")
+        raise ValueError(
+            "transform must be affine: its last two entries (c0, c1) must be 0. "
+            f"Received: transform[..., 6:]={values[:, 6:].tolist()}"
+        )
     a0, a1, a2, b0, b1, b2 = values[:, :6].T
     return _stack((b1, b0, b2), (a1, a0, a2))
 
 
-def affine_transform(images: Any, transform: Any, interpolation: str = "bilinear",
-                     fill_mode: str = "constant", fill_value: float = 0.0,
-                     data_format: str | None = None) -> Tensor:
+def affine_transform(
+    images: Any,
+    transform: Any,
+    interpolation: str = "bilinear",
+    fill_mode: str = "constant",
+    fill_value: float = 0.0,
+    data_format: str | None = None,
+) -> Tensor:
     """Keras's ``keras.ops.image.affine_transform``: each image resampled through its transform.
 
     Args:
@@ -416,12 +473,15 @@ def affine_transform(images: Any, transform: Any, interpolation: str = "bilinear
     images = convert_to_tensor(images)
     data_format = standardize_data_format(data_format)
     if images.ndim not in (3, 4):
-        raise ValueError("images must be one image (height, width, channels) or a batch (batch, "
-                         f"height, width, channels). Received: images.shape={images.shape}")
+        raise ValueError(
+            "images must be one image (height, width, channels) or a batch (batch, "
+            f"height, width, channels). Received: images.shape={images.shape}"
+        )
     single = images.ndim == 3
     batch = Reshape((1, *images.shape))(images) if single else images
     batch = to_channels_last(batch, data_format)
-    op = AffineResample(_keras_matrices(transform, batch.shape[0]), fill_mode, fill_value,
-                        interpolation)
+    op = AffineResample(
+        _keras_matrices(transform, batch.shape[0]), fill_mode, fill_value, interpolation
+    )
     out = from_channels_last(op(batch), data_format)
     return Reshape(images.shape)(out) if single else out

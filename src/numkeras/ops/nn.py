@@ -350,7 +350,8 @@ class Dense(Op):
         gx = g @ self.kernel.T if self.needs_grad[0] else None
         gk = (
             self.x.reshape(-1, self.x.shape[-1]).T @ g.reshape(-1, g.shape[-1])
-            if self.needs_grad[1] else None
+            if self.needs_grad[1]
+            else None
         )
         return (gx, gk, gb) if has_bias else (gx, gk)
 

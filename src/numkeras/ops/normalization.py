@@ -24,8 +24,14 @@ class BatchNorm(Op):
     the moving ones at inference.
     """
 
-    def __init__(self, axis: int = -1, epsilon: float = 1e-3, batch_stats: bool = True,
-                 center: bool = True, scale: bool = True):
+    def __init__(
+        self,
+        axis: int = -1,
+        epsilon: float = 1e-3,
+        batch_stats: bool = True,
+        center: bool = True,
+        scale: bool = True,
+    ):
         self.axis, self.epsilon, self.batch_stats = axis, epsilon, batch_stats
         self.center, self.scale = center, scale
 
@@ -37,7 +43,7 @@ class BatchNorm(Op):
                 f"center={self.center}) takes {expected} array(s) after x. Received: {len(args)}"
             )
         stats = () if self.batch_stats else args[:2]
-        rest = list(args[len(stats):])
+        rest = list(args[len(stats) :])
         gamma = rest.pop(0) if self.scale else None
         beta = rest.pop(0) if self.center else None
         return *(stats or (None, None)), gamma, beta
@@ -92,8 +98,15 @@ class BatchNorm(Op):
         return tuple(grads)
 
 
-def batch_norm(x: Any, gamma: Any = None, beta: Any = None, axis: int = -1,
-               epsilon: float = 1e-3, mean: Any = None, variance: Any = None) -> Tensor:
+def batch_norm(
+    x: Any,
+    gamma: Any = None,
+    beta: Any = None,
+    axis: int = -1,
+    epsilon: float = 1e-3,
+    mean: Any = None,
+    variance: Any = None,
+) -> Tensor:
     """Batch normalization ``γ · (x - μ) / √(σ² + ε) + β`` along the channel ``axis``.
 
     With ``mean`` and ``variance`` None, μ and σ² are the batch's statistics over all the other
@@ -105,13 +118,21 @@ def batch_norm(x: Any, gamma: Any = None, beta: Any = None, axis: int = -1,
         raise ValueError("batch_norm needs both mean and variance, or neither.")
     stats = () if mean is None else (mean, variance)
     params = tuple(p for p in (gamma, beta) if p is not None)
-    op = BatchNorm(axis, epsilon, batch_stats=mean is None, center=beta is not None,
-                   scale=gamma is not None)
+    op = BatchNorm(
+        axis, epsilon, batch_stats=mean is None, center=beta is not None, scale=gamma is not None
+    )
     return op(x, *stats, *params)
 
 
-def batch_normalization(x: Any, mean: Any, variance: Any, axis: int, offset: Any = None,
-                        scale: Any = None, epsilon: float = 1e-3) -> Tensor:
+def batch_normalization(
+    x: Any,
+    mean: Any,
+    variance: Any,
+    axis: int,
+    offset: Any = None,
+    scale: Any = None,
+    epsilon: float = 1e-3,
+) -> Tensor:
     """Keras's ``keras.ops.batch_normalization``: ``scale · (x - mean) / √(variance + ε) +
     offset`` along the channel ``axis``.
 

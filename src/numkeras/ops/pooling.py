@@ -40,8 +40,13 @@ class Pool2D(Op):
     the first maximal element of each window, as in PyTorch and TensorFlow.
     """
 
-    def __init__(self, mode: str, pool_size: Sequence[int], strides: Sequence[int],
-                 pads: Pads = ((0, 0), (0, 0))):
+    def __init__(
+        self,
+        mode: str,
+        pool_size: Sequence[int],
+        strides: Sequence[int],
+        pads: Pads = ((0, 0), (0, 0)),
+    ):
         if mode not in ("max", "average"):
             raise ValueError(f"mode must be 'max' or 'average'. Received: mode={mode!r}")
         self.mode, self.pads = mode, pads
@@ -112,8 +117,9 @@ class Pool2D(Op):
 
     def _windows(self, x: Any) -> Any:
         ph, pw = self.pool_size
-        return (window(x, i, j, self.out_hw, self.strides, (1, 1))
-                for i in range(ph) for j in range(pw))
+        return (
+            window(x, i, j, self.out_hw, self.strides, (1, 1)) for i in range(ph) for j in range(pw)
+        )
 
     def _counts(self, xp: Any, dtype: Any) -> Any:
         """How many real (unpadded) elements each window holds, shaped to broadcast on y."""
@@ -121,8 +127,8 @@ class Pool2D(Op):
             return dtype.type(self.pool_size[0] * self.pool_size[1])
         per_axis = []
         for size, pool, stride, (before, _), out in zip(
-                self.x_shape[1:3], self.pool_size, self.strides, self.pads, self.out_hw,
-                strict=True):
+            self.x_shape[1:3], self.pool_size, self.strides, self.pads, self.out_hw, strict=True
+        ):
             start = xp.arange(out) * stride - before
             per_axis.append(xp.minimum(start + pool, size) - xp.maximum(start, 0))
         return (per_axis[0][:, None] * per_axis[1][None, :]).astype(dtype)[None, :, :, None]
@@ -163,8 +169,14 @@ class Pool2D(Op):
 
 
 # -- functions -------------------------------------------------------------------------------------
-def _pool2d(mode: str, x: Any, pool_size: int | Sequence[int], strides: Any, padding: str,
-            data_format: str | None) -> Tensor:
+def _pool2d(
+    mode: str,
+    x: Any,
+    pool_size: int | Sequence[int],
+    strides: Any,
+    padding: str,
+    data_format: str | None,
+) -> Tensor:
     x = convert_to_tensor(x)
     data_format = standardize_data_format(data_format)
     padding = standardize_padding(padding)
@@ -177,23 +189,42 @@ def _pool2d(mode: str, x: Any, pool_size: int | Sequence[int], strides: Any, pad
     return from_channels_last(Pool2D(mode, pool_size, strides, pads)(x), data_format)
 
 
-def _pool1d(mode: str, x: Any, pool_size: int | Sequence[int], strides: Any, padding: str,
-            data_format: str | None) -> Tensor:
+def _pool1d(
+    mode: str,
+    x: Any,
+    pool_size: int | Sequence[int],
+    strides: Any,
+    padding: str,
+    data_format: str | None,
+) -> Tensor:
     """Pooling of ``(batch, steps, channels)`` sequences, as 2-D pooling on a height of one."""
     x = convert_to_tensor(x)
     if x.ndim != 3:
-        raise ValueError(f"{mode} pooling of sequences needs a 3-D input. "
-                         f"Received: x.shape={x.shape}")
+        raise ValueError(
+            f"{mode} pooling of sequences needs a 3-D input. Received: x.shape={x.shape}"
+        )
     axis = 2 if standardize_data_format(data_format) == "channels_first" else 1
     (size,) = normalize_tuple(pool_size, 1, "pool_size")
     stride = size if strides is None else normalize_tuple(strides, 1, "strides")[0]
-    y = _pool2d(mode, Reshape(x.shape[:axis] + (1,) + x.shape[axis:])(x), (1, size), (1, stride),
-                padding, data_format)
-    return Reshape(y.shape[:axis] + y.shape[axis + 1:])(y)
+    y = _pool2d(
+        mode,
+        Reshape(x.shape[:axis] + (1,) + x.shape[axis:])(x),
+        (1, size),
+        (1, stride),
+        padding,
+        data_format,
+    )
+    return Reshape(y.shape[:axis] + y.shape[axis + 1 :])(y)
 
 
-def _pool(mode: str, inputs: Any, pool_size: int | Sequence[int], strides: Any, padding: str,
-          data_format: str | None) -> Tensor:
+def _pool(
+    mode: str,
+    inputs: Any,
+    pool_size: int | Sequence[int],
+    strides: Any,
+    padding: str,
+    data_format: str | None,
+) -> Tensor:
     """Pooling of sequences or images, whichever ``inputs`` holds (its rank says)."""
     inputs = convert_to_tensor(inputs)
     by_rank = {3: _pool1d, 4: _pool2d}
@@ -205,8 +236,13 @@ def _pool(mode: str, inputs: Any, pool_size: int | Sequence[int], strides: Any, 
     return by_rank[inputs.ndim](mode, inputs, pool_size, strides, padding, data_format)
 
 
-def max_pool(inputs: Any, pool_size: int | Sequence[int], strides: Any = None,
-             padding: str = "valid", data_format: str | None = None) -> Tensor:
+def max_pool(
+    inputs: Any,
+    pool_size: int | Sequence[int],
+    strides: Any = None,
+    padding: str = "valid",
+    data_format: str | None = None,
+) -> Tensor:
     """Keras's ``keras.ops.max_pool``: the maximum over each ``pool_size`` window of
     ``(batch, steps, channels)`` sequences or ``(batch, h, w, channels)`` images.
 
@@ -216,28 +252,48 @@ def max_pool(inputs: Any, pool_size: int | Sequence[int], strides: Any = None,
     return _pool("max", inputs, pool_size, strides, padding, data_format)
 
 
-def average_pool(inputs: Any, pool_size: int | Sequence[int], strides: Any = None,
-                 padding: str = "valid", data_format: str | None = None) -> Tensor:
+def average_pool(
+    inputs: Any,
+    pool_size: int | Sequence[int],
+    strides: Any = None,
+    padding: str = "valid",
+    data_format: str | None = None,
+) -> Tensor:
     """Keras's ``keras.ops.average_pool``: the mean over each ``pool_size`` window of sequences
     or images (padded positions not counted); arguments as :func:`max_pool`'s."""
     return _pool("average", inputs, pool_size, strides, padding, data_format)
 
 
-def max_pool2d(x: Any, pool_size: int | Sequence[int] = 2, strides: Any = None,
-               padding: str = "valid", data_format: str | None = None) -> Tensor:
+def max_pool2d(
+    x: Any,
+    pool_size: int | Sequence[int] = 2,
+    strides: Any = None,
+    padding: str = "valid",
+    data_format: str | None = None,
+) -> Tensor:
     """Maximum over each ``pool_size`` window; ``strides`` default to ``pool_size`` (Keras)."""
     return _pool2d("max", x, pool_size, strides, padding, data_format)
 
 
-def avg_pool2d(x: Any, pool_size: int | Sequence[int] = 2, strides: Any = None,
-               padding: str = "valid", data_format: str | None = None) -> Tensor:
+def avg_pool2d(
+    x: Any,
+    pool_size: int | Sequence[int] = 2,
+    strides: Any = None,
+    padding: str = "valid",
+    data_format: str | None = None,
+) -> Tensor:
     """Mean over each ``pool_size`` window (padded positions not counted); ``strides`` default to
     ``pool_size``."""
     return _pool2d("average", x, pool_size, strides, padding, data_format)
 
 
-def max_pool1d(x: Any, pool_size: int = 2, strides: int | None = None, padding: str = "valid",
-               data_format: str | None = None) -> Tensor:
+def max_pool1d(
+    x: Any,
+    pool_size: int = 2,
+    strides: int | None = None,
+    padding: str = "valid",
+    data_format: str | None = None,
+) -> Tensor:
     """Maximum over windows of ``(batch, steps, channels)`` sequences, as :func:`max_pool2d`
     on a height of one."""
     return _pool1d("max", x, pool_size, strides, padding, data_format)

@@ -25,10 +25,14 @@ class Pad(Op):
                 f"pad_width needs one (before, after) pair per axis of x, {x.ndim}. "
                 f"Received: pad_width={self.pad_width}"
             )
-        out = xp.full(tuple(n + a + b for n, (a, b) in zip(x.shape, self.pad_width, strict=True)),
-                      self.constant_values, dtype=x.dtype)
-        self.inner = tuple(slice(a, a + n) for n, (a, _) in zip(x.shape, self.pad_width,
-                                                                     strict=True))
+        out = xp.full(
+            tuple(n + a + b for n, (a, b) in zip(x.shape, self.pad_width, strict=True)),
+            self.constant_values,
+            dtype=x.dtype,
+        )
+        self.inner = tuple(
+            slice(a, a + n) for n, (a, _) in zip(x.shape, self.pad_width, strict=True)
+        )
         out[self.inner] = x
         return out
 
@@ -57,8 +61,12 @@ class UpSample2D(Op):
 
 
 # -- functions -------------------------------------------------------------------------------------
-def pad(x: Any, pad_width: Sequence[tuple[int, int]], mode: str = "constant",
-        constant_values: float | None = None) -> Tensor:
+def pad(
+    x: Any,
+    pad_width: Sequence[tuple[int, int]],
+    mode: str = "constant",
+    constant_values: float | None = None,
+) -> Tensor:
     """Keras's ``keras.ops.pad``: ``x`` padded with one ``(before, after)`` pair per axis.
 
     ``mode``: ``'constant'`` only (Keras's default); ``constant_values`` defaults to 0.

@@ -58,8 +58,10 @@ def _polynomials(dtype_name: str) -> tuple[tuple[float, ...], tuple[float, ...]]
         return math.exp(x * x) * math.erfc(x)
 
     tolerance = float(np.finfo(dtype_name).eps) / 2
-    return (_fit(erf_over_x, 0.0, _SMALL**2, tolerance),
-            _fit(scaled_erfc, _SMALL, _SATURATE, tolerance))
+    return (
+        _fit(erf_over_x, 0.0, _SMALL**2, tolerance),
+        _fit(scaled_erfc, _SMALL, _SATURATE, tolerance),
+    )
 
 
 def _horner(coefficients: tuple[float, ...], t: Any) -> Any:

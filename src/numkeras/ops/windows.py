@@ -19,8 +19,9 @@ from .shape import Transpose
 Pads = tuple[tuple[int, int], tuple[int, int]]
 
 
-def conv_output_length(length: int | None, kernel: int, stride: int, dilation: int,
-                       padding: str) -> int | None:
+def conv_output_length(
+    length: int | None, kernel: int, stride: int, dilation: int, padding: str
+) -> int | None:
     """Output length of a convolution or pooling window along one axis (Keras's formula).
 
     ``'valid'``: ``floor((length - d·(kernel-1) - 1) / stride) + 1``;
@@ -33,8 +34,9 @@ def conv_output_length(length: int | None, kernel: int, stride: int, dilation: i
     return -(-length // stride)
 
 
-def padding_amounts(length: int, kernel: int, stride: int, dilation: int,
-                    padding: str) -> tuple[int, int]:
+def padding_amounts(
+    length: int, kernel: int, stride: int, dilation: int, padding: str
+) -> tuple[int, int]:
     """Zeros added ``(before, after)`` the input along one axis.
 
     ``'same'`` pads so that ``ceil(length / stride)`` windows fit, the odd one after (as
@@ -51,11 +53,18 @@ def padding_amounts(length: int, kernel: int, stride: int, dilation: int,
     return total // 2, total - total // 2
 
 
-def spatial_pads(shape: Sequence[int], kernel: Sequence[int], strides: Sequence[int],
-                 dilation: Sequence[int], padding: str) -> Pads:
+def spatial_pads(
+    shape: Sequence[int],
+    kernel: Sequence[int],
+    strides: Sequence[int],
+    dilation: Sequence[int],
+    padding: str,
+) -> Pads:
     """:func:`padding_amounts` along the height and the width (``shape``)."""
-    return tuple(padding_amounts(n, k, s, d, padding)  # type: ignore[return-value]
-                 for n, k, s, d in zip(shape, kernel, strides, dilation, strict=True))
+    return tuple(
+        padding_amounts(n, k, s, d, padding)  # type: ignore[return-value]
+        for n, k, s, d in zip(shape, kernel, strides, dilation, strict=True)
+    )
 
 
 def output_size(padded: int, kernel: int, stride: int, dilation: int) -> int:
@@ -63,11 +72,12 @@ def output_size(padded: int, kernel: int, stride: int, dilation: int) -> int:
     return (padded - dilation * (kernel - 1) - 1) // stride + 1
 
 
-def window(x: Any, i: int, j: int, out_hw: tuple[int, int], strides: Sequence[int],
-           dilation: Sequence[int]) -> Any:
+def window(
+    x: Any, i: int, j: int, out_hw: tuple[int, int], strides: Sequence[int], dilation: Sequence[int]
+) -> Any:
     """The view of ``x`` (NHWC) that kernel position ``(i, j)`` reads for every output pixel."""
     (oh, ow), (sh, sw), (dh, dw) = out_hw, strides, dilation
-    return x[:, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw]
+    return x[:, i * dh : i * dh + sh * (oh - 1) + 1 : sh, j * dw : j * dw + sw * (ow - 1) + 1 : sw]
 
 
 def pad_images(x: Any, pads: Pads, value: float = 0.0) -> Any:
@@ -78,14 +88,14 @@ def pad_images(x: Any, pads: Pads, value: float = 0.0) -> Any:
     n, h, w, c = x.shape
     xp = get_array_module(x)
     out = xp.full((n, h + top + bottom, w + left + right, c), value, dtype=x.dtype)
-    out[:, top:top + h, left:left + w] = x
+    out[:, top : top + h, left : left + w] = x
     return out
 
 
 def unpad_images(x: Any, pads: Pads, shape: Sequence[int]) -> Any:
     """The view of padded images ``x`` that holds the unpadded ones, of ``shape``."""
     (top, _), (left, _) = pads
-    return x[:, top:top + shape[1], left:left + shape[2]]
+    return x[:, top : top + shape[1], left : left + shape[2]]
 
 
 def to_channels_last(x: Tensor, data_format: str) -> Tensor:

@@ -29,13 +29,19 @@ from .sgd import SGD as SGD
 #: Optimizers by lower-case name, the names ``get``, ``compile(optimizer=...)`` and the
 #: ``numkeras hello --optimizer`` option accept: every optimizer registered in this package.
 ALL_OPTIMIZERS: Mapping[str, type[Optimizer]] = {
-    name.lower(): cls for name, cls in registry.own_classes(registry.package_of(Optimizer)).items()
+    name.lower(): cls
+    for name, cls in registry.own_classes(registry.package_of(Optimizer)).items()
     if issubclass(cls, Optimizer)
 }
 
 __all__ = [
     *(cls.__name__ for cls in ALL_OPTIMIZERS.values()),
-    "Optimizer", "deserialize", "get", "schedules", "serialize", "ALL_OPTIMIZERS",
+    "Optimizer",
+    "deserialize",
+    "get",
+    "schedules",
+    "serialize",
+    "ALL_OPTIMIZERS",
 ]
 
 

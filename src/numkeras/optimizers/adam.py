@@ -72,8 +72,17 @@ class Adam(AdaptiveMoments):
         alpha = lr * math.sqrt(1.0 - self.beta_2**t) / (1.0 - self.beta_1**t)
         one_pass = kernels.fused(self.kernel, value, grad, momentum, velocity, velocity_hat)
         if one_pass is not None:
-            one_pass(value, grad, momentum, velocity, velocity_hat, alpha, self.beta_1,
-                   self.beta_2, self.epsilon)
+            one_pass(
+                value,
+                grad,
+                momentum,
+                velocity,
+                velocity_hat,
+                alpha,
+                self.beta_1,
+                self.beta_2,
+                self.epsilon,
+            )
             return
         xp, step = self.xp, self.scratch(value)
         moving_average(momentum, grad, self.beta_1, step)

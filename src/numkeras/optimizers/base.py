@@ -177,7 +177,8 @@ class Optimizer:
         for key, value in clips.items():
             setattr(self, key, None if value is None else check_hyperparameter(key, value, "> 0"))
         self.weight_decay = (
-            None if weight_decay is None
+            None
+            if weight_decay is None
             else check_hyperparameter("weight_decay", weight_decay, ">= 0")
         )
         self.name = name or type(self).__name__.lower()
@@ -304,8 +305,7 @@ class Optimizer:
                 )
             if g.shape != v.data.shape:
                 raise ValueError(
-                    f"Gradient of shape {g.shape} for variable {v.name!r} of shape "
-                    f"{v.data.shape}."
+                    f"Gradient of shape {g.shape} for variable {v.name!r} of shape {v.data.shape}."
                 )
         lr = self.learning_rate
         clipped = self._clip_gradients([g for g, _ in pairs])

@@ -41,9 +41,18 @@ from ..legacy import warn as _warn  # a UserWarning pointing at the user's line
 from ..ops import image as affine
 
 #: The transform parameters of Keras's ``apply_transform`` and their neutral values.
-_NEUTRAL = {"theta": 0.0, "tx": 0.0, "ty": 0.0, "shear": 0.0, "zx": 1.0, "zy": 1.0,
-            "flip_horizontal": False, "flip_vertical": False,
-            "channel_shift_intensity": None, "brightness": None}
+_NEUTRAL = {
+    "theta": 0.0,
+    "tx": 0.0,
+    "ty": 0.0,
+    "shear": 0.0,
+    "zx": 1.0,
+    "zy": 1.0,
+    "flip_horizontal": False,
+    "flip_vertical": False,
+    "channel_shift_intensity": None,
+    "brightness": None,
+}
 _STD_EPSILON = 1e-6  # added to standard deviations before dividing, as Keras does
 
 
@@ -57,8 +66,9 @@ def _check_shift_range(value: Any, name: str) -> Any:
     array = np.asarray(value)
     if array.ndim == 1 and array.size and array.dtype.kind in "iuf":
         return array
-    raise ValueError(f"{name} must be a float, an int or a 1-D array of numbers. "
-                     f"Received: {name}={value!r}")
+    raise ValueError(
+        f"{name} must be a float, an int or a 1-D array of numbers. Received: {name}={value!r}"
+    )
 
 
 def _pair(value: Any, name: str) -> tuple[float, float]:
@@ -105,31 +115,51 @@ class ImageDataGenerator:
         dtype: dtype of the batches. Defaults to floatx.
     """
 
-    def __init__(self, featurewise_center: bool = False, samplewise_center: bool = False,
-                 featurewise_std_normalization: bool = False,
-                 samplewise_std_normalization: bool = False, zca_whitening: bool = False,
-                 zca_epsilon: float = 1e-6, rotation_range: float = 0,
-                 width_shift_range: Any = 0.0, height_shift_range: Any = 0.0,
-                 brightness_range: Any = None, shear_range: float = 0.0, zoom_range: Any = 0.0,
-                 channel_shift_range: float = 0.0, fill_mode: str = "nearest", cval: float = 0.0,
-                 horizontal_flip: bool = False, vertical_flip: bool = False,
-                 rescale: float | None = None,
-                 preprocessing_function: Callable[[np.ndarray], np.ndarray] | None = None,
-                 data_format: str | None = None, validation_split: float = 0.0,
-                 interpolation_order: int = 1, dtype: str | None = None):
+    def __init__(
+        self,
+        featurewise_center: bool = False,
+        samplewise_center: bool = False,
+        featurewise_std_normalization: bool = False,
+        samplewise_std_normalization: bool = False,
+        zca_whitening: bool = False,
+        zca_epsilon: float = 1e-6,
+        rotation_range: float = 0,
+        width_shift_range: Any = 0.0,
+        height_shift_range: Any = 0.0,
+        brightness_range: Any = None,
+        shear_range: float = 0.0,
+        zoom_range: Any = 0.0,
+        channel_shift_range: float = 0.0,
+        fill_mode: str = "nearest",
+        cval: float = 0.0,
+        horizontal_flip: bool = False,
+        vertical_flip: bool = False,
+        rescale: float | None = None,
+        preprocessing_function: Callable[[np.ndarray], np.ndarray] | None = None,
+        data_format: str | None = None,
+        validation_split: float = 0.0,
+        interpolation_order: int = 1,
+        dtype: str | None = None,
+    ):
         if zca_whitening:
             if featurewise_std_normalization:
-                _warn("This ImageDataGenerator specifies `zca_whitening`, which "
-                      "overrides setting of `featurewise_std_normalization`.")
+                _warn(
+                    "This ImageDataGenerator specifies `zca_whitening`, which "
+                    "overrides setting of `featurewise_std_normalization`."
+                )
             featurewise_std_normalization = False
         if (zca_whitening or featurewise_std_normalization) and not featurewise_center:
-            _warn("This ImageDataGenerator specifies `zca_whitening` or "
-                  "`featurewise_std_normalization`, which overrides setting of "
-                  "`featurewise_center`.")
+            _warn(
+                "This ImageDataGenerator specifies `zca_whitening` or "
+                "`featurewise_std_normalization`, which overrides setting of "
+                "`featurewise_center`."
+            )
             featurewise_center = True
         if samplewise_std_normalization and not samplewise_center:
-            _warn("This ImageDataGenerator specifies `samplewise_std_normalization`, "
-                  "which overrides setting of `samplewise_center`.")
+            _warn(
+                "This ImageDataGenerator specifies `samplewise_std_normalization`, "
+                "which overrides setting of `samplewise_center`."
+            )
             samplewise_center = True
         self.featurewise_center = featurewise_center
         self.samplewise_center = samplewise_center
@@ -137,16 +167,21 @@ class ImageDataGenerator:
         self.samplewise_std_normalization = samplewise_std_normalization
         self.zca_whitening = zca_whitening
         self.zca_epsilon = zca_epsilon
-        for name, value in (("rotation_range", rotation_range), ("shear_range", shear_range),
-                            ("channel_shift_range", channel_shift_range)):
+        for name, value in (
+            ("rotation_range", rotation_range),
+            ("shear_range", shear_range),
+            ("channel_shift_range", channel_shift_range),
+        ):
             if not _is_number(value) or value < 0:
-                raise ValueError(f"{name} must be a non-negative number. "
-                                 f"Received: {name}={value!r}")
+                raise ValueError(
+                    f"{name} must be a non-negative number. Received: {name}={value!r}"
+                )
         self.rotation_range = rotation_range
         self.width_shift_range = _check_shift_range(width_shift_range, "width_shift_range")
         self.height_shift_range = _check_shift_range(height_shift_range, "height_shift_range")
-        self.brightness_range = None if brightness_range is None else _pair(
-            brightness_range, "brightness_range")
+        self.brightness_range = (
+            None if brightness_range is None else _pair(brightness_range, "brightness_range")
+        )
         self.shear_range = shear_range
         if _is_number(zoom_range):
             self.zoom_range = (1.0 - zoom_range, 1.0 + zoom_range)
@@ -161,19 +196,26 @@ class ImageDataGenerator:
         self.preprocessing_function = preprocessing_function
         data_format = data_format or "channels_last"
         if data_format not in ("channels_last", "channels_first"):
-            raise ValueError("data_format must be 'channels_last' (channels after rows and "
-                             "columns) or 'channels_first'. "
-                             f"Received: data_format={data_format!r}")
+            raise ValueError(
+                "data_format must be 'channels_last' (channels after rows and "
+                "columns) or 'channels_first'. "
+                f"Received: data_format={data_format!r}"
+            )
         self.data_format = data_format
         self.channel_axis, self.row_axis, self.col_axis = (
-            (3, 1, 2) if data_format == "channels_last" else (1, 2, 3))
+            (3, 1, 2) if data_format == "channels_last" else (1, 2, 3)
+        )
         if validation_split and not 0 < validation_split < 1:
-            raise ValueError("validation_split must be strictly between 0 and 1. "
-                             f"Received: validation_split={validation_split!r}")
+            raise ValueError(
+                "validation_split must be strictly between 0 and 1. "
+                f"Received: validation_split={validation_split!r}"
+            )
         self._validation_split = validation_split
         if interpolation_order not in (0, 1):
-            raise ValueError("interpolation_order must be 0 (nearest) or 1 (bilinear). "
-                             f"Received: interpolation_order={interpolation_order!r}")
+            raise ValueError(
+                "interpolation_order must be 0 (nearest) or 1 (bilinear). "
+                f"Received: interpolation_order={interpolation_order!r}"
+            )
         self.interpolation_order = interpolation_order
         self.dtype = dtype or backend.floatx()
         self.mean: np.ndarray | None = None
@@ -181,23 +223,39 @@ class ImageDataGenerator:
         self.principal_components: np.ndarray | None = None
 
     # -- iterating -----------------------------------------------------------------------------
-    def flow(self, x: Any, y: Any = None, batch_size: int = 32, shuffle: bool = True,
-             sample_weight: Any = None, seed: int | None = None,
-             ignore_class_split: bool = False, subset: str | None = None) -> NumpyArrayIterator:
+    def flow(
+        self,
+        x: Any,
+        y: Any = None,
+        batch_size: int = 32,
+        shuffle: bool = True,
+        sample_weight: Any = None,
+        seed: int | None = None,
+        ignore_class_split: bool = False,
+        subset: str | None = None,
+    ) -> NumpyArrayIterator:
         """An iterator of augmented, standardized batches of ``x`` (and ``y``, ``sample_weight``).
 
         ``x`` is a rank-4 array of images. Each item is ``x_batch``, ``(x_batch, y_batch)`` or
         ``(x_batch, y_batch, sample_weight_batch)``; ``model.fit`` takes the iterator as it is.
         ``subset='training'`` / ``'validation'`` takes the part set by ``validation_split``.
         """
-        return NumpyArrayIterator(x, y, self, batch_size=batch_size, shuffle=shuffle,
-                                  sample_weight=sample_weight, seed=seed,
-                                  data_format=self.data_format, subset=subset,
-                                  ignore_class_split=ignore_class_split, dtype=self.dtype)
+        return NumpyArrayIterator(
+            x,
+            y,
+            self,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            sample_weight=sample_weight,
+            seed=seed,
+            data_format=self.data_format,
+            subset=subset,
+            ignore_class_split=ignore_class_split,
+            dtype=self.dtype,
+        )
 
     # -- random transforms ---------------------------------------------------------------------
-    def _draw(self, n: int, img_shape: tuple[int, ...],
-              rng: np.random.Generator) -> dict[str, Any]:
+    def _draw(self, n: int, img_shape: tuple[int, ...], rng: np.random.Generator) -> dict[str, Any]:
         """Random transform parameters for ``n`` images of ``img_shape`` (one image's shape)."""
         height, width = img_shape[self.row_axis - 1], img_shape[self.col_axis - 1]
         zeros, no = np.zeros(n), np.zeros(n, dtype=bool)
@@ -216,10 +274,14 @@ class ImageDataGenerator:
             "zy": rng.uniform(*self.zoom_range, n) if zoom else zeros + 1,
             "flip_horizontal": rng.random(n) < 0.5 if self.horizontal_flip else no,
             "flip_vertical": rng.random(n) < 0.5 if self.vertical_flip else no,
-            "channel_shift_intensity": (symmetric(self.channel_shift_range)
-                                        if self.channel_shift_range else None),
-            "brightness": (rng.uniform(*self.brightness_range, n)
-                           if self.brightness_range is not None else None),
+            "channel_shift_intensity": (
+                symmetric(self.channel_shift_range) if self.channel_shift_range else None
+            ),
+            "brightness": (
+                rng.uniform(*self.brightness_range, n)
+                if self.brightness_range is not None
+                else None
+            ),
         }
 
     @staticmethod
@@ -236,8 +298,9 @@ class ImageDataGenerator:
             shifts = rng.uniform(-spec, spec, n)
         return shifts * size if np.max(spec) < 1 else shifts.astype(np.float64)
 
-    def get_random_transform(self, img_shape: tuple[int, ...],
-                             seed: int | None = None) -> dict[str, Any]:
+    def get_random_transform(
+        self, img_shape: tuple[int, ...], seed: int | None = None
+    ) -> dict[str, Any]:
         """Random parameters for one image of ``img_shape``, in the form :meth:`apply_transform`
         takes (``theta``, ``tx``, ``ty``, ``shear``, ``zx``, ``zy``, ``flip_horizontal``,
         ``flip_vertical``, ``channel_shift_intensity``, ``brightness``)."""
@@ -253,10 +316,14 @@ class ImageDataGenerator:
         """
         unknown = set(transform_parameters) - set(_NEUTRAL)
         if unknown:
-            raise ValueError(f"Unknown transform parameter(s) {sorted(unknown)}; expected some "
-                             f"of {sorted(_NEUTRAL)}.")
-        params = {k: None if (v := transform_parameters.get(k, d)) is None else np.array([v])
-                  for k, d in _NEUTRAL.items()}
+            raise ValueError(
+                f"Unknown transform parameter(s) {sorted(unknown)}; expected some "
+                f"of {sorted(_NEUTRAL)}."
+            )
+        params = {
+            k: None if (v := transform_parameters.get(k, d)) is None else np.array([v])
+            for k, d in _NEUTRAL.items()
+        }
         x = np.asarray(x, dtype=self.dtype)
         return self._transform(x[None], params)[0]
 
@@ -308,21 +375,27 @@ class ImageDataGenerator:
             x -= x.mean(axis=axes, keepdims=True)
         if self.samplewise_std_normalization:
             x /= x.std(axis=axes, keepdims=True) + _STD_EPSILON
-        for flag, stat, step in (("featurewise_center", "mean", np.subtract),
-                                 ("featurewise_std_normalization", "std", np.divide)):
+        for flag, stat, step in (
+            ("featurewise_center", "mean", np.subtract),
+            ("featurewise_std_normalization", "std", np.divide),
+        ):
             if getattr(self, flag):
                 value = getattr(self, stat)
                 if value is None:
-                    _warn(f"This ImageDataGenerator specifies `{flag}`, but it hasn't "
-                          "been fit on any training data. Fit it first by calling "
-                          "`.fit(numpy_data)`.")
+                    _warn(
+                        f"This ImageDataGenerator specifies `{flag}`, but it hasn't "
+                        "been fit on any training data. Fit it first by calling "
+                        "`.fit(numpy_data)`."
+                    )
                 else:
                     step(x, value + (_STD_EPSILON if stat == "std" else 0), out=x)
         if self.zca_whitening:
             if self.principal_components is None:
-                _warn("This ImageDataGenerator specifies `zca_whitening`, but it hasn't "
-                      "been fit on any training data. Fit it first by calling "
-                      "`.fit(numpy_data)`.")
+                _warn(
+                    "This ImageDataGenerator specifies `zca_whitening`, but it hasn't "
+                    "been fit on any training data. Fit it first by calling "
+                    "`.fit(numpy_data)`."
+                )
             else:
                 flat = x.reshape(len(x), -1) @ self.principal_components
                 x = flat.reshape(x.shape).astype(x.dtype, copy=False)
@@ -338,15 +411,17 @@ class ImageDataGenerator:
         """
         x = np.array(x, dtype=self.dtype)
         if x.ndim != 4:
-            raise ValueError(f"Input to `.fit()` should have rank 4. Got array with shape: "
-                             f"{x.shape}")
+            raise ValueError(
+                f"Input to `.fit()` should have rank 4. Got array with shape: {x.shape}"
+            )
         _check_channels(x.shape, self.channel_axis, "fit()")
         if self.rescale:
             x *= x.dtype.type(self.rescale)
         if augment:
             rng = _generator(seed)
-            x = np.concatenate([self._transform(x, self._draw(len(x), x.shape[1:], rng))
-                                for _ in range(rounds)])
+            x = np.concatenate(
+                [self._transform(x, self._draw(len(x), x.shape[1:], rng)) for _ in range(rounds)]
+            )
         axes = (0, self.row_axis, self.col_axis)
         shape = [1, 1, 1]
         shape[self.channel_axis - 1] = x.shape[self.channel_axis]
@@ -370,8 +445,7 @@ def _matrices(params: dict[str, Any]) -> np.ndarray | None:
     Keras's order: rotation, shift, shear, zoom, then the flips; neutral ones are left out.
     """
     theta, tx, ty, shear = params["theta"], params["tx"], params["ty"], params["shear"]
-    zx, zy, flip_h, flip_v = (params[k] for k in ("zx", "zy", "flip_horizontal",
-                                                   "flip_vertical"))
+    zx, zy, flip_h, flip_v = (params[k] for k in ("zx", "zy", "flip_horizontal", "flip_vertical"))
     factors = []
     if np.any(theta):
         factors.append(affine.rotation(-np.deg2rad(theta)))
@@ -393,9 +467,11 @@ def _generator(seed: int | None) -> np.random.Generator:
 def _check_channels(shape: tuple[int, ...], channel_axis: int, where: str) -> None:
     if shape[channel_axis] not in (1, 3, 4):
         data_format = "channels_last" if channel_axis == 3 else "channels_first"
-        _warn(f"{where} expects images with 1, 3 or 4 channels on axis {channel_axis} "
-              f"(data_format is {data_format}), but received an array of shape {shape} "
-              f"({shape[channel_axis]} channels).")
+        _warn(
+            f"{where} expects images with 1, 3 or 4 channels on axis {channel_axis} "
+            f"(data_format is {data_format}), but received an array of shape {shape} "
+            f"({shape[channel_axis]} channels)."
+        )
 
 
 class NumpyArrayIterator:
@@ -407,45 +483,66 @@ class NumpyArrayIterator:
     twice for ``it[0]`` gives two different variations of the same images.
     """
 
-    def __init__(self, x: Any, y: Any, image_data_generator: ImageDataGenerator,
-                 batch_size: int = 32, shuffle: bool = False, sample_weight: Any = None,
-                 seed: int | None = None, data_format: str | None = None,
-                 subset: str | None = None, ignore_class_split: bool = False,
-                 dtype: str | None = None):
+    def __init__(
+        self,
+        x: Any,
+        y: Any,
+        image_data_generator: ImageDataGenerator,
+        batch_size: int = 32,
+        shuffle: bool = False,
+        sample_weight: Any = None,
+        seed: int | None = None,
+        data_format: str | None = None,
+        subset: str | None = None,
+        ignore_class_split: bool = False,
+        dtype: str | None = None,
+    ):
         if not isinstance(batch_size, numbers.Integral) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer. "
-                             f"Received: batch_size={batch_size!r}")
+            raise ValueError(
+                f"batch_size must be a positive integer. Received: batch_size={batch_size!r}"
+            )
         self.dtype = dtype or backend.floatx()
         x = np.asarray(x)
         y = None if y is None else np.asarray(y)
         sample_weight = None if sample_weight is None else np.asarray(sample_weight)
         if y is not None and len(x) != len(y):
-            raise ValueError("`x` (images tensor) and `y` (labels) should have the same length. "
-                             f"Found: x.shape = {x.shape}, y.shape = {y.shape}")
+            raise ValueError(
+                "`x` (images tensor) and `y` (labels) should have the same length. "
+                f"Found: x.shape = {x.shape}, y.shape = {y.shape}"
+            )
         if sample_weight is not None and len(x) != len(sample_weight):
-            raise ValueError("`x` (images tensor) and `sample_weight` should have the same "
-                             f"length. Found: x.shape = {x.shape}, "
-                             f"sample_weight.shape = {sample_weight.shape}")
+            raise ValueError(
+                "`x` (images tensor) and `sample_weight` should have the same "
+                f"length. Found: x.shape = {x.shape}, "
+                f"sample_weight.shape = {sample_weight.shape}"
+            )
         if subset is not None:
             if subset not in ("training", "validation"):
-                raise ValueError("subset must be 'training' or 'validation'. "
-                                 f"Received: subset={subset!r}")
+                raise ValueError(
+                    f"subset must be 'training' or 'validation'. Received: subset={subset!r}"
+                )
             split = int(len(x) * image_data_generator._validation_split)
-            if (y is not None and not ignore_class_split
-                    and not np.array_equal(np.unique(y[:split]), np.unique(y[split:]))):
-                raise ValueError("Training and validation subsets have different number of "
-                                 "classes after the split. If your numpy arrays are sorted by "
-                                 "the label, you might want to shuffle them.")
+            if (
+                y is not None
+                and not ignore_class_split
+                and not np.array_equal(np.unique(y[:split]), np.unique(y[split:]))
+            ):
+                raise ValueError(
+                    "Training and validation subsets have different number of "
+                    "classes after the split. If your numpy arrays are sorted by "
+                    "the label, you might want to shuffle them."
+                )
             part = slice(None, split) if subset == "validation" else slice(split, None)
             x = x[part]
             y = None if y is None else y[part]
             sample_weight = None if sample_weight is None else sample_weight[part]
         if x.ndim != 4:
-            raise ValueError("Input data in `NumpyArrayIterator` should have rank 4. You passed "
-                             f"an array with shape {x.shape}")
+            raise ValueError(
+                "Input data in `NumpyArrayIterator` should have rank 4. You passed "
+                f"an array with shape {x.shape}"
+            )
         data_format = data_format or "channels_last"
-        _check_channels(x.shape, 3 if data_format == "channels_last" else 1,
-                        "NumpyArrayIterator")
+        _check_channels(x.shape, 3 if data_format == "channels_last" else 1, "NumpyArrayIterator")
         self.x = np.ascontiguousarray(x, dtype=self.dtype)
         self.y, self.sample_weight = y, sample_weight
         self.image_data_generator = image_data_generator
@@ -476,12 +573,13 @@ class NumpyArrayIterator:
 
     def __getitem__(self, idx: int) -> Any:
         if not 0 <= idx < len(self):
-            raise ValueError(f"Asked to retrieve element {idx}, but the Sequence has length "
-                             f"{len(self)}")
+            raise ValueError(
+                f"Asked to retrieve element {idx}, but the Sequence has length {len(self)}"
+            )
         if self.index_array is None:
             self._set_index_array()
         self.total_batches_seen += 1
-        return self._batch(self.index_array[self.batch_size * idx: self.batch_size * (idx + 1)])
+        return self._batch(self.index_array[self.batch_size * idx : self.batch_size * (idx + 1)])
 
     def __iter__(self) -> NumpyArrayIterator:
         return self
@@ -492,7 +590,7 @@ class NumpyArrayIterator:
         start = self.batch_index * self.batch_size
         self.batch_index = (self.batch_index + 1) % len(self)
         self.total_batches_seen += 1
-        return self._batch(self.index_array[start: start + self.batch_size])
+        return self._batch(self.index_array[start : start + self.batch_size])
 
     next = __next__  # Keras's name
 

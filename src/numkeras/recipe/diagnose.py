@@ -30,32 +30,36 @@ OVERFITTING = "overfitting"
 GOOD = "good"
 
 #: History keys recognised as accuracy, in the order they are looked for.
-ACCURACY_KEYS = ("accuracy", "acc", "categorical_accuracy", "sparse_categorical_accuracy",
-                 "binary_accuracy")
+ACCURACY_KEYS = (
+    "accuracy",
+    "acc",
+    "categorical_accuracy",
+    "sparse_categorical_accuracy",
+    "binary_accuracy",
+)
 
 #: The course's fixes for each problem, by a short key; the model, when known, can make a fix
 #: more specific (see :func:`_specific_advice`).
 _ADVICE = {
     "lower_lr": "lower the learning rate (e.g. divide it by 10), or use an adaptive one "
-                "(optimizer='adam') or gradient clipping (clipnorm=1.0)",
+    "(optimizer='adam') or gradient clipping (clipnorm=1.0)",
     "more_epochs": "train for more epochs: the training score was still improving",
     "loss": "with a softmax output use loss='categorical_crossentropy' rather than 'mse': "
-            "cross-entropy keeps a large gradient when the output is wrong",
+    "cross-entropy keeps a large gradient when the output is wrong",
     "activation": "use ReLU, leaky ReLU or Maxout rather than sigmoid in hidden layers: with "
-                  "sigmoid the gradient vanishes on its way to the input layers",
+    "sigmoid the gradient vanishes on its way to the input layers",
     "optimizer": "use an adaptive learning rate (optimizer='adam', 'rmsprop', 'adagrad') or "
-                 "momentum (SGD(momentum=0.9)) to get past plateaus and saddle points",
+    "momentum (SGD(momentum=0.9)) to get past plateaus and saddle points",
     "lr_range": "check the learning rate: too small does not move, too large does not settle",
     "early_stopping": "early stopping: EarlyStopping(monitor='val_loss', "
-                      "restore_best_weights=True) keeps the model of the best validation epoch",
+    "restore_best_weights=True) keeps the model of the best validation epoch",
     "regularization": "regularization: kernel_regularizer=regularizers.l2(1e-4) on the Dense "
-                      "layers (weight decay)",
+    "layers (weight decay)",
     "dropout": "dropout: Dropout(0.5) after the hidden layers (expect training accuracy to "
-               "drop and test accuracy to rise)",
-    "data": "more training data, or augmented data (shifted, rotated copies: "
-            "ImageDataGenerator)",
+    "drop and test accuracy to rise)",
+    "data": "more training data, or augmented data (shifted, rotated copies: ImageDataGenerator)",
     "validation": "measure it: pass validation_split=0.1 or validation_data=(x_val, y_val) to "
-                  "fit, then diagnose again",
+    "fit, then diagnose again",
 }
 _FLOW = {
     DIVERGED: ("lower_lr",),
@@ -99,10 +103,18 @@ class Diagnosis:
         return "\n".join(lines)
 
 
-def diagnose(history: Any, *, model: Any = None, metric: str | None = None,
-             target: float | None = None, max_gap: float = 0.05, diverge_ratio: float = 1.5,
-             reference_loss: float | None = None, patience: int = 3,
-             min_delta: float = 0.005) -> Diagnosis:
+def diagnose(
+    history: Any,
+    *,
+    model: Any = None,
+    metric: str | None = None,
+    target: float | None = None,
+    max_gap: float = 0.05,
+    diverge_ratio: float = 1.5,
+    reference_loss: float | None = None,
+    patience: int = 3,
+    min_delta: float = 0.005,
+) -> Diagnosis:
     """Walk the course's flowchart on a finished training run.
 
     1. **Diverged?** The training loss is NaN or infinite; or its last value is more than
@@ -152,62 +164,100 @@ def diagnose(history: Any, *, model: Any = None, metric: str | None = None,
     logs = getattr(history, "history", history)
     if not isinstance(logs, Mapping) or not logs.get("loss"):
         keys = sorted(logs) if isinstance(logs, Mapping) else type(history).__name__
-        raise ValueError(f"diagnose needs a History (or its dict) with a non-empty 'loss' "
-                         f"curve. Received: {keys}")
+        raise ValueError(
+            f"diagnose needs a History (or its dict) with a non-empty 'loss' "
+            f"curve. Received: {keys}"
+        )
     model = model if model is not None else getattr(history, "model", None)
     metric = metric or next((k for k in ACCURACY_KEYS if k in logs), "loss")
     if metric not in logs:
-        raise ValueError(f"The history has no {metric!r} curve. Received: metric={metric!r}, "
-                         f"keys {sorted(logs)}")
+        raise ValueError(
+            f"The history has no {metric!r} curve. Received: metric={metric!r}, keys {sorted(logs)}"
+        )
     higher_is_better = not any(word in metric for word in ("loss", "error"))
     if target is None:
         if metric not in ACCURACY_KEYS:
-            raise ValueError(f"Pass target= (the level of {metric!r} that counts as good on "
-                             f"the training data). Received: metric={metric!r}, target=None")
+            raise ValueError(
+                f"Pass target= (the level of {metric!r} that counts as good on "
+                f"the training data). Received: metric={metric!r}, target=None"
+            )
         target = 0.95
     sign = 1.0 if higher_is_better else -1.0
     loss = [float(v) for v in logs["loss"]]
     train = [float(v) for v in logs[metric]]
     val = [float(v) for v in logs.get(f"val_{metric}", [])]
     evidence: dict[str, Any] = {
-        "epochs": len(loss), "metric": metric, "target": target,
-        "loss_first": loss[0], "loss_last": loss[-1], "loss_min": min(loss),
-        f"train_{metric}": train[-1], f"val_{metric}": val[-1] if val else None,
+        "epochs": len(loss),
+        "metric": metric,
+        "target": target,
+        "loss_first": loss[0],
+        "loss_last": loss[-1],
+        "loss_min": min(loss),
+        f"train_{metric}": train[-1],
+        f"val_{metric}": val[-1] if val else None,
     }
 
     if not all(math.isfinite(v) for v in loss):
         first = next(i for i, v in enumerate(loss) if not math.isfinite(v))
-        return _verdict(DIVERGED, "training", f"the training loss became {loss[first]} in "
-                        f"epoch {first + 1}", evidence, model)
+        return _verdict(
+            DIVERGED,
+            "training",
+            f"the training loss became {loss[first]} in epoch {first + 1}",
+            evidence,
+            model,
+        )
     if loss[-1] > diverge_ratio * min(loss):
-        return _verdict(DIVERGED, "training", f"the training loss rose to {loss[-1]:.4g}, "
-                        f"{loss[-1] / min(loss):.1f} times its lowest ({min(loss):.4g})",
-                        evidence, model)
+        return _verdict(
+            DIVERGED,
+            "training",
+            f"the training loss rose to {loss[-1]:.4g}, "
+            f"{loss[-1] / min(loss):.1f} times its lowest ({min(loss):.4g})",
+            evidence,
+            model,
+        )
     if reference_loss is None and model is not None:
         reference_loss = _uniform_guess_loss(model)
     if reference_loss is not None and max(loss) > diverge_ratio * reference_loss:
         peak = loss.index(max(loss))
-        return _verdict(DIVERGED, "training", f"the training loss blew up to {loss[peak]:.4g} "
-                        f"in epoch {peak + 1}, {loss[peak] / reference_loss:.3g} times the loss "
-                        f"of an untrained model ({reference_loss:.4g})", evidence, model)
+        return _verdict(
+            DIVERGED,
+            "training",
+            f"the training loss blew up to {loss[peak]:.4g} "
+            f"in epoch {peak + 1}, {loss[peak] / reference_loss:.3g} times the loss "
+            f"of an untrained model ({reference_loss:.4g})",
+            evidence,
+            model,
+        )
 
     if sign * (train[-1] - target) < 0:
-        recent = train[-(patience + 1):]
+        recent = train[-(patience + 1) :]
         moved = sign * (recent[-1] - recent[0])
         stuck = len(train) > patience and moved < min_delta
         evidence["stuck"] = stuck
-        how = (f"stuck: it moved {moved:+.4g} over the last {patience} epochs" if stuck
-               else "still improving")
-        return _verdict(POOR_TRAINING, "training",
-                        f"training {metric} is {train[-1]:.4g}, short of the target {target:g} "
-                        f"({how}); this is not overfitting: fix training first",
-                        evidence, model, skip=("more_epochs",) if stuck else ())
+        how = (
+            f"stuck: it moved {moved:+.4g} over the last {patience} epochs"
+            if stuck
+            else "still improving"
+        )
+        return _verdict(
+            POOR_TRAINING,
+            "training",
+            f"training {metric} is {train[-1]:.4g}, short of the target {target:g} "
+            f"({how}); this is not overfitting: fix training first",
+            evidence,
+            model,
+            skip=("more_epochs",) if stuck else (),
+        )
 
     if not val:
-        return _verdict(NO_VALIDATION, "testing",
-                        f"training {metric} is {train[-1]:.4g} (target {target:g} reached); "
-                        "the history has no validation values to judge generalization by",
-                        evidence, model)
+        return _verdict(
+            NO_VALIDATION,
+            "testing",
+            f"training {metric} is {train[-1]:.4g} (target {target:g} reached); "
+            "the history has no validation values to judge generalization by",
+            evidence,
+            model,
+        )
     gap = sign * (train[-1] - val[-1])
     evidence["gap"] = gap
     if "val_loss" in logs:
@@ -215,17 +265,36 @@ def diagnose(history: Any, *, model: Any = None, metric: str | None = None,
         evidence["best_val_loss_epoch"] = val_loss.index(min(val_loss)) + 1
     if gap > max_gap:
         best = evidence.get("best_val_loss_epoch")
-        when = (f"; the validation loss was lowest in epoch {best} of {len(loss)}"
-                if best and best < len(loss) else "")
-        return _verdict(OVERFITTING, "testing",
-                        f"training {metric} {train[-1]:.4g} but validation {val[-1]:.4g}, "
-                        f"a gap of {gap:.4g} (more than {max_gap:g}){when}", evidence, model)
-    return _verdict(GOOD, "done", f"training {metric} {train[-1]:.4g} and validation "
-                    f"{val[-1]:.4g}: good on both", evidence, model)
+        when = (
+            f"; the validation loss was lowest in epoch {best} of {len(loss)}"
+            if best and best < len(loss)
+            else ""
+        )
+        return _verdict(
+            OVERFITTING,
+            "testing",
+            f"training {metric} {train[-1]:.4g} but validation {val[-1]:.4g}, "
+            f"a gap of {gap:.4g} (more than {max_gap:g}){when}",
+            evidence,
+            model,
+        )
+    return _verdict(
+        GOOD,
+        "done",
+        f"training {metric} {train[-1]:.4g} and validation {val[-1]:.4g}: good on both",
+        evidence,
+        model,
+    )
 
 
-def _verdict(verdict: str, stage: str, summary: str, evidence: dict[str, Any], model: Any,
-             skip: Sequence[str] = ()) -> Diagnosis:
+def _verdict(
+    verdict: str,
+    stage: str,
+    summary: str,
+    evidence: dict[str, Any],
+    model: Any,
+    skip: Sequence[str] = (),
+) -> Diagnosis:
     specific = _specific_advice(model) if model is not None else {}
     keys = [k for k in _FLOW[verdict] if k not in skip]
     # Fixes that the model shows to apply come first, in their specific wording.
@@ -241,24 +310,35 @@ def _specific_advice(model: Any) -> dict[str, str]:
     found: dict[str, str] = {}
     layers = list(getattr(model, "layers", []))
     activations = [_activation_name(layer) for layer in layers]
-    if (activations and activations[-1] == "softmax"
-            and losses.function_of(getattr(model, "loss", None)) is losses.mean_squared_error):
-        found["loss"] = ("the model trains a softmax output with MSE: use "
-                         "loss='categorical_crossentropy', which keeps a large gradient when the "
-                         "output is wrong")
+    if (
+        activations
+        and activations[-1] == "softmax"
+        and losses.function_of(getattr(model, "loss", None)) is losses.mean_squared_error
+    ):
+        found["loss"] = (
+            "the model trains a softmax output with MSE: use "
+            "loss='categorical_crossentropy', which keeps a large gradient when the "
+            "output is wrong"
+        )
     saturating = [a for a in activations[:-1] if a in ("sigmoid", "hard_sigmoid", "tanh")]
     if len(saturating) >= 2:
-        found["activation"] = (f"the model has {len(saturating)} {saturating[0]} hidden layers, "
-                               "through which the gradient vanishes: use ReLU, leaky ReLU or "
-                               "Maxout")
+        found["activation"] = (
+            f"the model has {len(saturating)} {saturating[0]} hidden layers, "
+            "through which the gradient vanishes: use ReLU, leaky ReLU or "
+            "Maxout"
+        )
     optimizer = getattr(model, "optimizer", None)
     if type(optimizer).__name__ == "SGD" and not getattr(optimizer, "momentum", 0.0):
-        found["optimizer"] = ("the model uses plain SGD: try an adaptive learning rate "
-                              "(optimizer='adam') or momentum (SGD(momentum=0.9))")
+        found["optimizer"] = (
+            "the model uses plain SGD: try an adaptive learning rate "
+            "(optimizer='adam') or momentum (SGD(momentum=0.9))"
+        )
     rate = getattr(optimizer, "learning_rate", None)
     if isinstance(rate, (int, float)):
-        found["lower_lr"] = (f"the learning rate is {rate:g}: try {rate / 10:g}, or an adaptive "
-                             "one (optimizer='adam'), or gradient clipping (clipnorm=1.0)")
+        found["lower_lr"] = (
+            f"the learning rate is {rate:g}: try {rate / 10:g}, or an adaptive "
+            "one (optimizer='adam'), or gradient clipping (clipnorm=1.0)"
+        )
     return found
 
 
@@ -267,10 +347,18 @@ def _uniform_guess_loss(model: Any) -> float | None:
     from .. import losses
 
     if losses.function_of(getattr(model, "loss", None)) not in (
-            losses.categorical_crossentropy, losses.sparse_categorical_crossentropy):
+        losses.categorical_crossentropy,
+        losses.sparse_categorical_crossentropy,
+    ):
         return None
-    units = next((getattr(l, "units", None) for l in reversed(getattr(model, "layers", []))
-                  if getattr(l, "units", None)), None)
+    units = next(
+        (
+            getattr(l, "units", None)
+            for l in reversed(getattr(model, "layers", []))
+            if getattr(l, "units", None)
+        ),
+        None,
+    )
     return math.log(units) if units and units > 1 else None
 
 

@@ -73,26 +73,35 @@ class GradientFlow(Callback):
     # -- which weights belong to which layer ---------------------------------------------------
     def on_train_begin(self, logs: Logs | None = None) -> None:
         position = {id(w): i for i, w in enumerate(self.model.trainable_weights)}
-        watched = [l for l in self.model.layers
-                   if any(id(w) in position for w in l.trainable_weights)]
+        watched = [
+            l for l in self.model.layers if any(id(w) in position for w in l.trainable_weights)
+        ]
         if self.layers is not None:
             by_name = {l.name: l for l in watched}
             unknown = [name for name in self.layers if name not in by_name]
             if unknown:
-                raise ValueError(f"GradientFlow got layers the model has no trainable weights "
-                                 f"in: {unknown}. Layers with trainable weights: "
-                                 f"{sorted(by_name)}. Received: layers={self.layers}")
+                raise ValueError(
+                    f"GradientFlow got layers the model has no trainable weights "
+                    f"in: {unknown}. Layers with trainable weights: "
+                    f"{sorted(by_name)}. Received: layers={self.layers}"
+                )
             watched = [by_name[name] for name in self.layers]
         self._names = [l.name for l in watched]
-        self._indices = [[position[id(w)] for w in l.trainable_weights if id(w) in position]
-                         for l in watched]
-        self._sizes = [sum(int(self.model.trainable_weights[i].data.size) for i in idx)
-                       for idx in self._indices]
+        self._indices = [
+            [position[id(w)] for w in l.trainable_weights if id(w) in position] for l in watched
+        ]
+        self._sizes = [
+            sum(int(self.model.trainable_weights[i].data.size) for i in idx)
+            for idx in self._indices
+        ]
         variables = self.model.trainable_weights
         # One scratch array per weight: it holds the weights before the step, then the
         # difference, then |gradient|, so a measured step allocates nothing.
-        self._scratch = {i: get_array_module(variables[i].data).empty_like(variables[i].data)
-                         for idx in self._indices for i in idx}
+        self._scratch = {
+            i: get_array_module(variables[i].data).empty_like(variables[i].data)
+            for idx in self._indices
+            for i in idx
+        }
         self._measuring = False
         for name in self._names:
             self.history["gradient"].setdefault(name, [])
@@ -115,9 +124,11 @@ class GradientFlow(Callback):
             return
         gradients = getattr(self.model, "last_gradients", None)
         if gradients is None:
-            raise RuntimeError("GradientFlow needs model.last_gradients, the gradients of the "
-                               "last training step, which this model's training loop does "
-                               "not keep.")
+            raise RuntimeError(
+                "GradientFlow needs model.last_gradients, the gradients of the "
+                "last training step, which this model's training loop does "
+                "not keep."
+            )
         variables = self.model.trainable_weights
         for k, idx in enumerate(self._indices):
             for i in idx:

@@ -9,10 +9,16 @@ from ..layers import Activation, Dense, Dropout
 from ..models import Sequential
 
 
-def course_mlp(activation: str = "relu", loss: str = "categorical_crossentropy",
-               optimizer: str = "adam", learning_rate: float | None = None,
-               dropout: float = 0.2, hidden: tuple[int, ...] = (500, 500),
-               input_dim: int = 28 * 28, classes: int = 10) -> Sequential:
+def course_mlp(
+    activation: str = "relu",
+    loss: str = "categorical_crossentropy",
+    optimizer: str = "adam",
+    learning_rate: float | None = None,
+    dropout: float = 0.2,
+    hidden: tuple[int, ...] = (500, 500),
+    input_dim: int = 28 * 28,
+    classes: int = 10,
+) -> Sequential:
     """The course's MNIST network, 784-500-500-10 with a softmax output, compiled.
 
     ``activation``, ``loss``, ``optimizer`` and ``dropout`` (after each hidden layer; 0 for
@@ -34,9 +40,16 @@ def course_mlp(activation: str = "relu", loss: str = "categorical_crossentropy",
 DEEP_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "prelu", "maxout")
 
 
-def deep_mlp(activation: str = "sigmoid", depth: int = 8, width: int = 64,
-             optimizer: Any = "sgd", learning_rate: float | None = None, pieces: int = 2,
-             input_dim: int = 28 * 28, classes: int = 10) -> Sequential:
+def deep_mlp(
+    activation: str = "sigmoid",
+    depth: int = 8,
+    width: int = 64,
+    optimizer: Any = "sgd",
+    learning_rate: float | None = None,
+    pieces: int = 2,
+    input_dim: int = 28 * 28,
+    classes: int = 10,
+) -> Sequential:
     """The course's deep network for the vanishing-gradient demo, compiled with cross-entropy.
 
     ``depth`` hidden layers of ``width`` units, then a 10-way softmax. ``activation`` is one of
@@ -49,8 +62,9 @@ def deep_mlp(activation: str = "sigmoid", depth: int = 8, width: int = 64,
     from ..layers import LeakyReLU, Maxout, PReLU
 
     if activation not in DEEP_ACTIVATIONS:
-        raise ValueError(f"activation must be one of {DEEP_ACTIVATIONS}. "
-                         f"Received: activation={activation!r}")
+        raise ValueError(
+            f"activation must be one of {DEEP_ACTIVATIONS}. Received: activation={activation!r}"
+        )
     model = Sequential()
     for i in range(depth):
         shape = {"input_shape": (input_dim,)} if i == 0 else {}
@@ -58,15 +72,19 @@ def deep_mlp(activation: str = "sigmoid", depth: int = 8, width: int = 64,
             model.add(Maxout(width, pieces=pieces, **shape))
             continue
         model.add(Dense(width, **shape))
-        model.add({"leaky_relu": lambda: LeakyReLU(negative_slope=0.01),
-                   "prelu": PReLU}.get(activation, lambda: Activation(activation))())
+        model.add(
+            {"leaky_relu": lambda: LeakyReLU(negative_slope=0.01), "prelu": PReLU}.get(
+                activation, lambda: Activation(activation)
+            )()
+        )
     model.add(Dense(classes))
     model.add(Activation("softmax"))
     return compile_course_style(model, "categorical_crossentropy", optimizer, learning_rate)
 
 
-def compile_course_style(model: Sequential, loss: str, optimizer: Any,
-                         learning_rate: Any = None) -> Sequential:
+def compile_course_style(
+    model: Sequential, loss: str, optimizer: Any, learning_rate: Any = None
+) -> Sequential:
     """Compile ``model`` with ``loss``, ``optimizer`` and accuracy, as the course's networks are.
 
     ``learning_rate`` (a float or a schedule) defaults to the optimizer's Keras default,

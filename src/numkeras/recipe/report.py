@@ -82,8 +82,11 @@ def render_markdown(results: RecipeResults, figures_error: str | None = None) ->
         "| --- | --- | --- | --- |",
     ]
     claims = results.claims
-    lines += [f"| {name} | {_cell(c.text)} | {'yes' if c.reproduced else '**no**'} | "
-              f"{_cell(c.evidence)} |" for name, c in claims]
+    lines += [
+        f"| {name} | {_cell(c.text)} | {'yes' if c.reproduced else '**no**'} | "
+        f"{_cell(c.evidence)} |"
+        for name, c in claims
+    ]
     held = sum(c.reproduced for _, c in claims)
     lines += ["", f"{held} of {len(claims)} claims reproduced.", ""]
     if figures_error:
@@ -108,16 +111,22 @@ def _section(number: int, experiment: ExperimentResult) -> list[str]:
         "| --- | --- | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     for run in experiment.runs:
-        verdicts = [("yes" if c.reproduced else "**no**") for c in experiment.claims
-                    if c.setting == run.setting]
+        verdicts = [
+            ("yes" if c.reproduced else "**no**")
+            for c in experiment.claims
+            if c.setting == run.setting
+        ]
         code = f"`{run.code}`" if run.code else "(baseline)"
         lines.append(
             f"| {_cell(run.setting)} | {_cell(code)} | {_percent(run.train_accuracy)} | "
             f"{_percent(run.test_accuracy)} | {run.seconds:.1f} | {run.seconds_per_epoch:.2f} | "
-            f"{run.diagnosis} | {', '.join(verdicts) or '-'} |")
+            f"{run.diagnosis} | {', '.join(verdicts) or '-'} |"
+        )
     lines.append("")
-    lines += [f"- {c.text}: {'yes' if c.reproduced else '**no**'} ({c.evidence})"
-              for c in experiment.claims]
+    lines += [
+        f"- {c.text}: {'yes' if c.reproduced else '**no**'} ({c.evidence})"
+        for c in experiment.claims
+    ]
     lines.append("")
     lines += [f"![{experiment.title}]({figure})" for figure in experiment.figures]
     if experiment.figures:
@@ -175,8 +184,10 @@ def plot_runs(experiment: ExperimentResult, path: Path) -> Path:
         from matplotlib.lines import Line2D
         from matplotlib.ticker import MaxNLocator
     except ImportError as error:
-        raise ImportError("The recipe's figures need matplotlib, which is not installed. "
-                          "Install it with: pip install numkeras[plot]") from error
+        raise ImportError(
+            "The recipe's figures need matplotlib, which is not installed. "
+            "Install it with: pip install numkeras[plot]"
+        ) from error
 
     figure = Figure(figsize=(12.0, 4.0), layout="constrained")
     FigureCanvasAgg(figure)
@@ -189,8 +200,15 @@ def plot_runs(experiment: ExperimentResult, path: Path) -> Path:
             for prefix, style in (("", "-"), ("val_", "--")):
                 values = logs.get(f"{prefix}{key}") if key else None
                 if values:
-                    axes.plot(range(1, len(values) + 1), values, style, color=colors(i % 10),
-                              marker="o", markersize=2.5, linewidth=1.3)
+                    axes.plot(
+                        range(1, len(values) + 1),
+                        values,
+                        style,
+                        color=colors(i % 10),
+                        marker="o",
+                        markersize=2.5,
+                        linewidth=1.3,
+                    )
     loss_axes.set_yscale("log")
     loss_axes.set_title("loss")
     accuracy_axes.set_title("accuracy")
@@ -198,10 +216,14 @@ def plot_runs(experiment: ExperimentResult, path: Path) -> Path:
         axes.set_xlabel("epoch")
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.grid(alpha=0.3)
-    handles = [Line2D([], [], color=colors(i % 10), label=run.setting)
-               for i, run in enumerate(experiment.runs)]
-    handles += [Line2D([], [], color="black", linestyle="-", label="training"),
-                Line2D([], [], color="black", linestyle="--", label="test")]
+    handles = [
+        Line2D([], [], color=colors(i % 10), label=run.setting)
+        for i, run in enumerate(experiment.runs)
+    ]
+    handles += [
+        Line2D([], [], color="black", linestyle="-", label="training"),
+        Line2D([], [], color="black", linestyle="--", label="test"),
+    ]
     figure.legend(handles=handles, fontsize="small", loc="outside right center")
     figure.suptitle(experiment.title)
     with atomic_write(path, "wb") as handle:

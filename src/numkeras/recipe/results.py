@@ -79,8 +79,10 @@ class ExperimentResult:
         for run in self.runs:
             if run.setting == setting:
                 return run
-        raise KeyError(f"Experiment {self.name!r} has no setting {setting!r}; it has "
-                       f"{[r.setting for r in self.runs]}")
+        raise KeyError(
+            f"Experiment {self.name!r} has no setting {setting!r}; it has "
+            f"{[r.setting for r in self.runs]}"
+        )
 
 
 @dataclass

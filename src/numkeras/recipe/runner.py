@@ -17,9 +17,15 @@ from .report import write_report
 from .results import RecipeResults
 
 
-def run(out_dir: str | os.PathLike[str] = "numkeras-recipe", *, quick: bool = True,
-        only: str | Iterable[str] | None = None, seed: int = 1, sample: bool | None = None,
-        verbose: bool = True) -> RecipeResults:
+def run(
+    out_dir: str | os.PathLike[str] = "numkeras-recipe",
+    *,
+    quick: bool = True,
+    only: str | Iterable[str] | None = None,
+    seed: int = 1,
+    sample: bool | None = None,
+    verbose: bool = True,
+) -> RecipeResults:
     """Run the Recipe of Deep Learning's experiments on MNIST and write a report folder.
 
     Each experiment trains a "before" and one or more "after" settings that differ by one
@@ -50,14 +56,21 @@ def run(out_dir: str | os.PathLike[str] = "numkeras-recipe", *, quick: bool = Tr
     from ..datasets import mnist
 
     names = select(only)
-    log: Callable[[str], None] = (lambda line: print(line, flush=True)) if verbose else (
-        lambda line: None)
+    log: Callable[[str], None] = (
+        (lambda line: print(line, flush=True)) if verbose else (lambda line: None)
+    )
     start = time.perf_counter()
     data = mnist.load(sample=quick if sample is None else sample, timeout=10)
     log(f"Data: {data.source}")
     lab = Lab(data, QUICK if quick else FULL, seed, log)
-    results = RecipeResults(seed=seed, quick=quick, data_source=data.source,
-                            is_sample=data.is_sample, scale=lab.describe(), machine=_machine())
+    results = RecipeResults(
+        seed=seed,
+        quick=quick,
+        data_source=data.source,
+        is_sample=data.is_sample,
+        scale=lab.describe(),
+        machine=_machine(),
+    )
     for name in names:
         experiment = EXPERIMENTS[name]
         log(f"\n{experiment.title} (--only {name})")
@@ -66,13 +79,14 @@ def run(out_dir: str | os.PathLike[str] = "numkeras-recipe", *, quick: bool = Tr
         result.seconds = time.perf_counter() - began
         results.experiments.append(result)
         for claim in result.claims:
-            log(f"  claim: {claim.text}: {'yes' if claim.reproduced else 'NO'} "
-                f"({claim.evidence})")
+            log(f"  claim: {claim.text}: {'yes' if claim.reproduced else 'NO'} ({claim.evidence})")
     results.seconds = time.perf_counter() - start
     page = write_report(results, Path(out_dir))
     held = sum(claim.reproduced for _, claim in results.claims)
-    log(f"\n{held} of {len(results.claims)} claims of the course reproduced in "
-        f"{results.seconds:.0f} s. Report: {page}")
+    log(
+        f"\n{held} of {len(results.claims)} claims of the course reproduced in "
+        f"{results.seconds:.0f} s. Report: {page}"
+    )
     return results
 
 
@@ -84,8 +98,9 @@ def select(only: str | Iterable[str] | None) -> list[str]:
     wanted = {name.strip() for item in items for name in item.split(",") if name.strip()}
     unknown = sorted(wanted - set(EXPERIMENTS))
     if unknown or not wanted:
-        raise ValueError(f"only must name experiments among {list(EXPERIMENTS)}. "
-                         f"Received: only={only!r}")
+        raise ValueError(
+            f"only must name experiments among {list(EXPERIMENTS)}. Received: only={only!r}"
+        )
     return [name for name in EXPERIMENTS if name in wanted]
 
 
@@ -93,10 +108,18 @@ def _machine() -> dict[str, str | int | None]:
     from .. import __version__
 
     # BLAS threads change the times a lot on a busy machine, so the report names them.
-    threads = next((f"{name}={os.environ[name]}" for name in _THREAD_VARIABLES
-                    if os.environ.get(name)), "BLAS default")
-    return {"cpus": os.cpu_count(), "blas_threads": threads, "python": platform.python_version(),
-            "numpy": np.__version__, "numkeras": __version__, "platform": sys.platform}
+    threads = next(
+        (f"{name}={os.environ[name]}" for name in _THREAD_VARIABLES if os.environ.get(name)),
+        "BLAS default",
+    )
+    return {
+        "cpus": os.cpu_count(),
+        "blas_threads": threads,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "numkeras": __version__,
+        "platform": sys.platform,
+    }
 
 
 _THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")

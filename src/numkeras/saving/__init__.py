@@ -42,6 +42,17 @@ def set_limits(limits: Limits) -> Limits:
     return previous
 
 
-__all__ = ["FORMAT_VERSION", "Limits", "ModelFileError", "get_limits", "load_model",
-           "load_weights", "model_from_json", "model_to_json", "register_keras_serializable",
-           "save_model", "save_weights", "set_limits"]
+__all__ = [
+    "FORMAT_VERSION",
+    "Limits",
+    "ModelFileError",
+    "get_limits",
+    "load_model",
+    "load_weights",
+    "model_from_json",
+    "model_to_json",
+    "register_keras_serializable",
+    "save_model",
+    "save_weights",
+    "set_limits",
+]

@@ -33,9 +33,23 @@ _ZIP64_END = b"PK\x06\x06"
 _END_SIZE, _LOCATOR_SIZE, _ZIP64_END_SIZE = 22, 20, 56
 _MAX_COMMENT = 2**16  # zipfile looks for the end record this far before the last 22 bytes
 #: Numeric dtypes an array member may have, in native byte order: no objects, strings or records.
-_ARRAY_DTYPES = frozenset(np.dtype(name) for name in (
-    "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-    "float16", "float32", "float64"))
+_ARRAY_DTYPES = frozenset(
+    np.dtype(name)
+    for name in (
+        "bool",
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "uint8",
+        "uint16",
+        "uint32",
+        "uint64",
+        "float16",
+        "float32",
+        "float64",
+    )
+)
 
 
 class ModelFileError(ValueError):
@@ -175,8 +189,9 @@ class ArchiveReader:
         self.what = what
         self.limits = limits or LIMITS
         self._stack = contextlib.ExitStack()
-        handle = source if hasattr(source, "read") else self._stack.enter_context(
-            open(source, "rb"))  # a missing file is a FileNotFoundError, not a bad file
+        handle = (
+            source if hasattr(source, "read") else self._stack.enter_context(open(source, "rb"))
+        )  # a missing file is a FileNotFoundError, not a bad file
         try:
             with file_errors(what):
                 _check_directory(handle, self.limits, what)
@@ -209,25 +224,38 @@ class ArchiveReader:
             if info.flag_bits & 0x1:
                 self.fail(f"member {name!r} is encrypted")
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                self.fail(f"member {name!r} uses compression method {info.compress_type}; "
-                          "only stored and deflated members are read")
+                self.fail(
+                    f"member {name!r} uses compression method {info.compress_type}; "
+                    "only stored and deflated members are read"
+                )
             if name.endswith(".npy") and info.compress_type != zipfile.ZIP_STORED:
-                self.fail(f"member {name!r} is compressed; numkeras stores .npy members "
-                          "uncompressed, and reads no other, so that no array is inflated")
+                self.fail(
+                    f"member {name!r} is compressed; numkeras stores .npy members "
+                    "uncompressed, and reads no other, so that no array is inflated"
+                )
             if info.compress_type == zipfile.ZIP_STORED and info.compress_size != info.file_size:
-                self.fail(f"member {name!r} is stored uncompressed but declares "
-                          f"{info.compress_size} stored bytes for {info.file_size} bytes")
+                self.fail(
+                    f"member {name!r} is stored uncompressed but declares "
+                    f"{info.compress_size} stored bytes for {info.file_size} bytes"
+                )
             if info.file_size > limits.max_member_bytes:
-                self.fail(f"member {name!r} unpacks to {info.file_size} bytes, more than the "
-                          f"limit of {limits.max_member_bytes}")
-            if (info.file_size > _RATIO_FREE_BYTES
-                    and info.file_size > limits.max_ratio * max(info.compress_size, 1)):
-                self.fail(f"member {name!r} would unpack {info.compress_size} bytes into "
-                          f"{info.file_size} (over {limits.max_ratio} times): a zip bomb")
+                self.fail(
+                    f"member {name!r} unpacks to {info.file_size} bytes, more than the "
+                    f"limit of {limits.max_member_bytes}"
+                )
+            if info.file_size > _RATIO_FREE_BYTES and info.file_size > limits.max_ratio * max(
+                info.compress_size, 1
+            ):
+                self.fail(
+                    f"member {name!r} would unpack {info.compress_size} bytes into "
+                    f"{info.file_size} (over {limits.max_ratio} times): a zip bomb"
+                )
             total += info.file_size
         if total > limits.max_total_bytes:
-            self.fail(f"its members unpack to {total} bytes, more than the limit of "
-                      f"{limits.max_total_bytes}")
+            self.fail(
+                f"its members unpack to {total} bytes, more than the limit of "
+                f"{limits.max_total_bytes}"
+            )
 
     def fail(self, problem: str) -> None:
         raise ModelFileError(f"{self.what} is not valid: {problem}.")
@@ -242,14 +270,16 @@ class ArchiveReader:
         """The bytes of member ``name``, decompressed in memory and checked against its CRC."""
         info = self._info(name)
         if max_bytes is not None and info.file_size > max_bytes:
-            self.fail(f"member {name!r} holds {info.file_size} bytes, more than the limit of "
-                      f"{max_bytes}")
+            self.fail(
+                f"member {name!r} holds {info.file_size} bytes, more than the limit of {max_bytes}"
+            )
         with file_errors(f"{self.what}, member {name!r},"):
             with self._zip.open(info) as member:
                 data = member.read(info.file_size + 1)
             if len(data) != info.file_size:
-                self.fail(f"member {name!r} holds {len(data)} bytes, not the "
-                          f"{info.file_size} it declares")
+                self.fail(
+                    f"member {name!r} holds {len(data)} bytes, not the {info.file_size} it declares"
+                )
         return data
 
     def read_json(self, name: str) -> Any:
@@ -296,8 +326,7 @@ def _check_directory(handle: IO[bytes], limits: Limits, what: str) -> None:
     zip64 = _zip64_end(handle, tail_start + at, (entries, directory_size), what)
     if zip64 is not None:
         entries, directory_size = zip64
-    if entries > limits.max_members or \
-            directory_size > limits.max_members * _DIRECTORY_ENTRY_BYTES:
+    if entries > limits.max_members or directory_size > limits.max_members * _DIRECTORY_ENTRY_BYTES:
         raise ModelFileError(
             f"{what} is not valid: its zip directory lists {entries} members in "
             f"{directory_size} bytes, more than the limit of {limits.max_members} members."
@@ -305,8 +334,9 @@ def _check_directory(handle: IO[bytes], limits: Limits, what: str) -> None:
     handle.seek(0)
 
 
-def _zip64_end(handle: IO[bytes], end: int, counts: tuple[int, int],
-               what: str) -> tuple[int, int] | None:
+def _zip64_end(
+    handle: IO[bytes], end: int, counts: tuple[int, int], what: str
+) -> tuple[int, int] | None:
     """The member count and directory size of the ZIP64 end record, or None if there is none.
 
     ``end`` is where the end-of-archive record starts, ``counts`` its own count and size.
@@ -335,10 +365,16 @@ def _zip64_end(handle: IO[bytes], end: int, counts: tuple[int, int],
         )
     length, this_disk, total, directory_size = struct.unpack_from("<Q12xQQQ", record, 4)
     placeholders = (0xFFFF, 0xFFFFFFFF)
-    if length != _ZIP64_END_SIZE - 12 or this_disk != total or not all(
+    if (
+        length != _ZIP64_END_SIZE - 12
+        or this_disk != total
+        or not all(
             own in (value, placeholder)
-            for own, value, placeholder in zip(counts, (total, directory_size), placeholders,
-                                               strict=True)):
+            for own, value, placeholder in zip(
+                counts, (total, directory_size), placeholders, strict=True
+            )
+        )
+    ):
         raise ModelFileError(
             f"{what} is not valid: its ZIP64 end record ({total} members in {directory_size} "
             f"bytes) contradicts itself or the end-of-archive record ({counts[0]} members in "
@@ -366,12 +402,16 @@ def parse_json(data: bytes | str, what: str, limits: Limits | None = None) -> An
         # Lone surrogates are kept, so that they reach json.loads and are reported by it.
         raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
     if len(raw) > limits.max_json_bytes:
-        raise ModelFileError(f"{what} holds {len(raw)} bytes of JSON, more than the limit of "
-                             f"{limits.max_json_bytes}.")
+        raise ModelFileError(
+            f"{what} holds {len(raw)} bytes of JSON, more than the limit of "
+            f"{limits.max_json_bytes}."
+        )
     values = count_json_values(raw)
     if values > limits.max_json_values:
-        raise ModelFileError(f"{what} holds {values} JSON values and keys, more than the limit "
-                             f"of {limits.max_json_values}.")
+        raise ModelFileError(
+            f"{what} holds {values} JSON values and keys, more than the limit "
+            f"of {limits.max_json_values}."
+        )
     with file_errors(what):
         value = json.loads(raw.decode("utf-8") if isinstance(data, bytes) else data)
     _check_depth(value, limits.max_json_depth, what)
@@ -397,8 +437,9 @@ def _check_depth(value: Any, limit: int, what: str) -> None:
         item, depth = stack.pop()
         if depth > limit:
             raise ModelFileError(f"{what} nests JSON deeper than the limit of {limit} levels.")
-        children = item.values() if isinstance(item, dict) else (
-            item if isinstance(item, list) else ())
+        children = (
+            item.values() if isinstance(item, dict) else (item if isinstance(item, list) else ())
+        )
         stack.extend((child, depth + 1) for child in children)
 
 
@@ -430,8 +471,10 @@ class NpyHeader:
             elif version == (2, 0):
                 shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(stream)
             else:
-                raise ModelFileError(f"{what} uses .npy format version {version}; numkeras "
-                                     "reads versions 1.0 and 2.0.")
+                raise ModelFileError(
+                    f"{what} uses .npy format version {version}; numkeras "
+                    "reads versions 1.0 and 2.0."
+                )
         if any(n < 0 for n in shape):
             raise ModelFileError(f"{what} declares an array of negative shape {shape}.")
         if dtype not in _ARRAY_DTYPES:
@@ -453,8 +496,9 @@ class NpyHeader:
     def array(self, data: bytes, what: str) -> np.ndarray:
         """The read-only array that ``data``, the whole ``.npy`` bytes, holds."""
         self.check_size(len(data), what)
-        array = np.frombuffer(data, dtype=self.dtype, count=math.prod(self.shape),
-                              offset=self.offset)
+        array = np.frombuffer(
+            data, dtype=self.dtype, count=math.prod(self.shape), offset=self.offset
+        )
         return array.reshape(self.shape, order="F" if self.fortran_order else "C")
 
 

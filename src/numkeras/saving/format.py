@@ -25,7 +25,8 @@ _HDF5_SUFFIXES = (".h5", ".hdf5")
 #: Member names each kind of file may hold; anything else makes the file invalid.
 _MEMBERS = {
     MODEL: re.compile(
-        r"(metadata|config|weights|training)\.json|(weights|optimizer|callbacks)/\d{1,9}\.npy"),
+        r"(metadata|config|weights|training)\.json|(weights|optimizer|callbacks)/\d{1,9}\.npy"
+    ),
     WEIGHTS: re.compile(r"(metadata|weights)\.json|weights/\d{1,9}\.npy"),
 }
 
@@ -72,8 +73,10 @@ def open_file(source: Any, kinds: tuple[str, ...], what: str) -> tuple[ArchiveRe
         pattern = _MEMBERS[kind]
         for name in reader.names:
             if not pattern.fullmatch(name):
-                reader.fail(f"it holds an unexpected member {name!r} (a {kind} file holds only "
-                            f"{pattern.pattern})")
+                reader.fail(
+                    f"it holds an unexpected member {name!r} (a {kind} file holds only "
+                    f"{pattern.pattern})"
+                )
     except BaseException:
         reader.__exit__(None, None, None)
         raise
@@ -85,24 +88,29 @@ def _check_metadata(reader: ArchiveReader, kinds: tuple[str, ...]) -> str:
     meta = reader.read_json("metadata.json") if "metadata.json" in names else None
     if "model.weights.h5" in names or (isinstance(meta, dict) and "keras_version" in meta):
         version = meta.get("keras_version") if isinstance(meta, dict) else None
-        reader.fail(f"it was written by Keras (keras_version={version!r}), and numkeras reads "
-                    "only the files it writes. Rebuild the architecture with numkeras layers "
-                    "and copy the weights over with set_weights")
+        reader.fail(
+            f"it was written by Keras (keras_version={version!r}), and numkeras reads "
+            "only the files it writes. Rebuild the architecture with numkeras layers "
+            "and copy the weights over with set_weights"
+        )
     if not isinstance(meta, dict) or meta.get("format") != "numkeras":
         reader.fail("it has no metadata.json saying format 'numkeras'")
     version = meta.get("format_version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         reader.fail(f"metadata.json has an invalid format_version {version!r}")
     if version > FORMAT_VERSION:
-        reader.fail(f"it has format_version {version}, written by a newer numkeras; this "
-                    f"numkeras ({__version__}) reads format_version {FORMAT_VERSION}. Upgrade "
-                    "numkeras to load it")
+        reader.fail(
+            f"it has format_version {version}, written by a newer numkeras; this "
+            f"numkeras ({__version__}) reads format_version {FORMAT_VERSION}. Upgrade "
+            "numkeras to load it"
+        )
     kind = meta.get("kind")
     if kind not in kinds:
         wanted = " or ".join(kinds)
-        reader.fail(f"it is a {kind!r} file where a {wanted} file is needed"
-                    + (": build the model, then call model.load_weights()"
-                       if kind == WEIGHTS else ""))
+        reader.fail(
+            f"it is a {kind!r} file where a {wanted} file is needed"
+            + (": build the model, then call model.load_weights()" if kind == WEIGHTS else "")
+        )
     return kind
 
 
@@ -112,5 +120,15 @@ def describe(source: Any, noun: str) -> str:
     return f"{noun} {name!r}"
 
 
-__all__ = ["FORMAT_VERSION", "MODEL", "MODEL_SUFFIXES", "WEIGHTS", "WEIGHTS_SUFFIX",
-           "ModelFileError", "checked_path", "describe", "metadata", "open_file"]
+__all__ = [
+    "FORMAT_VERSION",
+    "MODEL",
+    "MODEL_SUFFIXES",
+    "WEIGHTS",
+    "WEIGHTS_SUFFIX",
+    "ModelFileError",
+    "checked_path",
+    "describe",
+    "metadata",
+    "open_file",
+]

@@ -39,8 +39,10 @@ from .archive import (
 from .rebuild import Rebuilder, check_config
 from .weights import assign_by_order, check_overwrite, read_weights, saved_bytes, write_weights
 
-_COMPILE_HINT = ("has compile settings that cannot be restored (pass your own losses, metrics "
-                 "and optimizers in custom_objects, or load with compile=False)")
+_COMPILE_HINT = (
+    "has compile settings that cannot be restored (pass your own losses, metrics "
+    "and optimizers in custom_objects, or load with compile=False)"
+)
 
 
 # -- saving --------------------------------------------------------------------------------------
@@ -55,8 +57,11 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True) -> None:
     """
     path = fmt.checked_path(filepath, fmt.MODEL_SUFFIXES)
     check_overwrite(path, overwrite)
-    config = {**registry.class_entry(type(model)), "config": model.get_config(),
-              "compile_config": _compile_config(model)}
+    config = {
+        **registry.class_entry(type(model)),
+        "config": model.get_config(),
+        "compile_config": _compile_config(model),
+    }
     training, slots = _training_state(model)
     with atomic_write(path) as handle, ArchiveWriter(handle) as writer:
         writer.write_json("metadata.json", fmt.metadata(fmt.MODEL))
@@ -70,10 +75,12 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True) -> None:
 def _compile_config(model: Any) -> dict[str, Any] | None:
     if not getattr(model, "compiled", False) or model.optimizer is None:
         return None
-    return {"optimizer": optimizers.serialize(model.optimizer),
-            "loss": _serialized(model.loss),
-            "metrics": _serialized(getattr(model, "_metric_specs", None)),
-            "loss_weights": _serialized(model.loss_weights)}
+    return {
+        "optimizer": optimizers.serialize(model.optimizer),
+        "loss": _serialized(model.loss),
+        "metrics": _serialized(getattr(model, "_metric_specs", None)),
+        "loss_weights": _serialized(model.loss_weights),
+    }
 
 
 def _serialized(value: Any) -> Any:
@@ -89,9 +96,13 @@ def _training_state(model: Any) -> tuple[dict[str, Any], list[tuple[str, np.ndar
     """``training.json`` (random stream, optimizer counters, during ``fit`` the state of its
     callbacks) and the arrays it names: the optimizer's slots, the callbacks' weights."""
     entries, weights = callback_state.encode(
-        callback_state.collect(getattr(model, "_fit_callbacks", None) or []))
-    state: dict[str, Any] = {"rng_state": backend.get_rng_state(), "optimizer": None,
-                             "callbacks": entries}
+        callback_state.collect(getattr(model, "_fit_callbacks", None) or [])
+    )
+    state: dict[str, Any] = {
+        "rng_state": backend.get_rng_state(),
+        "optimizer": None,
+        "callbacks": entries,
+    }
     optimizer = model.optimizer if getattr(model, "compiled", False) else None
     if optimizer is None:
         return state, weights
@@ -102,17 +113,24 @@ def _training_state(model: Any) -> tuple[dict[str, Any], list[tuple[str, np.ndar
     # The optimizer's own list of the variables it updates (Optimizer has no public accessor).
     tracked = optimizer._variables if optimizer.built else []
     if any(id(v) not in index for v in tracked):
-        raise ValueError("The model's optimizer updates variables that are not the model's "
-                         "weights, so its state cannot be saved with the model.")
+        raise ValueError(
+            "The model's optimizer updates variables that are not the model's "
+            "weights, so its state cannot be saved with the model."
+        )
     members = [f"optimizer/{i}.npy" for i in range(len(arrays))]
-    state["optimizer"] = {"built": bool(optimizer.built), "iterations": int(optimizer.iterations),
-                          "variables": [index[id(v)] for v in tracked], "slots": members}
+    state["optimizer"] = {
+        "built": bool(optimizer.built),
+        "iterations": int(optimizer.iterations),
+        "variables": [index[id(v)] for v in tracked],
+        "slots": members,
+    }
     return state, [*zip(members, arrays, strict=True), *weights]
 
 
 # -- loading -------------------------------------------------------------------------------------
-def load_model(filepath: Any, custom_objects: Mapping[str, Any] | None = None,
-               compile: bool = True) -> Any:
+def load_model(
+    filepath: Any, custom_objects: Mapping[str, Any] | None = None, compile: bool = True
+) -> Any:
     """Read a model written by :func:`save_model`.
 
     Args:
@@ -129,8 +147,9 @@ def load_model(filepath: Any, custom_objects: Mapping[str, Any] | None = None,
         ValueError: the path does not end in ``.numkeras`` or ``.keras`` (HDF5 is not supported).
         FileNotFoundError: there is no such file.
     """
-    source = filepath if hasattr(filepath, "read") else fmt.checked_path(
-        filepath, fmt.MODEL_SUFFIXES)
+    source = (
+        filepath if hasattr(filepath, "read") else fmt.checked_path(filepath, fmt.MODEL_SUFFIXES)
+    )
     what = fmt.describe(filepath, "Model file")
     reader, _ = fmt.open_file(source, (fmt.MODEL,), what)
     # Open until the end: the weights' data is read once their declared shapes fit the model.
@@ -141,12 +160,21 @@ def load_model(filepath: Any, custom_objects: Mapping[str, Any] | None = None,
         return _restored(config, saved, training, slots, custom_objects, compile, what)
 
 
-def _restored(config: Any, saved: list, training: dict[str, Any] | None, slots: list[np.ndarray],
-              custom_objects: Mapping[str, Any] | None, compile: bool, what: str) -> Any:
+def _restored(
+    config: Any,
+    saved: list,
+    training: dict[str, Any] | None,
+    slots: list[np.ndarray],
+    custom_objects: Mapping[str, Any] | None,
+    compile: bool,
+    what: str,
+) -> Any:
     """The model of a file's checked parts, with its training state if ``compile``."""
     if not isinstance(config, dict) or "compile_config" not in config:
-        raise ModelFileError(f"{what} is not valid: config.json must be {{'class_name': ..., "
-                             "'config': ..., 'compile_config': ...}.")
+        raise ModelFileError(
+            f"{what} is not valid: config.json must be {{'class_name': ..., "
+            "'config': ..., 'compile_config': ...}."
+        )
     check_config(config, custom_objects, f"{what}, config.json,")
     # Building the layers draws their initial weights from the random stream: put it back
     # afterwards, to the file's state (compile=True, to resume training) or to where it was.
@@ -173,8 +201,9 @@ def _restored(config: Any, saved: list, training: dict[str, Any] | None, slots: 
     return model
 
 
-def _rebuild(config: dict[str, Any], saved: list, custom_objects: Mapping[str, Any] | None,
-             what: str) -> Any:
+def _rebuild(
+    config: dict[str, Any], saved: list, custom_objects: Mapping[str, Any] | None, what: str
+) -> Any:
     """The model of ``config`` with the saved weights, built within the weights' byte budget.
 
     The weights are allocated without running their initializers (``filled=True``): every one
@@ -182,27 +211,40 @@ def _rebuild(config: dict[str, Any], saved: list, custom_objects: Mapping[str, A
     """
     budget = saved_bytes(saved)
     with file_errors(what):
-        model = Rebuilder(custom_objects, budget, f"more than the {budget} bytes its weights "
-                          "hold", what, filled=True).build_model(config)
+        model = Rebuilder(
+            custom_objects,
+            budget,
+            f"more than the {budget} bytes its weights hold",
+            what,
+            filled=True,
+        ).build_model(config)
         assign_by_order(model, saved, what, same_names=True)
     return model
 
 
 def _read_training_state(reader: ArchiveReader) -> tuple[dict[str, Any], list[np.ndarray]]:
     state = reader.read_json("training.json")
-    if not (isinstance(state, dict) and isinstance(state.get("rng_state"), dict)
-            and "optimizer" in state):
+    if not (
+        isinstance(state, dict)
+        and isinstance(state.get("rng_state"), dict)
+        and "optimizer" in state
+    ):
         reader.fail("training.json must be {'rng_state': {...}, 'optimizer': ...}")
     opt = state["optimizer"]
     if opt is not None and not (
-        isinstance(opt, dict) and isinstance(opt.get("built"), bool)
-        and _is_count(opt.get("iterations")) and isinstance(opt.get("variables"), list)
-        and all(_is_count(i) for i in opt["variables"]) and isinstance(opt.get("slots"), list)
+        isinstance(opt, dict)
+        and isinstance(opt.get("built"), bool)
+        and _is_count(opt.get("iterations"))
+        and isinstance(opt.get("variables"), list)
+        and all(_is_count(i) for i in opt["variables"])
+        and isinstance(opt.get("slots"), list)
         and all(isinstance(m, str) for m in opt["slots"])
     ):
-        reader.fail("training.json has an invalid 'optimizer' entry: it must be {'built': "
-                    "bool, 'iterations': int >= 0, 'variables': [int, ...], 'slots': [member, "
-                    "...]}")
+        reader.fail(
+            "training.json has an invalid 'optimizer' entry: it must be {'built': "
+            "bool, 'iterations': int >= 0, 'variables': [int, ...], 'slots': [member, "
+            "...]}"
+        )
     listed = opt["slots"] if opt else []
     present = sorted(n for n in reader.names if n.startswith("optimizer/"))
     if sorted(listed) != present or len(set(listed)) != len(listed):
@@ -211,7 +253,8 @@ def _read_training_state(reader: ArchiveReader) -> tuple[dict[str, Any], list[np
     arrays = {n: reader.read_array(n) for n in reader.names if n.startswith("callbacks/")}
     try:
         state["callbacks"] = callback_state.decode(
-            state.get("callbacks", []), callbacks.state_fields, arrays)
+            state.get("callbacks", []), callbacks.state_fields, arrays
+        )
     except ValueError as err:
         reader.fail(f"training.json has an invalid 'callbacks' entry: {err}")
     return state, [reader.read_array(m) for m in listed]
@@ -225,10 +268,12 @@ def _compile(model: Any, config: Any, custom_objects: Mapping[str, Any] | None) 
     if not isinstance(config, dict) or not isinstance(config.get("optimizer"), dict):
         raise ValueError("compile_config must be {'optimizer': {...}, 'loss': ..., ...}")
     custom = dict(custom_objects or {})
-    model.compile(optimizer=optimizers.deserialize(config["optimizer"], custom),
-                  loss=_revived(config.get("loss"), custom, losses.deserialize),
-                  metrics=_revived(config.get("metrics"), custom, metrics.deserialize),
-                  loss_weights=config.get("loss_weights"))
+    model.compile(
+        optimizer=optimizers.deserialize(config["optimizer"], custom),
+        loss=_revived(config.get("loss"), custom, losses.deserialize),
+        metrics=_revived(config.get("metrics"), custom, metrics.deserialize),
+        loss_weights=config.get("loss_weights"),
+    )
 
 
 def _revived(value: Any, custom: dict[str, Any], deserialize: Callable[..., Any]) -> Any:
@@ -248,8 +293,7 @@ def _revived(value: Any, custom: dict[str, Any], deserialize: Callable[..., Any]
     return value
 
 
-def _restore_optimizer(model: Any, state: dict[str, Any] | None,
-                       slots: list[np.ndarray]) -> None:
+def _restore_optimizer(model: Any, state: dict[str, Any] | None, slots: list[np.ndarray]) -> None:
     optimizer = model.optimizer
     if state is None:
         return
@@ -260,17 +304,21 @@ def _restore_optimizer(model: Any, state: dict[str, Any] | None,
         return
     weights = model.weights
     if any(i >= len(weights) for i in state["variables"]):
-        raise ValueError(f"it names variables {state['variables']} of a model with "
-                         f"{len(weights)} weights")
+        raise ValueError(
+            f"it names variables {state['variables']} of a model with {len(weights)} weights"
+        )
     optimizer.build([weights[i] for i in state["variables"]])
     own = optimizer.variables
     if len(own) != len(slots):
-        raise ValueError(f"the file holds {len(slots)} slot arrays, {optimizer.name!r} has "
-                         f"{len(own)}")
+        raise ValueError(
+            f"the file holds {len(slots)} slot arrays, {optimizer.name!r} has {len(own)}"
+        )
     for i, (slot, array) in enumerate(zip(own, slots, strict=True)):
         if array.shape != slot.shape or array.dtype != slot.dtype:
-            raise ValueError(f"slot {i} has shape {slot.shape} and dtype {slot.dtype}, the file "
-                             f"holds shape {array.shape} and dtype {array.dtype}")
+            raise ValueError(
+                f"slot {i} has shape {slot.shape} and dtype {slot.dtype}, the file "
+                f"holds shape {array.shape} and dtype {array.dtype}"
+            )
     store = {"iterations": state["iterations"], **{str(i): a for i, a in enumerate(slots)}}
     optimizer.load_own_variables(store)
 
@@ -281,13 +329,17 @@ def model_to_json(model: Any, **kwargs: Any) -> str:
 
     ``kwargs`` go to ``json.dumps`` (e.g. ``indent=2``).
     """
-    spec = {**registry.class_entry(type(model)), "config": model.get_config(),
-            "numkeras_version": __version__}
+    spec = {
+        **registry.class_entry(type(model)),
+        "config": model.get_config(),
+        "numkeras_version": __version__,
+    }
     return json.dumps(spec, default=json_default, **kwargs)
 
 
-def model_from_json(json_string: str | bytes,
-                    custom_objects: Mapping[str, Any] | None = None) -> Any:
+def model_from_json(
+    json_string: str | bytes, custom_objects: Mapping[str, Any] | None = None
+) -> Any:
     """A new, untrained model with the architecture of ``model.to_json()``.
 
     The JSON is checked as a model file's config is (known classes only, size and depth
@@ -300,5 +352,6 @@ def model_from_json(json_string: str | bytes,
     check_config(spec, custom_objects, what)
     budget = archive.LIMITS.max_total_bytes
     with file_errors(what), registry.custom_object_scope(custom_objects):
-        return Rebuilder(custom_objects, budget, "more than Limits.max_total_bytes allows",
-                         what).build_model(spec)
+        return Rebuilder(
+            custom_objects, budget, "more than Limits.max_total_bytes allows", what
+        ).build_model(spec)

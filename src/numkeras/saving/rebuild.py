@@ -29,20 +29,35 @@ from . import archive
 from .archive import Limits, ModelFileError
 
 #: Keys that hold input (or dropout mask) shapes, and where the sample axes start in each.
-_SHAPE_KEYS = {"batch_input_shape": 1, "build_input_shape": 1, "batch_shape": 1,
-               "input_shape": 0, "shape": 0, "noise_shape": 1}
+_SHAPE_KEYS = {
+    "batch_input_shape": 1,
+    "build_input_shape": 1,
+    "batch_shape": 1,
+    "input_shape": 0,
+    "shape": 0,
+    "noise_shape": 1,
+}
 _ADD_WEIGHT = inspect.signature(Layer.add_weight)
 
 
 def _allowed_kinds() -> tuple[type, ...]:
     from .. import constraints, initializers, losses, metrics, optimizers, regularizers, schedules
 
-    return (Layer, optimizers.Optimizer, losses.Loss, metrics.Metric, initializers.Initializer,
-            regularizers.Regularizer, constraints.Constraint, schedules.LearningRateSchedule)
+    return (
+        Layer,
+        optimizers.Optimizer,
+        losses.Loss,
+        metrics.Metric,
+        initializers.Initializer,
+        regularizers.Regularizer,
+        constraints.Constraint,
+        schedules.LearningRateSchedule,
+    )
 
 
-def check_config(config: Any, custom_objects: Mapping[str, Any] | None, what: str,
-                 limits: Limits | None = None) -> None:
+def check_config(
+    config: Any, custom_objects: Mapping[str, Any] | None, what: str, limits: Limits | None = None
+) -> None:
     """Refuse ``config`` if it names an unknown class or one of a wrong kind, or a huge input.
 
     Walks the whole JSON tree, so no object is constructed from a config that would fail later.
@@ -57,11 +72,13 @@ def check_config(config: Any, custom_objects: Mapping[str, Any] | None, what: st
             continue
         if not isinstance(item, dict):
             continue
-        layers += sum(len(item[key]) for key in ("layers", "inbound_nodes")
-                      if isinstance(item.get(key), list))
+        layers += sum(
+            len(item[key]) for key in ("layers", "inbound_nodes") if isinstance(item.get(key), list)
+        )
         if layers > limits.max_layers:
-            raise ModelFileError(f"{what} names more than {limits.max_layers} layers and layer "
-                                 "calls, the limit.")
+            raise ModelFileError(
+                f"{what} names more than {limits.max_layers} layers and layer calls, the limit."
+            )
         name, module = item.get("class_name"), item.get("module")
         for key, value in (("class_name", name), ("module", module)):
             if value is not None and not isinstance(value, str):
@@ -75,8 +92,13 @@ def check_config(config: Any, custom_objects: Mapping[str, Any] | None, what: st
         stack.extend(item.values())
 
 
-def _check_class(name: str, module: str | None, custom_objects: Mapping[str, Any] | None,
-                 kinds: tuple[type, ...], what: str) -> None:
+def _check_class(
+    name: str,
+    module: str | None,
+    custom_objects: Mapping[str, Any] | None,
+    kinds: tuple[type, ...],
+    what: str,
+) -> None:
     """Refuse a class name that means nothing, or may mean a numkeras class that is not part
     of a model. A bare name that several numkeras packages share (the loss and the metric
     MeanSquaredError) passes when each of them may be part of a model: its slot picks one."""
@@ -103,8 +125,10 @@ def _check_sample(shape: Any, start: int, limits: Limits, whose: str) -> None:
     """Refuse ``shape`` if its axes from ``start`` on hold more than the sample budget."""
     values = math.prod(abs(n) for n in shape[start:] if n is not None)
     if values > limits.max_sample_values:
-        raise ModelFileError(f"{whose} samples hold {values} values, more than the limit of "
-                             f"{limits.max_sample_values} (Limits.max_sample_values).")
+        raise ModelFileError(
+            f"{whose} samples hold {values} values, more than the limit of "
+            f"{limits.max_sample_values} (Limits.max_sample_values)."
+        )
 
 
 class Rebuilder:
@@ -127,8 +151,15 @@ class Rebuilder:
             each initializer's cost is bounded by ``limits.max_initializer_cost``.
     """
 
-    def __init__(self, custom_objects: Mapping[str, Any] | None, budget: int, why: str,
-                 what: str, limits: Limits | None = None, filled: bool = False):
+    def __init__(
+        self,
+        custom_objects: Mapping[str, Any] | None,
+        budget: int,
+        why: str,
+        what: str,
+        limits: Limits | None = None,
+        filled: bool = False,
+    ):
         self.custom = custom_objects
         self.budget, self.spent = budget, 0
         self.why, self.what = why, what
@@ -146,13 +177,16 @@ class Rebuilder:
     def build_model(self, spec: Any) -> Any:
         """The model that ``{"class_name": ..., "config": {...}}`` describes."""
         if not isinstance(spec, dict) or not isinstance(spec.get("config"), dict):
-            raise ModelFileError(f"{self.what}: the model config must be "
-                                 f"{{'class_name': str, 'config': dict}}. Received: {spec!r:.200}")
+            raise ModelFileError(
+                f"{self.what}: the model config must be "
+                f"{{'class_name': str, 'config': dict}}. Received: {spec!r:.200}"
+            )
         name = spec.get("class_name")
         factory = self.get(name) if isinstance(name, str) else None
         if factory is None or not _is_model(factory.cls):
-            raise ModelFileError(f"{self.what} describes a {name!r}, not a model (Sequential, "
-                                 "Model or a subclass).")
+            raise ModelFileError(
+                f"{self.what} describes a {name!r}, not a model (Sequential, Model or a subclass)."
+            )
         try:
             return factory.from_config(spec["config"])
         finally:
@@ -177,8 +211,13 @@ class Rebuilder:
         def compute_output_shape(input_shape: Any) -> Any:
             shape = cls.compute_output_shape(layer, input_shape)
             for one in shape if is_shape_list(shape) else [shape]:
-                _check_sample(one, 1, self.limits, f"{self.what}: layer {layer.name!r} "
-                              f"({cls.__name__}) has outputs of shape {tuple(one)}, whose")
+                _check_sample(
+                    one,
+                    1,
+                    self.limits,
+                    f"{self.what}: layer {layer.name!r} "
+                    f"({cls.__name__}) has outputs of shape {tuple(one)}, whose",
+                )
             return shape
 
         layer.add_weight = add_weight
@@ -211,8 +250,9 @@ class Rebuilder:
 
     def _spend(self, shape: tuple, dtype: Any, layer: Layer) -> None:
         if not all(isinstance(n, (int, np.integer)) and n >= 0 for n in shape):
-            raise ModelFileError(f"{self.what}: layer {layer.name!r} asks for a weight of "
-                                 f"invalid shape {shape}.")
+            raise ModelFileError(
+                f"{self.what}: layer {layer.name!r} asks for a weight of invalid shape {shape}."
+            )
         size = math.prod(int(n) for n in shape) * np.dtype(dtype).itemsize
         self.spent += size
         if self.spent > self.budget:
@@ -232,8 +272,11 @@ def _is_model(cls: Any) -> bool:
     """Whether ``cls`` is a model class: a layer that holds layers and compiles (Sequential,
     Model, a subclass). Known by what it has rather than by a type check, because the models
     use saving: importing them here would close a circle."""
-    return (isinstance(cls, type) and issubclass(cls, Layer)
-            and all(hasattr(cls, name) for name in ("layers", "compile")))
+    return (
+        isinstance(cls, type)
+        and issubclass(cls, Layer)
+        and all(hasattr(cls, name) for name in ("layers", "compile"))
+    )
 
 
 class _LayerFactory:
@@ -245,15 +288,20 @@ class _LayerFactory:
     def from_config(self, config: dict[str, Any]) -> Layer:
         cls, what = self.cls, self.rebuilder.what
         if not (isinstance(cls, type) and issubclass(cls, Layer)):
-            raise ModelFileError(f"{what} names {self.name!r} where a layer belongs, and it is "
-                                 "not a layer.")
+            raise ModelFileError(
+                f"{what} names {self.name!r} where a layer belongs, and it is not a layer."
+            )
         try:
             layer = registry.from_config(cls, config, self.rebuilder)
         except registry.FamilyError as error:
-            slots = [key for key, value in config.items()
-                     if isinstance(value, dict) and value.get("class_name") == error.class_name]
+            slots = [
+                key
+                for key, value in config.items()
+                if isinstance(value, dict) and value.get("class_name") == error.class_name
+            ]
             slot = slots[0] if slots else error.kind
-            raise ModelFileError(f"{what}: layer {config.get('name', self.name)!r} "
-                                 f"({cls.__name__}), {slot}: {error}") from None
+            raise ModelFileError(
+                f"{what}: layer {config.get('name', self.name)!r} ({cls.__name__}), {slot}: {error}"
+            ) from None
         self.rebuilder.watch(layer)
         return layer

@@ -57,11 +57,16 @@ def read_weights(reader: ArchiveReader) -> Saved:
         reader.fail(f"{_MANIFEST} must be {{'layers': [...]}}")
     listed: list[str] = []
     for entry in entries:
-        if not (isinstance(entry, dict) and isinstance(entry.get("name"), str)
-                and isinstance(entry.get("weights"), list)
-                and all(isinstance(m, str) for m in entry["weights"])):
-            reader.fail(f"{_MANIFEST} has an entry that is not "
-                        f"{{'name': str, 'weights': [member, ...]}}: {entry!r:.200}")
+        if not (
+            isinstance(entry, dict)
+            and isinstance(entry.get("name"), str)
+            and isinstance(entry.get("weights"), list)
+            and all(isinstance(m, str) for m in entry["weights"])
+        ):
+            reader.fail(
+                f"{_MANIFEST} has an entry that is not "
+                f"{{'name': str, 'weights': [member, ...]}}: {entry!r:.200}"
+            )
         listed.extend(entry["weights"])
     present = sorted(n for n in reader.names if n.startswith("weights/"))
     if sorted(listed) != present or len(set(listed)) != len(listed):
@@ -80,14 +85,17 @@ def misfit(layer: Layer, arrays: list[StoredArray]) -> str | None:
         return f"layer {layer.name!r} has {len(own)} weights, the file holds {len(arrays)}"
     for var, array in zip(own, arrays, strict=True):
         if array.shape != tuple(var.shape) or array.dtype != var.data.dtype:
-            return (f"weight {var.name!r} has shape {tuple(var.shape)} and dtype "
-                    f"{var.data.dtype}, the file holds shape {array.shape} and dtype "
-                    f"{array.dtype}")
+            return (
+                f"weight {var.name!r} has shape {tuple(var.shape)} and dtype "
+                f"{var.data.dtype}, the file holds shape {array.shape} and dtype "
+                f"{array.dtype}"
+            )
     return None
 
 
-def assign_by_order(model: Any, saved: Saved, what: str, same_names: bool = False,
-                    skip_mismatch: bool = False) -> None:
+def assign_by_order(
+    model: Any, saved: Saved, what: str, same_names: bool = False, skip_mismatch: bool = False
+) -> None:
     """Give the model's layers with weights the saved arrays, one saved layer per model layer.
 
     With ``same_names`` the saved layer names must be the model's (a whole-model file);
@@ -103,8 +111,10 @@ def assign_by_order(model: Any, saved: Saved, what: str, same_names: bool = Fals
     pairs = []
     for layer, (name, arrays) in zip(layers, saved, strict=True):
         if same_names and name != layer.name:
-            raise ModelFileError(f"{what} holds weights for layer {name!r} where the "
-                                 f"architecture has layer {layer.name!r}.")
+            raise ModelFileError(
+                f"{what} holds weights for layer {name!r} where the "
+                f"architecture has layer {layer.name!r}."
+            )
         pairs.append((layer, arrays))
     _assign(pairs, what, skip_mismatch)
 
@@ -116,8 +126,11 @@ def assign_by_name(model: Any, saved: Saved, what: str, skip_mismatch: bool = Fa
         if name in by_name:
             raise ModelFileError(f"{what} holds two layers named {name!r}.")
         by_name[name] = arrays
-    pairs = [(layer, by_name[layer.name]) for layer in layers_with_weights(model)
-             if layer.name in by_name]
+    pairs = [
+        (layer, by_name[layer.name])
+        for layer in layers_with_weights(model)
+        if layer.name in by_name
+    ]
     if saved and not pairs:
         raise ModelFileError(
             f"{what} holds weights for layers {sorted(by_name)}, and no layer of the model "
@@ -126,16 +139,18 @@ def assign_by_name(model: Any, saved: Saved, what: str, skip_mismatch: bool = Fa
     _assign(pairs, what, skip_mismatch)
 
 
-def _assign(pairs: list[tuple[Layer, list[StoredArray]]], what: str,
-            skip_mismatch: bool) -> None:
+def _assign(pairs: list[tuple[Layer, list[StoredArray]]], what: str, skip_mismatch: bool) -> None:
     fitting = []
     for layer, arrays in pairs:
         problem = misfit(layer, arrays)
         if problem is None:
             fitting.append((layer, arrays))
         elif skip_mismatch:
-            warnings.warn(f"Skipping layer {layer.name!r} while loading {what}: {problem}.",
-                          UserWarning, stacklevel=4)
+            warnings.warn(
+                f"Skipping layer {layer.name!r} while loading {what}: {problem}.",
+                UserWarning,
+                stacklevel=4,
+            )
         else:
             raise ModelFileError(f"{what} does not fit the model: {problem}.")
     loaded = [(layer, [array.read() for array in arrays]) for layer, arrays in fitting]
@@ -154,7 +169,9 @@ def _warn_non_finite(loaded: list[tuple[Layer, list[np.ndarray]]], what: str) ->
         warnings.warn(
             f"{what} holds NaN or inf weights: {sum(bad.values())} in all, in layers {layers}. "
             "The model's outputs are NaN or inf wherever these weights are used.",
-            UserWarning, stacklevel=5)
+            UserWarning,
+            stacklevel=5,
+        )
 
 
 def non_finite_count(array: np.ndarray) -> int:
@@ -184,8 +201,9 @@ def save_weights(model: Any, filepath: Any, overwrite: bool = True) -> None:
         write_weights(writer, model)
 
 
-def load_weights(model: Any, filepath: Any, by_name: bool = False,
-                 skip_mismatch: bool = False) -> None:
+def load_weights(
+    model: Any, filepath: Any, by_name: bool = False, skip_mismatch: bool = False
+) -> None:
     """Read weights saved by ``save_weights`` (or from a whole-model file) into ``model``.
 
     By default the layers with weights are matched in order, and their count must agree; with
@@ -210,5 +228,6 @@ def load_weights(model: Any, filepath: Any, by_name: bool = False,
 
 def check_overwrite(path: str, overwrite: bool) -> None:
     if not overwrite and os.path.exists(path):
-        raise FileExistsError(f"{path!r} exists and overwrite=False: choose another path or "
-                              "pass overwrite=True.")
+        raise FileExistsError(
+            f"{path!r} exists and overwrite=False: choose another path or pass overwrite=True."
+        )

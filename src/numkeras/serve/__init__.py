@@ -28,8 +28,15 @@ from typing import Any
 from .preprocess import BlankImageError, ink_from_grey, to_mnist
 from .served_model import ServedModel, read_card, write_card
 
-__all__ = ["BlankImageError", "ServedModel", "create_app", "ink_from_grey", "read_card",
-           "to_mnist", "write_card"]
+__all__ = [
+    "BlankImageError",
+    "ServedModel",
+    "create_app",
+    "ink_from_grey",
+    "read_card",
+    "to_mnist",
+    "write_card",
+]
 
 
 def __getattr__(name: str) -> Any:

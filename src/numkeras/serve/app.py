@@ -41,9 +41,12 @@ from .served_model import ServedModel
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(served: ServedModel, max_body_bytes: int = MAX_BODY_BYTES,
-               body_timeout: float = BODY_TIMEOUT_S,
-               allowed_hosts: Iterable[str] = LOCAL_HOSTS) -> Starlette:
+def create_app(
+    served: ServedModel,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    body_timeout: float = BODY_TIMEOUT_S,
+    allowed_hosts: Iterable[str] = LOCAL_HOSTS,
+) -> Starlette:
     """The Starlette application serving ``served`` (run it with uvicorn, or test it in-process).
 
     Args:
@@ -92,10 +95,16 @@ def create_app(served: ServedModel, max_body_bytes: int = MAX_BODY_BYTES,
     ]
     application = Starlette(
         routes=routes,
-        middleware=[Middleware(SecurityHeaders), Middleware(HostAllowList, hosts=allowed_hosts),
-                    Middleware(BodyGuard, max_bytes=max_body_bytes, timeout=body_timeout)],
-        exception_handlers={HTTPException: _http_error, InputError: _input_error,
-                            Exception: _server_error},
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(HostAllowList, hosts=allowed_hosts),
+            Middleware(BodyGuard, max_bytes=max_body_bytes, timeout=body_timeout),
+        ],
+        exception_handlers={
+            HTTPException: _http_error,
+            InputError: _input_error,
+            Exception: _server_error,
+        },
     )
     # A redirect to the same path with a slash would be built from the Host header; no page
     # needs one, so a path that does not exist is a plain 404.
@@ -118,12 +127,18 @@ async def _form_file(request: Request) -> bytes:
     async with request.form(max_files=1, max_fields=1) as form:
         unknown = sorted(set(form) - {"file"})
         if unknown:
-            raise InputError(422, f"Unknown form field(s) {', '.join(map(repr, unknown))}; "
-                                  f"send the image in the field 'file'.")
+            raise InputError(
+                422,
+                f"Unknown form field(s) {', '.join(map(repr, unknown))}; "
+                f"send the image in the field 'file'.",
+            )
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
-            raise InputError(422, "The form needs a 'file' field holding a PNG or JPEG image"
-                                  + (" (it holds text, not a file)." if upload else "."))
+            raise InputError(
+                422,
+                "The form needs a 'file' field holding a PNG or JPEG image"
+                + (" (it holds text, not a file)." if upload else "."),
+            )
         return await upload.read()
 
 
@@ -138,5 +153,6 @@ async def _input_error(request: Request, error: InputError) -> Response:
 async def _server_error(request: Request, error: Exception) -> Response:
     # The details go to the server's log (Starlette re-raises for uvicorn to log them), not to
     # the client.
-    return error_response(500, "The server failed to answer this request (an internal error, "
-                               "recorded in its log).")
+    return error_response(
+        500, "The server failed to answer this request (an internal error, recorded in its log)."
+    )

@@ -43,51 +43,86 @@ EPILOG = (
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``serve`` subcommand to ``subparsers`` (``parser.add_subparsers()``)."""
     parser = subparsers.add_parser(
-        "serve", help="serve a web page to draw a digit and watch the trained model read it",
-        description=DESCRIPTION, epilog=EPILOG)
+        "serve",
+        help="serve a web page to draw a digit and watch the trained model read it",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+    )
     _add_arguments(parser)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m numkeras.serve [MODEL] [--host HOST] [--port PORT]``."""
-    parser = argparse.ArgumentParser(prog="python -m numkeras.serve", description=DESCRIPTION,
-                                     epilog=EPILOG)
+    parser = argparse.ArgumentParser(
+        prog="python -m numkeras.serve", description=DESCRIPTION, epilog=EPILOG
+    )
     _add_arguments(parser)
     return run(parser.parse_args(argv))
 
 
 def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "model", nargs="?", type=Path, default=None, metavar="MODEL",
+        "model",
+        nargs="?",
+        type=Path,
+        default=None,
+        metavar="MODEL",
         help=f"a model saved with model.save (default: {DEFAULT_MODEL}, the one `numkeras "
-             f"hello` saves; when it does not exist, the hello-world network is first trained "
-             f"on the MNIST sample packaged with numkeras and saved there)")
+        f"hello` saves; when it does not exist, the hello-world network is first trained "
+        f"on the MNIST sample packaged with numkeras and saved there)",
+    )
     parser.add_argument(
-        "--host", default="127.0.0.1",
+        "--host",
+        default="127.0.0.1",
         help="address to listen on (default: 127.0.0.1, this machine only; 0.0.0.0 opens the "
-             "page to every machine that can reach this one)")
-    parser.add_argument("--port", type=_port, default=8000,
-                        help="port to listen on (default: 8000; 0 picks a free one)")
-    parser.add_argument("--epochs", type=_positive, default=5,
-                        help="epochs of training when there is no model yet (default: 5)")
+        "page to every machine that can reach this one)",
+    )
     parser.add_argument(
-        "--allowed-hosts", type=_hosts, default=[], metavar="HOST[,HOST...]",
+        "--port",
+        type=_port,
+        default=8000,
+        help="port to listen on (default: 8000; 0 picks a free one)",
+    )
+    parser.add_argument(
+        "--epochs",
+        type=_positive,
+        default=5,
+        help="epochs of training when there is no model yet (default: 5)",
+    )
+    parser.add_argument(
+        "--allowed-hosts",
+        type=_hosts,
+        default=[],
+        metavar="HOST[,HOST...]",
         help=f"more names the Host header may give, comma-separated, e.g. the machine's name "
-             f"when --host opens the page to others ('*': any). Always allowed: "
-             f"{', '.join(LOCAL_HOSTS)} and --host. Requests for other hosts get 400, which "
-             f"stops DNS-rebinding attacks from web pages")
+        f"when --host opens the page to others ('*': any). Always allowed: "
+        f"{', '.join(LOCAL_HOSTS)} and --host. Requests for other hosts get 400, which "
+        f"stops DNS-rebinding attacks from web pages",
+    )
     parser.add_argument(
-        "--limit-concurrency", type=_positive, default=MAX_CONNECTIONS, metavar="N",
-        help=f"connections served at once; more get 503 (default: {MAX_CONNECTIONS})")
+        "--limit-concurrency",
+        type=_positive,
+        default=MAX_CONNECTIONS,
+        metavar="N",
+        help=f"connections served at once; more get 503 (default: {MAX_CONNECTIONS})",
+    )
     parser.add_argument(
-        "--header-timeout", type=_seconds, default=HEADER_TIMEOUT_S, metavar="SECONDS",
+        "--header-timeout",
+        type=_seconds,
+        default=HEADER_TIMEOUT_S,
+        metavar="SECONDS",
         help=f"close a connection whose request header has not arrived in this time "
-             f"(default: {HEADER_TIMEOUT_S:g})")
+        f"(default: {HEADER_TIMEOUT_S:g})",
+    )
     parser.add_argument(
-        "--body-timeout", type=_seconds, default=BODY_TIMEOUT_S, metavar="SECONDS",
+        "--body-timeout",
+        type=_seconds,
+        default=BODY_TIMEOUT_S,
+        metavar="SECONDS",
         help=f"answer 408 to a request whose body has not arrived in this time "
-             f"(default: {BODY_TIMEOUT_S:g})")
+        f"(default: {BODY_TIMEOUT_S:g})",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -98,19 +133,26 @@ def run(args: argparse.Namespace) -> int:
         from .app import create_app
         from .protocol import server_config
     except ImportError as error:
-        print(f"numkeras serve needs the 'serve' extra ({error.name} is not installed): "
-              f"pip install 'numkeras[serve]'", file=sys.stderr)
+        print(
+            f"numkeras serve needs the 'serve' extra ({error.name} is not installed): "
+            f"pip install 'numkeras[serve]'",
+            file=sys.stderr,
+        )
         return 1
     from .served_model import ServedModel, card_path, train_default
 
     path = args.model
     if path is None and not DEFAULT_MODEL.is_file():
-        print(f"No model at {DEFAULT_MODEL} (`numkeras hello` saves one there). Training "
-              f"numkeras hello's network on the MNIST sample packaged with numkeras first "
-              f"({args.epochs} epochs).")
+        print(
+            f"No model at {DEFAULT_MODEL} (`numkeras hello` saves one there). Training "
+            f"numkeras hello's network on the MNIST sample packaged with numkeras first "
+            f"({args.epochs} epochs)."
+        )
         train_default(DEFAULT_MODEL, epochs=args.epochs)
-        print(f"Saved the model to {DEFAULT_MODEL} and what it was trained on to "
-              f"{card_path(DEFAULT_MODEL)}.")
+        print(
+            f"Saved the model to {DEFAULT_MODEL} and what it was trained on to "
+            f"{card_path(DEFAULT_MODEL)}."
+        )
     path = path or DEFAULT_MODEL
     try:
         served = ServedModel.load(path)
@@ -122,22 +164,28 @@ def run(args: argparse.Namespace) -> int:
     try:
         sock = listen(args.host, args.port)
     except OSError as error:
-        print(f"numkeras serve: cannot listen on {args.host} port {args.port} "
-              f"({error.strerror or error}); pass another --port, or --port 0 for any free one.",
-              file=sys.stderr)
+        print(
+            f"numkeras serve: cannot listen on {args.host} port {args.port} "
+            f"({error.strerror or error}); pass another --port, or --port 0 for any free one.",
+            file=sys.stderr,
+        )
         return 1
     host, port = sock.getsockname()[:2]
-    print(f"Serving the digit page at http://{_url_host(host)}:{port}/ (Ctrl+C to stop)",
-          flush=True)
+    print(
+        f"Serving the digit page at http://{_url_host(host)}:{port}/ (Ctrl+C to stop)", flush=True
+    )
     hosts = [*LOCAL_HOSTS, args.host, host, *args.allowed_hosts]
     if not ipaddress.ip_address(host).is_loopback:
-        print(f"Note: listening on {host}, so other machines that can reach this one can use "
-              f"the page and its API, by the names {', '.join(dict.fromkeys(hosts))} "
-              f"(--allowed-hosts adds more). Behind a reverse proxy is safer: see --help.",
-              flush=True)
+        print(
+            f"Note: listening on {host}, so other machines that can reach this one can use "
+            f"the page and its API, by the names {', '.join(dict.fromkeys(hosts))} "
+            f"(--allowed-hosts adds more). Behind a reverse proxy is safer: see --help.",
+            flush=True,
+        )
     app = create_app(served, body_timeout=args.body_timeout, allowed_hosts=hosts)
-    config = server_config(app, header_timeout=args.header_timeout,
-                           max_connections=args.limit_concurrency)
+    config = server_config(
+        app, header_timeout=args.header_timeout, max_connections=args.limit_concurrency
+    )
     uvicorn.Server(config).run(sockets=[sock])
     return 0
 
@@ -149,7 +197,8 @@ def listen(host: str, port: int) -> socket.socket:
     with a plain message when the port is taken.
     """
     family, kind, proto, _, address = socket.getaddrinfo(
-        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
     sock = socket.socket(family, kind, proto)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -177,16 +226,16 @@ def _port(text: str) -> int:
 def _seconds(text: str) -> float:
     value = float(text)
     if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds. "
-                                         f"Received: {text}")
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds. Received: {text}")
     return value
 
 
 def _hosts(text: str) -> list[str]:
     hosts = [host.strip() for host in text.split(",")]
     if not all(hosts):
-        raise argparse.ArgumentTypeError(f"must be host names separated by commas, e.g. "
-                                         f"'mybox,mybox.local'. Received: {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"must be host names separated by commas, e.g. 'mybox,mybox.local'. Received: {text!r}"
+        )
     return hosts
 
 

@@ -67,8 +67,9 @@ class HostAllowList:
         self.app = app
         self.hosts = frozenset(host_name(host) for host in hosts)
         if not self.hosts:
-            raise ValueError(f"hosts must name at least one host, e.g. {LOCAL_HOSTS}. "
-                             f"Received: nothing")
+            raise ValueError(
+                f"hosts must name at least one host, e.g. {LOCAL_HOSTS}. Received: nothing"
+            )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and ANY_HOST not in self.hosts:
@@ -76,8 +77,11 @@ class HostAllowList:
             if host_name(given) not in self.hosts:
                 shown = json.dumps(given[:80]) if given else "no Host header"
                 response = error_response(
-                    400, f"This server answers only to the hosts {', '.join(sorted(self.hosts))} "
-                         f"(numkeras serve --allowed-hosts adds more). Received: {shown}", CLOSE)
+                    400,
+                    f"This server answers only to the hosts {', '.join(sorted(self.hosts))} "
+                    f"(numkeras serve --allowed-hosts adds more). Received: {shown}",
+                    CLOSE,
+                )
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
@@ -99,8 +103,9 @@ class BodyGuard:
         self.timeout = timeout
 
     def _too_large(self) -> HTTPException:
-        return HTTPException(413, f"The request body is larger than the limit of "
-                                  f"{self.max_bytes:,} bytes.", CLOSE)
+        return HTTPException(
+            413, f"The request body is larger than the limit of {self.max_bytes:,} bytes.", CLOSE
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -110,7 +115,8 @@ class BodyGuard:
         if declared.isdigit() and int(declared) > self.max_bytes:
             error = self._too_large()
             await error_response(error.status_code, error.detail, error.headers)(
-                scope, receive, send)
+                scope, receive, send
+            )
             return
         deadline = anyio.current_time() + self.timeout
         received = 0
@@ -121,9 +127,12 @@ class BodyGuard:
             with anyio.CancelScope(deadline=deadline):
                 message = await receive()
             if message is None:
-                raise HTTPException(408, f"The request body did not arrive within "
-                                         f"{self.timeout:g} s of its header; send it whole.",
-                                    CLOSE)
+                raise HTTPException(
+                    408,
+                    f"The request body did not arrive within "
+                    f"{self.timeout:g} s of its header; send it whole.",
+                    CLOSE,
+                )
             received += len(message.get("body", b""))
             if received > self.max_bytes:
                 raise self._too_large()

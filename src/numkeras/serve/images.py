@@ -55,13 +55,16 @@ def read_grey(data: bytes) -> np.ndarray:
         image = Image.open(io.BytesIO(data), formats=FORMATS)
     except Image.DecompressionBombError:
         # Pillow's own limit is far above MAX_SIDE squared, so this picture is over ours too.
-        raise ImageError(f"{too_large} Received: a picture of over "
-                         f"{2 * Image.MAX_IMAGE_PIXELS:,} pixels") from None
+        raise ImageError(
+            f"{too_large} Received: a picture of over {2 * Image.MAX_IMAGE_PIXELS:,} pixels"
+        ) from None
     except Exception:  # Pillow signals unreadable input with many exception types.
         # Pillow's own message names the file object with its memory address: not for a client.
-        raise ImageError(f"Could not read the upload as a PNG or JPEG image: expected a PNG or "
-                         f"JPEG file with a sound header. Received: {len(data):,} bytes "
-                         f"starting with {data[:8].hex(' ') or 'nothing'}.") from None
+        raise ImageError(
+            f"Could not read the upload as a PNG or JPEG image: expected a PNG or "
+            f"JPEG file with a sound header. Received: {len(data):,} bytes "
+            f"starting with {data[:8].hex(' ') or 'nothing'}."
+        ) from None
     kind, (width, height) = image.format, image.size
     if max(width, height) > MAX_SIDE:
         raise ImageError(f"{too_large} Received: {width}x{height}")

@@ -20,8 +20,9 @@ from .preprocess import FIELD, BlankImageError, ink_from_grey, to_mnist
 JSON_FIELDS = ("pixels", "preprocess")
 IMAGE_TYPES = ("image/png", "image/jpeg")
 ACCEPTED = ("application/json", "multipart/form-data", *IMAGE_TYPES)
-_SHAPE_HINT = (f"pixels must be {FIELD} rows of {FIELD} numbers in [0, 1], e.g. "
-               f"(x_test[i] / 255).tolist()")
+_SHAPE_HINT = (
+    f"pixels must be {FIELD} rows of {FIELD} numbers in [0, 1], e.g. (x_test[i] / 255).tolist()"
+)
 
 
 class InputError(ValueError):
@@ -36,9 +37,12 @@ def media_type(content_type: str | None) -> str:
     """``'image/png'`` from ``'image/png; charset=x'``; raises 415 unless it is accepted."""
     media = (content_type or "").split(";", 1)[0].strip().lower()
     if media not in ACCEPTED:
-        raise InputError(415, f"Send the digit as application/json {{\"pixels\": [[...]]}}, as "
-                              f"multipart/form-data with a 'file' field, or as an image/png or "
-                              f"image/jpeg body. Received: content type {media or 'none'!r}")
+        raise InputError(
+            415,
+            f'Send the digit as application/json {{"pixels": [[...]]}}, as '
+            f"multipart/form-data with a 'file' field, or as an image/png or "
+            f"image/jpeg body. Received: content type {media or 'none'!r}",
+        )
     return media
 
 
@@ -49,12 +53,17 @@ def image_from_json(body: bytes) -> np.ndarray:
     except (ValueError, RecursionError) as error:
         raise InputError(400, f"The body is not valid JSON ({_first_line(error)}).") from None
     if not isinstance(payload, dict):
-        raise InputError(422, f"The JSON body must be an object {{\"pixels\": [[...]]}}. "
-                              f"Received: {_kind(payload)}")
+        raise InputError(
+            422,
+            f'The JSON body must be an object {{"pixels": [[...]]}}. Received: {_kind(payload)}',
+        )
     unknown = sorted(set(payload) - set(JSON_FIELDS))
     if unknown:
-        raise InputError(422, f"Unknown field(s) {', '.join(map(repr, unknown))}; the fields "
-                              f"are 'pixels' (required) and 'preprocess'.")
+        raise InputError(
+            422,
+            f"Unknown field(s) {', '.join(map(repr, unknown))}; the fields "
+            f"are 'pixels' (required) and 'preprocess'.",
+        )
     if "pixels" not in payload:
         raise InputError(422, f"The field 'pixels' is missing: {_SHAPE_HINT}.")
     preprocess = payload.get("preprocess", False)
@@ -85,11 +94,15 @@ def _pixels(rows: Any) -> np.ndarray:
     for i, row in enumerate(rows):
         for j, value in enumerate(row):
             if type(value) not in (int, float):
-                raise InputError(422, f"{_SHAPE_HINT}. Received: pixels[{i}][{j}] is "
-                                      f"{_kind(value)}")
+                raise InputError(
+                    422, f"{_SHAPE_HINT}. Received: pixels[{i}][{j}] is {_kind(value)}"
+                )
             if not 0 <= value <= 1:
-                raise InputError(422, f"pixels must be in [0, 1] (divide 0-255 grey levels by "
-                                      f"255). Received: pixels[{i}][{j}] = {_kind(value)}")
+                raise InputError(
+                    422,
+                    f"pixels must be in [0, 1] (divide 0-255 grey levels by "
+                    f"255). Received: pixels[{i}][{j}] = {_kind(value)}",
+                )
     return np.array(rows, dtype=np.float32)
 
 

@@ -56,8 +56,9 @@ def ink_from_grey(grey: np.ndarray) -> np.ndarray:
         raise ValueError(f"grey must be a 2-D picture. Received: shape={grey.shape}")
     ink = grey.astype(np.float64 if grey.dtype == np.float64 else np.float32)
     if not np.isfinite(ink).all():
-        raise ValueError("grey must hold finite numbers. Received: a picture with NaN or "
-                         "infinite levels")
+        raise ValueError(
+            "grey must hold finite numbers. Received: a picture with NaN or infinite levels"
+        )
     frame = np.concatenate([ink[0], ink[-1], ink[:, 0], ink[:, -1]])
     paper = np.median(frame)
     if paper - ink.min() > ink.max() - paper:
@@ -107,7 +108,7 @@ def to_mnist(ink: np.ndarray) -> np.ndarray:
     mask = ink > INK_THRESHOLD * peak
     rows = np.flatnonzero(mask.any(axis=1))
     cols = np.flatnonzero(mask.any(axis=0))
-    crop = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1].astype(dtype, copy=False)
+    crop = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].astype(dtype, copy=False)
 
     height, width = crop.shape
     scale = BOX / max(height, width)
@@ -124,7 +125,7 @@ def to_mnist(ink: np.ndarray) -> np.ndarray:
     top = _shift(centre_row, out_h)
     left = _shift(centre_col, out_w)
     field = np.zeros((FIELD, FIELD), dtype)
-    field[top:top + out_h, left:left + out_w] = digit
+    field[top : top + out_h, left : left + out_w] = digit
     return field
 
 

@@ -30,21 +30,30 @@ from .limits import HEADER_TIMEOUT_S, KEEP_ALIVE_S, MAX_CONNECTIONS
 from .responses import CLOSE, error_response
 
 
-def server_config(app: ASGIApp, header_timeout: float = HEADER_TIMEOUT_S,
-                  max_connections: int = MAX_CONNECTIONS) -> uvicorn.Config:
+def server_config(
+    app: ASGIApp, header_timeout: float = HEADER_TIMEOUT_S, max_connections: int = MAX_CONNECTIONS
+) -> uvicorn.Config:
     """uvicorn's settings for serving ``app`` over :class:`GuardedH11Protocol`: HTTP/1.1 only
     (no WebSocket upgrades, which the API does not use), warnings logged, no access log."""
-    protocol = functools.partial(GuardedH11Protocol, header_timeout=header_timeout,
-                                 max_connections=max_connections)
-    return uvicorn.Config(app, http=protocol, ws="none", timeout_keep_alive=KEEP_ALIVE_S,
-                          log_level="warning", access_log=False)
+    protocol = functools.partial(
+        GuardedH11Protocol, header_timeout=header_timeout, max_connections=max_connections
+    )
+    return uvicorn.Config(
+        app,
+        http=protocol,
+        ws="none",
+        timeout_keep_alive=KEEP_ALIVE_S,
+        log_level="warning",
+        access_log=False,
+    )
 
 
 class GuardedH11Protocol(H11Protocol):
     """uvicorn's h11 protocol with a header timeout, a JSON connection limit and JSON 400s."""
 
-    def __init__(self, *args: Any, header_timeout: float, max_connections: int,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, header_timeout: float, max_connections: int, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.header_timeout = header_timeout
         self.app = ConnectionLimit(self.app, self.connections, self.tasks, max_connections)
@@ -65,11 +74,17 @@ class GuardedH11Protocol(H11Protocol):
 
     def send_400_response(self, msg: str) -> None:
         # uvicorn's own answer here is plain text; the message it passes is always the same.
-        response = error_response(400, "The request is not valid HTTP/1.1: expected a request "
-                                       "line and headers as RFC 9112 describes.", CLOSE)
-        for event in (h11.Response(status_code=400, headers=response.raw_headers,
-                                   reason=b"Bad Request"),
-                      h11.Data(data=response.body), h11.EndOfMessage()):
+        response = error_response(
+            400,
+            "The request is not valid HTTP/1.1: expected a request "
+            "line and headers as RFC 9112 describes.",
+            CLOSE,
+        )
+        for event in (
+            h11.Response(status_code=400, headers=response.raw_headers, reason=b"Bad Request"),
+            h11.Data(data=response.body),
+            h11.EndOfMessage(),
+        ):
             self.transport.write(self.conn.send(event))
         self.transport.close()
 
@@ -98,8 +113,9 @@ class ConnectionLimit:
     requests; both include the request being checked.
     """
 
-    def __init__(self, app: ASGIApp, connections: Collection[Any], tasks: Collection[Any],
-                 limit: int) -> None:
+    def __init__(
+        self, app: ASGIApp, connections: Collection[Any], tasks: Collection[Any], limit: int
+    ) -> None:
         self.app = app
         self.connections = connections
         self.tasks = tasks
@@ -108,8 +124,11 @@ class ConnectionLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and max(len(self.connections), len(self.tasks)) > self.limit:
             response = error_response(
-                503, f"The server is busy: it serves at most {self.limit} connections at a "
-                     f"time. Retry in a moment.", {**CLOSE, "Retry-After": "1"})
+                503,
+                f"The server is busy: it serves at most {self.limit} connections at a "
+                f"time. Retry in a moment.",
+                {**CLOSE, "Retry-After": "1"},
+            )
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)

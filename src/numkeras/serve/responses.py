@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse
 #: script; following a link leaks no address of this server.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data: blob:; "
-                               "object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
@@ -24,9 +24,11 @@ SECURITY_HEADERS = {
 CLOSE = {"Connection": "close"}
 
 
-def error_response(status: int, detail: str,
-                   headers: Mapping[str, str] | None = None) -> JSONResponse:
+def error_response(
+    status: int, detail: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
     """The answer ``{"detail": detail}`` with HTTP ``status``, ``SECURITY_HEADERS`` and
     ``headers``: the one shape of every refusal and failure of the server."""
-    return JSONResponse({"detail": detail}, status_code=status,
-                        headers={**SECURITY_HEADERS, **(headers or {})})
+    return JSONResponse(
+        {"detail": detail}, status_code=status, headers={**SECURITY_HEADERS, **(headers or {})}
+    )

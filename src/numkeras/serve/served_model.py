@@ -106,23 +106,31 @@ class ServedModel:
         if not path.is_file():
             raise FileNotFoundError(f"No model file at {path}.")
         model = load_model(path, compile=False)
-        broken = [weight.name for weight in model.weights
-                  if not np.isfinite(backend.to_numpy(weight.data)).all()]
+        broken = [
+            weight.name
+            for weight in model.weights
+            if not np.isfinite(backend.to_numpy(weight.data)).all()
+        ]
         if broken:
-            raise ValueError(f"numkeras serve needs a model whose weights are finite numbers. "
-                             f"Received: NaN or infinity in {', '.join(broken)} of {path}")
+            raise ValueError(
+                f"numkeras serve needs a model whose weights are finite numbers. "
+                f"Received: NaN or infinity in {', '.join(broken)} of {path}"
+            )
         input_shape = tuple(model.inputs[0].shape[1:])
         if int(np.prod(input_shape)) != FIELD * FIELD:
-            raise ValueError(f"numkeras serve needs a model that reads 28x28 digits (784 "
-                             f"values per sample). Received: a model with input shape "
-                             f"{input_shape} from {path}")
-        served = cls(model=model, name=path.name, card=read_card(path),
-                     _input_shape=input_shape)
+            raise ValueError(
+                f"numkeras serve needs a model that reads 28x28 digits (784 "
+                f"values per sample). Received: a model with input shape "
+                f"{input_shape} from {path}"
+            )
+        served = cls(model=model, name=path.name, card=read_card(path), _input_shape=input_shape)
         probabilities = served.predict(np.zeros((1, FIELD, FIELD), np.float32))
         if probabilities.shape != (1, CLASSES):
-            raise ValueError(f"numkeras serve needs a model with {CLASSES} outputs, one "
-                             f"probability per digit. Received: output shape "
-                             f"{probabilities.shape[1:]} from {path}")
+            raise ValueError(
+                f"numkeras serve needs a model with {CLASSES} outputs, one "
+                f"probability per digit. Received: output shape "
+                f"{probabilities.shape[1:]} from {path}"
+            )
         _require_finite(probabilities, "a blank 28x28 image", path.name)
         if measure:
             served.measure_test_accuracy()
@@ -148,8 +156,10 @@ class ServedModel:
             probabilities = self.model.predict(x_test, batch_size=1000, verbose=0)
         _require_finite(probabilities, "the test digits", self.name)
         self.test_accuracy = float(np.mean(probabilities.argmax(axis=1) == data.y_test))
-        self.test_set = (f"the official MNIST test set ({len(data.y_test):,} digits, packaged "
-                         f"with numkeras), measured when the server started")
+        self.test_set = (
+            f"the official MNIST test set ({len(data.y_test):,} digits, packaged "
+            f"with numkeras), measured when the server started"
+        )
         return self.test_accuracy
 
     def describe(self) -> dict[str, Any]:
@@ -159,8 +169,14 @@ class ServedModel:
         return {
             "model": self.name,
             "input_shape": list(self._input_shape),
-            "layers": [{"name": layer.name, "type": type(layer).__name__,
-                        "params": int(layer.count_params())} for layer in self.model.layers],
+            "layers": [
+                {
+                    "name": layer.name,
+                    "type": type(layer).__name__,
+                    "params": int(layer.count_params()),
+                }
+                for layer in self.model.layers
+            ],
             "params": int(self.model.count_params()),
             "summary": "\n".join(lines),
             "trained_on": self.card.get("trained_on"),
@@ -175,9 +191,11 @@ def _require_finite(probabilities: np.ndarray, inputs: str, model: str) -> None:
     # refusing it when the server starts beats failing every request.
     broken = int((~np.isfinite(probabilities).all(axis=1)).sum())
     if broken:
-        raise ValueError(f"numkeras serve needs a model whose outputs are finite numbers. "
-                         f"Received: NaN or infinity in the output of {model} for {broken:,} "
-                         f"of {len(probabilities):,} inputs ({inputs})")
+        raise ValueError(
+            f"numkeras serve needs a model whose outputs are finite numbers. "
+            f"Received: NaN or infinity in the output of {model} for {broken:,} "
+            f"of {len(probabilities):,} inputs ({inputs})"
+        )
 
 
 def train_default(path: str | Path, epochs: int, seed: int = 1, verbose: int = 1) -> Path:
@@ -195,11 +213,20 @@ def train_default(path: str | Path, epochs: int, seed: int = 1, verbose: int = 1
     data = mnist.load(sample=True)
     x_train = data.x_train.reshape(-1, FIELD * FIELD).astype(np.float32) / 255
     model = course_mlp()
-    model.fit(x_train, to_categorical(data.y_train, CLASSES), batch_size=100, epochs=epochs,
-              verbose=verbose)
+    model.fit(
+        x_train,
+        to_categorical(data.y_train, CLASSES),
+        batch_size=100,
+        epochs=epochs,
+        verbose=verbose,
+    )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     model.save(path)
-    write_card(path, trained_on=data.source, epochs=epochs,
-               network="numkeras hello's 784-500-500-10 MLP (ReLU, dropout 0.2, Adam)")
+    write_card(
+        path,
+        trained_on=data.source,
+        epochs=epochs,
+        network="numkeras hello's 784-500-500-10 MLP (ReLU, dropout 0.2, Adam)",
+    )
     return path

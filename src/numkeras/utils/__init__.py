@@ -5,5 +5,4 @@ from .gradient_plot import plot_model_gradients
 from .numerical import normalize, to_categorical
 from .plotting import plot_history
 
-__all__ = ["normalize", "plot_history", "plot_model_gradients", "set_random_seed",
-           "to_categorical"]
+__all__ = ["normalize", "plot_history", "plot_model_gradients", "set_random_seed", "to_categorical"]

@@ -17,8 +17,7 @@ _PANELS = (("gradient", "mean |gradient|"), ("update", "mean |weight update| per
 _MAX_EPOCH_LINES = 6
 
 
-def plot_model_gradients(flow: Any, path: str | os.PathLike[str],
-                         epoch: int | None = None) -> Path:
+def plot_model_gradients(flow: Any, path: str | os.PathLike[str], epoch: int | None = None) -> Path:
     """Draw how large each layer's gradients and weight updates were, input side on the left.
 
     Two panels share the x axis, the layers in the order the model applies them (1 = nearest
@@ -50,8 +49,10 @@ def plot_model_gradients(flow: Any, path: str | os.PathLike[str],
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError as error:
-        raise ImportError("plot_model_gradients needs matplotlib, which is not installed. "
-                          "Install it with: pip install numkeras[plot]") from error
+        raise ImportError(
+            "plot_model_gradients needs matplotlib, which is not installed. "
+            "Install it with: pip install numkeras[plot]"
+        ) from error
 
     figure = Figure(figsize=(10.0, 4.0), layout="constrained")
     FigureCanvasAgg(figure)
@@ -60,8 +61,14 @@ def plot_model_gradients(flow: Any, path: str | os.PathLike[str],
     for axes, (key, title) in zip(figure.subplots(1, 2), _PANELS, strict=True):
         for n, (label, values) in enumerate(lines):
             shade = n / max(len(lines) - 1, 1) * 0.85 if _is_single_run(flow) else n
-            axes.plot(range(1, len(values[key]) + 1), values[key], marker="o", markersize=3,
-                      color=colors(shade), label=label)
+            axes.plot(
+                range(1, len(values[key]) + 1),
+                values[key],
+                marker="o",
+                markersize=3,
+                color=colors(shade),
+                label=label,
+            )
         axes.set_yscale("log")
         axes.set_title(title)
         axes.set_xlabel("layer (1 = nearest the input)")
@@ -82,22 +89,28 @@ def _is_single_run(flow: Any) -> bool:
 def _records(flow: Any) -> dict[str, dict[str, list[float]]]:
     records = getattr(flow, "history", flow)
     if not isinstance(records, Mapping) or not all(key in records for key, _ in _PANELS):
-        raise ValueError("flow must be a GradientFlow, its history dict (with 'gradient' and "
-                         "'update' entries), or a mapping from labels to those. Received: "
-                         f"flow of type {type(flow).__name__}")
+        raise ValueError(
+            "flow must be a GradientFlow, its history dict (with 'gradient' and "
+            "'update' entries), or a mapping from labels to those. Received: "
+            f"flow of type {type(flow).__name__}"
+        )
     return records
 
 
-def _per_layer(records: Mapping[str, Mapping[str, list[float]]], epoch: int,
-               where: str) -> dict[str, list[float]]:
+def _per_layer(
+    records: Mapping[str, Mapping[str, list[float]]], epoch: int, where: str
+) -> dict[str, list[float]]:
     """Every layer's value at ``epoch`` for both panels, in the layers' order."""
     epochs = min((len(v) for v in records["gradient"].values()), default=0)
     if not epochs:
-        raise ValueError(f"{where} holds no recorded epoch: train with the GradientFlow "
-                         "callback first.")
+        raise ValueError(
+            f"{where} holds no recorded epoch: train with the GradientFlow callback first."
+        )
     if not -epochs <= epoch < epochs:
-        raise ValueError(f"epoch must be below the {epochs} epoch(s) recorded in {where}. "
-                         f"Received: epoch={epoch}")
+        raise ValueError(
+            f"epoch must be below the {epochs} epoch(s) recorded in {where}. "
+            f"Received: epoch={epoch}"
+        )
     return {key: [values[epoch] for values in records[key].values()] for key, _ in _PANELS}
 
 
@@ -106,8 +119,9 @@ def _lines(flow: Any, epoch: int | None) -> list[tuple[str, dict[str, list[float
     if _is_single_run(flow):
         records = _records(flow)
         if epoch is not None:
-            return [(f"epoch {epoch + 1 if epoch >= 0 else epoch}",
-                     _per_layer(records, epoch, "flow"))]
+            return [
+                (f"epoch {epoch + 1 if epoch >= 0 else epoch}", _per_layer(records, epoch, "flow"))
+            ]
         epochs = min((len(v) for v in records["gradient"].values()), default=0)
         count = min(epochs, _MAX_EPOCH_LINES)
         shown = sorted({round(i * (epochs - 1) / max(count - 1, 1)) for i in range(count)})
@@ -115,8 +129,11 @@ def _lines(flow: Any, epoch: int | None) -> list[tuple[str, dict[str, list[float
             _per_layer(records, 0, "flow")  # raises: nothing recorded
         return [(f"epoch {e + 1}", _per_layer(records, e, "flow")) for e in shown]
     if not isinstance(flow, Mapping) or not flow:
-        raise ValueError("flow must be a GradientFlow, its history dict, or a non-empty mapping "
-                         f"from labels to those. Received: {flow!r}")
-    return [(str(label), _per_layer(_records(run), 0 if epoch is None else epoch,
-                                    f"flow[{label!r}]"))
-            for label, run in flow.items()]
+        raise ValueError(
+            "flow must be a GradientFlow, its history dict, or a non-empty mapping "
+            f"from labels to those. Received: {flow!r}"
+        )
+    return [
+        (str(label), _per_layer(_records(run), 0 if epoch is None else epoch, f"flow[{label!r}]"))
+        for label, run in flow.items()
+    ]

@@ -60,8 +60,9 @@ def atomic_write(
     if mode not in _MODES:
         raise ValueError(f"mode must be one of {_MODES}. Received: mode={mode!r}")
     if "b" in mode and encoding is not None:
-        raise ValueError(f"encoding is only for text modes. Received: mode={mode!r}, "
-                         f"encoding={encoding!r}")
+        raise ValueError(
+            f"encoding is only for text modes. Received: mode={mode!r}, encoding={encoding!r}"
+        )
     target = Path(path)
     _remove_abandoned_temporaries(target)
     tmp, handle, lock = _create_temporary(target, "wb" if "b" in mode else "w", encoding)
@@ -82,8 +83,9 @@ def atomic_write(
     _fsync_folder(target.parent)
 
 
-def _create_temporary(target: Path, mode: str,
-                      encoding: str | None) -> tuple[Path, IO[Any], int | None]:
+def _create_temporary(
+    target: Path, mode: str, encoding: str | None
+) -> tuple[Path, IO[Any], int | None]:
     """A new temporary file beside ``target``, open, and the descriptor that holds its lock."""
     # "x" mode creates the file with the usual permissions (0o666 minus the umask), unlike
     # tempfile.mkstemp's 0o600, so the result looks like any file that open(path, "w") makes.

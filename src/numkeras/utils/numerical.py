@@ -35,21 +35,31 @@ def to_categorical(y: Any, num_classes: int | None = None) -> np.ndarray:
         shape = shape[:-1]
     labels = labels.reshape(-1)
     if labels.size and labels.min() < 0:
-        raise ValueError(f"to_categorical expects labels >= 0. Received: y with the negative "
-                         f"label {labels.min().item()!r}")
+        raise ValueError(
+            f"to_categorical expects labels >= 0. Received: y with the negative "
+            f"label {labels.min().item()!r}"
+        )
     if num_classes is None:
         if not labels.size:
-            raise ValueError("to_categorical cannot infer num_classes from an empty y; pass "
-                             "num_classes. Received: num_classes=None")
+            raise ValueError(
+                "to_categorical cannot infer num_classes from an empty y; pass "
+                "num_classes. Received: num_classes=None"
+            )
         num_classes = int(labels.max()) + 1
-    elif isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) \
-            or num_classes < 1:
-        raise ValueError(f"num_classes must be a positive integer or None. "
-                         f"Received: num_classes={num_classes!r}")
+    elif (
+        isinstance(num_classes, bool)
+        or not isinstance(num_classes, (int, np.integer))
+        or num_classes < 1
+    ):
+        raise ValueError(
+            f"num_classes must be a positive integer or None. Received: num_classes={num_classes!r}"
+        )
     elif labels.size and labels.max() >= num_classes:
-        raise ValueError(f"to_categorical expects labels from 0 to num_classes - 1 = "
-                         f"{num_classes - 1}. Received: num_classes={num_classes} and y with "
-                         f"the label {labels.max().item()!r}")
+        raise ValueError(
+            f"to_categorical expects labels from 0 to num_classes - 1 = "
+            f"{num_classes - 1}. Received: num_classes={num_classes} and y with "
+            f"the label {labels.max().item()!r}"
+        )
     categorical = np.zeros((labels.size, int(num_classes)), dtype=backend.floatx())
     categorical[np.arange(labels.size), labels.astype(np.intp)] = 1
     return categorical.reshape(shape + (int(num_classes),))
@@ -75,11 +85,13 @@ def normalize(x: Any, axis: int = -1, order: int | float = 2) -> Any:
     if not np.issubdtype(x.dtype, np.floating):
         x = x.astype(backend.floatx())
     if x.ndim == 0:
-        raise ValueError(f"normalize expects an array with at least one axis. Received: x of "
-                         f"shape {x.shape}")
+        raise ValueError(
+            f"normalize expects an array with at least one axis. Received: x of shape {x.shape}"
+        )
     if not -x.ndim <= axis < x.ndim:
-        raise ValueError(f"axis must be in [-{x.ndim}, {x.ndim}) for x of shape {x.shape}. "
-                         f"Received: axis={axis}")
+        raise ValueError(
+            f"axis must be in [-{x.ndim}, {x.ndim}) for x of shape {x.shape}. Received: axis={axis}"
+        )
     norm = xp.linalg.norm(x, ord=order, axis=axis, keepdims=True)
     norm[norm == 0] = 1
     return x / norm
@@ -91,12 +103,16 @@ def _integral_floats(labels: np.ndarray) -> np.ndarray:
     try:
         values = labels.astype(np.float64)
     except (TypeError, ValueError):
-        raise ValueError(f"to_categorical expects integer class labels. Received: y of dtype "
-                         f"{labels.dtype} ({_preview(labels)})") from None
+        raise ValueError(
+            f"to_categorical expects integer class labels. Received: y of dtype "
+            f"{labels.dtype} ({_preview(labels)})"
+        ) from None
     bad = values[~np.isfinite(values) | (values != np.round(values))]
     if bad.size:
-        raise ValueError(f"to_categorical expects integer class labels. Received: y with the "
-                         f"non-integer value {bad.flat[0].item()!r}")
+        raise ValueError(
+            f"to_categorical expects integer class labels. Received: y with the "
+            f"non-integer value {bad.flat[0].item()!r}"
+        )
     return values
 
 

@@ -14,8 +14,13 @@ from typing import Any
 from numkeras.utils.io_utils import atomic_write
 
 # Keras 1 and 2 logged "acc"; Keras 3 logs the metric's name, usually "accuracy".
-_ACCURACY_KEYS = ("accuracy", "acc", "categorical_accuracy", "sparse_categorical_accuracy",
-                  "binary_accuracy")
+_ACCURACY_KEYS = (
+    "accuracy",
+    "acc",
+    "categorical_accuracy",
+    "sparse_categorical_accuracy",
+    "binary_accuracy",
+)
 
 
 def plot_history(history: Any, path: str | os.PathLike[str]) -> Path:
@@ -44,18 +49,23 @@ def plot_history(history: Any, path: str | os.PathLike[str]) -> Path:
     """
     logs = getattr(history, "history", history)
     if not isinstance(logs, Mapping):
-        raise ValueError(f"history must be a History object or a dict of per-epoch values. "
-                         f"Received: history of type {type(history).__name__}")
+        raise ValueError(
+            f"history must be a History object or a dict of per-epoch values. "
+            f"Received: history of type {type(history).__name__}"
+        )
     if "loss" not in logs:
-        raise ValueError(f"history has no 'loss' curve to plot. Received: history with keys "
-                         f"{sorted(logs)}")
+        raise ValueError(
+            f"history has no 'loss' curve to plot. Received: history with keys {sorted(logs)}"
+        )
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
         from matplotlib.ticker import MaxNLocator
     except ImportError as error:
-        raise ImportError("plot_history needs matplotlib, which is not installed. Install it "
-                          "with: pip install numkeras[plot]") from error
+        raise ImportError(
+            "plot_history needs matplotlib, which is not installed. Install it "
+            "with: pip install numkeras[plot]"
+        ) from error
 
     panels = [("loss", "loss")]
     accuracy = next((key for key in _ACCURACY_KEYS if key in logs), None)

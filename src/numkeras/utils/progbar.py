@@ -142,8 +142,13 @@ class Progbar:
         elif self._tqdm is None:
             # leave=True: should the epoch be interrupted, the last live line stays on screen.
             self._tqdm = _live_line_class()(
-                desc=line, bar_format="{desc}", file=_STDOUT, leave=True, ncols=_line_width(),
-                mininterval=0, delay=0,
+                desc=line,
+                bar_format="{desc}",
+                file=_STDOUT,
+                leave=True,
+                ncols=_line_width(),
+                mininterval=0,
+                delay=0,
             )
         else:
             self._tqdm.ncols = _line_width()  # follows a resized terminal
