@@ -91,3 +91,15 @@ def test_tensor_types_stay_importable():
         numkeras.ops.core.Variable,
         Op,
     )
+
+
+def test_numkeras_own_names_of_the_spatial_ops_stay_public() -> None:
+    """Code written before the Keras names (``ops.conv2d``, ...) keeps working."""
+    from numkeras.ops import convolution, normalization, pooling
+
+    assert ops.conv2d is convolution.conv2d and ops.conv1d is convolution.conv1d
+    assert ops.max_pool2d is pooling.max_pool2d and ops.avg_pool2d is pooling.avg_pool2d
+    assert ops.max_pool1d is pooling.max_pool1d and ops.batch_norm is normalization.batch_norm
+    assert {"conv2d", "conv1d", "max_pool2d", "avg_pool2d", "max_pool1d", "batch_norm"} <= set(
+        ops.__all__
+    )

@@ -7,14 +7,14 @@ after this epoch), ``model.get_weights()`` / ``model.set_weights(list)``,
 
 A callback whose progress matters to a resumed fit lists it in ``_state_fields``; a model file
 written during ``fit`` carries it, and a ``fit(initial_epoch=k)`` after ``load_model`` continues
-it (see :mod:`numkeras.callback_state`).
+it (see :mod:`numkeras.callbacks.state`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .. import callback_state
+from . import state as callback_state
 
 #: What every hook gets as ``logs``: names of results (``loss``, ``val_accuracy``, ...) to values.
 Logs = dict[str, Any]
@@ -36,7 +36,7 @@ class Callback:
     params: dict[str, Any] | None = None
     _model: Any = None
     #: The attributes that hold this callback's progress through a fit, by kind (see
-    #: :mod:`numkeras.callback_state`); checkpoints carry them so that a resumed fit continues.
+    #: :mod:`numkeras.callbacks.state`); checkpoints carry them so that a resumed fit continues.
     _state_fields: dict[str, str] = {}
 
     def get_state(self) -> dict[str, Any]:

@@ -23,11 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from .. import backend, callback_state, legacy
+from .. import backend, legacy
 from .. import callbacks as callbacks_module
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
+from ..callbacks import state as callback_state
 from ..ops.core import Tensor, no_grad
 from . import arguments
 from . import data_adapter as da
@@ -283,7 +284,7 @@ class Trainer:
             initial_epoch: the epoch at which to start, to resume an earlier run. After
                 ``load_model`` of a checkpoint, such a fit continues the checkpoint's
                 EarlyStopping, ModelCheckpoint and ReduceLROnPlateau states in the callbacks
-                of the same class and monitor (see :mod:`numkeras.callback_state`), and its
+                of the same class and monitor (see :mod:`numkeras.callbacks.state`), and its
                 random stream. Defaults to 0.
             steps_per_epoch: the batches in one epoch; a fraction means one more. Defaults to
                 None: every batch of the arrays, the length of a ``Sequence``, or a generator

@@ -19,7 +19,7 @@ under ``ops.image`` as in Keras (``ops.image.affine_transform``).
 from __future__ import annotations
 
 from . import image as image  # Keras's ops.image namespace
-from .convolution import conv
+from .convolution import conv, conv1d, conv2d
 from .core import Op as Op
 from .core import (
     Tensor,
@@ -65,8 +65,8 @@ from .nn import (
     sparse_softmax_cross_entropy,
     tanh,
 )
-from .normalization import batch_normalization
-from .pooling import average_pool, max_pool
+from .normalization import batch_norm, batch_normalization
+from .pooling import average_pool, avg_pool2d, max_pool, max_pool1d, max_pool2d
 from .reduction import logsumexp, max, mean, min, sum
 from .shape import concatenate, getitem, reshape, stack, transpose
 from .spatial import pad, upsampling2d
@@ -163,4 +163,11 @@ __all__ = [
     "batch_normalization",
     "pad",
     "upsampling2d",
+    # numkeras's own names of the same ops, kept for code written before the Keras names
+    "conv1d",
+    "conv2d",
+    "max_pool1d",
+    "max_pool2d",
+    "avg_pool2d",
+    "batch_norm",
 ]

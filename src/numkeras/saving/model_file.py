@@ -18,13 +18,13 @@ import numpy as np
 from .. import (
     __version__,
     backend,
-    callback_state,
     callbacks,
     losses,
     metrics,
     optimizers,
     registry,
 )
+from ..callbacks import state as callback_state
 from ..utils.io_utils import atomic_write
 from . import archive
 from . import format as fmt
@@ -189,7 +189,7 @@ def _restored(
                 _restore_optimizer(model, training["optimizer"], slots)
             with file_errors(what, "has callback states that do not fit the model"):
                 callback_state.check_weights(training["callbacks"], model.get_weights())
-            # For the next fit with initial_epoch > 0 (see numkeras.callback_state).
+            # For the next fit with initial_epoch > 0 (see numkeras.callbacks.state).
             model._resumed_callback_states = training["callbacks"]
         if training is not None:
             with file_errors(what, "has an invalid random-stream state"):

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from numkeras import callback_state
 from numkeras import callbacks as cb
+from numkeras.callbacks import state as callback_state
 
 FIELDS = {"EarlyStopping": cb.EarlyStopping._state_fields}
 
