@@ -17,9 +17,9 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
-from .. import activations, constraints, initializers, ops, registry, regularizers
+from .. import activations, constraints, initializers, ops, regularizers
 from ..ops.core import Tensor
-from .layer import InputSpec, Layer, Shape
+from .layer import KERNEL_AND_BIAS_OBJECTS, InputSpec, Layer, Shape
 
 
 def _check_number(name: str, value: Any, minimum: float | None = None) -> float:
@@ -178,10 +178,7 @@ class PReLU(_ShapePreserving):
     def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(),
-            **{
-                key: registry.serialize(getattr(self, key))
-                for key in ("alpha_initializer", "alpha_regularizer", "alpha_constraint")
-            },
+            **self._serialized("alpha_initializer", "alpha_regularizer", "alpha_constraint"),
             "shared_axes": self.shared_axes,
         }
 
@@ -326,17 +323,7 @@ class Maxout(Layer):
             **super().get_config(),
             "units": self.units,
             "pieces": self.pieces,
-            **{
-                key: registry.serialize(getattr(self, key))
-                for key in (
-                    "kernel_initializer",
-                    "bias_initializer",
-                    "kernel_regularizer",
-                    "bias_regularizer",
-                    "kernel_constraint",
-                    "bias_constraint",
-                )
-            },
+            **self._serialized(*KERNEL_AND_BIAS_OBJECTS),
             "use_bias": self.use_bias,
         }
 

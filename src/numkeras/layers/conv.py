@@ -18,12 +18,12 @@ import numbers
 import warnings
 from typing import Any
 
-from .. import activations, constraints, initializers, registry, regularizers
+from .. import activations, constraints, initializers, regularizers
 from ..ops import arguments as arg_ops
 from ..ops import convolution as conv_ops
 from ..ops import windows as win_ops
 from ..ops.core import Tensor
-from .layer import InputSpec, Layer, Shape
+from .layer import KERNEL_AND_BIAS_OBJECTS, InputSpec, Layer, Shape
 
 _LAYOUTS = {
     (1, "channels_last"): "(batch, steps, channels)",
@@ -191,17 +191,7 @@ class _Conv(Layer):
             "groups": self.groups,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            **{
-                key: registry.serialize(getattr(self, key))
-                for key in (
-                    "kernel_initializer",
-                    "bias_initializer",
-                    "kernel_regularizer",
-                    "bias_regularizer",
-                    "kernel_constraint",
-                    "bias_constraint",
-                )
-            },
+            **self._serialized(*KERNEL_AND_BIAS_OBJECTS),
         }
 
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from .. import activations, constraints, initializers, ops, registry, regularizers
+from .. import activations, constraints, initializers, ops, regularizers
 from ..ops.core import MARKED_ACTIVATIONS, Tensor
 from ..ops.nn import DENSE_ACTIVATIONS
-from .layer import InputSpec, Layer, Shape, unique_name
+from .layer import KERNEL_AND_BIAS_OBJECTS, InputSpec, Layer, Shape, unique_name
 from .symbolic import KerasTensor
 
 
@@ -166,17 +166,7 @@ class Dense(Layer):
             "units": self.units,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            **{
-                key: registry.serialize(getattr(self, key))
-                for key in (
-                    "kernel_initializer",
-                    "bias_initializer",
-                    "kernel_regularizer",
-                    "bias_regularizer",
-                    "kernel_constraint",
-                    "bias_constraint",
-                )
-            },
+            **self._serialized(*KERNEL_AND_BIAS_OBJECTS),
         }
 
 

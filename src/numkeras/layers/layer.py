@@ -357,12 +357,28 @@ class Layer:
             config["activity_regularizer"] = registry.serialize(self.activity_regularizer)
         return config
 
+    def _serialized(self, *names: str) -> dict[str, Any]:
+        """``{name: config}`` of the initializers, regularizers and constraints of ``names``,
+        for :meth:`get_config`."""
+        return {name: registry.serialize(getattr(self, name)) for name in names}
+
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Layer:
         return cls(**config)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+#: The initializers, regularizers and constraints of a layer with a kernel and a bias.
+KERNEL_AND_BIAS_OBJECTS = (
+    "kernel_initializer",
+    "bias_initializer",
+    "kernel_regularizer",
+    "bias_regularizer",
+    "kernel_constraint",
+    "bias_constraint",
+)
 
 
 def is_shape_list(shape: Any) -> bool:

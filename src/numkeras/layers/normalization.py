@@ -12,7 +12,7 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
-from .. import constraints, initializers, registry, regularizers
+from .. import constraints, initializers, regularizers
 from ..ops.core import Tensor
 from ..ops.normalization import BatchNorm
 from .layer import InputSpec, Layer, Shape
@@ -154,17 +154,14 @@ class BatchNormalization(Layer):
             "center": self.center,
             "scale": self.scale,
             "synchronized": self.synchronized,
-            **{
-                key: registry.serialize(getattr(self, key))
-                for key in (
-                    "beta_initializer",
-                    "gamma_initializer",
-                    "moving_mean_initializer",
-                    "moving_variance_initializer",
-                    "beta_regularizer",
-                    "gamma_regularizer",
-                    "beta_constraint",
-                    "gamma_constraint",
-                )
-            },
+            **self._serialized(
+                "beta_initializer",
+                "gamma_initializer",
+                "moving_mean_initializer",
+                "moving_variance_initializer",
+                "beta_regularizer",
+                "gamma_regularizer",
+                "beta_constraint",
+                "gamma_constraint",
+            ),
         }
