@@ -26,11 +26,12 @@ them), and weights are the names of their ``callbacks/<k>.npy`` members.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
+
+from ..utils.kinds import is_int, is_number
 
 KINDS = ("count", "number", "weights")
 #: One saved state: ``{"class_name": str, "monitor": str | None, "state": {field: value}}``.
@@ -53,9 +54,9 @@ def check_state(owner: str, fields: dict[str, str], state: Any) -> dict[str, Any
 
 
 def _checked(owner: str, name: str, kind: str, value: Any) -> Any:
-    if kind == "count" and _is_int(value) and value >= 0:
+    if kind == "count" and is_int(value) and value >= 0:
         return int(value)
-    if kind == "number" and (value is None or _is_real(value)):
+    if kind == "number" and (value is None or is_number(value)):
         return None if value is None else float(value)
     if kind == "weights" and (
         value is None
@@ -181,14 +182,6 @@ def restore(callbacks: Iterable[Any], entries: list[Entry]) -> None:
         matches = waiting.get((entry["class_name"], entry["monitor"]))
         if matches:
             matches.pop(0).set_state(entry["state"])
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
-
-
-def _is_real(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
 def _short(value: Any) -> str:

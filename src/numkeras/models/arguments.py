@@ -9,7 +9,6 @@ ints and numbers; a bool is neither (``epochs=True`` is a mistake, not 1 epoch).
 from __future__ import annotations
 
 import math
-import numbers
 import reprlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,17 +17,8 @@ from typing import Any
 import numpy as np
 
 from .. import callbacks as callbacks_module
+from ..utils.kinds import is_int, is_number
 from . import data_adapter as da
-
-
-def is_int(value: Any) -> bool:
-    """Whether ``value`` is a Python or NumPy integer (a bool is not)."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
-
-
-def is_number(value: Any) -> bool:
-    """Whether ``value`` is a Python or NumPy real number (a bool is not)."""
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
 from ..callbacks import state as callback_state
 from ..ops.core import Tensor, no_grad
+from ..utils import kinds
 from . import arguments
 from . import data_adapter as da
 
@@ -94,7 +95,7 @@ class Trainer:
     def _checked_loss_weights(self, loss_weights: Any, n_out: int) -> list[float]:
         weights = self._per_output(loss_weights, "loss_weights", n_out)
         for w in weights:
-            if not arguments.is_number(w):
+            if not kinds.is_number(w):
                 raise TypeError(
                     f"loss_weights must be numbers, one per output. Received: "
                     f"loss_weights={loss_weights!r}"
