@@ -101,6 +101,7 @@ class ServedModel:
         """
         from .. import backend
         from ..models import load_model
+        from ..saving.weights import non_finite_count
 
         path = Path(path)
         if not path.is_file():
@@ -109,7 +110,7 @@ class ServedModel:
         broken = [
             weight.name
             for weight in model.weights
-            if not np.isfinite(backend.to_numpy(weight.data)).all()
+            if non_finite_count(backend.to_numpy(weight.data))
         ]
         if broken:
             raise ValueError(
