@@ -267,6 +267,23 @@ def _set_state(index: int, field: str, value: object) -> Callable[[dict], None]:
     return edit
 
 
+def _checkpoint_with_best_weights(tmp_path: Path) -> Path:
+    """A checkpoint written during fit, holding EarlyStopping's state with its best weights."""
+    x, y = _data()
+    path = tmp_path / "ckpt.numkeras"
+    _model().fit(
+        x,
+        y,
+        epochs=2,
+        **FIT,
+        callbacks=[
+            callbacks.ModelCheckpoint(str(path)),
+            callbacks.EarlyStopping(restore_best_weights=True),
+        ],
+    )
+    return path
+
+
 @pytest.mark.parametrize(
     ("edit", "words"),
     [
@@ -288,18 +305,7 @@ def _set_state(index: int, field: str, value: object) -> Callable[[dict], None]:
 def test_a_checkpoint_with_invalid_callback_state_is_refused(
     tmp_path: Path, edit: Callable[[dict], None], words: str
 ) -> None:
-    x, y = _data()
-    path = tmp_path / "ckpt.numkeras"
-    _model().fit(
-        x,
-        y,
-        epochs=2,
-        **FIT,
-        callbacks=[
-            callbacks.ModelCheckpoint(str(path)),
-            callbacks.EarlyStopping(restore_best_weights=True),
-        ],
-    )
+    path = _checkpoint_with_best_weights(tmp_path)
     load_model(path)
     _rewritten(path, "training.json", edit)
     with pytest.raises(ModelFileError, match=words):
@@ -321,18 +327,7 @@ def test_a_model_file_with_bad_loss_weights_is_refused(tmp_path: Path, loss_weig
 
 
 def test_a_checkpoint_with_best_weights_of_other_shapes_is_refused(tmp_path: Path) -> None:
-    x, y = _data()
-    path = tmp_path / "ckpt.numkeras"
-    _model().fit(
-        x,
-        y,
-        epochs=2,
-        **FIT,
-        callbacks=[
-            callbacks.ModelCheckpoint(str(path)),
-            callbacks.EarlyStopping(restore_best_weights=True),
-        ],
-    )
+    path = _checkpoint_with_best_weights(tmp_path)
     contents = _members(path)
     contents["callbacks/0.npy"] = contents["callbacks/1.npy"]
     with zipfile.ZipFile(path, "w") as archive:
