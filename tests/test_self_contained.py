@@ -85,9 +85,9 @@ def test_no_path_reaches_outside_the_repository():
     [
         ('DATA = Path(__file__).resolve().parents[3] / "data"', True),  # above the repository
         ('DATA = Path(__file__).resolve().parents[2] / "data"', False),  # the repository itself
-        ('MNIST = REPO / ".." / "shared" / "data"', True),
+        ('MNIST = REPO / "{up}" / "shared" / "data"', True),
         ('MNIST = REPO.parent / "shared" / "data"', True),
-        ("cp ../shared/data/mnist/*.gz .", True),
+        ("cp {up}/shared/data/mnist/*.gz .", True),
         ('FUZZ = ["../../etc/passwd", "../x.npy"]  # archive member names', False),
         ("ROOT = Path(__file__).parent.parent.parent.parent", True),
         ("ROOT = Path(__file__).parent.parent.parent", False),
@@ -98,7 +98,8 @@ def test_the_scan_tells_a_climb_from_a_path_inside(tmp_path, line, climbs):
     # A stand-in repository holding one file two folders deep, as tests/datasets/x.py is.
     path = tmp_path / "tests" / "datasets" / "x.py"
     path.parent.mkdir(parents=True)
-    path.write_text(line + "\n")
+    # "{up}" stands for "..", so that this file does not itself name the folder beside a clone.
+    path.write_text(line.replace("{up}", "..") + "\n")
     assert bool(outside_paths(path, tmp_path)) == climbs
 
 
