@@ -5,8 +5,10 @@
 FRAMEWORK: numkeras, torch, keras (the backend comes from KERAS_BACKEND), sklearn or numpy (a
 plain hand-written NumPy MLP). VARIANT: ``seed`` (W1: ReLU, softmax + categorical cross-entropy,
 Adam(1e-3)) or ``slide`` (W1b: sigmoid, softmax + MSE, SGD(0.1)). Both are Dense 784-500-500-10,
-batch 100, shuffled every epoch. STYLE (numkeras only): ``sequential`` (the default) or
-``functional``, the same layers called on an ``Input`` and wrapped in ``Model``. Reports seconds
+batch 100, shuffled every epoch. STYLE (numkeras only): ``sequential`` (the default),
+``functional`` (the same layers called on an ``Input`` and wrapped in ``Model``) or
+``subclassed`` (the same layers held by a ``Model`` subclass and applied in its ``call``, built
+by the first ``fit``). Reports seconds
 per epoch (median of epochs 2..EPOCHS), test accuracy, ``predict`` throughput on the 10,000 test
 images in batches of 1000 (W3), and the peak resident memory (W5).
 """
@@ -55,6 +57,8 @@ def run_numkeras(data: dict, variant: str, epochs: int, style: str = "sequential
         for layer in layers:
             x = layer(x)
         model = Model(inputs, x)
+    elif style == "subclassed":
+        model = _subclassed(layers)
     else:
         model = Sequential(layers)
     if variant == "seed":
@@ -83,6 +87,24 @@ def run_numkeras(data: dict, variant: str, epochs: int, style: str = "sequential
     slots = 2 if variant == "seed" else 0
     activations = BATCH * (784 + 2 * HIDDEN + 10) * 4 * 2  # values and their gradients
     return _finish(data, clock, predict, needed_bytes(data) + params * (2 + slots) + activations)
+
+
+def _subclassed(layers: list):
+    """``layers`` in a Keras user's ``Model`` subclass: held from ``__init__``, applied in
+    ``call``."""
+    from numkeras.models import Model
+
+    class CourseMLP(Model):
+        def __init__(self):
+            super().__init__()
+            self.stack = layers
+
+        def call(self, inputs, training=None):
+            for layer in self.stack:
+                inputs = layer(inputs, training=training)
+            return inputs
+
+    return CourseMLP()
 
 
 def run_keras(data: dict, variant: str, epochs: int) -> dict:

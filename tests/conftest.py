@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,28 @@ import pytest
 import numkeras.backend as backend
 from numkeras import kernels
 from numkeras.datasets import mnist
+
+# Real Keras 3, the oracle that numkeras's numerics are compared with, runs on JAX's CPU build.
+os.environ.setdefault("KERAS_BACKEND", "jax")
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+
+@pytest.fixture(scope="session")
+def keras():
+    """Real Keras 3 on JAX (in the test extra), imported on first use only."""
+    import keras
+
+    return keras
+
+
+@pytest.fixture(autouse=True)
+def _absl_logs_to_the_real_stderr() -> None:
+    # absl (imported with JAX, by the Keras oracle) makes its log handler on the stream pytest
+    # captures at that moment, and closes that stream when a later logging.config.dictConfig
+    # (uvicorn's, in the serve tests) closes the handlers: the real stderr it never closes.
+    absl_logging = sys.modules.get("absl.logging")
+    if absl_logging is not None:
+        absl_logging.get_absl_handler().python_handler.stream = sys.__stderr__
 
 
 @pytest.fixture(autouse=True)

@@ -328,24 +328,22 @@ def test_fused_gradient_is_softmax_minus_target_over_batch():
 @pytest.mark.parametrize(
     "loss, activation, y",
     [
-        (losses.CategoricalCrossentropy(), ops.softmax, np.array([[0.0, 1.0, 0.0]])),
-        (losses.SparseCategoricalCrossentropy(), ops.softmax, np.array([1])),
-        (losses.BinaryCrossentropy(), ops.sigmoid, np.array([[0.0, 1.0, 1.0]])),
+        (losses.CategoricalCrossentropy(), "softmax", np.array([[0.0, 1.0, 0.0]])),
+        (losses.SparseCategoricalCrossentropy(), "softmax", np.array([1])),
+        (losses.BinaryCrossentropy(), "sigmoid", np.array([[0.0, 1.0, 1.0]])),
     ],
 )
 def test_fused_path_stays_exact_where_clipping_would_stop_the_gradient(loss, activation, y):
     # The true class has probability ~e^-100, far below the 1e-7 clip: the clipped formula
     # would pass no gradient, the fused op still gives p - y (and the loss keeps growing).
-    z = (
-        np.array([[100.0, -100.0, 0.0]])
-        if activation is ops.softmax
-        else np.array([[3.0, -100.0, 0.5]])
-    )
+    # (The activation is named, not passed: importing numkeras.layers wraps the ops functions.)
+    softmax = activation == "softmax"
+    z = np.array([[100.0, -100.0, 0.0]]) if softmax else np.array([[3.0, -100.0, 0.5]])
     logits = ops.Variable(z)
-    value = loss(y, activation(logits))
+    value = loss(y, getattr(ops, activation)(logits))
     assert value.item() > 30
     value.backward()
-    if activation is ops.softmax:
+    if softmax:
         expected = _softmax(z) - (y if y.ndim == 2 else np.eye(C)[y])
     else:
         expected = (1 / (1 + np.exp(-z)) - y) / C
@@ -673,3 +671,71 @@ def test_the_functions_check_shapes_and_labels_too():
         losses.categorical_crossentropy(np.arange(5) % 10, p)
     with pytest.raises(ValueError, match=r"labels in \[0, 10\).*Received: labels from 1 to 10"):
         losses.sparse_categorical_crossentropy(np.array([1, 2, 3, 4, 10]), p)
+
+
+# --------------------------------------------------------------------------------------------
+# Keras 2's short names, and where numkeras differs from Keras on purpose
+# --------------------------------------------------------------------------------------------
+KERAS2_ALIASES = {
+    "mse": losses.mean_squared_error,
+    "mae": losses.mean_absolute_error,
+    "mape": losses.mean_absolute_percentage_error,
+    "msle": losses.mean_squared_logarithmic_error,
+    "kld": losses.kl_divergence,
+}
+
+
+@pytest.mark.parametrize("alias", sorted(KERAS2_ALIASES))
+def test_keras2_short_names_are_the_functions_in_both_spellings(alias):
+    function = KERAS2_ALIASES[alias]
+    for spelling in (alias, alias.upper()):
+        assert getattr(losses, spelling) is function
+        assert losses.get(spelling) is function
+    assert losses.kullback_leibler_divergence is losses.kl_divergence
+    assert losses.logcosh is losses.log_cosh
+
+
+@pytest.mark.parametrize("alias", sorted(KERAS2_ALIASES))
+def test_short_names_called_on_arrays_give_keras_per_sample_values(alias, keras):
+    y_true = RNG.uniform(0.1, 1.0, (5, 3)).astype(np.float32)
+    y_pred = RNG.uniform(0.1, 1.0, (5, 3)).astype(np.float32)
+    ours = np.asarray(getattr(losses, alias)(y_true, y_pred))
+    theirs = np.asarray(keras.losses.get(alias.upper())(y_true, y_pred))
+    assert ours.shape == (5,) and ours.dtype == np.float32
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5)
+
+
+@pytest.mark.parametrize("loss", ["mse", "MSE", losses.mse])
+def test_compile_takes_the_short_names(loss):
+    from numkeras.layers import Dense
+    from numkeras.models import Sequential
+
+    model = Sequential([Dense(2, input_shape=(3,))])
+    model.compile(optimizer="sgd", loss=loss)
+    x, y = RNG.uniform(size=(6, 3)).astype(np.float32), RNG.uniform(size=(6, 2))
+    expected = np.mean((model.predict(x, verbose=0) - y) ** 2)
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(expected, rel=1e-5)
+
+
+def test_softmax_crossentropy_trains_from_the_logits_where_keras_clips(keras):
+    # docs/keras-differences.md's first example: logits [50, 0, 0], the true class 2.
+    import jax
+
+    y = np.array([[0.0, 0.0, 1.0]], np.float32)
+    z = np.array([[50.0, 0.0, 0.0]], np.float32)
+    logits = ops.Variable(z)
+    loss = losses.CategoricalCrossentropy()(y, ops.softmax(logits))
+    loss.backward()
+    assert loss.item() == pytest.approx(50.0)
+    np.testing.assert_allclose(logits.grad, [[1.0, 0.0, -1.0]], atol=1e-6)
+    with ops.no_grad():  # as evaluate: no tape, so the clipped probabilities, as in Keras
+        assert losses.CategoricalCrossentropy()(y, ops.softmax(logits)).item() == pytest.approx(
+            -np.log(EPS), rel=1e-5
+        )
+
+    def keras_loss(z):
+        return keras.losses.categorical_crossentropy(y, keras.activations.softmax(z))[0]
+
+    value, gradient = jax.value_and_grad(keras_loss)(z)
+    assert float(value) == pytest.approx(-np.log(EPS), rel=1e-5)  # 16.1
+    np.testing.assert_array_equal(np.asarray(gradient), 0.0)

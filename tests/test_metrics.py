@@ -340,7 +340,7 @@ def test_custom_metric_functions_need_custom_objects():
         return (y_pred.argmax(-1) == y_true.argmax(-1)).astype(np.float32)
 
     config = metrics.serialize(metrics.get(hit_rate))
-    assert config["config"] == {"name": "hit_rate", "fn": "hit_rate"}
+    assert config["config"] == {"name": "hit_rate", "dtype": "float32", "fn": "hit_rate"}
     with pytest.raises(ValueError, match=r"custom_objects=\{'hit_rate': hit_rate\}"):
         metrics.deserialize(config)
     rebuilt = metrics.deserialize(config, custom_objects={"hit_rate": hit_rate})
@@ -396,3 +396,211 @@ def test_a_loss_given_as_a_metric_survives_save_and_load(tmp_path):
     model.save(tmp_path / "m.numkeras")
     loaded = load_model(tmp_path / "m.numkeras")  # the loss's config once failed as a metric's
     np.testing.assert_allclose(loaded.evaluate(x, y, verbose=0), model.evaluate(x, y, verbose=0))
+
+
+# --------------------------------------------------------------------------------------------
+# Metrics of one's own, by subclassing Metric as in Keras 3 (the same code runs on both)
+# --------------------------------------------------------------------------------------------
+def binary_true_positives(k):
+    """The Keras documentation's BinaryTruePositives (thresholded at 0.5), written against
+    ``k``, which is ``keras`` or ``numkeras``."""
+
+    class BinaryTruePositives(k.metrics.Metric):
+        def __init__(self, name="binary_true_positives", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.true_positives = self.add_variable(shape=(), initializer="zeros", name="tp")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            y_true = k.ops.cast(y_true, "bool")
+            y_pred = k.ops.greater(y_pred, 0.5)
+            values = k.ops.cast(k.ops.logical_and(y_true, y_pred), self.dtype)
+            if sample_weight is not None:
+                sample_weight = k.ops.cast(sample_weight, self.dtype)
+                values = k.ops.multiply(values, k.ops.reshape(sample_weight, k.ops.shape(values)))
+            self.true_positives.assign(self.true_positives + k.ops.sum(values))
+
+        def result(self):
+            return self.true_positives
+
+    return BinaryTruePositives
+
+
+def categorical_true_positives(k):
+    """The Keras guide's CategoricalTruePositives (integer labels), written against ``k``."""
+
+    class CategoricalTruePositives(k.metrics.Metric):
+        def __init__(self, name="categorical_true_positives", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.true_positives = self.add_variable(shape=(), name="ctp", initializer="zeros")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            y_pred = k.ops.argmax(y_pred, axis=-1)
+            values = k.ops.equal(k.ops.cast(k.ops.reshape(y_true, (-1,)), "int32"), y_pred)
+            values = k.ops.cast(values, "float32")
+            if sample_weight is not None:
+                values = k.ops.multiply(values, k.ops.cast(sample_weight, "float32"))
+            self.true_positives.assign_add(k.ops.sum(values))
+
+        def result(self):
+            return self.true_positives
+
+        def reset_state(self):
+            self.true_positives.assign(0.0)
+
+    return CategoricalTruePositives
+
+
+@pytest.mark.parametrize("make", [binary_true_positives, categorical_true_positives])
+def test_subclassed_metrics_compute_what_keras_computes(make, keras):
+    import numkeras
+
+    y_true = [BINARY, BINARY[::-1]] if make is binary_true_positives else [LABELS, LABELS[::-1]]
+    y_pred = [BINARY_PROBS, BINARY_PROBS[::-1]] if make is binary_true_positives else [PROBS] * 2
+    ours, theirs = make(numkeras)(), make(keras)()
+    for metric in (ours, theirs):
+        metric.update_state(y_true[0], y_pred[0])
+        metric.update_state(y_true[1], y_pred[1], sample_weight=WEIGHTS)
+    assert float(ours.result()) == pytest.approx(float(theirs.result()), rel=1e-6)
+    assert float(ours.result()) > 0
+    ours.reset_state()
+    assert float(ours.result()) == 0.0
+    assert ours.variables == [ours.true_positives] and not ours.true_positives.trainable
+
+
+def _counts(model, x, y):
+    """Each model's true positives counted by hand from its predictions."""
+    probs = model.predict(x, verbose=0)
+    if probs.shape[-1] == 1:
+        return float(((probs > 0.5) & (y > 0)).sum())
+    return float((probs.argmax(-1) == y).sum())
+
+
+@pytest.mark.parametrize("make", [binary_true_positives, categorical_true_positives])
+def test_subclassed_metrics_in_compile_fit_and_evaluate(make):
+    import numkeras
+    from numkeras.layers import Dense
+    from numkeras.models import Sequential
+    from numkeras.optimizers import SGD
+
+    x = RNG.standard_normal((40, 5)).astype(np.float32)
+    if make is binary_true_positives:
+        y, units, loss = (x[:, :1] > 0).astype(np.float32), 1, "binary_crossentropy"
+    else:
+        y, units, loss = RNG.integers(0, C, 40), C, "sparse_categorical_crossentropy"
+    model = Sequential([Dense(units, activation="sigmoid" if units == 1 else "softmax")])
+    # A learning rate of 0 keeps the predictions of the whole epoch those counted by hand.
+    model.compile(optimizer=SGD(learning_rate=0.0), loss=loss, metrics=[make(numkeras)()])
+    history = model.fit(x, y, batch_size=16, epochs=2, verbose=0)
+    expected = _counts(model, x, y)
+    assert expected > 0
+    assert history.history[make(numkeras)().name] == [expected, expected]  # reset each epoch
+    assert model.evaluate(x, y, verbose=0)[1] == expected
+
+
+def test_add_weight_takes_keras2_order_and_variables_track_held_metrics():
+    class Counts(metrics.Metric):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.seen = self.add_weight("seen", initializer="zeros")
+            self.per_class = self.add_weight(name="per_class", shape=(C,), dtype="int32")
+            self.average = metrics.Mean()
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            self.seen.assign_add(len(y_true))
+            self.per_class.assign_add(np.bincount(y_true, minlength=C))
+            self.average.update_state(y_pred)
+
+        def result(self):
+            return self.per_class
+
+    metric = Counts()
+    metric.update_state(LABELS, PROBS)
+    metric.update_state(LABELS, ops.convert_to_tensor(PROBS))
+    assert metric.variables == [metric.seen, metric.per_class]  # Mean keeps float64 sums
+    assert metric.seen.name == "seen" and metric.seen.shape == () and metric.seen.item() == 2 * N
+    assert metric.per_class.dtype == np.int32
+    np.testing.assert_array_equal(np.asarray(metric.result()), 2 * np.bincount(LABELS, minlength=C))
+    assert metric.average.result() == pytest.approx(PROBS.mean())
+    metric.reset_state()
+    assert metric.seen.item() == 0 and not np.asarray(metric.per_class).any()
+    assert metric.average.result() == 0.0
+    keras3_order = metric.add_weight((2,), "ones", "float64", "total")
+    assert keras3_order.name == "total" and keras3_order.dtype == np.float64
+    np.testing.assert_array_equal(np.asarray(keras3_order), [1.0, 1.0])
+
+
+def test_reset_state_zeroes_variables_whatever_their_initializer_as_keras(keras):
+    import numkeras
+
+    def starting_at_one(k):
+        class StartsAtOne(k.metrics.Metric):
+            def __init__(self):
+                super().__init__(name="starts_at_one", dtype="float64")
+                self.value = self.add_variable(shape=(2,), initializer="ones", name="value")
+
+            def result(self):
+                return self.value
+
+        return StartsAtOne()
+
+    ours, theirs = starting_at_one(numkeras), starting_at_one(keras)
+    assert ours.dtype == theirs.dtype == "float64" and ours.value.dtype == np.float64
+    np.testing.assert_array_equal(np.asarray(ours.result()), np.asarray(theirs.result()))
+    ours.value.assign_sub(np.array([0.5, 2.0]))
+    np.testing.assert_array_equal(np.asarray(ours.result()), [0.5, -1.0])
+    ours.reset_state()
+    theirs.reset_state()
+    np.testing.assert_array_equal(np.asarray(ours.result()), np.asarray(theirs.result()))
+    np.testing.assert_array_equal(np.asarray(ours.result()), [0.0, 0.0])
+
+
+def test_metric_config_dtype_and_name_as_keras(keras):
+    import numkeras
+
+    ours, theirs = binary_true_positives(numkeras)(), binary_true_positives(keras)()
+    assert (
+        ours.get_config()
+        == theirs.get_config()
+        == {
+            "name": "binary_true_positives",
+            "dtype": "float32",
+        }
+    )
+    rebuilt = type(ours).from_config({"name": "tp", "dtype": "float64"})
+    assert rebuilt.name == "tp" and rebuilt.dtype == "float64"
+    assert rebuilt.true_positives.dtype == np.float64
+    assert metrics.Mean(dtype="float64").get_config() == {"name": "mean", "dtype": "float64"}
+
+
+def test_mistakes_in_a_subclass_get_clear_errors():
+    class Forgetful(metrics.Metric):
+        def __init__(self):
+            self.total = self.add_variable((), "zeros")
+
+    with pytest.raises(RuntimeError, match=r"must call super\(\).__init__\(\)"):
+        Forgetful()
+    metric = metrics.Metric(name="m")
+    with pytest.raises(
+        ValueError, match="aggregation must be one of .*Received: aggregation='max'"
+    ):
+        metric.add_variable((), "zeros", aggregation="max")
+    with pytest.raises(ValueError, match="needs an initializer, e.g. 'zeros'"):
+        metric.add_variable((), None)
+    with pytest.raises(ValueError, match="dtype must name a NumPy dtype.*Received: dtype='real'"):
+        metrics.Metric(dtype="real")
+    with pytest.raises(NotImplementedError, match=r"must implement update_state"):
+        metric.update_state(LABELS, PROBS)
+
+
+def test_keras2_short_names_of_metric_functions():
+    for alias, function in {
+        "mse": losses.mean_squared_error,
+        "mae": losses.mean_absolute_error,
+        "mape": losses.mean_absolute_percentage_error,
+        "msle": losses.mean_squared_logarithmic_error,
+    }.items():
+        assert getattr(metrics, alias) is getattr(metrics, alias.upper()) is function
+        assert getattr(metrics, function.__name__) is function
+    metric = metrics.get(metrics.mse)
+    metric.update_state(ONE_HOT, PROBS)
+    assert metric.result() == pytest.approx(np.mean((ONE_HOT - PROBS) ** 2), rel=1e-6)

@@ -28,6 +28,7 @@ _SUBMODULES = {
     "activations",
     "backend",
     "callbacks",
+    "config",
     "constraints",
     "datasets",
     "initializers",
@@ -39,13 +40,28 @@ _SUBMODULES = {
     "ops",
     "optimizers",
     "preprocessing",
+    "random",
     "recipe",
     "regularizers",
     "saving",
     "schedules",
     "utils",
 }
-_NAMES = {"Sequential": "models", "Model": "models", "Input": "layers"}
+#: Keras 3's top-level names, by the submodule that defines each.
+_NAMES = {
+    "Sequential": "models",
+    "Model": "models",
+    "Input": "layers",
+    "InputSpec": "layers",
+    "Layer": "layers",
+    "KerasTensor": "layers",
+    "Loss": "losses",
+    "Metric": "metrics",
+    "Optimizer": "optimizers",
+    "Regularizer": "regularizers",
+    "Variable": "ops",
+    "GradientTape": "ops",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -4,6 +4,10 @@
 ``fit(nb_epoch=20)`` keep working: each old name is renamed with one warning that names the modern
 spelling (modelled on Keras 2's ``legacy/interfaces.py``). Names whose meaning changed rather than
 their spelling (an optimizer's ``decay``) are handled where they are used.
+
+Keras 2's module paths (``numkeras.layers.convolutional``, ``numkeras.utils.np_utils``, ...) are
+small modules that re-export today's names and warn once, when imported, with
+:func:`moved_module`.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ RENAMES: Mapping[str, str] = {
     "sigma": "stddev",
     "nb_feature": "pieces",
     "nb_val_samples": "validation_steps",
+    "nb_classes": "num_classes",
+    "nb_words": "num_words",
 }
 
 #: Renames that apply to one callable only (its name -> {old: new}), checked before RENAMES.
@@ -77,12 +83,33 @@ def modernize(
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
+def _is_import_machinery(filename: str) -> bool:
+    # warnings.warn skips the import system's frames when it counts ``stacklevel``, so they must
+    # not count here either: a warning given while a legacy module is imported then points at
+    # the user's import line.
+    return "importlib" in filename and "_bootstrap" in filename
+
+
 def warn(message: str) -> None:
     """A UserWarning pointing at the user's line: the first caller outside numkeras."""
     frame, level = sys._getframe(1), 2
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
-        frame, level = frame.f_back, level + 1
+    while frame is not None and (
+        frame.f_code.co_filename.startswith(_PACKAGE_DIR)
+        or _is_import_machinery(frame.f_code.co_filename)
+    ):
+        frame = frame.f_back
+        if frame is not None and not _is_import_machinery(frame.f_code.co_filename):
+            level += 1
     warnings.warn(message, UserWarning, stacklevel=level)
+
+
+def moved_module(old: str, new: str) -> None:
+    """Warn that ``old``, a Keras 2 module path, has its names in ``new`` today.
+
+    Called by the alias module ``old`` as it is imported, so the warning comes once per
+    program, at the user's import line.
+    """
+    warn(f"`{old}` is the Keras 2 module path; import from `{new}`.")
 
 
 def accepts_keras1_names(function: Callable, where: str, also: set[str] = frozenset()) -> Callable:

@@ -20,7 +20,11 @@ loss that a user writes::
 Cross-entropy on probabilities clips them to ``[ε, 1 - ε]`` (``ε = 1e-7``) as Keras does. When the
 probabilities come straight from a softmax (or a sigmoid) recorded on the tape, the cross-entropy
 is computed from that op's logits instead, by a fused op whose gradient is ``p - y``: faster,
-and exact where the clipped formula would saturate. The two agree to within the clipping.
+and exact where the clipped formula would saturate. The two agree to within the clipping. Keras 3
+(on JAX) clips there too, so this is where numkeras differs from it on purpose: at logits
+``[50, 0, 0]`` with the true class 2, Keras's loss is 16.1 with a zero gradient, numkeras's 50
+with a gradient that trains (see docs/keras-differences.md). Without a tape (``evaluate``,
+``predict``) no mark is left and the clipped formula gives Keras's figure.
 """
 
 from __future__ import annotations
@@ -425,15 +429,23 @@ def categorical_hinge(y_true: Any, y_pred: Any) -> Tensor:
     return ops.relu(negative - positive + 1.0)
 
 
-#: Keras's other names of loss functions.
+# Keras 2's other names of the loss functions, as attributes of the module (both spellings).
+mse = MSE = mean_squared_error
+mae = MAE = mean_absolute_error
+mape = MAPE = mean_absolute_percentage_error
+msle = MSLE = mean_squared_logarithmic_error
+kld = KLD = kullback_leibler_divergence = kl_divergence
+logcosh = log_cosh
+
+#: Keras's other names of loss functions (``get`` matches names case-insensitively).
 ALIASES: dict[str, Callable] = {
-    "mse": mean_squared_error,
-    "mae": mean_absolute_error,
-    "mape": mean_absolute_percentage_error,
-    "msle": mean_squared_logarithmic_error,
-    "kld": kl_divergence,
-    "kullback_leibler_divergence": kl_divergence,
-    "logcosh": log_cosh,
+    "mse": mse,
+    "mae": mae,
+    "mape": mape,
+    "msle": msle,
+    "kld": kld,
+    "kullback_leibler_divergence": kullback_leibler_divergence,
+    "logcosh": logcosh,
     "bce": binary_crossentropy,
     "cce": categorical_crossentropy,
     "scce": sparse_categorical_crossentropy,
@@ -848,4 +860,16 @@ __all__ = [
     "CLASSES",
     "FUNCTIONS",
     "ALIASES",
+    "mse",
+    "MSE",
+    "mae",
+    "MAE",
+    "mape",
+    "MAPE",
+    "msle",
+    "MSLE",
+    "kld",
+    "KLD",
+    "kullback_leibler_divergence",
+    "logcosh",
 ]

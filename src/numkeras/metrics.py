@@ -3,7 +3,11 @@
 A metric is stateful. ``update_state(y_true, y_pred, sample_weight=None)`` adds a batch,
 ``result()`` gives the figure for everything seen since ``reset_state()``, so an epoch's accuracy
 is the exact (sample-weighted) average over all its samples, not an average of batch averages.
-Metrics read plain arrays (a Tensor's ``.data``) and never record a tape.
+The built-in metrics read plain arrays (a Tensor's ``.data``), never record a tape, and keep
+their state as float64 sums (Keras keeps float32 variables), so ``result()`` is a Python float
+and their ``variables`` list is empty (a deliberate difference: see docs/keras-differences.md).
+A metric of one's own subclasses :class:`Metric` as in Keras 3, with its state in variables made
+by ``add_variable``.
 
 Most metrics are the mean of a per-sample value, so one class, :class:`MeanMetricWrapper`, serves
 them all: accuracies, and every loss function used as a metric (``'mse'``, ``'mae'``, ...).
@@ -19,10 +23,27 @@ from typing import Any
 
 import numpy as np
 
-from . import backend, losses, registry
+from . import backend, initializers, losses, registry
 from .backend import get_array_module
-from .losses import align_sample_weight, squeeze_or_expand_to_same_rank
-from .ops import as_array, no_grad
+from .losses import (  # the loss functions are metric functions too, as in Keras
+    align_sample_weight,
+    binary_crossentropy,
+    categorical_crossentropy,
+    categorical_hinge,
+    hinge,
+    huber,
+    kl_divergence,
+    log_cosh,
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    mean_squared_error,
+    mean_squared_logarithmic_error,
+    poisson,
+    sparse_categorical_crossentropy,
+    squared_hinge,
+    squeeze_or_expand_to_same_rank,
+)
+from .ops import Variable, as_array, no_grad
 from .per_sample import FunctionTable, FunctionWrapper, snake_case
 
 Shape = tuple[Any, ...]
@@ -115,22 +136,141 @@ def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> Any:
 # --------------------------------------------------------------------------------------------
 # Metric classes
 # --------------------------------------------------------------------------------------------
+#: How a variable's values from several replicas combine (Keras's ``aggregation``).
+AGGREGATIONS = ("sum", "mean", "none", "only_first_replica")
+
+
+def _dtype_name(dtype: Any) -> str:
+    """``dtype`` (None: floatx) as a NumPy dtype name; a ValueError when it names none."""
+    try:
+        return np.dtype(backend.floatx() if dtype is None else dtype).name
+    except TypeError:
+        raise ValueError(
+            f"dtype must name a NumPy dtype such as 'float32'. Received: dtype={dtype!r}"
+        ) from None
+
+
 @registry.register
 class Metric:
-    """Base class of stateful metrics: subclasses create their state in ``__init__`` and
-    implement ``update_state``, ``result`` and ``reset_state``."""
+    """Base class of stateful metrics, as Keras 3's ``keras.metrics.Metric``.
 
-    def __init__(self, name: str | None = None):
+    A subclass makes its state in ``__init__`` with :meth:`add_variable` (or Keras 2's
+    :meth:`add_weight`), adds each batch to it in ``update_state(y_true, y_pred,
+    sample_weight=None)`` (with :mod:`numkeras.ops` or array math, e.g.
+    ``self.total.assign_add(ops.sum(values))``) and computes the figure from it in
+    ``result()``, which may return a number, an array or a Tensor (the training loop logs its
+    ``float``). The default :meth:`reset_state` zeroes every variable, as Keras 3's does, so a
+    subclass whose variables start at zero needs none.
+
+    Args:
+        name: the name shown in logs and History. Defaults to the class name in snake case.
+        dtype: the default dtype of the variables, also ``self.dtype``. Defaults to None:
+            ``backend.floatx()`` (float32). The built-in metrics sum in float64 whatever it is.
+    """
+
+    def __init__(self, name: str | None = None, dtype: Any = None):
         self.name = name or snake_case(type(self).__name__)
+        self._dtype = _dtype_name(dtype)
+        self._variables: list[Variable] = []
+
+    @property
+    def dtype(self) -> str:
+        """The default dtype of the metric's variables, e.g. ``'float32'``."""
+        return self._dtype
+
+    def add_variable(
+        self,
+        shape: Any,
+        initializer: Any,
+        dtype: Any = None,
+        aggregation: str = "sum",
+        name: str | None = None,
+    ) -> Variable:
+        """A new state variable, not trainable, tracked in :attr:`variables`.
+
+        Args:
+            shape: its shape, e.g. ``()`` for a count.
+            initializer: its first value: an initializer's name (``'zeros'``), an initializer
+                or a function ``(shape, dtype) -> array``.
+            dtype: Defaults to None: ``self.dtype``.
+            aggregation: how several replicas' values combine, one of ``'sum'`` (the
+                default), ``'mean'``, ``'none'``, ``'only_first_replica'``; kept as the
+                variable's ``aggregation``.
+            name: the variable's name. Defaults to None.
+        """
+        if "_variables" not in vars(self):
+            raise RuntimeError(
+                f"{type(self).__name__}.__init__ must call super().__init__() before "
+                "add_variable: the variables are kept there."
+            )
+        if aggregation not in AGGREGATIONS:
+            raise ValueError(
+                f"aggregation must be one of {list(AGGREGATIONS)}. "
+                f"Received: aggregation={aggregation!r}"
+            )
+        initialize = initializers.get(initializer)
+        if initialize is None:
+            raise ValueError(
+                "A metric variable needs an initializer, e.g. 'zeros'. Received: initializer=None"
+            )
+        dtype = np.dtype(_dtype_name(self.dtype if dtype is None else dtype))
+        shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+        # Initializers draw floats: an integer count starts from its float value, cast.
+        value = initialize(shape, dtype if dtype.kind == "f" else None)
+        variable = Variable(np.asarray(value).astype(dtype), name=name, trainable=False)
+        variable.aggregation = aggregation
+        self._variables.append(variable)
+        return variable
+
+    def add_weight(self, *args: Any, **kwargs: Any) -> Variable:
+        """Keras 3's ``add_weight(shape=(), initializer='zeros', dtype=None, name=None,
+        aggregation='sum')``: :meth:`add_variable` with zeros as the default first value.
+
+        Keras 2's order, the name first (``add_weight('total', (2,))``), is taken too: a first
+        positional argument that is a string is the name.
+        """
+        if args and isinstance(args[0], str):
+            return self._add_weight(*args[1:], name=args[0], **kwargs)
+        return self._add_weight(*args, **kwargs)
+
+    def _add_weight(
+        self,
+        shape: Any = (),
+        initializer: Any = "zeros",
+        dtype: Any = None,
+        name: str | None = None,
+        aggregation: str = "sum",
+    ) -> Variable:
+        return self.add_variable(shape, initializer, dtype, aggregation, name)
+
+    @property
+    def variables(self) -> list[Variable]:
+        """The state: the variables this metric added, then those of the metrics it holds as
+        attributes."""
+        found = list(self._variables)
+        for metric in self._held_metrics():
+            found += metric.variables
+        return found
+
+    def _held_metrics(self) -> list[Metric]:
+        return [value for value in vars(self).values() if isinstance(value, Metric)]
 
     def reset_state(self) -> None:
-        raise NotImplementedError
+        """Start again: every variable back to zeros (Keras 3's rule, whatever its initializer)
+        and every metric held as an attribute reset."""
+        for variable in self._variables:
+            variable.data.fill(0)
+        for metric in self._held_metrics():
+            metric.reset_state()
 
     def update_state(self, *args: Any, **kwargs: Any) -> None:
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement update_state(y_true, y_pred, "
+            "sample_weight=None)."
+        )
 
     def result(self) -> Any:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must implement result().")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Update the state with one batch and return the running result."""
@@ -138,7 +278,7 @@ class Metric:
         return self.result()
 
     def get_config(self) -> dict[str, Any]:
-        return {"name": self.name}
+        return {"name": self.name, "dtype": self.dtype}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Metric:
@@ -157,8 +297,8 @@ class Mean(Metric):
     float64 so that an epoch's figure stays exact over many batches.
     """
 
-    def __init__(self, name: str = "mean"):
-        super().__init__(name)
+    def __init__(self, name: str = "mean", dtype: Any = None):
+        super().__init__(name, dtype)
         self.reset_state()
 
     def reset_state(self) -> None:
@@ -193,10 +333,10 @@ class MeanMetricWrapper(FunctionWrapper, Mean):
     kind = "metric"
     functions = {**losses.LossFunctionWrapper.functions, **FUNCTIONS}
 
-    def __init__(self, fn: Callable, name: str | None = None, **kwargs: Any):
+    def __init__(self, fn: Callable, name: str | None = None, dtype: Any = None, **kwargs: Any):
         self.fn = fn
         self.fn_kwargs = kwargs
-        super().__init__(name or getattr(fn, "__name__", None) or "mean_metric_wrapper")
+        super().__init__(name or getattr(fn, "__name__", None) or "mean_metric_wrapper", dtype)
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         y_true, y_pred = _arrays(y_true, y_pred)
@@ -208,8 +348,8 @@ class MeanMetricWrapper(FunctionWrapper, Mean):
 class _FixedFunctionMetric(MeanMetricWrapper):
     """A metric class around one function without options; its name defaults to the function's."""
 
-    def __init__(self, name: str | None = None):
-        super().__init__(type(self).function, name)
+    def __init__(self, name: str | None = None, dtype: Any = None):
+        super().__init__(type(self).function, name, dtype)
 
 
 @registry.register
@@ -255,8 +395,8 @@ class BinaryAccuracy(MeanMetricWrapper):
 
     function = staticmethod(binary_accuracy)
 
-    def __init__(self, name: str = "binary_accuracy", threshold: float = 0.5):
-        super().__init__(binary_accuracy, name, threshold=threshold)
+    def __init__(self, name: str = "binary_accuracy", dtype: Any = None, threshold: float = 0.5):
+        super().__init__(binary_accuracy, name, dtype, threshold=threshold)
 
 
 @registry.register
@@ -265,8 +405,8 @@ class TopKCategoricalAccuracy(MeanMetricWrapper):
 
     function = staticmethod(top_k_categorical_accuracy)
 
-    def __init__(self, k: int = 5, name: str = "top_k_categorical_accuracy"):
-        super().__init__(top_k_categorical_accuracy, name, k=k)
+    def __init__(self, k: int = 5, name: str = "top_k_categorical_accuracy", dtype: Any = None):
+        super().__init__(top_k_categorical_accuracy, name, dtype, k=k)
 
 
 @registry.register
@@ -275,8 +415,10 @@ class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
 
     function = staticmethod(sparse_top_k_categorical_accuracy)
 
-    def __init__(self, k: int = 5, name: str = "sparse_top_k_categorical_accuracy"):
-        super().__init__(sparse_top_k_categorical_accuracy, name, k=k)
+    def __init__(
+        self, k: int = 5, name: str = "sparse_top_k_categorical_accuracy", dtype: Any = None
+    ):
+        super().__init__(sparse_top_k_categorical_accuracy, name, dtype, k=k)
 
 
 class _ConfusionMetric(Metric):
@@ -294,6 +436,7 @@ class _ConfusionMetric(Metric):
         top_k: int | None = None,
         class_id: int | None = None,
         name: str | None = None,
+        dtype: Any = None,
     ):
         default = 0.5 if top_k is None else -np.inf
         cuts = np.atleast_1d(np.asarray(default if thresholds is None else thresholds, float))
@@ -306,7 +449,7 @@ class _ConfusionMetric(Metric):
             raise ValueError(f"top_k must be a positive integer. Received: top_k={top_k!r}")
         self.thresholds, self.top_k, self.class_id = thresholds, top_k, class_id
         self._cuts = cuts
-        super().__init__(name)
+        super().__init__(name, dtype)
         self.reset_state()
 
     def reset_state(self) -> None:
@@ -500,4 +643,41 @@ def serialize(metric: Any) -> Any:
     return registry.serialize(metric)
 
 
-__all__ = [*CLASSES, *FUNCTIONS, "get", "serialize", "deserialize", "CLASSES", "FUNCTIONS"]
+# Keras 2's short names of the loss functions that are metrics too, in both its spellings.
+mse = MSE = mean_squared_error
+mae = MAE = mean_absolute_error
+mape = MAPE = mean_absolute_percentage_error
+msle = MSLE = mean_squared_logarithmic_error
+
+__all__ = [
+    *CLASSES,
+    *FUNCTIONS,
+    # Keras offers these loss functions as metric functions too.
+    "binary_crossentropy",
+    "categorical_crossentropy",
+    "categorical_hinge",
+    "hinge",
+    "huber",
+    "kl_divergence",
+    "log_cosh",
+    "mean_absolute_error",
+    "mean_absolute_percentage_error",
+    "mean_squared_error",
+    "mean_squared_logarithmic_error",
+    "poisson",
+    "sparse_categorical_crossentropy",
+    "squared_hinge",
+    "mse",
+    "MSE",
+    "mae",
+    "MAE",
+    "mape",
+    "MAPE",
+    "msle",
+    "MSLE",
+    "get",
+    "serialize",
+    "deserialize",
+    "CLASSES",
+    "FUNCTIONS",
+]

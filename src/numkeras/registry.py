@@ -335,6 +335,11 @@ def meanings(
     return [found] if found is not None else registered_classes(name, module)
 
 
+def is_registered(cls: type) -> bool:
+    """Whether a config may name ``cls``: numkeras's own, or registered by the user."""
+    return cls in _KEYS
+
+
 def class_entry(cls: type) -> dict[str, str]:
     """How a config names ``cls``: numkeras's own by ``module`` (its package) and class name,
     a class the user registered by its ``"package>name"`` key, any other by its name."""

@@ -193,3 +193,126 @@ def test_python_numbers_take_the_tensor_dtype():
         assert (Tensor(np.ones(2, np.float16)) * 2.0).dtype == np.float16
         x = np.array([1.0, 3.0])
         np.testing.assert_array_equal((Tensor(x) * 0.1).data, x * 0.1)
+
+
+# -- NumPy interop ------------------------------------------------------------------------------
+def test_np_asarray_gives_the_values():
+    t = Tensor(np.arange(6.0).reshape(2, 3))
+    assert np.asarray(t) is t.data  # no copy where none is needed
+    assert np.asarray(t, dtype=np.float32).dtype == np.float32
+    values = np.array([ops.sum(t), ops.mean(t)])  # what a user collects from losses
+    assert values.dtype == np.float64
+    np.testing.assert_array_equal(values, [15.0, 2.5])
+
+
+def test_array_protocol_copy_argument():
+    t = Tensor(np.ones(3))
+    assert np.array(t, copy=False) is t.data
+    copied = np.array(t, copy=True)
+    assert copied is not t.data and np.shares_memory(copied, t.data) is False
+    with pytest.raises(ValueError, match="copy"):
+        np.array(t, dtype=np.float32, copy=False)
+
+
+def test_numpy_is_a_snapshot_of_a_variable():
+    v = Variable([1.0, 2.0])
+    snapshot = v.numpy()
+    v.assign([3.0, 4.0])
+    np.testing.assert_array_equal(snapshot, [1.0, 2.0])
+
+
+def test_numpy_functions_give_numpy_values():
+    """As for TF's tensors: NumPy's functions and ufuncs run on the values, off the tape."""
+    t = Variable([1.0, 2.0, 4.0])
+    for result in (np.mean(t), np.sum(t), np.max(t), np.exp(t), np.maximum(t, 2.0), np.std(t)):
+        assert isinstance(result, (np.ndarray, np.generic))
+    assert np.mean(t) == pytest.approx(7 / 3)
+    np.testing.assert_array_equal(np.concatenate([t, np.zeros(1)]), [1.0, 2.0, 4.0, 0.0])
+    np.testing.assert_array_equal(np.reshape(t, (3, 1)), [[1.0], [2.0], [4.0]])
+    np.testing.assert_allclose(t, [1.0, 2.0, 4.0])
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        lambda a, t: a + t,
+        lambda a, t: a - t,
+        lambda a, t: a * t,
+        lambda a, t: a / t,
+        lambda a, t: a**t,
+        lambda a, t: a @ t,
+        lambda a, t: np.float64(2.0) * t,
+    ],
+)
+def test_an_ndarray_on_either_side_of_an_operator_gives_a_tensor(expression, gradcheck):
+    a = np.array([1.5, 2.0, 0.5])
+    values = np.array([0.5, -1.0, 2.0])
+    out = expression(a, Tensor(values))
+    assert isinstance(out, Tensor)
+    np.testing.assert_allclose(out.data, expression(a, values))
+    gradcheck(lambda x: expression(a, x), values)
+
+
+def test_comparisons_with_an_ndarray_on_either_side_give_boolean_tensors():
+    a, t = np.array([1.0, 2.0, 3.0]), Variable([2.0, 2.0, 2.0])
+    cases = {
+        "<": (a < t, t < a, [True, False, False], [False, False, True]),
+        "<=": (a <= t, t <= a, [True, True, False], [False, True, True]),
+        ">": (a > t, t > a, [False, False, True], [True, False, False]),
+        ">=": (a >= t, t >= a, [False, True, True], [True, True, False]),
+        "==": (a == t, t == a, [False, True, False], [False, True, False]),
+        "!=": (a != t, t != a, [True, False, True], [True, False, True]),
+    }
+    for left, right, expected_left, expected_right in cases.values():
+        assert isinstance(left, Tensor) and isinstance(right, Tensor)
+        assert left.dtype == np.bool_ and not left.requires_grad
+        np.testing.assert_array_equal(left.data, expected_left)
+        np.testing.assert_array_equal(right.data, expected_right)
+
+
+def test_boolean_operators():
+    p, q = Tensor(np.array([True, True, False])), np.array([True, False, False])
+    np.testing.assert_array_equal((p & q).data, [True, False, False])
+    np.testing.assert_array_equal((q | p).data, [True, True, False])
+    np.testing.assert_array_equal((p ^ True).data, [False, False, True])
+    np.testing.assert_array_equal((~p).data, [False, False, True])
+    assert all(isinstance(r, Tensor) for r in (p & q, q & p, q | p, q ^ p))
+
+
+def test_tensors_hash_by_identity_though_equality_is_element_wise():
+    a, b = Variable([1.0, 2.0]), Variable([1.0, 2.0])
+    assert hash(a) != hash(b) and len({a, b}) == 2
+    assert {a: "a", b: "b"}[b] == "b"
+    assert a in [a] and b in [a, b][1:]
+    assert (a == None) is False and (a != None) is True  # noqa: E711  (what `==` must answer)
+    assert a not in [None, "name", object()]
+
+
+def test_python_scalars_from_tensors():
+    assert float(Tensor(2.5)) == 2.5 and int(Tensor(np.array(7))) == 7
+    assert bool(Tensor(1.0)) and not bool(Tensor(np.array([0.0])))
+    assert [10, 11, 12][Tensor(np.array(2))] == 12
+    assert list(range(Tensor(np.array(3, np.int32)))) == [0, 1, 2]
+    with pytest.raises(ValueError, match="ambiguous"):
+        bool(Tensor([1.0, 2.0]))
+    with pytest.raises(TypeError, match="integer scalar"):
+        [1, 2][Tensor(1.0)]
+
+
+def test_format_as_numpy():
+    loss = ops.mean(Tensor(np.array([0.123456, 0.2])))
+    assert f"{loss:.4f}" == "0.1617"
+    assert f"{Tensor(np.array([1.0, 2.0]))}" == "[1. 2.]"
+    assert f"{Tensor(np.array(3, np.int32)):03d}" == "003"
+
+
+def test_iteration_takes_the_rows_on_the_tape():
+    x = Variable(np.arange(6.0).reshape(3, 2))
+    rows = list(x)
+    assert len(rows) == 3 and all(isinstance(r, Tensor) for r in rows)
+    np.testing.assert_array_equal(rows[2].data, [4.0, 5.0])
+    first, _, last = x
+    ops.sum(first * 2.0 + last).backward()
+    np.testing.assert_array_equal(x.grad, [[2.0, 2.0], [0.0, 0.0], [1.0, 1.0]])
+    with pytest.raises(TypeError, match="0-d"):
+        iter(Tensor(1.0))

@@ -1,4 +1,5 @@
-"""Element-wise arithmetic: values against NumPy, gradients against finite differences."""
+"""Element-wise arithmetic: values against NumPy and Keras 3, gradients against finite
+differences."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import numpy as np
 import pytest
 
 from numkeras import backend, ops
+
+from .keras_oracle import assert_like_keras
 
 # Pairs of shapes that broadcast, each way round and with a scalar.
 SHAPES = [
@@ -36,6 +39,23 @@ UNARY = {
     "sqrt": (ops.sqrt, np.sqrt, lambda x: np.abs(x) + 0.5),
     "square": (ops.square, np.square, lambda x: x),
     "abs": (ops.abs, np.abs, lambda x: np.sign(x) * (np.abs(x) + 0.1)),
+    "log1p": (ops.log1p, np.log1p, lambda x: np.abs(x) - 0.5),
+    "expm1": (ops.expm1, np.expm1, lambda x: x),
+    "reciprocal": (ops.reciprocal, np.reciprocal, lambda x: np.sign(x) * (np.abs(x) + 0.5)),
+    "sin": (ops.sin, np.sin, lambda x: x),
+    "cos": (ops.cos, np.cos, lambda x: x),
+    "tan": (ops.tan, np.tan, np.tanh),  # inside (-π/2, π/2)
+    "nan_to_num": (ops.nan_to_num, np.nan_to_num, lambda x: x),
+}
+
+# The step functions: zero derivative wherever there is one (seeded normal draws lie far from
+# every step, so finite differences see zero too).
+STEP = {
+    "sign": (ops.sign, np.sign),
+    "floor": (ops.floor, np.floor),
+    "ceil": (ops.ceil, np.ceil),
+    "round": (ops.round, np.round),
+    "round to tenths": (lambda x: ops.round(x, 1), lambda x: np.round(x, 1)),
 }
 
 
@@ -132,3 +152,93 @@ def test_float32_stays_float32(name, rng):
         ops.sum(out).backward()
         assert out.dtype == np.float32
         assert all(v.grad.dtype == np.float32 for v in variables)
+
+
+@pytest.mark.parametrize("name", STEP)
+def test_step_functions_pass_no_gradient(name, rng, gradcheck):
+    op, reference = STEP[name]
+    x = rng.standard_normal((3, 4)) * 3
+    np.testing.assert_array_equal(op(x).data, reference(x))
+    gradcheck(op, x)
+    v = ops.Variable(x)
+    y = op(v) * v  # the step's output is on the tape, but no gradient flows back through it
+    ops.sum(y).backward()
+    np.testing.assert_array_equal(v.grad, reference(x))
+
+
+def test_nan_to_num_replaces_and_passes_no_gradient_to_the_replaced():
+    x = ops.Variable(np.array([np.nan, np.inf, -np.inf, 2.0]))
+    y = ops.nan_to_num(x, nan=1.0, posinf=5.0, neginf=-5.0)
+    np.testing.assert_array_equal(y.data, [1.0, 5.0, -5.0, 2.0])
+    ops.sum(y * 3.0).backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0, 0.0, 3.0])
+    big = np.finfo(np.float64).max
+    np.testing.assert_array_equal(ops.nan_to_num(x).data, [0.0, big, -big, 2.0])
+
+
+X32 = np.random.default_rng(1).uniform(-3, 3, (2, 5)).astype(np.float32)
+INTS = np.array([[-3, -1, 0, 2, 7]], np.int32)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["log1p", "expm1", "reciprocal", "sin", "cos", "tan", "sign", "floor", "ceil", "round"],
+)
+def test_unary_ops_match_keras_on_floats_and_integers(keras, name):
+    """Values and dtypes as Keras 3's: integers give floatx, except that ``sign`` and ``round``
+    keep them."""
+    x = np.abs(X32) if name == "log1p" else X32
+    assert_like_keras(keras, name, x)
+    ints = np.abs(INTS) + 1 if name in ("log1p", "reciprocal") else INTS
+    assert_like_keras(keras, name, ints)
+
+
+@pytest.mark.parametrize(
+    ("x", "decimals"),
+    [(X32 * 100, 0), (X32 * 100, 1), (X32, 2), (np.array([1.25, 2.5, -0.5], np.float32), 1)]
+    + [(np.array([15, 25, 123, -35], np.int32), -1)],
+)
+def test_round_takes_keras_decimals(keras, x, decimals):
+    assert_like_keras(keras, "round", x, decimals)
+
+
+def test_round_refuses_a_fractional_number_of_decimals():
+    with pytest.raises(ValueError, match=r"decimals must be an integer. Received: decimals=0.5"):
+        ops.round(np.ones(2), 0.5)
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{}, {"nan": 1.0, "posinf": 2.0, "neginf": -3.0}, {"posinf": 9.0}]
+)
+def test_nan_to_num_matches_keras(keras, kwargs):
+    x = np.array([np.nan, np.inf, -np.inf, 1.5], np.float32)
+    assert_like_keras(keras, "nan_to_num", x, **kwargs)
+    assert_like_keras(keras, "nan_to_num", INTS, **kwargs)
+
+
+@pytest.mark.parametrize("name", ["exp", "log", "sqrt"])
+def test_real_functions_of_integers_give_floatx(keras, name):
+    assert_like_keras(keras, name, np.abs(INTS) + 1)
+
+
+def test_where_with_the_condition_alone_gives_the_indices(keras):
+    condition = np.array([[True, False, True], [False, False, True]])
+    assert_like_keras(keras, "where", condition)  # Keras on JAX compiles for each shape: once
+    (indices,) = ops.where(np.array([0.0, 2.0, 0.0, -1.0]))
+    assert indices.dtype == np.int32
+    np.testing.assert_array_equal(indices.data, [1, 3])
+
+
+def test_where_needs_both_values_or_neither():
+    with pytest.raises(
+        ValueError, match=r"x1 and x2 both or neither. Received: x1=a value, x2=None"
+    ):
+        ops.where(np.array([True]), 1.0)
+    with pytest.raises(ValueError, match=r"Received: x1=None, x2=a value"):
+        ops.where(np.array([True]), x2=1.0)
+
+
+def test_where_matches_keras(keras):
+    condition = X32 > 0
+    assert_like_keras(keras, "where", condition, X32, -X32)
+    assert_like_keras(keras, "where", condition, X32, 0.0)

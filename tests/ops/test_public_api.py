@@ -34,10 +34,37 @@ KERAS_NAMES = (
     "max",
     "min",
     "logsumexp",
+    "prod",
+    "var",
+    "std",
+    "cumsum",
+    "cumprod",
     "reshape",
     "transpose",
+    "expand_dims",
+    "squeeze",
+    "moveaxis",
+    "swapaxes",
+    "broadcast_to",
     "concatenate",
     "stack",
+    "split",
+    "tile",
+    "repeat",
+    "flip",
+    "roll",
+    "take",
+    "take_along_axis",
+    "argmax",
+    "argmin",
+    "one_hot",
+    "sort",
+    "argsort",
+    "top_k",
+    "einsum",
+    "tensordot",
+    "dot",
+    "norm",
     "matmul",
     "relu",
     "sigmoid",
@@ -97,9 +124,42 @@ def test_numkeras_own_names_of_the_spatial_ops_stay_public() -> None:
     """Code written before the Keras names (``ops.conv2d``, ...) keeps working."""
     from numkeras.ops import convolution, normalization, pooling
 
-    assert ops.conv2d is convolution.conv2d and ops.conv1d is convolution.conv1d
-    assert ops.max_pool2d is pooling.max_pool2d and ops.avg_pool2d is pooling.avg_pool2d
-    assert ops.max_pool1d is pooling.max_pool1d and ops.batch_norm is normalization.batch_norm
+    # Each public function is wrapped once (numkeras.ops.dispatch), the module's function inside.
+    for name, module in [
+        ("conv2d", convolution),
+        ("conv1d", convolution),
+        ("max_pool2d", pooling),
+        ("avg_pool2d", pooling),
+        ("max_pool1d", pooling),
+        ("batch_norm", normalization),
+    ]:
+        assert inspect.unwrap(getattr(ops, name)) is getattr(module, name)
     assert {"conv2d", "conv1d", "max_pool2d", "avg_pool2d", "max_pool1d", "batch_norm"} <= set(
         ops.__all__
     )
+
+
+#: Functions whose parameters, names and defaults, are exactly Keras 3's.
+KERAS_SIGNATURES = (
+    *("convert_to_tensor", "convert_to_numpy", "is_tensor", "shape", "dtype", "stop_gradient"),
+    *("zeros", "ones", "full", "zeros_like", "ones_like", "full_like"),
+    *("arange", "linspace", "eye", "identity", "tri"),
+    *("exp", "log", "sqrt", "log1p", "expm1", "reciprocal", "sin", "cos", "tan"),
+    *("sign", "round", "floor", "ceil", "nan_to_num", "where"),
+    *("equal", "not_equal", "less", "less_equal", "greater", "greater_equal"),
+    *("logical_and", "logical_or", "logical_xor", "logical_not", "isnan", "isinf", "isfinite"),
+    *("bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_invert"),
+)
+
+
+def test_parameters_are_keras(keras):
+    def parameters(function):
+        return [(p.name, p.default) for p in inspect.signature(function).parameters.values()]
+
+    assert set(KERAS_SIGNATURES) <= set(ops.__all__)
+    differing = [
+        name
+        for name in KERAS_SIGNATURES
+        if parameters(getattr(ops, name)) != parameters(getattr(keras.ops, name))
+    ]
+    assert differing == []

@@ -1,4 +1,5 @@
-"""Reshape, transpose, concatenate, stack and indexing: values and gradients."""
+"""Reshape, transpose, axis relabelling, broadcast, join, split and indexing: values against
+NumPy and Keras 3, gradients against finite differences."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import numpy as np
 import pytest
 
 from numkeras import ops
+
+from .keras_oracle import assert_like_keras
 
 
 @pytest.mark.parametrize("shape", [(6, 4), (-1,), (2, -1, 3), (24, 1)])
@@ -89,3 +92,76 @@ def test_a_tensor_can_index():
     x = ops.Variable(np.arange(5.0))
     ops.sum(x[ops.Tensor(np.array([4, 1, 4]))]).backward()
     np.testing.assert_array_equal(x.grad, [0.0, 1.0, 0.0, 0.0, 2.0])
+
+
+X = np.random.default_rng(0).standard_normal((2, 3, 4)).astype(np.float32)
+
+#: name, positional arguments after x, keyword arguments: one call of each shape op.
+SHAPE_CASES = {
+    "reshape": ("reshape", ((4, -1),), {}),
+    "transpose axes": ("transpose", ((2, 0, 1),), {}),
+    "transpose reversed": ("transpose", (), {}),
+    "expand_dims first": ("expand_dims", (0,), {}),
+    "expand_dims last": ("expand_dims", (-1,), {}),
+    "expand_dims tuple": ("expand_dims", ((0, 4),), {}),
+    "squeeze all": ("squeeze", (), {"x": X[:, None, :1]}),
+    "squeeze axis": ("squeeze", (), {"x": X[:, None, :1], "axis": 1}),
+    "squeeze tuple": ("squeeze", (), {"x": X[:, None, :1], "axis": (1, -2)}),
+    "moveaxis": ("moveaxis", (0, -1), {}),
+    "moveaxis lists": ("moveaxis", ([0, 1], [-1, -2]), {}),
+    "swapaxes": ("swapaxes", (0, 2), {}),
+    "broadcast_to": ("broadcast_to", ((5, 2, 3, 4),), {}),
+    "broadcast_to size 1": ("broadcast_to", ((2, 3, 4),), {"x": X[:1, :, :1]}),
+    "split sections": ("split", (2,), {"axis": 2}),
+    "split indices": ("split", ([1, 3],), {"axis": -1}),
+    "split default axis": ("split", (2,), {}),
+}
+
+
+def _shape_call(name: str):
+    op, args, kwargs = SHAPE_CASES[name]
+    kwargs = dict(kwargs)
+    x = kwargs.pop("x", X)
+    return op, x, args, kwargs
+
+
+@pytest.mark.parametrize("name", SHAPE_CASES)
+def test_shape_op_matches_keras(name, keras):
+    op, x, args, kwargs = _shape_call(name)
+    assert_like_keras(keras, op, x, *args, **kwargs)
+
+
+@pytest.mark.parametrize("name", SHAPE_CASES)
+def test_shape_op_gradient(name, gradcheck):
+    op, x, args, kwargs = _shape_call(name)
+
+    def run(v):
+        out = getattr(ops, op)(v, *args, **kwargs)
+        # split gives a list; stacking its parts checks the gradient of each.
+        return ops.concatenate([ops.reshape(p, (-1,)) for p in out]) if op == "split" else out
+
+    gradcheck(run, x)
+
+
+def test_concatenate_joins_along_the_first_axis_by_default_as_keras(keras):
+    """Keras 3's default axis is 0; numkeras's was -1."""
+    a, b = X[0], X[1]
+    assert ops.concatenate([a, b]).shape == (6, 4)
+    assert_like_keras(keras, "concatenate", [a, b])
+    assert_like_keras(keras, "stack", [a, b], axis=1)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: ops.squeeze(X, axis=1), "size 1"),
+        (lambda: ops.expand_dims(X, 4), "axis must be in"),
+        (lambda: ops.split(X, 3, axis=2), "divides axis 2"),
+        (lambda: ops.broadcast_to(X, (3, 4, 4)), "cannot broadcast"),
+        (lambda: ops.moveaxis(X, (0, 1), 2), "as many axes"),
+        (lambda: ops.swapaxes(X, 0, 3), "axis2 must be in"),
+    ],
+)
+def test_bad_shape_arguments_are_named(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

@@ -62,6 +62,9 @@ EXAMPLES: dict[str, Callable[[], Any]] = {
     "GaussianNoise": lambda: _make("GaussianNoise", 0.1),
     "InputLayer": lambda: _make("InputLayer", shape=(3,)),
     "Maxout": lambda: _make("Maxout", 4, pieces=2),
+    "OpLayer": lambda: _make(
+        "OpLayer", "getitem", [{"__tensor__": 0}, {"__tuple__": [{"__slice__": [None, 2, None]}]}]
+    ),
     "RandomContrast": lambda: _make("RandomContrast", 0.2, seed=1),
     "RandomRotation": lambda: _make("RandomRotation", 0.1, fill_mode="constant"),
     "RandomTranslation": lambda: _make("RandomTranslation", 0.1, (-0.2, 0.1)),
@@ -78,7 +81,8 @@ EXAMPLES: dict[str, Callable[[], Any]] = {
     "CSVLogger": lambda: _make("CSVLogger", "log.csv", separator=";"),
     "ModelCheckpoint": lambda: _make("ModelCheckpoint", "m.numkeras", save_best_only=True),
     "LearningRateScheduler": lambda: _make("LearningRateScheduler", step_schedule),
-    "Model": _functional,
+    "Model": _functional,  # Model(inputs, outputs) makes a Functional; Model rebuilds one
+    "Functional": _functional,
     "Sequential": lambda: Sequential([Dense(2, input_shape=(3,)), Dense(1)]),
 }
 
@@ -111,7 +115,8 @@ def test_config_round_trip(name: str) -> None:
         )
     text = _json(obj.get_config())
     rebuilt = cls.from_config(json.loads(text))
-    assert type(rebuilt) is cls
+    assert isinstance(obj, cls)
+    assert type(rebuilt) is type(obj)
     assert _json(rebuilt.get_config()) == text
 
 

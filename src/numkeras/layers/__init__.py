@@ -1,5 +1,6 @@
 """Step 1 of the course, define a set of functions: the layers."""
 
+from . import ops_layer as ops_layer  # ops on symbolic tensors record OpLayer nodes
 from .activation import ELU, LeakyReLU, Maxout, MaxoutDense, PReLU, ReLU, Softmax
 from .augmentation import (
     RandomContrast,
@@ -27,6 +28,7 @@ from .pooling import (
 )
 from .regularization import GaussianNoise, SpatialDropout2D
 from .reshaping import UpSampling2D, ZeroPadding2D
+from .symbolic import KerasTensor
 
 __all__ = [
     "ELU",
@@ -49,6 +51,7 @@ __all__ = [
     "Input",
     "InputLayer",
     "InputSpec",
+    "KerasTensor",
     "Layer",
     "LeakyReLU",
     "MaxPool1D",

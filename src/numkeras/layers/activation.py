@@ -160,13 +160,7 @@ class PReLU(_ShapePreserving):
                 f"each unit its alpha. Received: input_shape={tuple(input_shape)}, "
                 f"shared_axes={self.shared_axes}"
             )
-        self.alpha = self.add_weight(
-            "alpha",
-            tuple(per_axis),
-            self.alpha_initializer,
-            self.alpha_regularizer,
-            self.alpha_constraint,
-        )
+        self.alpha = self._add_configured_weight("alpha", tuple(per_axis))
         self.input_spec = InputSpec(
             ndim=len(input_shape),
             axes={axis: n for axis, n in enumerate(input_shape) if axis > 0 and axis not in shared},
@@ -295,18 +289,10 @@ class Maxout(Layer):
                 f"Received: input_shape={tuple(input_shape)}"
             )
         width = self.pieces * self.units
-        self.kernel = self.add_weight(
-            "kernel",
-            (in_dim, width),
-            self.kernel_initializer,
-            self.kernel_regularizer,
-            self.kernel_constraint,
-        )
+        self.kernel = self._add_configured_weight("kernel", (in_dim, width))
         self.bias = None
         if self.use_bias:
-            self.bias = self.add_weight(
-                "bias", (width,), self.bias_initializer, self.bias_regularizer, self.bias_constraint
-            )
+            self.bias = self._add_configured_weight("bias", (width,))
         self.input_spec = InputSpec(min_ndim=2, axes={-1: in_dim})
 
     def call(self, inputs: Tensor, training: bool | None = None) -> Tensor:

@@ -121,22 +121,10 @@ class _Conv(Layer):
             )
         kernel_shape = (*self.kernel_size, channels // self.groups, self.filters)
         self._check_fits(input_shape, kernel_shape)
-        self.kernel = self.add_weight(
-            "kernel",
-            kernel_shape,
-            self.kernel_initializer,
-            self.kernel_regularizer,
-            self.kernel_constraint,
-        )
+        self.kernel = self._add_configured_weight("kernel", kernel_shape)
         self.bias = None
         if self.use_bias:
-            self.bias = self.add_weight(
-                "bias",
-                (self.filters,),
-                self.bias_initializer,
-                self.bias_regularizer,
-                self.bias_constraint,
-            )
+            self.bias = self._add_configured_weight("bias", (self.filters,))
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis: channels})
 
     def _spatial_output(self, input_shape: Shape) -> tuple[int | None, ...]:

@@ -39,8 +39,13 @@ class InputLayer(Layer):
             **kwargs,
         )
         self.built = True
-        self.output = KerasTensor(self.batch_input_shape, self.dtype, name=self.name)
-        self.output._input_layer = self
+        self._output = KerasTensor(self.batch_input_shape, self.dtype, name=self.name)
+        self._output._input_layer = self
+
+    @property
+    def output(self) -> KerasTensor:
+        """The symbolic tensor that stands for the model's input."""
+        return self._output
 
     def get_config(self) -> dict[str, Any]:
         return {
@@ -113,22 +118,10 @@ class Dense(Layer):
                 f"Layer '{self.name}' (Dense) needs inputs whose last dimension is known. "
                 f"Received shape {tuple(input_shape)}."
             )
-        self.kernel = self.add_weight(
-            "kernel",
-            (in_dim, self.units),
-            self.kernel_initializer,
-            self.kernel_regularizer,
-            self.kernel_constraint,
-        )
+        self.kernel = self._add_configured_weight("kernel", (in_dim, self.units))
         self.bias = None
         if self.use_bias:
-            self.bias = self.add_weight(
-                "bias",
-                (self.units,),
-                self.bias_initializer,
-                self.bias_regularizer,
-                self.bias_constraint,
-            )
+            self.bias = self._add_configured_weight("bias", (self.units,))
         self.input_spec = InputSpec(min_ndim=2, axes={-1: in_dim})
 
     def call(self, inputs: Tensor, training: bool | None = None) -> Tensor:

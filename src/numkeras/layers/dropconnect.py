@@ -51,7 +51,7 @@ class DropConnect(Dense):
         """This batch's kernel mask: 0 for dropped weights, ``1 / (1 - rate)`` for kept ones."""
         kernel = self.kernel.data
         keep = (
-            backend.random_uniform(kernel.shape, kernel.dtype, like=kernel, rng=self._rng)
+            backend.uniform_draws(kernel.shape, kernel.dtype, like=kernel, rng=self._rng)
             >= self.rate
         )
         return keep * kernel.dtype.type(1 / (1 - self.rate))

@@ -1,14 +1,21 @@
 """The layer: a function with weights, built lazily from the shape of its first input.
 
 A subclass validates and stores its configuration in ``__init__``, creates its weights in
-``build(input_shape)`` with :meth:`Layer.add_weight`, and computes in ``call(inputs, training)``
-with ``numkeras.ops``, so its gradient needs no extra code. Called on arrays or tensors, a layer
+``build(input_shape)`` with :meth:`Layer.add_weight`, and computes in ``call(inputs)`` with
+``numkeras.ops``, so its gradient needs no extra code. Called on arrays or tensors, a layer
 computes; called on the symbolic tensors of ``Input(...)``, it records a node of a model's graph.
+
+As in Keras 3, ``call`` receives ``training`` and ``mask`` only when its signature names them,
+and a layer called without ``training`` inherits the value of the layer that calls it, so a
+``Dropout`` inside a custom layer or a subclassed model knows whether the model is training.
+Layers and variables assigned to attributes (directly, or in lists, tuples and dicts) are
+tracked: their weights are the layer's weights.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -92,6 +99,69 @@ def _marks_built(build: Callable) -> Callable:
     return wrapped
 
 
+class _CallContext:
+    """What the layer calls in progress share: the ``training`` flag of the outermost call that
+    gave one, and the outermost layer (whose tree's added losses each new call clears)."""
+
+    training: bool | None = None
+    entry: Layer | None = None
+    #: Whether any layer ever called add_loss: until then no call needs to clear losses.
+    losses_added = False
+
+
+_CONTEXT = _CallContext()
+
+
+def _keras3_add_weight(
+    shape: Any = None,
+    initializer: Any = None,
+    dtype: Any = None,
+    trainable: bool = True,
+    autocast: bool = True,
+    regularizer: Any = None,
+    constraint: Any = None,
+    aggregation: str = "none",
+    name: str | None = None,
+) -> None:
+    """Keras 3's ``add_weight`` signature (only bound, never called)."""
+
+
+def _keras2_add_weight(
+    name: str | None = None,
+    shape: Any = None,
+    dtype: Any = None,
+    initializer: Any = None,
+    regularizer: Any = None,
+    trainable: bool = True,
+    constraint: Any = None,
+) -> None:
+    """Keras 2's ``add_weight`` signature, name first (only bound, never called)."""
+
+
+_ADD_WEIGHT_SIGNATURES = (
+    inspect.signature(_keras3_add_weight),
+    inspect.signature(_keras2_add_weight),
+)
+
+
+def weight_arguments(args: tuple, kwargs: dict[str, Any], layer_dtype: str) -> dict[str, Any]:
+    """The arguments of an ``add_weight(*args, **kwargs)`` call by Keras 3's names, defaults
+    resolved: Keras 3's order (``shape`` first), or Keras 2's when the first positional
+    argument is the weight's name (a string). ``shape`` becomes a tuple (``()`` when None),
+    ``dtype`` defaults to ``layer_dtype``, and ``initializer`` to ``'glorot_uniform'`` for
+    floats and ``'zeros'`` otherwise, as in Keras 3."""
+    keras2 = bool(args) and isinstance(args[0], str)
+    bound = _ADD_WEIGHT_SIGNATURES[keras2].bind(*args, **kwargs)
+    arguments = {k: p.default for k, p in _ADD_WEIGHT_SIGNATURES[0].parameters.items()}
+    arguments.update(bound.arguments)
+    arguments["shape"] = () if arguments["shape"] is None else tuple(arguments["shape"])
+    arguments["dtype"] = arguments["dtype"] or layer_dtype
+    if arguments["initializer"] is None:
+        float_dtype = np.dtype(arguments["dtype"]).kind == "f"
+        arguments["initializer"] = "glorot_uniform" if float_dtype else "zeros"
+    return arguments
+
+
 _BASE_ARGUMENTS = {
     "name",
     "trainable",
@@ -101,7 +171,21 @@ _BASE_ARGUMENTS = {
     "batch_size",
     "input_dim",
     "activity_regularizer",
+    "weights",
 }
+
+#: Attributes of a layer that refer to things it does not own, never walked for tracking.
+_UNTRACKED = frozenset(
+    {
+        "_inbound_nodes",
+        "_weights",
+        "_regularized",
+        "_call_losses",
+        "_initial_weights",
+        "_build_shape",
+        "batch_input_shape",
+    }
+)
 
 
 class Layer:
@@ -115,7 +199,12 @@ class Layer:
             whose first layer this is is built at once (Keras 1's ``input_dim=n`` means
             ``input_shape=(n,)``).
         activity_regularizer: a penalty on the layer's output, added to the training loss.
+        weights: Keras 2's initial weights, a list of arrays in the order of
+            :meth:`get_weights`, set once the layer is built.
     """
+
+    _call_takes_training = True
+    _call_takes_mask = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -125,6 +214,10 @@ class Layer:
             )
         if "build" in cls.__dict__:
             cls.build = _marks_built(cls.__dict__["build"])
+        if "call" in cls.__dict__:
+            parameters = inspect.signature(cls.__dict__["call"]).parameters
+            cls._call_takes_training = "training" in parameters
+            cls._call_takes_mask = "mask" in parameters
         # Only numkeras's own layers are registered by name: a file must not reach the
         # application's classes, nor replace numkeras's, unless the user registers them.
         if registry.is_own(cls):
@@ -140,6 +233,7 @@ class Layer:
         batch_size: int | None = None,
         input_dim: int | None = None,
         activity_regularizer: Any = None,
+        weights: list[Any] | None = None,
         **kwargs: Any,
     ):
         if kwargs:
@@ -166,36 +260,83 @@ class Layer:
         self._build_shape: Any = None
         self._weights: list[Variable] = []
         self._regularized: list[tuple[Variable, Callable]] = []
-        self._activity_losses: list[Tensor] = []
+        self._call_losses: list[Tensor] = []
         self._inbound_nodes: list[Node] = []
+        self._initial_weights = None if weights is None else list(weights)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Remember which attributes may hold layers or variables, so that tracking walks those
+        # only (a container is walked when asked, so what is appended later is found too).
+        if isinstance(value, (Layer, Variable, list, tuple, dict)) and name not in _UNTRACKED:
+            self.__dict__.setdefault("_tracked_names", {})[name] = None
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        self.__dict__.get("_tracked_names", {}).pop(name, None)
+        object.__delattr__(self, name)
+
+    def _tracked(self) -> tuple[list[Layer], list[Variable]]:
+        """The layers and the variables held in the layer's attributes (in lists, tuples and
+        dicts too), each once, in the order the attributes were first set."""
+        layers: list[Layer] = []
+        variables: list[Variable] = []
+        seen: set[int] = {id(self)}
+        held = self.__dict__
+        stack = [held[n] for n in reversed(held.get("_tracked_names", ())) if n in held]
+        while stack:
+            value = stack.pop()
+            if isinstance(value, (list, tuple)):
+                stack.extend(reversed(value))
+            elif isinstance(value, dict):
+                stack.extend(reversed(list(value.values())))
+            elif id(value) not in seen and isinstance(value, (Layer, Variable)):
+                seen.add(id(value))
+                (layers if isinstance(value, Layer) else variables).append(value)
+        return layers, variables
+
+    @property
+    def _sublayers(self) -> list[Layer]:
+        """The layers this layer holds in its attributes (Keras's ``_layers``)."""
+        return self._tracked()[0]
 
     # -- weights -------------------------------------------------------------------------------
-    def add_weight(
-        self,
-        name: str,
-        shape: tuple[int, ...],
-        initializer: Any = "glorot_uniform",
-        regularizer: Any = None,
-        constraint: Any = None,
-        trainable: bool = True,
-        dtype: str | None = None,
-    ) -> Variable:
-        """Create a weight of ``shape`` from ``initializer``, tracked by the layer."""
+    def add_weight(self, *args: Any, **kwargs: Any) -> Variable:
+        """Create a weight, tracked by the layer, as Keras 3's ``add_weight``.
+
+        Keras 3's arguments (``shape`` first): ``shape`` (default ``()``), ``initializer``
+        (a name, an initializer or a callable ``f(shape, dtype)``; default
+        ``'glorot_uniform'`` for floats, ``'zeros'`` otherwise), ``dtype`` (default the
+        layer's), ``trainable=True``, ``regularizer``, ``constraint`` and ``name``;
+        ``autocast`` and ``aggregation`` are accepted. Keras 2's order, the name first
+        (``add_weight('kernel', shape, ...)``), is accepted too.
+        """
         from .. import constraints, initializers, regularizers
 
-        value = initializers.get(initializer)(tuple(shape), dtype=dtype or self.dtype)
+        spec = weight_arguments(args, kwargs, self.dtype)
+        value = initializers.get(spec["initializer"])(spec["shape"], dtype=spec["dtype"])
+        trainable = bool(spec["trainable"])
+        count = len(self._weights)
+        name = spec["name"] or ("variable" if count == 0 else f"variable_{count}")
         var = Variable(
             value,
             name=f"{self.name}/{name}",
             trainable=trainable and self.trainable,
-            constraint=constraints.get(constraint),
+            constraint=constraints.get(spec["constraint"]),
         )
         var.layer_trainable = trainable  # the weight's own flag, kept when the layer is frozen
         self._weights.append(var)
-        regularizer = regularizers.get(regularizer)
+        regularizer = regularizers.get(spec["regularizer"])
         if regularizer is not None:
             self._regularized.append((var, regularizer))
         return var
+
+    def _add_configured_weight(self, name: str, shape: tuple, **kwargs: Any) -> Variable:
+        """:meth:`add_weight` of ``name`` with the layer's ``<name>_initializer``,
+        ``<name>_regularizer`` and ``<name>_constraint`` (those it has)."""
+        for kind in ("initializer", "regularizer", "constraint"):
+            if hasattr(self, f"{name}_{kind}"):
+                kwargs.setdefault(kind, getattr(self, f"{name}_{kind}"))
+        return self.add_weight(shape=shape, name=name, **kwargs)
 
     @property
     def trainable(self) -> bool:
@@ -203,13 +344,22 @@ class Layer:
 
     @trainable.setter
     def trainable(self, value: bool) -> None:
+        """Freeze (False) or unfreeze the layer's weights and those of the layers it holds, as
+        for transfer learning; compile again for ``fit`` to see it."""
         self._trainable = bool(value)
         for var in self._weights:
             var.trainable = var.requires_grad = self._trainable and var.layer_trainable
+        for layer in self._sublayers:
+            layer.trainable = value
 
     @property
     def weights(self) -> list[Variable]:
-        return list(self._weights)
+        """The layer's own weights (in creation order), then those of the variables and layers
+        its attributes hold, each once."""
+        if "_tracked_names" not in self.__dict__:
+            return list(self._weights)
+        layers, variables = self._tracked()
+        return distinct([*self._weights, *variables, *(w for l in layers for w in l.weights)])
 
     @property
     def trainable_weights(self) -> list[Variable]:
@@ -222,6 +372,16 @@ class Layer:
     @property
     def variables(self) -> list[Variable]:
         return self.weights
+
+    @property
+    def trainable_variables(self) -> list[Variable]:
+        """Keras 3's name of :attr:`trainable_weights`."""
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self) -> list[Variable]:
+        """Keras 3's name of :attr:`non_trainable_weights`."""
+        return self.non_trainable_weights
 
     def get_weights(self) -> list[np.ndarray]:
         """Copies of the weights as NumPy arrays, in creation order."""
@@ -255,14 +415,61 @@ class Layer:
 
     @property
     def losses(self) -> list[Tensor]:
-        """The penalties this layer adds to the training loss: weight and activity regularizers."""
-        return [reg(var) for var, reg in self._regularized] + list(self._activity_losses)
+        """The penalties this layer adds to the training loss: its weight regularizers', those
+        of its last call (activity regularizer, :meth:`add_loss`), and those of the layers it
+        holds."""
+        own = [reg(var) for var, reg in self._regularized] + self._call_losses
+        if "_tracked_names" not in self.__dict__:
+            return own
+        return own + [loss for layer in self._sublayers for loss in layer.losses]
+
+    def add_loss(self, loss: Any) -> None:
+        """Add ``loss`` (a scalar tensor computed in ``call``, e.g. a VAE's KL term) to the
+        training loss. Each call of the outermost layer clears those of the call before."""
+        from .. import ops
+
+        _CallContext.losses_added = True
+        self._call_losses.append(ops.convert_to_tensor(loss))
+
+    def _clear_call_losses(self) -> None:
+        self._call_losses = []
+        if "_tracked_names" in self.__dict__:
+            for layer in self._sublayers:
+                layer._clear_call_losses()
+
+    # -- the graph it is part of -----------------------------------------------------------------
+    @property
+    def input(self) -> Any:
+        """The symbolic input of the layer's only call in a graph (a list for several)."""
+        tensors = self._only_node("input").inputs
+        return tensors[0] if len(tensors) == 1 else tensors
+
+    @property
+    def output(self) -> Any:
+        """The symbolic output of the layer's only call in a graph, e.g. to build a feature
+        extractor ``Model(model.inputs, model.get_layer('hidden').output)``."""
+        tensors = self._only_node("output").outputs
+        return tensors[0] if len(tensors) == 1 else tensors
+
+    def _only_node(self, what: str) -> Node:
+        if not self._inbound_nodes:
+            raise AttributeError(
+                f"Layer '{self.name}' has no {what}: it was never called on symbolic inputs "
+                "(Input(...) or another layer's output)."
+            )
+        if len(self._inbound_nodes) > 1:
+            raise AttributeError(
+                f"Layer '{self.name}' has multiple inbound nodes (it is called in "
+                f"{len(self._inbound_nodes)} places), so its {what} is ambiguous."
+            )
+        return self._inbound_nodes[0]
 
     # -- building and calling ------------------------------------------------------------------
     def build(self, input_shape: Any) -> None:
         """Create the weights for inputs of ``input_shape`` (batch axis included, maybe None)."""
 
     def call(self, inputs: Any, training: bool | None = None) -> Any:
+        """The layer's computation on ``inputs`` (Tensors); the identity by default."""
         return inputs
 
     def compute_output_shape(self, input_shape: Any) -> Any:
@@ -275,7 +482,7 @@ class Layer:
             [zeros(s) for s in input_shape] if is_shape_list(input_shape) else zeros(input_shape)
         )
         with no_grad():
-            out = self.call(probe, training=False)
+            out = self._call_with(probe, (), {}, training=False)
         batch = (input_shape[0] if is_shape_list(input_shape) else input_shape)[0]
         if isinstance(out, (list, tuple)):
             return [(batch, *o.shape[1:]) for o in out]
@@ -285,6 +492,9 @@ class Layer:
         if not self.built:
             self.build(input_shape)
             self.built = True
+            if self._initial_weights is not None:
+                weights, self._initial_weights = self._initial_weights, None
+                self.set_weights(weights)
 
     def _check_inputs(self, shapes: Any) -> None:
         if self.input_spec is not None and not is_shape_list(shapes):
@@ -296,9 +506,14 @@ class Layer:
             return ""
         return _shape_text((None, *shape[1:]))
 
-    def __call__(self, inputs: Any, training: bool | None = None) -> Any:
+    def __call__(self, inputs: Any, *args: Any, training: bool | None = None, **kwargs: Any) -> Any:
+        """Build the layer on its first input's shape, then ``call`` it.
+
+        ``training`` defaults to that of the layer calling this one (False outside any); it
+        and ``mask`` reach ``call`` only where its signature names them, as in Keras.
+        """
         if is_symbolic(inputs):
-            return self._call_symbolic(inputs)
+            return self._call_symbolic(inputs, args, kwargs)
         if isinstance(inputs, (list, tuple)):
             inputs = [self._cast(x) for x in inputs]
             shapes: Any = [x.shape for x in inputs]
@@ -309,10 +524,32 @@ class Layer:
         if not self.built:
             self._maybe_build(shapes)
             self._check_inputs(shapes)
-        outputs = self.call(inputs, training=training)
+        context = _CONTEXT
+        outer_training, outer_entry = context.training, context.entry
+        if training is None:
+            training = outer_training
+        if outer_entry is None:
+            # Each outermost call starts its tree's added losses afresh; a layer called twice
+            # under it (shared) keeps both calls' losses, as in Keras.
+            context.entry = self
+            if context.losses_added:
+                self._clear_call_losses()
+        context.training = training
+        try:
+            outputs = self._call_with(inputs, args, kwargs, training)
+        finally:
+            context.training, context.entry = outer_training, outer_entry
         if self.activity_regularizer is not None:
-            self._activity_losses = [self.activity_regularizer(outputs)]
+            self.add_loss(self.activity_regularizer(outputs))
         return outputs
+
+    def _call_with(self, inputs: Any, args: tuple, kwargs: dict, training: bool | None) -> Any:
+        """``call(inputs, ...)``, given ``training`` only if it takes it, ``mask`` likewise."""
+        if "mask" in kwargs and not self._call_takes_mask:
+            kwargs = {k: v for k, v in kwargs.items() if k != "mask"}
+        if self._call_takes_training:
+            return self.call(inputs, *args, training=training, **kwargs)
+        return self.call(inputs, *args, **kwargs)
 
     def _cast(self, x: Any) -> Tensor:
         """``x`` as a Tensor of the layer's dtype (numbers of other types are cast)."""
@@ -324,7 +561,14 @@ class Layer:
             x = ops.cast(x, self.dtype)
         return x
 
-    def _call_symbolic(self, inputs: Any) -> Any:
+    def _call_symbolic(self, inputs: Any, args: tuple = (), kwargs: dict | None = None) -> Any:
+        extra = sorted(k for k, v in (kwargs or {}).items() if v is not None)
+        if args or extra:
+            raise TypeError(
+                f"Layer '{self.name}' was called on symbolic inputs with other arguments "
+                f"({len(args)} positional, keywords {extra}): a model's graph passes the "
+                "inputs alone. Give such values to the layer's constructor instead."
+            )
         many = isinstance(inputs, (list, tuple))
         shapes = [t.shape for t in inputs] if many else inputs.shape
         self._check_inputs(shapes)
@@ -366,6 +610,21 @@ class Layer:
     def from_config(cls, config: dict[str, Any]) -> Layer:
         return cls(**config)
 
+    def get_build_config(self) -> dict[str, Any] | None:
+        """The input shape the layer was built for, to build it again after
+        :meth:`from_config` (Keras 3's name); None before it is built."""
+        if not self.built or self._build_shape is None:
+            return None
+        shape = self._build_shape
+        return {
+            "build_input_shape": [list(s) for s in shape] if is_shape_list(shape) else list(shape)
+        }
+
+    def build_from_config(self, config: dict[str, Any]) -> None:
+        """Build the layer from :meth:`get_build_config`'s result."""
+        shape = config["build_input_shape"]
+        self._maybe_build([tuple(s) for s in shape] if is_shape_list(shape) else tuple(shape))
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
@@ -379,6 +638,12 @@ KERNEL_AND_BIAS_OBJECTS = (
     "kernel_constraint",
     "bias_constraint",
 )
+
+
+def distinct(variables: Any) -> list[Variable]:
+    """``variables`` without repeats (by identity), in order."""
+    seen: set[int] = set()
+    return [v for v in variables if not (id(v) in seen or seen.add(id(v)))]
 
 
 def is_shape_list(shape: Any) -> bool:

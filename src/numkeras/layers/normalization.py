@@ -107,22 +107,12 @@ class BatchNormalization(Layer):
         shape = (channels,)
         self.gamma = self.beta = None
         if self.scale:
-            self.gamma = self.add_weight(
-                "gamma",
-                shape,
-                self.gamma_initializer,
-                self.gamma_regularizer,
-                self.gamma_constraint,
-            )
+            self.gamma = self._add_configured_weight("gamma", shape)
         if self.center:
-            self.beta = self.add_weight(
-                "beta", shape, self.beta_initializer, self.beta_regularizer, self.beta_constraint
-            )
-        self.moving_mean = self.add_weight(
-            "moving_mean", shape, self.moving_mean_initializer, trainable=False
-        )
-        self.moving_variance = self.add_weight(
-            "moving_variance", shape, self.moving_variance_initializer, trainable=False
+            self.beta = self._add_configured_weight("beta", shape)
+        self.moving_mean = self._add_configured_weight("moving_mean", shape, trainable=False)
+        self.moving_variance = self._add_configured_weight(
+            "moving_variance", shape, trainable=False
         )
         self.input_spec = InputSpec(ndim=ndim, axes={self.axis: channels})
 

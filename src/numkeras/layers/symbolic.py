@@ -4,18 +4,46 @@ A :class:`KerasTensor` carries a shape (``None`` for the batch axis) and remembe
 :class:`Node` that produced it: a layer applied to some symbolic inputs. ``Model(inputs,
 outputs)`` walks these nodes back from the outputs to find its layers, so a layer never needs to
 know which model holds it, and one layer can be called in several places (shared weights).
+
+As in Keras 3, Python's operators and indexing on a KerasTensor (``a + b``, ``x * 0.5``,
+``x[:, 0]``) record nodes too: each applies the ``numkeras.ops`` function of the same meaning as
+an op node (``numkeras.layers.ops_layer``), and so does any ``numkeras.ops`` function called on
+KerasTensors.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
     from .layer import Layer
 
 
+def _operator(function: str, reflected: bool = False) -> Callable[..., Any]:
+    """A KerasTensor method that records ``numkeras.ops.<function>`` on the tensor and the
+    operator's other operand (first when ``reflected``: ``0.5 * x`` is ``multiply(0.5, x)``)."""
+
+    def method(self: KerasTensor, *other: Any) -> Any:
+        from .ops_layer import record_op  # the op node is a layer, and layers import this module
+
+        return record_op(function, (*other, self) if reflected else (self, *other), {})
+
+    method.__doc__ = f"``numkeras.ops.{function}`` of the operands, as a node of the graph."
+    return method
+
+
 class KerasTensor:
-    """A placeholder for the value that will flow through a point of a model's graph."""
+    """A placeholder for the value that will flow through a point of a model's graph.
+
+    It has no value: converting it to an array, to a bool or iterating over it raises, as in
+    Keras. Operators and indexing build op nodes (see the module docstring); ``==`` and ``!=``
+    keep Python's identity meaning, so tensors can be found in lists.
+    """
+
+    # NumPy must not treat a KerasTensor as an object scalar: ``array + x`` defers to
+    # ``x.__radd__``, which records the array as a constant of the op node.
+    __array_ufunc__ = None
 
     def __init__(
         self,
@@ -36,6 +64,49 @@ class KerasTensor:
 
     def __repr__(self) -> str:
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> NoReturn:
+        raise ValueError(
+            f"A KerasTensor is symbolic: a placeholder for a shape ({self.shape}) and a dtype "
+            f"({self.dtype}), with no numerical value, so it cannot be converted to an array. "
+            "Build a model with it (Model(inputs, outputs)) and call the model on data."
+        )
+
+    def __bool__(self) -> NoReturn:
+        raise TypeError("A symbolic KerasTensor cannot be used as a boolean: it has no value.")
+
+    def __iter__(self) -> NoReturn:
+        raise TypeError(
+            "A symbolic KerasTensor cannot be iterated over: index it instead (x[:, 0])."
+        )
+
+    __add__ = _operator("add")
+    __radd__ = _operator("add", reflected=True)
+    __sub__ = _operator("subtract")
+    __rsub__ = _operator("subtract", reflected=True)
+    __mul__ = _operator("multiply")
+    __rmul__ = _operator("multiply", reflected=True)
+    __truediv__ = _operator("divide")
+    __rtruediv__ = _operator("divide", reflected=True)
+    __pow__ = _operator("power")
+    __rpow__ = _operator("power", reflected=True)
+    __matmul__ = _operator("matmul")
+    __rmatmul__ = _operator("matmul", reflected=True)
+    __neg__ = _operator("negative")
+    __abs__ = _operator("abs")
+    __round__ = _operator("round")
+    __lt__ = _operator("less")
+    __le__ = _operator("less_equal")
+    __gt__ = _operator("greater")
+    __ge__ = _operator("greater_equal")
+    __and__ = _operator("logical_and")
+    __rand__ = _operator("logical_and", reflected=True)
+    __or__ = _operator("logical_or")
+    __ror__ = _operator("logical_or", reflected=True)
+    __xor__ = _operator("logical_xor")
+    __rxor__ = _operator("logical_xor", reflected=True)
+    __invert__ = _operator("logical_not")
+    __getitem__ = _operator("getitem")
 
 
 class Node:

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from .cloning import clone_model
 from .model import Model
 from .sequential import Sequential
 
@@ -20,4 +21,4 @@ def model_from_json(json_string: str, custom_objects: dict | None = None) -> Mod
     return saving.model_from_json(json_string, custom_objects=custom_objects)
 
 
-__all__ = ["Model", "Sequential", "load_model", "model_from_json"]
+__all__ = ["Model", "Sequential", "clone_model", "load_model", "model_from_json"]

@@ -1,28 +1,234 @@
-"""``Model``: layers wired into a graph (Keras's functional API), trainable with ``fit``.
+"""``Model``: a layer with Keras's training API, written in either of Keras's two forms.
 
-``Model(inputs, outputs)`` takes the symbolic tensors of ``Input(...)`` and of layers called on
-them, and finds its layers by walking back from the outputs: several inputs and outputs and
-shared layers need nothing special. A model is itself a layer, so models nest.
+* Subclassed: ``class MyModel(Model)`` makes its layers in ``__init__`` and computes in
+  ``call(inputs, training=None)``. The layers it holds in attributes (directly or in lists,
+  tuples and dicts) are tracked, and it is built on its first call (by ``fit``, ``evaluate``,
+  ``predict``, ``model(x)``) or by ``build(input_shape)``.
+* Functional: ``Model(inputs, outputs)`` takes the symbolic tensors of ``Input(...)`` and of
+  layers called on them, and finds its layers by walking back from the outputs: several inputs
+  and outputs and shared layers need nothing special. It makes a :class:`Functional`.
+
+A model is itself a layer, so models nest, in either form inside either form.
 """
 
 from __future__ import annotations
 
 import collections
+import functools
 from typing import Any
 
 import numpy as np
 
 from .. import registry
 from ..layers.core import InputLayer
-from ..layers.layer import Layer
-from ..layers.symbolic import KerasTensor, Node
-from ..ops.core import Variable
+from ..layers.layer import Layer, distinct, is_shape_list
+from ..layers.symbolic import KerasTensor, Node, is_symbolic
+from ..ops.core import Tensor, Variable, no_grad
 from . import fusion
 from .training import Trainer
 
 
 class Model(Trainer, Layer):
-    """A graph of layers from ``inputs`` to ``outputs`` with Keras's training API.
+    """A model: layers and a ``call``, with Keras's ``compile``, ``fit``, ``evaluate`` and
+    ``predict``.
+
+    Subclass it and define ``call``, or give it ``inputs`` and ``outputs`` for the functional
+    form (see the module docstring). Example of the subclassed form::
+
+        class MLP(Model):
+            def __init__(self):
+                super().__init__()
+                self.hidden = Dense(500, activation='relu')
+                self.out = Dense(10, activation='softmax')
+
+            def call(self, inputs, training=None):
+                return self.out(self.hidden(inputs))
+    """
+
+    #: Whether the config names the layers, so that a file's weights carry the same names.
+    #: A subclassed model's layers are made by its __init__ and named anew in each process.
+    config_names_layers = False
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Model:
+        if cls is Model and _graph_arguments(args, kwargs):
+            return super().__new__(Functional)
+        return super().__new__(cls)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        if _graph_arguments(args, kwargs):
+            # A subclass whose __init__ passes inputs and outputs up is functional too, as in
+            # Keras: it takes Functional's methods under its own.
+            if not isinstance(self, Functional):
+                self.__class__ = _with_graph(type(self))
+            Functional.__init__(self, *args, **kwargs)
+            return
+        Layer.__init__(self, **kwargs)
+        self.compiled = False
+
+    # -- structure -----------------------------------------------------------------------------
+    @property
+    def layers(self) -> list[Layer]:
+        """The layers the model holds in its attributes, in the order they were set."""
+        return self._sublayers
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """A layer by its name or by its index in :attr:`layers`."""
+        if index is not None:
+            if not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(
+                    f"index must be below the number of layers, "
+                    f"{len(self.layers)}. Received: index={index}"
+                )
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No layer named {name!r}. Layers: {[l.name for l in self.layers]}")
+
+    def count_params(self) -> int:
+        self._require_built("count_params")
+        return int(sum(w.size for w in self.weights))
+
+    def _require_built(self, method: str) -> None:
+        if not self.built:
+            raise ValueError(
+                f"This model has not been built yet, so {method}() cannot run: it does not know "
+                "its input shape. Give the first layer an input shape (e.g. "
+                "Dense(500, input_shape=(784,)) or Input(shape=(784,)) first), call "
+                "model.build((None, 784)), call it on data (model(x)), or train it with "
+                "fit() first."
+            )
+
+    def _input_shapes(self) -> list[tuple] | None:
+        return None
+
+    def _output_shapes(self) -> list[tuple] | None:
+        return None
+
+    def _num_outputs(self) -> int | None:
+        """The number of outputs, or None while a subclassed model has not run yet."""
+        return self.__dict__.get("_outputs_seen")
+
+    def _ensure_built(self, xs: list[np.ndarray]) -> bool:
+        """Build a subclassed model from the data's shapes; False: no input shape to check."""
+        if not self.built:
+            self.build(
+                [(None, *x.shape[1:]) for x in xs] if len(xs) > 1 else (None, *xs[0].shape[1:])
+            )
+        return False
+
+    # -- computing -----------------------------------------------------------------------------
+    def call(self, inputs: Any, training: bool | None = None) -> Any:
+        raise NotImplementedError(
+            f"{type(self).__name__} is a subclassed Model without a call() method: define "
+            "call(self, inputs, training=None), or build the model with Model(inputs, outputs)."
+        )
+
+    def build(self, input_shape: Any = None) -> None:
+        """Create the weights for inputs of ``input_shape`` (batch axis included, maybe None):
+        the model is called once on zeros of that shape, which builds each layer it uses."""
+        if input_shape is None:
+            self._require_built("build")
+
+        def zeros(shape: Any) -> Tensor:
+            return Tensor(np.zeros(tuple(1 if n is None else n for n in shape), self.dtype))
+
+        probe = (
+            [zeros(s) for s in input_shape] if is_shape_list(input_shape) else zeros(input_shape)
+        )
+        self.built = True  # so that the call below does not build again
+        try:
+            with no_grad():
+                self(probe, training=False)
+        except Exception:
+            self.built = False
+            raise
+        self._build_shape = input_shape
+
+    def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        outputs = super().__call__(inputs, *args, **kwargs)
+        if "_outputs_seen" not in self.__dict__ and not is_symbolic(inputs):
+            self._outputs_seen = len(outputs) if isinstance(outputs, (list, tuple)) else 1
+        return outputs
+
+    def summary(self, line_length: int | None = None, print_fn: Any = None) -> None:
+        """Print Keras's table of layers, output shapes and parameter counts."""
+        from .summary import print_summary
+
+        print_summary(self, line_length=line_length, print_fn=print_fn)
+
+    # -- saving (the file format lives in numkeras.saving) --------------------------------------
+    def save(self, filepath: Any, overwrite: bool = True) -> None:
+        """Write the model (architecture, weights, optimizer state) to a ``.numkeras`` file."""
+        from .. import saving
+
+        saving.save_model(self, filepath, overwrite=overwrite)
+
+    def save_weights(self, filepath: Any, overwrite: bool = True) -> None:
+        """Write the weights alone to a ``.weights.npz`` file."""
+        from .. import saving
+
+        saving.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(
+        self, filepath: Any, by_name: bool = False, skip_mismatch: bool = False
+    ) -> None:
+        """Read weights written by :meth:`save_weights`, by layer order or by layer name."""
+        from .. import saving
+
+        saving.load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The architecture as a JSON string (see ``numkeras.models.model_from_json``)."""
+        from .. import saving
+
+        return saving.model_to_json(self, **kwargs)
+
+    # -- configuration -------------------------------------------------------------------------
+    def get_config(self) -> dict[str, Any]:
+        """A subclassed model has no config of its own: its class must define one."""
+        raise NotImplementedError(
+            f"{type(self).__name__} is a subclassed model, so numkeras cannot describe it by "
+            "itself: to save it, define get_config() returning the arguments of its __init__ "
+            "(and from_config if they need rebuilding) and register the class with "
+            "@numkeras.saving.register_keras_serializable(). Or save its weights alone with "
+            "model.save_weights()."
+        )
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects: dict | None = None) -> Model:
+        """The model of ``config``: a functional graph (:meth:`Functional.from_config`), or a
+        subclass built from its own ``__init__`` arguments."""
+        if cls is Model or "input_layers" in config and issubclass(cls, Functional):
+            return Functional.from_config.__func__(
+                Functional if cls is Model else cls, config, custom_objects
+            )
+        return cls(**config)
+
+
+def _graph_arguments(args: tuple, kwargs: dict[str, Any]) -> bool:
+    """Whether a Model constructor call gives ``inputs`` and ``outputs`` (functional form)."""
+    return (
+        len(args) >= 2
+        or "inputs" in kwargs
+        and "outputs" in kwargs
+        or (len(args) == 1 and "outputs" in kwargs)
+    )
+
+
+@functools.cache
+def _with_graph(cls: type) -> type:
+    """``cls`` with Functional's methods under its own, for a subclass built as a graph."""
+    return type(
+        cls.__name__,
+        (cls, Functional),
+        {"__module__": cls.__module__, "__qualname__": cls.__qualname__},
+    )
+
+
+class Functional(Model):
+    """A graph of layers from ``inputs`` to ``outputs`` with Keras's training API: what
+    ``Model(inputs, outputs)`` makes.
 
     Example::
 
@@ -32,6 +238,8 @@ class Model(Trainer, Layer):
         model = Model(inputs, outputs)
     """
 
+    config_names_layers = True
+
     def __init__(
         self,
         inputs: Any = None,
@@ -40,7 +248,7 @@ class Model(Trainer, Layer):
         trainable: bool = True,
         **kwargs: Any,
     ):
-        super().__init__(name=name, trainable=trainable, **kwargs)
+        Layer.__init__(self, name=name, trainable=trainable, **kwargs)
         self.compiled = False
         if inputs is None and outputs is None:
             return
@@ -70,60 +278,17 @@ class Model(Trainer, Layer):
         return found
 
     @property
-    def output_names(self) -> list[str]:
-        return [t.node.layer.name for t in self.outputs]
-
-    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
-        """A layer by its name or by its index in :attr:`layers`."""
-        if index is not None:
-            if not -len(self.layers) <= index < len(self.layers):
-                raise ValueError(
-                    f"index must be below the number of layers, "
-                    f"{len(self.layers)}. Received: index={index}"
-                )
-            return self.layers[index]
-        for layer in self.layers:
-            if layer.name == name:
-                return layer
-        raise ValueError(f"No layer named {name!r}. Layers: {[l.name for l in self.layers]}")
+    def _sublayers(self) -> list[Layer]:
+        return self.layers
 
     @property
     def weights(self) -> list[Variable]:
-        seen: set[int] = set()
-        found = []
-        for layer in self.layers:
-            for w in layer.weights:
-                if id(w) not in seen:
-                    seen.add(id(w))
-                    found.append(w)
-        return found
+        """The weights of the model's layers, each once, in the order of :attr:`layers`."""
+        return distinct(w for layer in self.layers for w in layer.weights)
 
     @property
-    def trainable(self) -> bool:
-        return self._trainable
-
-    @trainable.setter
-    def trainable(self, value: bool) -> None:
-        self._trainable = bool(value)
-        for layer in self.layers if self.built else []:
-            layer.trainable = value
-
-    @property
-    def losses(self) -> list[Any]:
-        return [penalty for layer in self.layers for penalty in layer.losses]
-
-    def count_params(self) -> int:
-        self._require_built("count_params")
-        return int(sum(w.size for w in self.weights))
-
-    def _require_built(self, method: str) -> None:
-        if not self.built:
-            raise ValueError(
-                f"This model has not been built yet, so {method}() cannot run: it does not know "
-                "its input shape. Give the first layer an input shape (e.g. "
-                "Dense(500, input_shape=(784,)) or Input(shape=(784,)) first), call "
-                "model.build((None, 784)), or train it with fit() first."
-            )
+    def output_names(self) -> list[str]:
+        return [t.node.layer.name for t in self.outputs]
 
     def _input_shapes(self) -> list[tuple]:
         return [t.shape for t in self.inputs]
@@ -171,39 +336,6 @@ class Model(Trainer, Layer):
         shapes = [t.shape for t in self.outputs]
         return shapes[0] if self._single_output else shapes
 
-    def summary(self, line_length: int | None = None, print_fn: Any = None) -> None:
-        """Print Keras's table of layers, output shapes and parameter counts."""
-        from .summary import print_summary
-
-        print_summary(self, line_length=line_length, print_fn=print_fn)
-
-    # -- saving (the file format lives in numkeras.saving) --------------------------------------
-    def save(self, filepath: Any, overwrite: bool = True) -> None:
-        """Write the model (architecture, weights, optimizer state) to a ``.numkeras`` file."""
-        from .. import saving
-
-        saving.save_model(self, filepath, overwrite=overwrite)
-
-    def save_weights(self, filepath: Any, overwrite: bool = True) -> None:
-        """Write the weights alone to a ``.weights.npz`` file."""
-        from .. import saving
-
-        saving.save_weights(self, filepath, overwrite=overwrite)
-
-    def load_weights(
-        self, filepath: Any, by_name: bool = False, skip_mismatch: bool = False
-    ) -> None:
-        """Read weights written by :meth:`save_weights`, by layer order or by layer name."""
-        from .. import saving
-
-        saving.load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
-
-    def to_json(self, **kwargs: Any) -> str:
-        """The architecture as a JSON string (see ``numkeras.models.model_from_json``)."""
-        from .. import saving
-
-        return saving.model_to_json(self, **kwargs)
-
     # -- configuration -------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
         """The graph as JSON: each layer's config and the layers its calls take inputs from."""
@@ -237,6 +369,8 @@ class Model(Trainer, Layer):
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: dict | None = None) -> Model:
         """Rebuild the graph of :meth:`get_config`: create the layers, then replay their calls."""
+        if cls is Model:
+            cls = Functional
         layers = {}
         calls: list[tuple[Layer, int, list]] = []
         for spec in config["layers"]:

@@ -12,10 +12,10 @@ from ..layers.layer import Layer
 from ..layers.symbolic import KerasTensor
 from ..ops.core import Tensor
 from . import fusion
-from .model import Model
+from .model import Functional
 
 
-class Sequential(Model):
+class Sequential(Functional):
     """A plain stack of layers, each feeding the next.
 
     The model knows its input shape from an ``Input(shape)`` added first, or from the first

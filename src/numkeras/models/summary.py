@@ -32,18 +32,19 @@ def _shape_text(shape: Any) -> str:
 
 def _rows(model: Any) -> tuple[list[list[str]], bool]:
     """One row per layer: name (type), output shape, parameter count[, connected to]."""
-    # A Sequential model lists each layer's output shape, a graph model has nodes. Asked of the
-    # class, not by a type check, so that the models this module serves need not be imported.
-    graph = not hasattr(type(model), "layer_output_shapes")
+    # A Sequential model lists each layer's output shape, a graph model has nodes, a subclassed
+    # model neither (its shapes show as "?", as in Keras). Asked of the model, not by a type
+    # check, so that the models this module serves need not be imported.
+    sequential = hasattr(type(model), "layer_output_shapes")
+    graph = not sequential and hasattr(model, "_nodes")
+    layers = model.layers
+    shapes: dict[str, Any] = {}
     if graph:
-        layers = model.layers
-        shapes = {}
         for t in model.inputs:
             shapes[t._input_layer.name] = t.shape
         for node in model._nodes:
             shapes.setdefault(node.layer.name, [t.shape for t in node.outputs])
-    else:
-        layers = model.layers
+    elif sequential:
         shapes = dict(zip((l.name for l in layers), model.layer_output_shapes))
     rows = []
     for layer in layers:
@@ -51,7 +52,9 @@ def _rows(model: Any) -> tuple[list[list[str]], bool]:
         if isinstance(shape, list) and len(shape) == 1:
             shape = shape[0]
         params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
-        row = [f"{layer.name} ({type(layer).__name__})", _shape_text(shape), params]
+        # An op node shows its op as Keras 3 does (``add (Add)``), any other layer its class.
+        kind = getattr(layer, "op_type", None) or type(layer).__name__
+        row = [f"{layer.name} ({kind})", _shape_text(shape), params]
         if graph:
             sources = [n for n in layer._inbound_nodes if n in model._nodes]
             names = [

@@ -2,9 +2,12 @@
 
 :class:`Trainer` gives a model Keras's ``compile``, ``fit``, ``evaluate``, ``predict`` and the
 ``*_on_batch`` methods. It needs only what every model has: ``__call__(inputs, training)``,
-``trainable_weights``, ``losses`` and the shapes of its inputs, so ``Sequential`` and functional
-models share one loop. Each training step is: forward on the tape, loss, one backward pass, one
-optimizer update in place.
+``trainable_weights``, ``losses`` and the shapes of its inputs, so Sequential, functional and
+subclassed models share one loop. As in Keras 3, the loop calls :meth:`Trainer.train_step`,
+:meth:`Trainer.test_step` and :meth:`Trainer.predict_step` on each batch, which a model may
+override, and the default steps use :meth:`Trainer.compute_loss` and
+:meth:`Trainer.compute_metrics`, which it may override too. The default training step is: forward
+on the tape, loss, one backward pass, one optimizer update in place.
 
 This module is the loop alone (steps, callbacks, logs): every batch it runs on comes from
 :mod:`.data_adapter`, which prepares arrays, generators, ``Sequence`` objects, validation data and
@@ -29,7 +32,7 @@ from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
 from ..callbacks import state as callback_state
-from ..ops.core import Tensor, no_grad
+from ..ops.core import Tensor, as_array, no_grad
 from ..utils import kinds
 from . import arguments
 from . import data_adapter as da
@@ -53,6 +56,8 @@ class Trainer:
         loss: Any = None,
         metrics: Any = None,
         loss_weights: Any = None,
+        run_eagerly: bool | None = None,
+        jit_compile: Any = None,
         **kwargs: Any,
     ) -> None:
         """Choose how to train: the optimizer, the loss to minimise and the metrics to report.
@@ -68,29 +73,49 @@ class Trainer:
             loss_weights: weights of the outputs' losses in the total loss: a number, or one
                 per output (a list, or a dict by output name); each finite and >= 0.
                 Defaults to 1 for every output.
+            run_eagerly, jit_compile: accepted for Keras programs; numkeras always runs its
+                steps eagerly in NumPy, with no compiler.
+
+        ``loss`` may be None when the loss comes from elsewhere: :meth:`add_loss` in a layer, or
+        a ``train_step`` of the model's own. A subclassed model that has not run yet learns its
+        number of outputs on its first batch, and the per-output arguments are checked then.
         """
         if kwargs:
             raise TypeError(f"compile() got unexpected keyword argument(s) {sorted(kwargs)}.")
-        if loss is None:
-            raise ValueError(
-                "compile() needs a loss, e.g. loss='categorical_crossentropy'. Received: loss=None"
-            )
         n_out = self._num_outputs()
         # Checked before anything is set, so that a refused compile changes nothing.
+        resolved = None if n_out is None else self._compiled_losses(loss, loss_weights, n_out)
+        self.optimizer = optimizers_module.get(optimizer)
+        self.loss = loss
+        self.loss_weights = loss_weights
+        self._losses, self._loss_weights = resolved or (None, None)
+        self._metric_specs = metrics
+        self._metrics: list[list[Any]] | None = None
+        self._loss_tracker = metrics_module.Mean(name="loss")
+        self._compile_metrics = CompileMetrics(self) if metrics else None
+        self.compiled = True
+
+    def _compiled_losses(
+        self, loss: Any, loss_weights: Any, n_out: int
+    ) -> tuple[list[Any], list[float]]:
+        """The loss (None where there is none) and its weight for each of ``n_out`` outputs."""
         weights = (
             [1.0] * n_out
             if loss_weights is None
             else self._checked_loss_weights(loss_weights, n_out)
         )
-        self.optimizer = optimizers_module.get(optimizer)
-        self.loss = loss
-        self._losses = [losses_module.as_loss(l) for l in self._per_output(loss, "loss", n_out)]
-        self.loss_weights = loss_weights
-        self._loss_weights = weights
-        self._metric_specs = metrics
-        self._metrics: list[list[Any]] | None = None
-        self._loss_tracker = metrics_module.Mean(name="loss")
-        self.compiled = True
+        losses = [
+            None if l is None else losses_module.as_loss(l)
+            for l in self._per_output(loss, "loss", n_out)
+        ]
+        return losses, weights
+
+    def _resolve_losses(self, n_out: int) -> None:
+        """Resolve compile's losses once a subclassed model's outputs are known."""
+        if self._losses is None:
+            self._losses, self._loss_weights = self._compiled_losses(
+                self.loss, self.loss_weights, n_out
+            )
 
     def _checked_loss_weights(self, loss_weights: Any, n_out: int) -> list[float]:
         weights = self._per_output(loss_weights, "loss_weights", n_out)
@@ -138,6 +163,7 @@ class Trainer:
         """Resolve the metrics once the shapes of targets and outputs are known."""
         if self._metrics is not None:
             return
+        self._resolve_losses(len(y_preds))
         specs = self._metric_specs or []
         per_output = (
             self._per_output(specs, "metrics", len(ys))
@@ -158,57 +184,105 @@ class Trainer:
             self._metrics.append(built)
 
     @property
+    def metrics(self) -> list[Any]:
+        """The metrics that each epoch resets and the logs report, as Keras 3 lists them: the
+        loss tracker (``'loss'``), the compiled metrics as one :class:`CompileMetrics`, then
+        the ``Metric`` objects the model holds in its attributes (a custom ``train_step``'s
+        trackers)."""
+        found: list[Any] = []
+        if getattr(self, "compiled", False):
+            if self._tracks_loss():
+                found.append(self._loss_tracker)
+            if self._compile_metrics is not None:
+                found.append(self._compile_metrics)
+        held = [
+            v
+            for k, v in vars(self).items()
+            if not k.startswith("_") and isinstance(v, metrics_module.Metric)
+        ]
+        found.extend(m for m in held if all(m is not f for f in found))
+        return found
+
+    def _tracks_loss(self) -> bool:
+        """Whether the steps report a ``'loss'``: a loss was compiled, or the default steps run
+        (their loss may come from add_loss alone)."""
+        default = type(self).train_step is Trainer.train_step
+        return self.loss is not None or default
+
+    @property
     def metrics_names(self) -> list[str]:
-        names = ["loss"]
-        for group in self._metrics or []:
-            names.extend(m.name for m in group)
-        return names
+        """The keys of the logs, in order: :attr:`metrics`' names, each compiled metric's own."""
+        return list(self.get_metrics_result())
+
+    def get_metrics_result(self) -> dict[str, float]:
+        """``{name: result}`` of every metric in :attr:`metrics`, the compiled metrics' dict
+        flattened into it."""
+        return _float_logs({m.name: m.result() for m in self.metrics})
+
+    def reset_metrics(self) -> None:
+        """Reset every metric in :attr:`metrics` (fit does at each epoch's start)."""
+        for metric in self.metrics:
+            metric.reset_state()
 
     # -- one step ------------------------------------------------------------------------------
-    def _forward(self, xs: list[Any], training: bool) -> list[Tensor]:
-        out = self(xs if len(xs) > 1 else xs[0], training=training)
-        return list(out) if isinstance(out, (list, tuple)) else [out]
-
-    def _total_loss(self, ys: list[Any], y_preds: list[Tensor], sw: Any) -> Tensor:
+    def compute_loss(
+        self,
+        x: Any = None,
+        y: Any = None,
+        y_pred: Any = None,
+        sample_weight: Any = None,
+        training: bool = True,
+    ) -> Tensor:
+        """The total loss of a batch: each output's compiled loss times its weight, plus the
+        model's :attr:`losses` (regularizers, :meth:`add_loss`). Override it to change the
+        loss and keep the rest of the default steps."""
+        y_preds = _as_list(y_pred)
+        self._resolve_losses(len(y_preds))
+        compiled = [l is not None for l in self._losses]
         total = None
-        for loss, weight, y, p in zip(self._losses, self._loss_weights, ys, y_preds):
-            term = loss(y, p, sample_weight=sw)
-            if weight != 1.0:
-                term = term * weight
-            total = term if total is None else total + term
+        if any(compiled):
+            if y is None:
+                raise ValueError(
+                    "The compiled loss needs targets: pass y, or a generator that yields "
+                    "(x, y) pairs."
+                )
+            ys = _as_list(y)
+            for loss, weight, y_true, p in zip(self._losses, self._loss_weights, ys, y_preds):
+                if loss is None:
+                    continue
+                term = loss(y_true, p, sample_weight=sample_weight)
+                if weight != 1.0:
+                    term = term * weight
+                total = term if total is None else total + term
         for penalty in self.losses:
-            total = total + penalty
+            total = penalty if total is None else total + penalty
+        if total is None:
+            raise ValueError(
+                "No loss to compute. Provide a `loss` argument in `compile()`, add one with "
+                "add_loss(), or override train_step()."
+            )
         return total
 
-    def _update_metrics(
-        self, loss_value: float, ys: list[Any], y_preds: list[Any], sw: Any, batch: int
+    def compute_metrics(
+        self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None
     ) -> dict[str, float]:
-        self._loss_tracker.update_state(loss_value, sample_weight=batch)
-        for group, y, p in zip(self._metrics, ys, y_preds):
-            for metric in group:
-                metric.update_state(y, p.data, sample_weight=sw)
-        return self._results()
+        """Update the compiled metrics with a batch and return every metric's result
+        (:meth:`get_metrics_result`)."""
+        if y is not None and self._compile_metrics is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
+        return self.get_metrics_result()
 
-    def _results(self) -> dict[str, float]:
-        logs = {"loss": float(self._loss_tracker.result())}
-        for group in self._metrics:
-            for metric in group:
-                logs[metric.name] = float(metric.result())
-        return logs
-
-    def _reset_metrics(self) -> None:
-        self._loss_tracker.reset_state()
-        for group in self._metrics or []:
-            for metric in group:
-                metric.reset_state()
-
-    def _train_step(self, xs: list[Any], ys: list[Any], sw: Any) -> dict[str, float]:
+    def train_step(self, data: Any) -> dict[str, float]:
+        """One training step on ``data`` (``(x, y)`` or ``(x, y, sample_weight)``; ``(x,)``
+        when fit has no targets): forward, :meth:`compute_loss`, backward, one optimizer
+        update, then :meth:`compute_metrics`. ``fit`` calls it once per batch; override it
+        for a custom step, and return the logs."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
         variables = self.trainable_weights
         for v in variables:
             v.grad = None
-        y_preds = self._forward(xs, training=True)
-        self._build_metrics(ys, y_preds)
-        loss = self._total_loss(ys, y_preds, sw)
+        y_pred = self(x, training=True)
+        loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
         loss.backward()
         grads = [v.grad if v.grad is not None else np.zeros_like(v.data) for v in variables]
         with _interrupts_deferred():
@@ -217,14 +291,32 @@ class Trainer:
             v.grad = None
         # Kept until the next step, for callbacks that watch the gradients (GradientFlow).
         self.last_gradients = grads
-        return self._update_metrics(float(loss.data), ys, y_preds, sw, len(xs[0]))
+        self._loss_tracker.update_state(float(loss.data), sample_weight=_batch_size(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
 
-    def _test_step(self, xs: list[Any], ys: list[Any], sw: Any) -> dict[str, float]:
+    def test_step(self, data: Any) -> dict[str, float]:
+        """One evaluation step on ``data``, as :meth:`train_step` without the update; runs
+        with no tape."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=False)
+        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        self._loss_tracker.update_state(float(loss.data), sample_weight=_batch_size(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def predict_step(self, data: Any) -> Any:
+        """The model's outputs for the inputs of ``data`` (``(x,)`` or ``x``); runs with no
+        tape."""
+        x, _, _ = unpack_x_y_sample_weight(data)
+        return self(x, training=False)
+
+    def _run_step(self, step: Any, xs: list[Any], ys: Any, sw: Any) -> dict[str, float]:
+        """``step`` (train_step or test_step) on a batch of the loop, its logs as floats."""
+        return _float_logs(step(pack_x_y_sample_weight(xs, ys, sw)))
+
+    def _predict_batch(self, xs: list[Any]) -> list[np.ndarray]:
         with no_grad():
-            y_preds = self._forward(xs, training=False)
-            self._build_metrics(ys, y_preds)
-            loss = self._total_loss(ys, y_preds, sw)
-        return self._update_metrics(float(loss.data), ys, y_preds, sw, len(xs[0]))
+            out = self.predict_step(pack_x_y_sample_weight(xs, None, None))
+        return [backend.to_numpy(as_array(p)) for p in _as_list(out)]
 
     # -- fit -----------------------------------------------------------------------------------
     def fit(
@@ -362,16 +454,12 @@ class Trainer:
         """
         logs: dict[str, float] = {}
         for epoch in epochs:
-            self._reset_metrics()
+            self.reset_metrics()
             cbs.on_epoch_begin(epoch)
             epoch_logs: dict[str, float] = {}
             for step, (xb, yb, swb) in enumerate(train):
-                if yb is None:
-                    raise ValueError(
-                        "fit() needs targets: pass y, or a generator that yields (x, y) pairs."
-                    )
                 cbs.on_train_batch_begin(step)
-                epoch_logs = self._train_step(xb, yb, swb)
+                epoch_logs = self._run_step(self.train_step, xb, yb, swb)
                 cbs.on_train_batch_end(step, epoch_logs)
                 if self.stop_training:
                     break
@@ -393,16 +481,13 @@ class Trainer:
         return logs
 
     def _run_evaluation(self, batches: Any, cbs: Any) -> dict[str, float]:
-        self._reset_metrics()
+        self.reset_metrics()
         cbs.on_test_begin()
         logs: dict[str, float] = {}
         for step, (xb, yb, swb) in enumerate(batches):
-            if yb is None:
-                raise ValueError(
-                    "evaluate() needs targets: pass y, or a generator that yields (x, y) pairs."
-                )
             cbs.on_test_batch_begin(step)
-            logs = self._test_step(xb, yb, swb)
+            with no_grad():
+                logs = self._run_step(self.test_step, xb, yb, swb)
             cbs.on_test_batch_end(step, logs)
         cbs.on_test_end(logs)
         return logs
@@ -463,7 +548,7 @@ class Trainer:
         if not logs:
             raise ValueError(_NO_BATCH.format(method="evaluate"))
         _ran_dry(batches, "x", "evaluation", _needed("`steps`", batches.steps))
-        return _format(logs, self.metrics_names, return_dict)
+        return _format(logs, return_dict)
 
     def predict(
         self,
@@ -506,12 +591,11 @@ class Trainer:
         cbs = _callback_list(self, callbacks, verbose, 1, batches.steps)
         cbs.on_predict_begin()
         chunks: list[list[np.ndarray]] = []
-        with no_grad():
-            for step, (xb, _, _) in enumerate(batches):
-                cbs.on_predict_batch_begin(step)
-                out = [backend.to_numpy(p.data) for p in self._forward(xb, training=False)]
-                chunks.append(out)
-                cbs.on_predict_batch_end(step, {"outputs": out})
+        for step, (xb, _, _) in enumerate(batches):
+            cbs.on_predict_batch_begin(step)
+            out = self._predict_batch(xb)
+            chunks.append(out)
+            cbs.on_predict_batch_end(step, {"outputs": out})
         cbs.on_predict_end()
         if not chunks:
             raise ValueError(_NO_BATCH.format(method="predict"))
@@ -531,8 +615,8 @@ class Trainer:
         self._require_compiled("train_on_batch")
         arguments.check(x=x, class_weight=class_weight, return_dict=return_dict)
         xs, ys, sw = da.prepare_arrays(self, x, y, sample_weight, class_weight)
-        self._reset_metrics()
-        return _format(self._train_step(xs, ys, sw), self.metrics_names, return_dict)
+        self.reset_metrics()
+        return _format(self._run_step(self.train_step, xs, ys, sw), return_dict)
 
     def test_on_batch(
         self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False
@@ -540,15 +624,78 @@ class Trainer:
         """Loss (and metrics) on one batch, without updating anything."""
         self._require_compiled("test_on_batch")
         xs, ys, sw = da.prepare_arrays(self, x, y, sample_weight)
-        self._reset_metrics()
-        return _format(self._test_step(xs, ys, sw), self.metrics_names, return_dict)
+        self.reset_metrics()
+        with no_grad():
+            logs = self._run_step(self.test_step, xs, ys, sw)
+        return _format(logs, return_dict)
 
     def predict_on_batch(self, x: Any) -> Any:
         """The outputs for one batch."""
         xs, _, _ = da.prepare_arrays(self, x, check_finite=False)
-        with no_grad():
-            out = [backend.to_numpy(p.data) for p in self._forward(xs, training=False)]
+        out = self._predict_batch(xs)
         return out[0] if len(out) == 1 else out
+
+    # -- Keras 2's generator methods: fit, evaluate and predict take generators themselves -------
+    # ``max_queue_size``, ``workers`` and ``use_multiprocessing`` are accepted and have no
+    # effect: numkeras reads the generator in the training process.
+    def fit_generator(
+        self,
+        generator: Any,
+        steps_per_epoch: int | None = None,
+        epochs: int = 1,
+        verbose: Any = 1,
+        callbacks: list | None = None,
+        validation_data: Any = None,
+        validation_steps: int | None = None,
+        class_weight: dict | None = None,
+        max_queue_size: int = 10,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
+        shuffle: bool = True,
+        initial_epoch: int = 0,
+    ) -> Any:
+        """Keras 2's name for :meth:`fit` on a generator or ``Sequence``."""
+        _renamed("fit_generator", "fit")
+        return self.fit(
+            generator,
+            steps_per_epoch=steps_per_epoch,
+            epochs=epochs,
+            verbose=verbose,
+            callbacks=callbacks,
+            validation_data=validation_data,
+            validation_steps=validation_steps,
+            class_weight=class_weight,
+            shuffle=shuffle,
+            initial_epoch=initial_epoch,
+        )
+
+    def evaluate_generator(
+        self,
+        generator: Any,
+        steps: int | None = None,
+        callbacks: list | None = None,
+        max_queue_size: int = 10,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
+        verbose: Any = 0,
+    ) -> Any:
+        """Keras 2's name for :meth:`evaluate` on a generator or ``Sequence``."""
+        _renamed("evaluate_generator", "evaluate")
+        return self.evaluate(generator, steps=steps, callbacks=callbacks, verbose=verbose)
+
+    def predict_generator(
+        self,
+        generator: Any,
+        steps: int | None = None,
+        callbacks: list | None = None,
+        max_queue_size: int = 10,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
+        verbose: Any = 0,
+    ) -> Any:
+        """Keras 2's name for :meth:`predict` on a generator or ``Sequence``."""
+        _renamed("predict_generator", "predict")
+        return self.predict(generator, steps=steps, callbacks=callbacks, verbose=verbose)
 
     def predict_classes(self, x: Any, batch_size: int | None = None, verbose: Any = 0) -> Any:
         """Keras 1's class predictions: the argmax, or ``p > 0.5`` for a single sigmoid unit."""
@@ -562,10 +709,41 @@ class Trainer:
 
 Trainer.fit = legacy.accepts_keras1_names(Trainer.fit, "fit")
 
+
+class CompileMetrics(metrics_module.Metric):
+    """The metrics given to ``compile``, as one metric in ``model.metrics`` (Keras 3's
+    ``compile_metrics``): each is made once the first batch shows the shapes of targets and
+    outputs, so a step that updates every metric of ``model.metrics`` updates them all, and
+    its result is the dict of their results."""
+
+    def __init__(self, model: Trainer):
+        super().__init__(name="compile_metrics")
+        self._model = model
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        ys, y_preds = _as_list(y_true), _as_list(y_pred)
+        self._model._build_metrics(ys, y_preds)
+        for group, y, p in zip(self._model._metrics, ys, y_preds):
+            for metric in group:
+                metric.update_state(y, as_array(p), sample_weight=sample_weight)
+
+    def result(self) -> dict[str, Any]:
+        return {m.name: m.result() for group in self._model._metrics or [] for m in group}
+
+    def reset_state(self) -> None:
+        for group in self._model._metrics or []:
+            for metric in group:
+                metric.reset_state()
+
+
 _NO_BATCH = (
     "{method}() got no batch: x ran out of data before its first one (a generator exhausted "
     "by earlier calls?)."
 )
+
+
+def _renamed(old: str, new: str) -> None:
+    legacy.warn(f"`model.{old}` is the Keras 2 name; use `model.{new}`, which takes generators.")
 
 
 def _verbosity(verbose: Any) -> int:
@@ -613,11 +791,71 @@ def _due(validation_freq: Any, epoch: int) -> bool:
     return epoch + 1 in validation_freq
 
 
-def _format(logs: dict[str, float], names: list[str], return_dict: bool) -> Any:
+def _format(logs: dict[str, float], return_dict: bool) -> Any:
+    """``logs`` as evaluate returns them: the dict, or its values (one alone as itself)."""
     if return_dict:
         return logs
-    values = [logs[n] for n in names]
+    values = list(logs.values())
     return values[0] if len(values) == 1 else values
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _batch_size(x: Any) -> int:
+    return len(x[0] if isinstance(x, (list, tuple)) else x)
+
+
+def _scalar(value: Any) -> Any:
+    """A metric's result as a Python float when it is one number."""
+    array = np.asarray(backend.to_numpy(as_array(value)))
+    return float(array) if array.size == 1 else array
+
+
+def _float_logs(logs: Any) -> dict[str, Any]:
+    """A step's logs with each value a float where it is one number (Tensors included), and
+    a dict of results (``compile_metrics``'s) flattened into them, as Keras does."""
+    if not isinstance(logs, dict):
+        raise TypeError(
+            "train_step() and test_step() must return a dict of logs, e.g. "
+            f"{{'loss': loss}}. Received: {type(logs).__name__}"
+        )
+    flat: dict[str, Any] = {}
+    for key, value in logs.items():
+        if isinstance(value, dict):
+            flat.update(_float_logs(value))
+        else:
+            flat[key] = _scalar(value)
+    return flat
+
+
+def pack_x_y_sample_weight(xs: list[Any], ys: Any, sw: Any) -> tuple:
+    """A batch of the loop as a step receives it: ``(x, y)``, ``(x, y, sample_weight)``, or
+    ``(x,)`` without targets; ``x`` and ``y`` are arrays, or lists of them for several."""
+    x = xs[0] if len(xs) == 1 else list(xs)
+    if ys is None:
+        return (x,)
+    y = ys[0] if len(ys) == 1 else list(ys)
+    return (x, y) if sw is None else (x, y, sw)
+
+
+def unpack_x_y_sample_weight(data: Any) -> tuple[Any, Any, Any]:
+    """``(x, y, sample_weight)`` from a step's ``data``, None where absent, as Keras's."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) == 1:
+        return data[0], None, None
+    if len(data) == 2:
+        return data[0], data[1], None
+    if len(data) == 3:
+        return data
+    raise ValueError(
+        "Data of a step must be x, (x,), (x, y) or (x, y, sample_weight). Received: a tuple "
+        f"of {len(data)} elements"
+    )
 
 
 @contextlib.contextmanager

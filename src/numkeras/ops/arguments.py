@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from .. import backend
+
 #: The paddings that every windowed op takes; ``conv1d`` also takes ``'causal'``.
 PADDINGS = ("valid", "same")
 
@@ -36,9 +38,10 @@ def normalize_tuple(value: Any, n: int, name: str, minimum: int = 1) -> tuple[in
 
 
 def standardize_data_format(data_format: str | None) -> str:
-    """``data_format`` checked, with None meaning ``'channels_last'`` (Keras's default)."""
+    """``data_format`` checked, with None meaning ``backend.image_data_format()`` (as in Keras:
+    ``'channels_last'`` unless set otherwise)."""
     if data_format is None:
-        return "channels_last"
+        return backend.image_data_format()
     value = data_format.lower() if isinstance(data_format, str) else data_format
     if value not in ("channels_last", "channels_first"):
         raise ValueError(

@@ -12,12 +12,14 @@ only the activations that its VJPs need. Under :func:`no_grad` nothing is record
 from __future__ import annotations
 
 import contextlib
+import operator
 from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from .. import backend
+from .dtypes import python_dtype, standardize_dtype
 
 _grad_enabled = True
 
@@ -27,6 +29,17 @@ def no_grad() -> Iterator[None]:
     """Run ops as plain array math: no tape, no gradients (used by predict and evaluate)."""
     global _grad_enabled
     previous, _grad_enabled = _grad_enabled, False
+    try:
+        yield
+    finally:
+        _grad_enabled = previous
+
+
+@contextlib.contextmanager
+def enable_grad() -> Iterator[None]:
+    """Record ops on the tape again inside a :func:`no_grad` block (a ``GradientTape``)."""
+    global _grad_enabled
+    previous, _grad_enabled = _grad_enabled, True
     try:
         yield
     finally:
@@ -56,9 +69,46 @@ def as_array(value: Any, dtype: Any = None) -> Any:
     return xp.asarray(value, dtype=dtype)
 
 
-def convert_to_tensor(x: Any) -> Tensor:
-    """``x`` as a :class:`Tensor` (tensors are returned as they are)."""
-    return x if isinstance(x, Tensor) else Tensor(x)
+def convert_to_tensor(
+    x: Any, dtype: Any = None, sparse: bool | None = None, ragged: bool | None = None
+) -> Tensor:
+    """``x`` as a :class:`Tensor`, with Keras 3's arguments.
+
+    A tensor is returned as it is, or cast (differentiably) when ``dtype`` differs. Arrays keep
+    their dtype; Python numbers and lists take Keras's: ``bool``, ``int32`` for integers and
+    ``backend.floatx()`` for floats. numkeras has no sparse or ragged tensors, so ``sparse`` and
+    ``ragged`` may only be None or False.
+    """
+    if isinstance(x, Tensor) and dtype is None and not (sparse or ragged):
+        return x  # the hot path: ops and layers pass their inputs through here
+    for name, flag in (("sparse", sparse), ("ragged", ragged)):
+        if flag:
+            raise ValueError(
+                f"numkeras has no {name} tensors, so {name} must be None or False. "
+                f"Received: {name}={flag!r}"
+            )
+    if dtype is not None:
+        dtype = standardize_dtype(dtype)
+    if isinstance(x, Tensor):
+        from .math import cast  # math builds on this module
+
+        return x if x.dtype == dtype else cast(x, dtype)
+    if dtype is None and not hasattr(x, "dtype"):
+        dtype = python_dtype(x)
+    return Tensor(as_array(x, dtype))
+
+
+def _host_values(tree: Any) -> Any:
+    """``tree`` (nested lists, tuples and dicts) with each Tensor replaced by its NumPy value."""
+    if isinstance(tree, Tensor):
+        return backend.to_numpy(tree.data)
+    if isinstance(tree, list):
+        return [_host_values(v) for v in tree]
+    if isinstance(tree, tuple):
+        return tuple(_host_values(v) for v in tree)
+    if isinstance(tree, dict):
+        return {k: _host_values(v) for k, v in tree.items()}
+    return tree
 
 
 #: The activations whose recorded outputs carry a :class:`LogitsMark`.
@@ -89,9 +139,18 @@ class Tensor:
     ``data`` holds the value; ``grad`` receives d(loss)/d(this) after :meth:`backward` when
     ``requires_grad`` is true and the tensor is a leaf. ``creator`` is the op that produced the
     tensor, when that op was recorded.
+
+    NumPy sees a tensor as its value, as it sees TF's tensors: ``np.asarray(t)``, ``float(t)``,
+    ``f"{t:.4f}"`` and every NumPy function (``np.mean(t)``, ``np.exp(t)``,
+    ``np.concatenate([t, a])``) give NumPy values, off the tape. Python's operators build tensors
+    on the tape, with an ndarray on either side (``a + t``, ``a < t``); comparisons give boolean
+    tensors, through which no gradient flows.
     """
 
-    __array_priority__ = 1000  # so that ``ndarray + Tensor`` defers to Tensor.__radd__
+    # NumPy's operators defer to Tensor's reflected ones, so ``ndarray + Tensor`` is a Tensor.
+    __array_priority__ = 1000
+    # ``==`` compares element-wise, but the engine keys dicts and sets by tensor identity.
+    __hash__ = object.__hash__
     #: Left by a recorded ``ops.softmax`` or ``ops.sigmoid`` on its output (Keras's name).
     _keras_logits: LogitsMark | None = None
 
@@ -122,9 +181,53 @@ class Tensor:
     def __len__(self) -> int:
         return len(self.data)
 
+    def __iter__(self) -> Iterator[Tensor]:
+        """The sub-tensors along the first axis, each taken by the ``getitem`` op so that
+        gradients flow through them."""
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self.data)))
+
     def numpy(self) -> np.ndarray:
-        """The value as a NumPy array (copied from the GPU when needed)."""
-        return backend.to_numpy(self.data)
+        """The value as a NumPy array of its own: a copy, so that a variable's later updates do
+        not show in it (as Keras's ``Variable.numpy()``)."""
+        return np.array(self, copy=True)
+
+    # -- NumPy interop (see the class docstring); scalars convert as NumPy's arrays do ----------
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """The value as a NumPy array, by NumPy 2's protocol: ``copy=None`` copies only when it
+        must (a value on the GPU, another ``dtype``), ``copy=True`` always and ``copy=False``
+        never (a ValueError where it would have to)."""
+        host = backend.to_numpy(self.data)
+        if host is not self.data:  # a copy from the GPU already
+            if copy is False:
+                raise ValueError(
+                    "A tensor on the GPU becomes a NumPy array only by a copy. Received: copy=False"
+                )
+            copy = None
+        return np.array(host, dtype=dtype, copy=copy)
+
+    def __array_function__(self, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
+        """NumPy's functions (``np.mean``, ``np.concatenate``, ...) run on the values."""
+        return func(*_host_values(args), **_host_values(kwargs))
+
+    def __float__(self) -> float:
+        return float(backend.to_numpy(self.data))
+
+    def __int__(self) -> int:
+        return int(backend.to_numpy(self.data))
+
+    def __index__(self) -> int:
+        """An integer scalar as an index (``range(t)``, ``[...][t]``), as NumPy allows."""
+        return operator.index(backend.to_numpy(self.data))
+
+    def __bool__(self) -> bool:
+        """The truth of a one-element tensor; NumPy's ValueError for any other."""
+        return bool(backend.to_numpy(self.data))
+
+    def __format__(self, format_spec: str) -> str:
+        """Formatted as NumPy formats the value, so ``f"{loss:.4f}"`` works on a scalar."""
+        return format(backend.to_numpy(self.data), format_spec)
 
     def item(self) -> float:
         return self.data.item()
@@ -140,6 +243,15 @@ class Tensor:
         ``grad`` is the gradient flowing into this tensor; it defaults to ones, so a scalar loss
         needs no argument.
         """
+        seed = self._seed(grad)
+        owned: set[int] = set()
+        for _, leaf, g in backpropagate(self, seed):
+            if leaf is not None:
+                leaf.grad = _own(g, owned) if leaf.grad is None else leaf.grad + g
+                owned.add(id(leaf.grad))
+
+    def _seed(self, grad: Any) -> Any:
+        """``grad`` (default ones) as the gradient flowing into this tensor, shape checked."""
         xp = backend.get_array_module(self.data)
         seed = xp.ones_like(self.data) if grad is None else as_array(grad, self.data.dtype)
         if seed.shape != self.data.shape:
@@ -147,30 +259,48 @@ class Tensor:
                 f"grad must have the shape of the tensor, {self.data.shape}. "
                 f"Received: grad.shape={seed.shape}"
             )
-        grads: dict[int, Any] = {id(self): seed}
-        owned: set[int] = set()
-        for op in _reverse_order(self):
-            out_grad = grads.pop(op.output_id, None)
-            if out_grad is None:
-                continue
-            in_grads = op.backward(out_grad)
-            for tensor, g in zip(op.inputs, in_grads):
-                if g is None or not tensor.requires_grad:
-                    continue
-                key = id(tensor)
-                grads[key] = g if key not in grads else grads[key] + g
-                if tensor.creator is None:
-                    g = grads.pop(key)
-                    tensor.grad = _own(g, owned) if tensor.grad is None else tensor.grad + g
-                    owned.add(id(tensor.grad))
-        if self.creator is None and self.requires_grad:
-            self.grad = seed if self.grad is None else self.grad + seed
+        return seed
 
     def detach(self) -> Tensor:
         """The same value, cut from the tape."""
         return Tensor(self.data)
 
     # -- operators (defined in ops/__init__ once the op classes exist) ------------------------
+
+
+def backpropagate(
+    root: Tensor, seed: Any, sources: frozenset[int] = frozenset()
+) -> Iterator[tuple[int, Tensor | None, Any]]:
+    """The reverse pass from ``root``, whose gradient is ``seed``.
+
+    Yields ``(id, leaf, gradient)``: a share of d(root)/d(leaf) for each use of each leaf that
+    requires a gradient (the shares add up), and ``(id, None, gradient)`` once for each
+    intermediate tensor whose id is in ``sources``, when all its consumers are done (the tape
+    keeps no reference to an op's output, only its id). No tensor's ``grad`` is touched:
+    :meth:`Tensor.backward` accumulates into it, ``GradientTape`` returns the gradients.
+    """
+    grads: dict[int, Any] = {id(root): seed}
+    if root.creator is None:
+        if root.requires_grad:
+            yield id(root), root, seed
+        return
+    if id(root) in sources:
+        yield id(root), None, seed
+    for op in _reverse_order(root):
+        out_grad = grads.pop(op.output_id, None)
+        if out_grad is None:
+            continue
+        if op.output_id in sources and op.output_id != id(root):
+            yield op.output_id, None, out_grad
+        in_grads = op.backward(out_grad)
+        for tensor, g in zip(op.inputs, in_grads):
+            if g is None or not tensor.requires_grad:
+                continue
+            key = id(tensor)
+            if tensor.creator is None:
+                yield key, tensor, g
+            else:
+                grads[key] = g if key not in grads else grads[key] + g
 
 
 def _own(g: Any, taken: set[int]) -> Any:
@@ -236,6 +366,15 @@ class Variable(Tensor):
                 f"shape {self.data.shape}."
             )
         self.data[...] = value
+
+    def assign_add(self, value: Any) -> None:
+        """Add ``value`` (an array, a Tensor or a number) to the variable in place, as Keras's
+        ``assign_add``; the sum must keep the variable's shape."""
+        self.assign(self.data + as_array(value, self.data.dtype))
+
+    def assign_sub(self, value: Any) -> None:
+        """Subtract ``value`` from the variable in place, as Keras's ``assign_sub``."""
+        self.assign(self.data - as_array(value, self.data.dtype))
 
     def __repr__(self) -> str:
         return f"<Variable {self.name!r} shape={self.shape} dtype={self.dtype}>"

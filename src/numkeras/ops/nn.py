@@ -448,7 +448,7 @@ class Dropout(Op):
 
     def forward(self, x: Any) -> Any:
         shape = self.noise_shape or x.shape
-        keep = backend.random_uniform(shape, x.dtype, like=x, rng=self.rng) >= self.rate
+        keep = backend.uniform_draws(shape, x.dtype, like=x, rng=self.rng) >= self.rate
         self.mask = keep * x.dtype.type(1 / (1 - self.rate))
         return x * self.mask
 

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from .. import backend, kernels, legacy, registry, schedules
-from ..ops.core import Variable
+from ..ops.core import Variable, as_array
 from ..schedules import InverseTimeDecay
 
 #: Accepted intervals of hyperparameters, by the words that error messages show.
@@ -290,7 +290,8 @@ class Optimizer:
         else:
             variables = list(variables)
             self.build(variables)
-        grads = list(grads)
+        # Gradients may come as Tensors (from a GradientTape) or arrays.
+        grads = [None if g is None else as_array(g) for g in grads]
         if len(grads) != len(variables):
             raise ValueError(
                 f"Got {len(grads)} gradients for {len(variables)} variables; they must match "

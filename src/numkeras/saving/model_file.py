@@ -57,11 +57,20 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True) -> None:
     """
     path = fmt.checked_path(filepath, fmt.MODEL_SUFFIXES)
     check_overwrite(path, overwrite)
+    if not registry.is_registered(type(model)):
+        raise TypeError(
+            f"{type(model).__name__} is not registered, so load_model could not rebuild it from "
+            "the file: decorate the class with @numkeras.saving.register_keras_serializable() "
+            "(and give it a get_config() returning the arguments of its __init__), or save "
+            "its weights alone with model.save_weights()."
+        )
     config = {
         **registry.class_entry(type(model)),
         "config": model.get_config(),
         "compile_config": _compile_config(model),
     }
+    if not model.config_names_layers:
+        config["build_config"] = model.get_build_config()
     training, slots = _training_state(model)
     with atomic_write(path) as handle, ArchiveWriter(handle) as writer:
         writer.write_json("metadata.json", fmt.metadata(fmt.MODEL))
@@ -218,7 +227,9 @@ def _rebuild(
             what,
             filled=True,
         ).build_model(config)
-        assign_by_order(model, saved, what, same_names=True)
+        if not model.built and isinstance(config.get("build_config"), dict):
+            model.build_from_config(config["build_config"])
+        assign_by_order(model, saved, what, same_names=model.config_names_layers)
     return model
 
 

@@ -16,7 +16,6 @@ brings none, may not ask for an initializer costlier than ``Limits.max_initializ
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -24,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .. import registry
-from ..layers.layer import Layer, is_shape_list
+from ..layers.layer import Layer, is_shape_list, weight_arguments
 from . import archive
 from .archive import Limits, ModelFileError
 
@@ -37,7 +36,6 @@ _SHAPE_KEYS = {
     "shape": 0,
     "noise_shape": 1,
 }
-_ADD_WEIGHT = inspect.signature(Layer.add_weight)
 
 
 def _allowed_kinds() -> tuple[type, ...]:
@@ -198,15 +196,12 @@ class Rebuilder:
 
         def add_weight(*args: Any, **kwargs: Any) -> Any:
             try:
-                call = _ADD_WEIGHT.bind(layer, *args, **kwargs)
+                spec = weight_arguments(args, kwargs, layer.dtype)
             except TypeError:  # a custom layer's own add_weight: leave it to that method
                 return cls.add_weight(layer, *args, **kwargs)
-            call.apply_defaults()
-            bound = call.arguments
-            shape = tuple(bound["shape"])
-            self._spend(shape, bound["dtype"] or layer.dtype, layer)
-            bound["initializer"] = self._initializer(bound["initializer"], shape, layer)
-            return cls.add_weight(*call.args, **call.kwargs)
+            self._spend(spec["shape"], spec["dtype"], layer)
+            spec["initializer"] = self._initializer(spec["initializer"], spec["shape"], layer)
+            return cls.add_weight(layer, **spec)
 
         def compute_output_shape(input_shape: Any) -> Any:
             shape = cls.compute_output_shape(layer, input_shape)

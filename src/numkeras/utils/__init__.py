@@ -1,8 +1,16 @@
-"""Utilities: labels to one-hot, normalisation, seeding, plots, progress bars."""
+"""Utilities: labels to one-hot, normalisation, padding sequences, seeding, plots, progress bars."""
 
 from ..backend import set_random_seed
 from .gradient_plot import plot_model_gradients
 from .numerical import normalize, to_categorical
 from .plotting import plot_history
+from .sequence_utils import pad_sequences
 
-__all__ = ["normalize", "plot_history", "plot_model_gradients", "set_random_seed", "to_categorical"]
+__all__ = [
+    "normalize",
+    "pad_sequences",
+    "plot_history",
+    "plot_model_gradients",
+    "set_random_seed",
+    "to_categorical",
+]

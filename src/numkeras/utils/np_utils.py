@@ -1,24 +1,18 @@
-"""Keras 1's ``keras.utils.np_utils``, so course code that imports it runs as written."""
+"""Keras 1 and 2's ``keras.utils.np_utils``, so course code that imports it runs as written.
+
+``np_utils.to_categorical(y, 10)`` is :func:`numkeras.utils.to_categorical`; Keras 1's keyword
+``nb_classes=`` is renamed to ``num_classes=`` with a warning. Importing the module warns once
+that its functions live in :mod:`numkeras.utils` today.
+"""
 
 from __future__ import annotations
 
-import warnings
-from typing import Any
-
-import numpy as np
-
+from .. import legacy
+from .numerical import normalize
 from .numerical import to_categorical as _to_categorical
 
+to_categorical = legacy.accepts_keras1_names(_to_categorical, "to_categorical")
 
-def to_categorical(
-    y: Any, nb_classes: int | None = None, num_classes: int | None = None
-) -> np.ndarray:
-    """Keras 1's spelling of :func:`numkeras.utils.to_categorical` (``nb_classes``)."""
-    if nb_classes is not None:
-        warnings.warn(
-            "`to_categorical(y, nb_classes=...)` is the Keras 1 spelling; use `num_classes=...`.",
-            UserWarning,
-            stacklevel=2,
-        )
-        num_classes = nb_classes
-    return _to_categorical(y, num_classes)
+legacy.moved_module(__name__, "numkeras.utils")
+
+__all__ = ["normalize", "to_categorical"]

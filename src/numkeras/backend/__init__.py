@@ -1,8 +1,16 @@
-"""The array module, the default float type and the random streams under everything else.
+"""The array module, the global settings and the random streams under everything else.
 
 Every numeric value in numkeras is an array of the active array module (NumPy, or CuPy when the
 GPU backend is selected with ``NUMKERAS_BACKEND=cupy`` or :func:`set_backend`). Kernels ask
 :func:`get_array_module` for the module of the arrays they are given, so one code path serves both.
+
+This package is two modules, because "backend" means two things. This one is the engine's: the
+array module, the settings that Keras keeps in ``keras.config`` (``floatx``, ``epsilon``,
+``image_data_format``; ``numkeras.config`` reads and writes these same values) and the random
+streams; ``numkeras.ops`` stands on it and it imports nothing of numkeras. Keras 2's ``K.*``
+functions (``K.sum``, ``K.batch_dot``, ``K.categorical_crossentropy``, ``K.clear_session``, ...)
+wrap ops, losses and layers, so they live above the engine in :mod:`numkeras.backend.keras2` and
+load on first use: ``from numkeras import backend as K; K.sum(x)`` works as in Keras 2.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import numpy as np
 
 _FLOATX = "float32"
 _EPSILON = 1e-7
+_IMAGE_DATA_FORMAT = "channels_last"
 _BACKEND = os.environ.get("NUMKERAS_BACKEND", "numpy")
 _RNG = np.random.default_rng()
 _BIT_GENERATORS = {
@@ -28,18 +37,24 @@ _BIT_GENERATORS = {
 
 
 def backend() -> str:
-    """Name of the active array backend: ``'numpy'`` or ``'cupy'``."""
+    """Name of the active array backend: ``'numpy'`` or ``'cupy'``.
+
+    Where Keras's ``backend()`` names the framework it computes with (``'jax'``,
+    ``'tensorflow'``, ...), numkeras computes with its own engine and names its array module.
+    """
     return _BACKEND
 
 
-def set_backend(name: str) -> None:
-    """Select the array backend, ``'numpy'`` (CPU) or ``'cupy'`` (NVIDIA GPU)."""
+def set_backend(backend: str) -> None:
+    """Select the array backend, ``'numpy'`` (CPU) or ``'cupy'`` (NVIDIA GPU).
+
+    The argument's name is Keras's (``keras.config.set_backend(backend)``)."""
     global _BACKEND
-    if name not in ("numpy", "cupy"):
-        raise ValueError(f"backend must be 'numpy' or 'cupy'. Received: name={name!r}")
-    if name == "cupy":
+    if backend not in ("numpy", "cupy"):
+        raise ValueError(f"backend must be 'numpy' or 'cupy'. Received: backend={backend!r}")
+    if backend == "cupy":
         import cupy  # noqa: F401  (fail here, with CuPy's own message, if it is missing)
-    _BACKEND = name
+    _BACKEND = backend
 
 
 def xp() -> ModuleType:
@@ -95,8 +110,35 @@ def floatx_scope(value: str) -> Iterator[None]:
 
 
 def epsilon() -> float:
-    """The fuzz factor of numeric expressions, 1e-7 as in Keras."""
+    """The fuzz factor of numeric expressions. Defaults to ``1e-7``, as in Keras."""
     return _EPSILON
+
+
+def set_epsilon(value: float) -> None:
+    """Set the fuzz factor that losses, metrics and constraints add or clip with."""
+    global _EPSILON
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or value <= 0:
+        raise ValueError(f"epsilon must be a positive number. Received: value={value!r}")
+    _EPSILON = float(value)
+
+
+def image_data_format() -> str:
+    """Where images keep their channels when a layer's ``data_format`` is None:
+    ``'channels_last'`` (the default, as in Keras) or ``'channels_first'``."""
+    return _IMAGE_DATA_FORMAT
+
+
+def set_image_data_format(data_format: str) -> None:
+    """Set the default ``data_format`` of the layers and ops made from now on:
+    ``'channels_last'`` or ``'channels_first'`` (any case, as in Keras)."""
+    global _IMAGE_DATA_FORMAT
+    value = data_format.lower() if isinstance(data_format, str) else data_format
+    if value not in ("channels_last", "channels_first"):
+        raise ValueError(
+            "data_format must be 'channels_last' or 'channels_first'. "
+            f"Received: data_format={data_format!r}"
+        )
+    _IMAGE_DATA_FORMAT = value
 
 
 def set_random_seed(seed: int) -> None:
@@ -107,13 +149,13 @@ def set_random_seed(seed: int) -> None:
     and Python's ``random`` are seeded too, for user code that draws from them.
     """
     global _RNG
-    import random
+    import random as python_random  # the standard library's, not numkeras.random
 
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer. Received: seed={seed!r}")
     _RNG = np.random.default_rng(int(seed))
     np.random.seed(int(seed) % 2**32)
-    random.seed(int(seed))
+    python_random.seed(int(seed))
 
 
 def rng() -> np.random.Generator:
@@ -121,7 +163,7 @@ def rng() -> np.random.Generator:
     return _RNG
 
 
-def random_uniform(
+def uniform_draws(
     shape: tuple[int, ...], dtype: Any, like: Any = None, rng: np.random.Generator | None = None
 ) -> Any:
     """Uniform [0, 1) draws of ``dtype`` from ``rng`` (default: numkeras's stream), on the
@@ -153,3 +195,21 @@ def set_rng_state(state: dict) -> None:
     bit_generator.state = state
     global _RNG
     _RNG = np.random.Generator(bit_generator)
+
+
+def __getattr__(name: str) -> Any:
+    # The one upward import the engine has: Keras 2's K.* functions, loaded when first asked for
+    # (``K.sum``), never by the engine itself, so that ops never wait on losses or layers.
+    # ``from . import keras2`` itself asks for the name "keras2" first: that must miss.
+    if not name.startswith("_") and name != "keras2":
+        from . import keras2
+
+        if name in keras2.__all__:
+            return getattr(keras2, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    from . import keras2
+
+    return sorted(set(globals()) | set(keras2.__all__))

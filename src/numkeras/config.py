@@ -1,0 +1,31 @@
+"""Global settings under Keras 3's ``keras.config`` names.
+
+These are the settings of :mod:`numkeras.backend`, not copies: ``config.set_floatx("float64")``
+and ``backend.set_floatx("float64")`` change the same value. Defaults as in Keras: floatx
+``'float32'``, epsilon ``1e-7``, image data format ``'channels_last'``. ``backend()`` names the
+array backend, ``'numpy'`` or ``'cupy'`` (where Keras names ``'jax'``, ``'tensorflow'``, ...).
+"""
+
+from __future__ import annotations
+
+from .backend import (
+    backend,
+    epsilon,
+    floatx,
+    image_data_format,
+    set_backend,
+    set_epsilon,
+    set_floatx,
+    set_image_data_format,
+)
+
+__all__ = [
+    "backend",
+    "epsilon",
+    "floatx",
+    "image_data_format",
+    "set_backend",
+    "set_epsilon",
+    "set_floatx",
+    "set_image_data_format",
+]

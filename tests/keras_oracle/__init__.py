@@ -1,0 +1,1 @@
+"""numkeras against real Keras 3 (JAX backend), step by step, on the keras.io guides' programs."""

@@ -1,0 +1,176 @@
+"""Keras 3 code from the keras.io guides that numkeras does not run yet.
+
+Each case is a few lines that the programs of this folder would have written, taken out so that
+the programs run. It runs on real Keras 3 (JAX), which shows that the code is right, and on
+numkeras as a strict xfail whose reason is numkeras's error: once numkeras runs it, the xfail
+fails, and the case moves into a program.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+import numkeras
+
+
+def sequential_layers_have_outputs(keras) -> None:
+    """From the guide "The Sequential model", feature extraction: every layer's ``output``."""
+    model = keras.Sequential(
+        [keras.Input(shape=(3,)), keras.layers.Dense(4), keras.layers.Dense(2)]
+    )
+    extractor = keras.Model(inputs=model.inputs, outputs=[layer.output for layer in model.layers])
+    features = extractor(np.ones((5, 3), "float32"))
+    assert [tuple(f.shape) for f in features] == [(5, 4), (5, 2)]
+
+
+def functional_merge_layer(keras) -> None:
+    """ "The Functional API" guide joins branches with ``layers.concatenate``."""
+    a, b = keras.Input(shape=(3,)), keras.Input(shape=(2,))
+    joined = keras.layers.concatenate([keras.layers.Dense(4)(a), b])
+    model = keras.Model([a, b], keras.layers.Dense(1)(joined))
+    assert tuple(model.output.shape) == (None, 1)
+
+
+def ops_on_symbolic_tensors_are_not_layers(keras) -> None:
+    """An op on symbolic tensors is a graph node, not one of ``model.layers``, so that
+    indexing the layers (``model.layers[-2]``) finds the same layer as in Keras."""
+    a, b = keras.Input(shape=(3,)), keras.Input(shape=(2,))
+    joined = keras.ops.concatenate([a, b], axis=-1)
+    model = keras.Model([a, b], keras.layers.Dense(1, name="out")(joined))
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "InputLayer",
+        "InputLayer",
+        "Dense",
+    ]
+
+
+def subclassed_model_config_extends_the_base(keras) -> None:
+    """A subclassed model's ``get_config`` may start from ``super().get_config()``."""
+
+    class Tower(keras.Model):
+        def __init__(self, units=4, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.dense = keras.layers.Dense(units)
+
+        def call(self, inputs):
+            return self.dense(inputs)
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units}
+
+    config = Tower(units=3, name="tower").get_config()
+    assert config["units"] == 3 and config["name"] == "tower"
+
+
+def nested_layer_config_serializes_the_sublayer(keras) -> None:
+    """ "Making new layers and models via subclassing": a layer holding a layer serializes it
+    with ``keras.saving.serialize_keras_object`` and rebuilds it with its deserialize twin."""
+    dense = keras.layers.Dense(3, activation="relu")
+    config = keras.saving.serialize_keras_object(dense)
+    rebuilt = keras.saving.deserialize_keras_object(config)
+    assert type(rebuilt).__name__ == "Dense" and rebuilt.units == 3
+
+
+def custom_steps_unpack_data_with_utils(keras) -> None:
+    """Custom steps unpack their batch with ``keras.utils.unpack_x_y_sample_weight``."""
+    x, y = np.zeros((2, 3)), np.ones((2, 1))
+    assert keras.utils.unpack_x_y_sample_weight((x, y)) == (x, y, None)
+
+
+def fit_takes_a_py_dataset(keras) -> None:
+    """ "Training & evaluation with the built-in methods": batches from a ``PyDataset``
+    subclass (Keras 2's ``Sequence``)."""
+
+    class Batches(keras.utils.PyDataset):
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, index):
+            rng = np.random.default_rng(index)
+            x = rng.normal(size=(16, 3)).astype("float32")
+            return x, x.sum(axis=1, keepdims=True)
+
+    model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    history = model.fit(Batches(), epochs=1, verbose=0)
+    assert len(history.history["loss"]) == 1
+
+
+def weights_file_with_keras_suffix(keras, tmp_path) -> None:
+    """Keras 3 requires ``save_weights`` paths ending in ``.weights.h5``."""
+    model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(2)])
+    path = os.path.join(tmp_path, "model.weights.h5")
+    model.save_weights(path)
+    copy = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(2)])
+    copy.load_weights(path)
+    for a, b in zip(model.get_weights(), copy.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+#: Each case, the error numkeras raises on it, and what that error says.
+GAPS: dict[Callable, tuple[type[Exception], str]] = {
+    sequential_layers_have_outputs: (
+        AttributeError,
+        "Layer 'dense' has no output: it was never called on symbolic inputs (the layers of a "
+        "Sequential model get no symbolic nodes)",
+    ),
+    functional_merge_layer: (
+        AttributeError,
+        "module 'numkeras.layers' has no attribute 'concatenate' (no merging layers: "
+        "Concatenate, Add, ...)",
+    ),
+    ops_on_symbolic_tensors_are_not_layers: (
+        AssertionError,
+        "model.layers holds an OpLayer 'concatenate' between the inputs and the Dense layer",
+    ),
+    subclassed_model_config_extends_the_base: (
+        NotImplementedError,
+        "Model.get_config: 'Tower is a subclassed model, so numkeras cannot describe it by itself'",
+    ),
+    nested_layer_config_serializes_the_sublayer: (
+        AttributeError,
+        "module 'numkeras.saving' has no attribute 'serialize_keras_object'",
+    ),
+    custom_steps_unpack_data_with_utils: (
+        AttributeError,
+        "module 'numkeras.utils' has no attribute 'unpack_x_y_sample_weight'",
+    ),
+    fit_takes_a_py_dataset: (
+        AttributeError,
+        "module 'numkeras.utils' has no attribute 'PyDataset' (nor 'Sequence')",
+    ),
+    weights_file_with_keras_suffix: (
+        ValueError,
+        "HDF5 files are not supported: numkeras saves and loads its own zip format. Use a path "
+        "ending in .weights.npz",
+    ),
+}
+
+
+def _run(case: Callable, module, tmp_path) -> None:
+    if "tmp_path" in case.__code__.co_varnames[: case.__code__.co_argcount]:
+        case(module, tmp_path)
+    else:
+        case(module)
+
+
+@pytest.mark.parametrize("case", list(GAPS), ids=lambda case: case.__name__)
+def test_the_case_is_keras_code(case, keras, tmp_path):
+    _run(case, keras, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(case, marks=pytest.mark.xfail(strict=True, raises=error, reason=reason))
+        for case, (error, reason) in GAPS.items()
+    ],
+    ids=lambda case: case.__name__,
+)
+def test_numkeras_runs_the_case(case, tmp_path):
+    _run(case, numkeras, tmp_path)
