@@ -17,7 +17,7 @@ from numkeras import layers, ops
 
 
 @keras.saving.register_keras_serializable(package="keras_programs")
-class Scale(layers.Layer):
+class LearnedScale(layers.Layer):
     """Multiplies its inputs by a fixed factor."""
 
     def __init__(self, factor: float, **kwargs):
@@ -40,7 +40,7 @@ class Tower(keras.Model):
         self.hidden_units = list(hidden_units)
         self.hidden_layers = [layers.Dense(u, activation="tanh") for u in self.hidden_units]
         self.head = layers.Dense(1)
-        self.scale = Scale(2.0)
+        self.scale = LearnedScale(2.0)
 
     def call(self, inputs):
         x = inputs

@@ -2,7 +2,7 @@
 inspected with ``summary``, then trained, evaluated and used to predict.
 
 The data is synthetic: 384 points in 8 dimensions whose class (one of 3) is the largest of
-three fixed linear scores, so a small MLP learns it in one epoch.
+three fixed linear scores, so a small MLP learns it in a few epochs.
 """
 
 import io

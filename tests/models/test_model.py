@@ -215,3 +215,21 @@ def test_on_train_end_gets_the_last_epochs_logs_with_validation():
         history = model.fit(X, Y, epochs=2, validation_split=0.25, verbose=0, callbacks=[Spy()])
     assert set(seen) == {"loss", "accuracy", "val_loss", "val_accuracy"}
     assert seen["val_loss"] == history.history["val_loss"][-1]
+
+
+def test_a_subclass_get_config_extends_the_base_config():
+    class Tower(numkeras.Model):
+        def __init__(self, units=4, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.dense = layers.Dense(units)
+
+        def call(self, inputs):
+            return self.dense(inputs)
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units}
+
+    config = Tower(units=3, name="tower").get_config()
+    assert config["units"] == 3 and config["name"] == "tower" and config["trainable"]
+    assert Tower.from_config(config).units == 3

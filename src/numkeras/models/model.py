@@ -186,14 +186,18 @@ class Model(Trainer, Layer):
 
     # -- configuration -------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
-        """A subclassed model has no config of its own: its class must define one."""
-        raise NotImplementedError(
-            f"{type(self).__name__} is a subclassed model, so numkeras cannot describe it by "
-            "itself: to save it, define get_config() returning the arguments of its __init__ "
-            "(and from_config if they need rebuilding) and register the class with "
-            "@numkeras.saving.register_keras_serializable(). Or save its weights alone with "
-            "model.save_weights()."
-        )
+        """The base config (name, trainable, dtype) for a subclass's ``get_config`` to extend
+        with ``super().get_config()``; a subclass without a ``get_config`` of its own has no
+        config, and saying so here is what ``save`` reports."""
+        if type(self).get_config is Model.get_config:
+            raise NotImplementedError(
+                f"{type(self).__name__} is a subclassed model, so numkeras cannot describe it "
+                "by itself: to save it, define get_config() returning the arguments of its "
+                "__init__ (and from_config if they need rebuilding) and register the class "
+                "with @numkeras.saving.register_keras_serializable(). Or save its weights "
+                "alone with model.save_weights()."
+            )
+        return Layer.get_config(self)
 
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: dict | None = None) -> Model:
