@@ -22,6 +22,7 @@ from .twins import (
     assert_weights_close,
     batches,
     classification_data,
+    optimizer,
     same_start,
 )
 
@@ -55,10 +56,6 @@ def subclassed_mlp(lib: Any) -> Any:
             return self.classifier(hidden)
 
     return MLP()
-
-
-def optimizer(lib: Any, name: str) -> Any:
-    return {"sgd": lib.optimizers.SGD(0.1), "adam": lib.optimizers.Adam(0.01)}[name]
 
 
 def twins(keras: Any, name: str, x: np.ndarray) -> tuple[Any, Any]:

@@ -57,9 +57,8 @@ class OwnLossAndTrackers(numkeras.Model):
         with numkeras.GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.loss_fn(y, y_pred)
-        # Keras 3 also names them trainable_variables (test_variables_have_keras_3_names).
-        gradients = tape.gradient(loss, self.trainable_weights)
-        self.optimizer.apply(gradients, self.trainable_weights)
+        gradients = tape.gradient(loss, self.trainable_variables)
+        self.optimizer.apply(gradients, self.trainable_variables)
         self.loss_tracker.update_state(loss)
         self.mae_metric.update_state(y, y_pred)
         return {"loss": self.loss_tracker.result(), "mae": self.mae_metric.result()}
@@ -79,8 +78,8 @@ class CompiledLossAndMetrics(numkeras.Model):
         with numkeras.GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.compute_loss(y=y, y_pred=y_pred)
-        gradients = tape.gradient(loss, self.trainable_weights)
-        self.optimizer.apply_gradients(zip(gradients, self.trainable_weights))
+        gradients = tape.gradient(loss, self.trainable_variables)
+        self.optimizer.apply_gradients(zip(gradients, self.trainable_variables))
         return self._update_metrics(loss, y, y_pred)
 
     def test_step(self, data):

@@ -21,6 +21,7 @@ from .twins import (
     assert_weights_close,
     batches,
     classification_data,
+    optimizer,
 )
 
 pytestmark = pytest.mark.filterwarnings(KERAS_NUMPY2_WARNING)
@@ -32,13 +33,6 @@ def functional_mlp(lib: Any) -> Any:
     x = lib.layers.Dense(16, activation="relu")(inputs)
     x = lib.layers.Dense(16, activation="relu")(x)
     return lib.Model(inputs, lib.layers.Dense(CLASSES)(x))
-
-
-def optimizer(lib: Any, name: str) -> Any:
-    return {
-        "sgd": lib.optimizers.SGD(0.1, momentum=0.9),
-        "adam": lib.optimizers.Adam(0.01),
-    }[name]
 
 
 def numkeras_loop(model: Any, name: str, data: list) -> tuple[list[float], list[list]]:

@@ -33,6 +33,11 @@ def batches(x: np.ndarray, y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]
     return [(x[i : i + BATCH], y[i : i + BATCH]) for i in range(0, len(x), BATCH)]
 
 
+def optimizer(lib: Any, name: str) -> Any:
+    """The optimizer ``name`` (``'sgd'``: with momentum, or ``'adam'``) of ``lib``."""
+    return {"sgd": lib.optimizers.SGD(0.1, momentum=0.9), "adam": lib.optimizers.Adam(0.01)}[name]
+
+
 def same_start(reference: Any, ours: Any, x: np.ndarray) -> None:
     """Build both models on ``x`` (as the guides do, by calling them) and give numkeras's the
     weights of Keras's."""
