@@ -3,7 +3,7 @@
 Each case is a few lines that the programs of this folder would have written, taken out so that
 the programs run. It runs on real Keras 3 (JAX), which shows that the code is right, and on
 numkeras as a strict xfail whose reason is numkeras's error: once numkeras runs it, the xfail
-fails, and the case moves into a program.
+fails, and the case moves to ``CLOSED``, where it runs on both as a regression test.
 """
 
 from __future__ import annotations
@@ -18,35 +18,12 @@ import pytest
 import numkeras
 
 
-def sequential_layers_have_outputs(keras) -> None:
-    """From the guide "The Sequential model", feature extraction: every layer's ``output``."""
-    model = keras.Sequential(
-        [keras.Input(shape=(3,)), keras.layers.Dense(4), keras.layers.Dense(2)]
-    )
-    extractor = keras.Model(inputs=model.inputs, outputs=[layer.output for layer in model.layers])
-    features = extractor(np.ones((5, 3), "float32"))
-    assert [tuple(f.shape) for f in features] == [(5, 4), (5, 2)]
-
-
 def functional_merge_layer(keras) -> None:
     """The guide "The Functional API" joins branches with ``layers.concatenate``."""
     a, b = keras.Input(shape=(3,)), keras.Input(shape=(2,))
     joined = keras.layers.concatenate([keras.layers.Dense(4)(a), b])
     model = keras.Model([a, b], keras.layers.Dense(1)(joined))
     assert tuple(model.output.shape) == (None, 1)
-
-
-def ops_on_symbolic_tensors_are_not_layers(keras) -> None:
-    """An op on symbolic tensors is a graph node, not one of ``model.layers``, so that
-    indexing the layers (``model.layers[-2]``) finds the same layer as in Keras."""
-    a, b = keras.Input(shape=(3,)), keras.Input(shape=(2,))
-    joined = keras.ops.concatenate([a, b], axis=-1)
-    model = keras.Model([a, b], keras.layers.Dense(1, name="out")(joined))
-    assert [type(layer).__name__ for layer in model.layers] == [
-        "InputLayer",
-        "InputLayer",
-        "Dense",
-    ]
 
 
 def nested_layer_config_serializes_the_sublayer(keras) -> None:
@@ -97,31 +74,10 @@ def weights_file_with_keras_suffix(keras) -> None:
 
 #: Each case, the error numkeras raises on it, and what that error says.
 GAPS: dict[Callable, tuple[type[Exception], str]] = {
-    sequential_layers_have_outputs: (
-        AttributeError,
-        "Layer 'dense' has no output: it was never called on symbolic inputs (the layers of a "
-        "Sequential model get no symbolic nodes)",
-    ),
     functional_merge_layer: (
         AttributeError,
         "module 'numkeras.layers' has no attribute 'concatenate' (no merging layers: "
         "Concatenate, Add, ...)",
-    ),
-    ops_on_symbolic_tensors_are_not_layers: (
-        AssertionError,
-        "model.layers holds an OpLayer 'concatenate' between the inputs and the Dense layer",
-    ),
-    nested_layer_config_serializes_the_sublayer: (
-        AttributeError,
-        "module 'numkeras.saving' has no attribute 'serialize_keras_object'",
-    ),
-    custom_steps_unpack_data_with_utils: (
-        AttributeError,
-        "module 'numkeras.utils' has no attribute 'unpack_x_y_sample_weight'",
-    ),
-    fit_takes_a_py_dataset: (
-        AttributeError,
-        "module 'numkeras.utils' has no attribute 'PyDataset' (nor 'Sequence')",
     ),
     weights_file_with_keras_suffix: (
         ValueError,
@@ -131,9 +87,22 @@ GAPS: dict[Callable, tuple[type[Exception], str]] = {
 }
 
 
-@pytest.mark.parametrize("case", list(GAPS), ids=lambda case: case.__name__)
+#: Cases numkeras runs now.
+CLOSED: list[Callable] = [
+    nested_layer_config_serializes_the_sublayer,
+    custom_steps_unpack_data_with_utils,
+    fit_takes_a_py_dataset,
+]
+
+
+@pytest.mark.parametrize("case", [*GAPS, *CLOSED], ids=lambda case: case.__name__)
 def test_the_case_is_keras_code(case, keras):
     case(keras)
+
+
+@pytest.mark.parametrize("case", CLOSED, ids=lambda case: case.__name__)
+def test_numkeras_runs_the_closed_case(case):
+    case(numkeras)
 
 
 @pytest.mark.parametrize(

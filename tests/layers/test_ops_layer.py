@@ -129,3 +129,19 @@ def test_summary_shows_op_nodes_by_their_op():
     for op, kind in (("add", "Add"), ("multiply", "Multiply"), ("concatenate", "Concatenate")):
         assert re.search(rf"{op}(_\d+)? \({kind}\)", text)
     assert "OpLayer" not in text
+
+
+def test_integer_results_flow_through_the_graph_as_in_keras(keras):
+    def build(library):
+        inputs = library.Input((5,))
+        index = library.ops.argmax(inputs, axis=-1)
+        best = library.ops.take_along_axis(inputs, library.ops.expand_dims(index, -1), axis=-1)
+        return index, library.Model(inputs, [best, library.ops.cast(index, "float32")])
+
+    x = np.random.default_rng(0).random((4, 5)).astype("float32")
+    (ours_index, ours), (their_index, theirs) = build(numkeras), build(keras)
+    assert ours_index.dtype == their_index.dtype == "int32"
+    for a, b in zip(ours.predict(x, verbose=0), theirs.predict(x, verbose=0)):
+        assert np.allclose(a, b)
+    rebuilt = numkeras.Model.from_config(ours.get_config())
+    assert np.array_equal(rebuilt.predict(x, verbose=0)[0][:, 0], x.max(axis=1))

@@ -60,7 +60,7 @@ def test_a_functional_model_with_a_shared_layer_and_op_nodes():
     # The shared layer is cloned once and called twice, as in the original.
     shared = clone.get_layer("shared")
     assert len(shared._inbound_nodes) == 2
-    assert sum(isinstance(l, OpLayer) for l in clone.layers) == 4
+    assert sum(isinstance(l, OpLayer) for l in clone.operations) == 4
     assert_fresh_copy(model, clone, [XA, XB])
 
 
@@ -87,7 +87,7 @@ def test_clone_function_is_applied_to_each_layer_once():
 
     clone = clone_model(model, clone_function=wider)
     assert seen.count("shared") == 1
-    assert len(seen) == len(model.layers) - 2  # every layer but the two inputs
+    assert len(seen) == len(model.operations) - 2  # every layer and op node but the inputs
     assert clone.get_layer("shared").get_weights()[0].shape == (4, 5)
     assert clone.predict([XA, XB], verbose=0).shape == (6, 2)
 

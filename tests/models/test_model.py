@@ -233,3 +233,29 @@ def test_a_subclass_get_config_extends_the_base_config():
     config = Tower(units=3, name="tower").get_config()
     assert config["units"] == 3 and config["name"] == "tower" and config["trainable"]
     assert Tower.from_config(config).units == 3
+
+
+def test_weights_a_subclassed_model_holds_itself_are_saved(tmp_path):
+    @numkeras.saving.register_keras_serializable(package="tests")
+    class Shifted(MLP):
+        def build(self, input_shape):
+            self.shift = self.add_weight(shape=(2,), initializer="random_normal", name="shift")
+
+        def call(self, inputs, training=None):
+            return super().call(inputs, training) + self.shift
+
+        def get_config(self):
+            return {"units": self.units}
+
+    model = Shifted(4)
+    model(X)
+    assert model.weights[0] is model.shift and len(model.weights) == 5
+    model.save_weights(tmp_path / "w.weights.npz")
+    model.save(tmp_path / "m.numkeras")
+    twin = Shifted(4)
+    twin(X)
+    twin.load_weights(tmp_path / "w.weights.npz")
+    loaded = numkeras.models.load_model(tmp_path / "m.numkeras")
+    for other in (twin, loaded):
+        assert np.array_equal(other.shift.numpy(), model.shift.numpy())
+        assert np.array_equal(other.predict(X, verbose=0), model.predict(X, verbose=0))

@@ -1,9 +1,10 @@
 import numpy as np
 import pytest
 
+import numkeras
 from numkeras import ops
 from numkeras.layers import Activation, Dense, Dropout, Flatten, Input
-from numkeras.models import Model, Sequential
+from numkeras.models import Model, Sequential, load_model
 
 
 def course_network() -> Sequential:
@@ -111,3 +112,163 @@ def test_call_on_tensor_records_gradients_for_every_weight():
     out = model(np.ones((2, 3), np.float32), training=True)
     ops.sum(out).backward()
     assert all(w.grad is not None and w.grad.shape == w.shape for w in model.trainable_weights)
+
+
+# -- the graph of a Sequential model (Keras 3: a Sequential that knows its input is functional)
+
+
+@pytest.fixture(params=["numkeras", "keras"])
+def library(request):
+    return numkeras if request.param == "numkeras" else request.getfixturevalue("keras")
+
+
+# Keras warns when a one-input model is given its input bare, as the guide does.
+@pytest.mark.filterwarnings("ignore:The structure of `inputs`:UserWarning")
+def test_feature_extraction_from_every_layer_as_in_the_guide(library):
+    # keras.io's "The Sequential model", feature extraction: a model of every layer's output.
+    model = library.Sequential(
+        [library.Input(shape=(3,)), library.layers.Dense(4), library.layers.Dense(2)]
+    )
+    extractor = library.Model(inputs=model.inputs, outputs=[layer.output for layer in model.layers])
+    x = np.random.default_rng(1).random((5, 3), dtype=np.float32)
+    hidden, out = (np.asarray(f) for f in extractor(x))
+    kernel, bias = model.layers[0].get_weights()
+    np.testing.assert_allclose(hidden, x @ kernel + bias, rtol=1e-5)
+    np.testing.assert_allclose(out, model.predict(x, verbose=0), rtol=1e-5)
+
+
+def assert_one_chain(model: Sequential) -> None:
+    """Each layer has one node, called on the output of the layer before it, and the model's
+    inputs and outputs are the chain's ends."""
+    assert all(len(layer._inbound_nodes) == 1 for layer in model.layers)
+    previous = model.inputs[0]
+    for layer in model.layers:
+        assert layer.input is previous
+        previous = layer.output
+    assert model.outputs == [previous]
+
+
+def with_input() -> Sequential:
+    return Sequential([Input(shape=(4,)), Dense(3), Dense(2)])
+
+
+def with_input_shape() -> Sequential:
+    return Sequential([Dense(3, input_shape=(4,)), Dense(2)])
+
+
+def built_by_build() -> Sequential:
+    model = Sequential([Dense(3), Dense(2)])
+    model.build((None, 4))
+    return model
+
+
+def built_by_fit() -> Sequential:
+    model = Sequential([Dense(3), Dense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.ones((8, 4), np.float32), np.ones((8, 2), np.float32), verbose=0)
+    return model
+
+
+def built_by_a_call() -> Sequential:
+    model = Sequential([Dense(3), Dense(2)])
+    model(np.ones((2, 4), np.float32))
+    return model
+
+
+@pytest.mark.parametrize(
+    "make", [with_input, with_input_shape, built_by_build, built_by_fit, built_by_a_call]
+)
+def test_every_way_of_building_gives_each_layer_its_node(make):
+    model = make()
+    assert_one_chain(model)
+    assert model.inputs[0].shape == (None, 4) and model.outputs[0].shape == (None, 2)
+    assert model.inputs[0] is model.inputs[0]  # stable, not made anew on each access
+    assert model.layer_output_shapes == [(None, 3), (None, 2)]
+
+
+def test_the_given_input_is_the_models_input():
+    entry = Input(shape=(4,))
+    model = Sequential([entry, Dense(2)])
+    assert model.inputs == [entry]
+
+
+def test_add_extends_the_chain_and_pop_shortens_it():
+    model = with_input()
+    first, second = model.layers
+    third = Dense(5)
+    model.add(third)
+    assert_one_chain(model)
+    assert second.output is third.input and model.outputs == [third.output]
+    assert model.pop() is third and third._inbound_nodes == []
+    assert_one_chain(model)
+    model.pop()
+    assert second._inbound_nodes == [] and model.outputs == [first.output]
+    model.add(second)  # a popped layer can be added again: it gets one node, not two
+    assert_one_chain(model)
+    assert model.predict(np.ones((2, 4), np.float32), verbose=0).shape == (2, 2)
+
+
+def test_popping_every_layer_leaves_no_graph_and_adding_rebuilds_it():
+    model = with_input()
+    entry = model.inputs[0]
+    model.pop()
+    model.pop()
+    assert not model.built
+    with pytest.raises(ValueError, match="not been built"):
+        _ = model.outputs
+    model.add(Dense(6))
+    assert_one_chain(model)
+    assert model.inputs == [entry]
+
+
+def test_building_again_never_gives_a_layer_a_second_node():
+    model = Sequential([Flatten(), Dense(2)])
+    model.build((None, 3, 4))
+    model.build((None, 3, 4))
+    assert_one_chain(model)
+    model.build((None, 12))  # another input shape: the graph is made anew
+    assert_one_chain(model)
+    assert model.inputs[0].shape == (None, 12)
+
+
+def test_a_misfitting_layer_leaves_the_chain_as_it_was():
+    model = with_input()
+    outputs = model.outputs
+    misfit = Dense(1)
+    misfit.build((None, 7))
+    with pytest.raises(ValueError, match="Expected shape"):
+        model.add(misfit)
+    assert misfit._inbound_nodes == [] and len(model.layers) == 2
+    assert model.outputs == outputs
+    assert_one_chain(model)
+
+
+def test_config_and_model_file_are_unchanged_by_the_graph(tmp_path):
+    model = with_input()
+    config = model.get_config()
+    assert set(config) == {"name", "trainable", "layers", "build_input_shape"}
+    assert [spec["class_name"] for spec in config["layers"]] == ["Dense", "Dense"]
+    model.save(tmp_path / "stack.numkeras")
+    loaded = load_model(tmp_path / "stack.numkeras")
+    assert type(loaded) is Sequential
+    assert_one_chain(loaded)
+
+
+def test_nested_sequential_models_are_graphs_too():
+    inner = Sequential([Dense(3, input_shape=(4,), activation="relu")])
+    outer = Sequential([Input(shape=(4,)), inner, Dense(2)])
+    assert_one_chain(outer)
+    assert_one_chain(inner)
+    extractor = Model(outer.inputs, inner.output)
+    x = np.ones((2, 4), np.float32)
+    np.testing.assert_allclose(extractor.predict(x, verbose=0), inner.predict(x, verbose=0))
+
+
+@pytest.mark.parametrize("name", ["numkeras", "keras"])
+def test_the_output_of_a_layer_also_called_elsewhere_is_its_first_calls(name, request):
+    library = numkeras if name == "numkeras" else request.getfixturevalue("keras")
+    dense = library.layers.Dense(2)
+    model = library.Sequential([library.Input(shape=(3,)), dense])
+    other = library.Input(shape=(3,))
+    library.Model(other, dense(other))
+    assert dense.output is model.outputs[0]

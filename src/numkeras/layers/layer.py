@@ -440,27 +440,23 @@ class Layer:
     # -- the graph it is part of -----------------------------------------------------------------
     @property
     def input(self) -> Any:
-        """The symbolic input of the layer's only call in a graph (a list for several)."""
-        tensors = self._only_node("input").inputs
+        """The symbolic input of the layer's first call in a graph (a list for several), as
+        Keras 3 gives it."""
+        tensors = self._first_node("input").inputs
         return tensors[0] if len(tensors) == 1 else tensors
 
     @property
     def output(self) -> Any:
-        """The symbolic output of the layer's only call in a graph, e.g. to build a feature
+        """The symbolic output of the layer's first call in a graph, e.g. to build a feature
         extractor ``Model(model.inputs, model.get_layer('hidden').output)``."""
-        tensors = self._only_node("output").outputs
+        tensors = self._first_node("output").outputs
         return tensors[0] if len(tensors) == 1 else tensors
 
-    def _only_node(self, what: str) -> Node:
+    def _first_node(self, what: str) -> Node:
         if not self._inbound_nodes:
             raise AttributeError(
                 f"Layer '{self.name}' has no {what}: it was never called on symbolic inputs "
                 "(Input(...) or another layer's output)."
-            )
-        if len(self._inbound_nodes) > 1:
-            raise AttributeError(
-                f"Layer '{self.name}' has multiple inbound nodes (it is called in "
-                f"{len(self._inbound_nodes)} places), so its {what} is ambiguous."
             )
         return self._inbound_nodes[0]
 
@@ -475,12 +471,7 @@ class Layer:
     def compute_output_shape(self, input_shape: Any) -> Any:
         """Output shape for ``input_shape``; by default found by running the layer on zeros."""
 
-        def zeros(shape: Shape) -> Tensor:
-            return Tensor(np.zeros(tuple(1 if n is None else n for n in shape), self.dtype))
-
-        probe = (
-            [zeros(s) for s in input_shape] if is_shape_list(input_shape) else zeros(input_shape)
-        )
+        probe = probe_inputs(input_shape, self.dtype)
         with no_grad():
             out = self._call_with(probe, (), {}, training=False)
         batch = (input_shape[0] if is_shape_list(input_shape) else input_shape)[0]
@@ -644,6 +635,16 @@ def distinct(variables: Any) -> list[Variable]:
     """``variables`` without repeats (by identity), in order."""
     seen: set[int] = set()
     return [v for v in variables if not (id(v) in seen or seen.add(id(v)))]
+
+
+def probe_inputs(input_shape: Any, dtype: str) -> Any:
+    """Zeros of ``input_shape`` (a list of shapes for several inputs), a batch of 1 where the
+    batch axis is None: what a layer is run on to learn its output shape or build itself."""
+
+    def zeros(shape: Shape) -> Tensor:
+        return Tensor(np.zeros(tuple(1 if n is None else n for n in shape), dtype))
+
+    return [zeros(s) for s in input_shape] if is_shape_list(input_shape) else zeros(input_shape)
 
 
 def is_shape_list(shape: Any) -> bool:

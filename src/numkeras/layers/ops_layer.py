@@ -34,8 +34,9 @@ class OpLayer(Layer):
     """``numkeras.ops.<function>(*call_args, **call_kwargs)`` as a weightless layer: the op
     node that ``a + b`` or ``ops.concatenate([a, b])`` records on symbolic tensors.
 
-    Like any layer it takes its inputs in its dtype (floatx by default), so an integer result
-    (``ops.argmax``) reaches the next op node as floats.
+    Unlike other layers it keeps its inputs' dtypes, and its symbolic outputs carry the dtypes
+    the op gives (``ops.argmax`` gives int32), so integer results flow through a graph as in
+    Keras.
 
     Args:
         function: the name of a public function of ``numkeras.ops`` (one of ``ops.__all__``).
@@ -77,6 +78,20 @@ class OpLayer(Layer):
         """The op's name as Keras 3 shows an op node's type: ``add`` -> ``Add``."""
         return "".join(part.capitalize() for part in self.function.split("_"))
 
+    def _cast(self, x: Any) -> Tensor:
+        # The op decides its dtypes (ops.take needs integer indices), not the layer.
+        return x if isinstance(x, Tensor) else Tensor(x)
+
+    def _call_symbolic(self, inputs: Any, args: tuple = (), kwargs: dict | None = None) -> Any:
+        many = isinstance(inputs, (list, tuple))
+        self._input_dtypes = [t.dtype for t in (inputs if many else [inputs])]
+        outputs = super()._call_symbolic(inputs, args, kwargs)
+        for tensor, dtype in zip(
+            outputs if isinstance(outputs, list) else [outputs], self._output_dtypes
+        ):
+            tensor.dtype = dtype
+        return outputs
+
     def call(self, inputs: Any) -> Any:
         """The op applied to ``inputs`` (one tensor, or a list when it takes several)."""
         args, kwargs = self.template.fill(inputs if self.template.count > 1 else [inputs])
@@ -100,8 +115,10 @@ class OpLayer(Layer):
     def _probe(self, shapes: list[Shape], size: int) -> tuple[bool, list[tuple[int, ...]]]:
         """Whether the op gives several outputs, and their shapes, on zeros of ``shapes`` with
         each None axis at ``size``."""
+        dtypes = getattr(self, "_input_dtypes", None) or [self.dtype] * len(shapes)
         zeros = [
-            Tensor(np.zeros([size if n is None else n for n in s], self.dtype)) for s in shapes
+            Tensor(np.zeros([size if n is None else n for n in s], dtype))
+            for s, dtype in zip(shapes, dtypes)
         ]
         # Zeros divide by zero, take the log of zero, ...: only the shapes matter here.
         with no_grad(), np.errstate(all="ignore"):
@@ -113,6 +130,7 @@ class OpLayer(Layer):
                 f"Op node '{self.name}': numkeras.ops.{self.function} returned "
                 f"{type(out).__name__}, not tensors, so it cannot be part of a model's graph."
             )
+        self._output_dtypes = [str(o.dtype) for o in outputs]
         return many, [o.shape for o in outputs]
 
     def get_config(self) -> dict[str, Any]:

@@ -21,9 +21,10 @@ import numpy as np
 
 from .. import registry
 from ..layers.core import InputLayer
-from ..layers.layer import Layer, distinct, is_shape_list
+from ..layers.layer import Layer, distinct, probe_inputs
+from ..layers.ops_layer import OpLayer
 from ..layers.symbolic import KerasTensor, Node, is_symbolic
-from ..ops.core import Tensor, Variable, no_grad
+from ..ops.core import Variable, no_grad
 from . import fusion
 from .training import Trainer
 
@@ -129,21 +130,25 @@ class Model(Trainer, Layer):
         the model is called once on zeros of that shape, which builds each layer it uses."""
         if input_shape is None:
             self._require_built("build")
-
-        def zeros(shape: Any) -> Tensor:
-            return Tensor(np.zeros(tuple(1 if n is None else n for n in shape), self.dtype))
-
-        probe = (
-            [zeros(s) for s in input_shape] if is_shape_list(input_shape) else zeros(input_shape)
-        )
         self.built = True  # so that the call below does not build again
         try:
-            with no_grad():
-                self(probe, training=False)
+            self._call_on_zeros(input_shape)
         except Exception:
             self.built = False
             raise
         self._build_shape = input_shape
+
+    def _call_on_zeros(self, input_shape: Any) -> None:
+        with no_grad():
+            self(probe_inputs(input_shape, self.dtype), training=False)
+
+    def build_from_config(self, config: dict[str, Any]) -> None:
+        """Build the model from :meth:`get_build_config`'s result: its ``build`` (a subclass's
+        own may create only the model's weights), then one call on zeros for layers that are
+        built on their first call."""
+        super().build_from_config(config)
+        if not all(layer.built for layer in self.layers):
+            self._call_on_zeros(self._build_shape)
 
     def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
         outputs = super().__call__(inputs, *args, **kwargs)
@@ -273,8 +278,10 @@ class Functional(Model):
 
     # -- structure -----------------------------------------------------------------------------
     @property
-    def layers(self) -> list[Layer]:
-        """The model's layers, each once, in the order they are applied."""
+    def operations(self) -> list[Layer]:
+        """Every node's layer, each once, in the order they are applied: the InputLayers, the
+        layers and the op nodes that ``a + b`` or ``ops.concatenate`` record (Keras 3's
+        ``operations``)."""
         found: list[Layer] = [t.node.layer if t.node else t._input_layer for t in self.inputs]
         for node in self._nodes:
             if node.layer not in found:
@@ -282,8 +289,20 @@ class Functional(Model):
         return found
 
     @property
+    def layers(self) -> list[Layer]:
+        """The model's layers, each once, in the order they are applied. Op nodes are not
+        layers, as in Keras 3, so that ``model.layers[-2]`` finds the same layer as there."""
+        return [op for op in self.operations if not isinstance(op, OpLayer)]
+
+    @property
     def _sublayers(self) -> list[Layer]:
-        return self.layers
+        # Freezing, added losses and anything else walked through the tree reach op nodes too.
+        return self.operations
+
+    def _own_nodes(self, layer: Layer) -> list[Node]:
+        """``layer``'s calls that are part of this model, in the order the layer made them: a
+        layer also called elsewhere (another model, a Sequential) has other nodes too."""
+        return [n for n in layer._inbound_nodes if n in self._nodes]
 
     @property
     def weights(self) -> list[Variable]:
@@ -345,14 +364,15 @@ class Functional(Model):
         """The graph as JSON: each layer's config and the layers its calls take inputs from."""
 
         def ref(t: KerasTensor) -> list:
-            layer = t.node.layer if t.node else t._input_layer
-            node_index = 0 if t.node is None else layer._inbound_nodes.index(t.node)
-            tensor_index = 0 if t.node is None else t.node.outputs.index(t)
-            return [layer.name, node_index, tensor_index]
+            # Nodes are numbered among the model's own, as from_config replays them.
+            if t.node is None:
+                return [t._input_layer.name, 0, 0]
+            layer = t.node.layer
+            return [layer.name, self._own_nodes(layer).index(t.node), t.node.outputs.index(t)]
 
         layers = []
-        for layer in self.layers:
-            nodes = [n for n in getattr(layer, "_inbound_nodes", []) if n in self._nodes]
+        for layer in self.operations:
+            nodes = self._own_nodes(layer)
             layers.append(
                 {
                     **registry.serialize(layer),

@@ -1,4 +1,11 @@
-"""``Sequential``: step 1 of the course, a stack of layers applied one after another."""
+"""``Sequential``: step 1 of the course, a stack of layers applied one after another.
+
+Once it knows its input shape, a Sequential model is also a functional graph, as in Keras 3: its
+layers are called in a chain on the output of an ``InputLayer``, so that each has one node, and
+``model.inputs``, ``model.outputs`` and each layer's ``input`` and ``output`` are that graph's
+symbolic tensors (``Model(model.inputs, [l.output for l in model.layers])`` extracts features).
+It still runs as a plain chain of its layers (:meth:`Sequential._graph`) through the fusion pass.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,7 @@ import numpy as np
 from .. import registry
 from ..layers.core import InputLayer
 from ..layers.layer import Layer
-from ..layers.symbolic import KerasTensor
+from ..layers.symbolic import KerasTensor, Node
 from ..ops.core import Tensor
 from . import fusion
 from .model import Functional
@@ -20,7 +27,9 @@ class Sequential(Functional):
 
     The model knows its input shape from an ``Input(shape)`` added first, or from the first
     layer's ``input_shape`` (Keras 1: ``input_dim``), and is then built at once, so ``summary()``
-    works before training. Otherwise it is built from the data that ``fit`` receives.
+    works before training. Otherwise it is built by ``build(input_shape)`` or from the data that
+    ``fit`` (or a call) receives. Once built, it is a graph (see the module docstring) that
+    ``add`` extends and ``pop`` shortens.
 
     Example (the course's hello world)::
 
@@ -41,7 +50,10 @@ class Sequential(Functional):
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._layers: list[Layer] = []
         self._input_shape: tuple | None = None
-        self._shapes: list[tuple] = []
+        #: The InputLayer the chain starts from: the one added, else made when it is built.
+        self._input_layer: InputLayer | None = None
+        #: The node of each layer's call in the chain, in order; empty while not built.
+        self._nodes: list[Node] = []
         for layer in layers or []:
             self.add(layer)
 
@@ -52,7 +64,7 @@ class Sequential(Functional):
         if isinstance(layer, InputLayer):
             if self._layers:
                 raise ValueError("An Input must be the first thing added to a Sequential model.")
-            self._input_shape = layer.batch_input_shape
+            self._input_layer, self._input_shape = layer, layer.batch_input_shape
             return
         if not isinstance(layer, Layer):
             raise TypeError(
@@ -62,32 +74,56 @@ class Sequential(Functional):
         if not self._layers and self._input_shape is None and layer.batch_input_shape:
             self._input_shape = layer.batch_input_shape
         self._layers.append(layer)
-        if self._input_shape is not None:
-            try:
-                self._propagate_shapes()
-            except Exception:
-                self._layers.pop()
-                raise
+        if self._input_shape is None:
+            return
+        try:
+            # A built chain grows by the new layer's call; otherwise the whole chain is made.
+            if self._nodes:
+                self._call_next(layer)
+            else:
+                self._link()
+        except Exception:
+            self._layers.pop()
+            raise
 
     def pop(self) -> Layer:
-        """Remove and return the last layer."""
+        """Remove and return the last layer; the graph loses that layer's call."""
         if not self._layers:
             raise ValueError("There is no layer to pop: the model is empty.")
         layer = self._layers.pop()
-        self._shapes = self._shapes[: len(self._layers)]
+        if self._nodes:
+            _forget(self._nodes.pop())
+            # With no layer left, only the InputLayer remains: no graph, as in Keras.
+            self.built = bool(self._nodes)
         return layer
 
-    def _propagate_shapes(self) -> None:
-        """Build every layer in turn and record the output shape of each."""
-        shape = self._input_shape
-        shapes = []
-        for layer in self._layers:
-            layer._maybe_build(shape)
-            layer._check_inputs(shape)
-            shape = tuple(layer.compute_output_shape(shape))
-            shapes.append(shape)
-        self._shapes = shapes
+    def _link(self) -> None:
+        """Build the graph: call the layers in a chain on the InputLayer's output, each
+        building on the shape it receives. The nodes of an earlier chain are removed first, so
+        that rebuilding never leaves a layer with several."""
+        self._unlink()
+        if self._input_layer is None or self._input_layer.batch_input_shape != self._input_shape:
+            self._input_layer = InputLayer(
+                batch_input_shape=self._input_shape, dtype=self._layers[0].dtype
+            )
+        try:
+            for layer in self._layers:
+                self._call_next(layer)
+        except Exception:
+            self._unlink()
+            raise
         self.built = True
+
+    def _call_next(self, layer: Layer) -> None:
+        """Call ``layer`` on the chain's output, which its node then extends."""
+        layer(self._nodes[-1].outputs[0] if self._nodes else self._input_layer.output)
+        self._nodes.append(layer._inbound_nodes[-1])
+
+    def _unlink(self) -> None:
+        """Remove the chain's nodes from its layers."""
+        while self._nodes:
+            _forget(self._nodes.pop())
+        self.built = False
 
     def build(self, input_shape: Any = None) -> None:
         """Build the weights for batches of ``input_shape``, e.g. ``(None, 784)``."""
@@ -97,7 +133,8 @@ class Sequential(Functional):
             self._require_built("build")
         if not self._layers:
             raise ValueError("The Sequential model has no layers: add some before building it.")
-        self._propagate_shapes()
+        if not (self._nodes and self._input_layer.batch_input_shape == self._input_shape):
+            self._link()
 
     def _ensure_built(self, xs: list[np.ndarray]) -> bool:
         if not self.built and self._layers:
@@ -110,9 +147,21 @@ class Sequential(Functional):
         return list(self._layers)
 
     @property
+    def operations(self) -> list[Layer]:
+        """The InputLayer (once the model has one) and the layers (Keras 3's ``_layers``)."""
+        return [self._input_layer, *self._layers] if self._input_layer else self.layers
+
+    @property
     def inputs(self) -> list[KerasTensor]:
+        """The graph's symbolic input, the same tensor each time: ``[InputLayer output]``."""
         self._require_built("inputs")
-        return [KerasTensor(self._input_shape, self.dtype)]
+        return [self._input_layer.output]
+
+    @property
+    def outputs(self) -> list[KerasTensor]:
+        """The graph's symbolic output, the last layer's: ``[model.layers[-1].output]``."""
+        self._require_built("outputs")
+        return list(self._nodes[-1].outputs)
 
     @property
     def output_names(self) -> list[str]:
@@ -122,7 +171,7 @@ class Sequential(Functional):
         return [self._input_shape]
 
     def _output_shapes(self) -> list[tuple] | None:
-        return [self._shapes[-1]] if self.built and self._shapes else None
+        return [self._nodes[-1].outputs[0].shape] if self._nodes else None
 
     def _num_outputs(self) -> int:
         return 1
@@ -130,7 +179,7 @@ class Sequential(Functional):
     @property
     def layer_output_shapes(self) -> list[tuple]:
         """The output shape of each layer, batch axis first (None)."""
-        return list(self._shapes)
+        return [node.outputs[0].shape for node in self._nodes]
 
     # -- computing -----------------------------------------------------------------------------
     def call(self, inputs: Any, training: bool | None = None) -> Tensor:
@@ -152,7 +201,7 @@ class Sequential(Functional):
     def compute_output_shape(self, input_shape: Any) -> Any:
         if not self.built:
             self.build(input_shape)
-        return (input_shape[0], *self._shapes[-1][1:])
+        return (input_shape[0], *self._output_shapes()[0][1:])
 
     def predict(self, x: Any, *args: Any, **kwargs: Any) -> Any:
         self._require_built("predict")
@@ -178,3 +227,8 @@ class Sequential(Functional):
         if config.get("build_input_shape") is not None:
             model.build(tuple(config["build_input_shape"]))
         return model
+
+
+def _forget(node: Node) -> None:
+    """Remove ``node`` from its layer's calls."""
+    node.layer._inbound_nodes.remove(node)

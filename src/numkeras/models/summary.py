@@ -31,13 +31,14 @@ def _shape_text(shape: Any) -> str:
 
 
 def _rows(model: Any) -> tuple[list[list[str]], bool]:
-    """One row per layer: name (type), output shape, parameter count[, connected to]."""
+    """One row per layer: name (type), output shape, parameter count[, connected to]. A graph
+    model's op nodes (``a + b``) have rows too, as in Keras 3, though they are not layers."""
     # A Sequential model lists each layer's output shape, a graph model has nodes, a subclassed
     # model neither (its shapes show as "?", as in Keras). Asked of the model, not by a type
     # check, so that the models this module serves need not be imported.
     sequential = hasattr(type(model), "layer_output_shapes")
     graph = not sequential and hasattr(model, "_nodes")
-    layers = model.layers
+    layers = model.operations if graph else model.layers
     shapes: dict[str, Any] = {}
     if graph:
         for t in model.inputs:
@@ -56,10 +57,9 @@ def _rows(model: Any) -> tuple[list[list[str]], bool]:
         kind = getattr(layer, "op_type", None) or type(layer).__name__
         row = [f"{layer.name} ({kind})", _shape_text(shape), params]
         if graph:
-            sources = [n for n in layer._inbound_nodes if n in model._nodes]
             names = [
                 t.node.layer.name if t.node else t._input_layer.name
-                for n in sources
+                for n in model._own_nodes(layer)
                 for t in n.inputs
             ]
             row.append(", ".join(names) if names else "-")

@@ -34,6 +34,7 @@ from .. import optimizers as optimizers_module
 from ..callbacks import state as callback_state
 from ..ops.core import Tensor, as_array, no_grad
 from ..utils import kinds
+from ..utils.data_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from . import arguments
 from . import data_adapter as da
 
@@ -273,10 +274,11 @@ class Trainer:
         return self.get_metrics_result()
 
     def train_step(self, data: Any) -> dict[str, float]:
-        """One training step on ``data`` (``(x, y)`` or ``(x, y, sample_weight)``; ``(x,)``
-        when fit has no targets): forward, :meth:`compute_loss`, backward, one optimizer
-        update, then :meth:`compute_metrics`. ``fit`` calls it once per batch; override it
-        for a custom step, and return the logs."""
+        """One training step on ``data`` (``(x, y)`` or ``(x, y, sample_weight)``; ``x`` alone
+        when fit has no targets, see ``utils.pack_x_y_sample_weight``): forward,
+        :meth:`compute_loss`, backward, one optimizer update, then :meth:`compute_metrics`.
+        ``fit`` calls it once per batch; override it for a custom step, and return the
+        logs."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         variables = self.trainable_weights
         for v in variables:
@@ -304,18 +306,18 @@ class Trainer:
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def predict_step(self, data: Any) -> Any:
-        """The model's outputs for the inputs of ``data`` (``(x,)`` or ``x``); runs with no
-        tape."""
+        """The model's outputs for the inputs of ``data`` (``x``, or ``(x,)`` for several
+        inputs); runs with no tape."""
         x, _, _ = unpack_x_y_sample_weight(data)
         return self(x, training=False)
 
     def _run_step(self, step: Any, xs: list[Any], ys: Any, sw: Any) -> dict[str, float]:
         """``step`` (train_step or test_step) on a batch of the loop, its logs as floats."""
-        return _float_logs(step(pack_x_y_sample_weight(xs, ys, sw)))
+        return _float_logs(step(_step_data(xs, ys, sw)))
 
     def _predict_batch(self, xs: list[Any]) -> list[np.ndarray]:
         with no_grad():
-            out = self.predict_step(pack_x_y_sample_weight(xs, None, None))
+            out = self.predict_step(_step_data(xs, None, None))
         return [backend.to_numpy(as_array(p)) for p in _as_list(out)]
 
     # -- fit -----------------------------------------------------------------------------------
@@ -830,32 +832,12 @@ def _float_logs(logs: Any) -> dict[str, Any]:
     return flat
 
 
-def pack_x_y_sample_weight(xs: list[Any], ys: Any, sw: Any) -> tuple:
-    """A batch of the loop as a step receives it: ``(x, y)``, ``(x, y, sample_weight)``, or
-    ``(x,)`` without targets; ``x`` and ``y`` are arrays, or lists of them for several."""
+def _step_data(xs: list[Any], ys: Any, sw: Any) -> Any:
+    """A batch of the loop as a step receives it (:func:`pack_x_y_sample_weight`); ``x`` and
+    ``y`` are arrays, or lists of them for several inputs or outputs."""
     x = xs[0] if len(xs) == 1 else list(xs)
-    if ys is None:
-        return (x,)
-    y = ys[0] if len(ys) == 1 else list(ys)
-    return (x, y) if sw is None else (x, y, sw)
-
-
-def unpack_x_y_sample_weight(data: Any) -> tuple[Any, Any, Any]:
-    """``(x, y, sample_weight)`` from a step's ``data``, None where absent, as Keras's."""
-    if isinstance(data, list):
-        data = tuple(data)
-    if not isinstance(data, tuple):
-        return data, None, None
-    if len(data) == 1:
-        return data[0], None, None
-    if len(data) == 2:
-        return data[0], data[1], None
-    if len(data) == 3:
-        return data
-    raise ValueError(
-        "Data of a step must be x, (x,), (x, y) or (x, y, sample_weight). Received: a tuple "
-        f"of {len(data)} elements"
-    )
+    y = None if ys is None else (ys[0] if len(ys) == 1 else list(ys))
+    return pack_x_y_sample_weight(x, y, sw)
 
 
 @contextlib.contextmanager

@@ -18,11 +18,17 @@ interrupted save leaves the previous file intact. The layout is in docs/file-for
 
 from __future__ import annotations
 
-from ..registry import register_keras_serializable
+from ..registry import custom_object_scope, register_keras_serializable
 from . import archive
 from .archive import Limits, ModelFileError
 from .format import FORMAT_VERSION
 from .model_file import load_model, model_from_json, model_to_json, save_model
+from .objects import (
+    deserialize_keras_object,
+    get_registered_name,
+    get_registered_object,
+    serialize_keras_object,
+)
 from .weights import load_weights, save_weights
 
 
@@ -46,6 +52,10 @@ __all__ = [
     "FORMAT_VERSION",
     "Limits",
     "ModelFileError",
+    "custom_object_scope",
+    "deserialize_keras_object",
+    "get_registered_name",
+    "get_registered_object",
     "get_limits",
     "load_model",
     "load_weights",
@@ -54,5 +64,6 @@ __all__ = [
     "register_keras_serializable",
     "save_model",
     "save_weights",
+    "serialize_keras_object",
     "set_limits",
 ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -26,8 +26,21 @@ Saved = list[tuple[str, list[StoredArray]]]
 _MANIFEST = "weights.json"
 
 
-def layers_with_weights(model: Any) -> list[Layer]:
-    return [layer for layer in model.layers if layer.weights]
+class OwnWeights(NamedTuple):
+    """The weights a model holds itself, not through one of its layers (a subclassed model's
+    ``add_weight``), stored as one more entry named after the model."""
+
+    name: str
+    weights: list[Any]
+
+
+def layers_with_weights(model: Any) -> list[Layer | OwnWeights]:
+    """The entries of a weights file, in order: the model's own weights (when it has any),
+    then each of its layers that has weights."""
+    layers = [layer for layer in model.layers if layer.weights]
+    held = {id(w) for layer in layers for w in layer.weights}
+    own = [w for w in model.weights if id(w) not in held]
+    return ([OwnWeights(model.name, own)] if own else []) + layers
 
 
 def write_weights(writer: ArchiveWriter, model: Any) -> None:
