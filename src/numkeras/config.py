@@ -4,12 +4,14 @@ These are the settings of :mod:`numkeras.backend`, not copies: ``config.set_floa
 and ``backend.set_floatx("float64")`` change the same value. Defaults as in Keras: floatx
 ``'float32'``, epsilon ``1e-7``, image data format ``'channels_last'``. ``backend()`` names the
 array backend, ``'numpy'`` or ``'cupy'`` (where Keras names ``'jax'``, ``'tensorflow'``, ...).
+``enable_unsafe_deserialization()`` turns safe mode off for every later load, as in Keras.
 """
 
 from __future__ import annotations
 
 from .backend import (
     backend,
+    enable_unsafe_deserialization,
     epsilon,
     floatx,
     image_data_format,
@@ -21,6 +23,7 @@ from .backend import (
 
 __all__ = [
     "backend",
+    "enable_unsafe_deserialization",
     "epsilon",
     "floatx",
     "image_data_format",

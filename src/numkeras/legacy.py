@@ -47,6 +47,8 @@ RENAMES: Mapping[str, str] = {
 SPECIFIC: Mapping[str, Mapping[str, str]] = {
     "PReLU": {"init": "alpha_initializer"},
     "LeakyReLU": {"alpha": "negative_slope"},
+    "MaxPooling1D": {"pool_length": "pool_size", "stride": "strides"},
+    "AveragePooling1D": {"pool_length": "pool_size", "stride": "strides"},
 }
 
 

@@ -1,4 +1,5 @@
-"""The course's core layers: Input, InputLayer, Dense, Activation, Dropout, Flatten, Reshape."""
+"""The course's core layers: Input, InputLayer, Dense, Activation, Identity, Dropout, Flatten,
+Reshape."""
 
 from __future__ import annotations
 
@@ -9,10 +10,21 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 import torch
+from keras_twin_support import assert_twins_agree
 
 import numkeras
 from numkeras import activations, backend, constraints, initializers, registry, regularizers
-from numkeras.layers import Activation, Dense, Dropout, Flatten, Input, InputLayer, Layer, Reshape
+from numkeras.layers import (
+    Activation,
+    Dense,
+    Dropout,
+    Flatten,
+    Identity,
+    Input,
+    InputLayer,
+    Layer,
+    Reshape,
+)
 from numkeras.layers.symbolic import KerasTensor
 from numkeras.ops import Variable
 from numkeras.ops.nn import Softmax as SoftmaxOp
@@ -267,7 +279,9 @@ def test_dense_regularizer_penalties_appear_in_losses():
     out = layer(X)
     kernel = layer.kernel.numpy()
     penalties = [loss.item() for loss in layer.losses]
-    expected = [0.01 * (kernel**2).sum(), 0.1 * 3, 0.5 * np.abs(out.numpy()).sum()]
+    # The activity penalty is divided by the batch size, as Keras 3 divides it.
+    activity = 0.5 * np.abs(out.numpy()).sum() / len(X)
+    expected = [0.01 * (kernel**2).sum(), 0.1 * 3, activity]
     assert penalties == pytest.approx(expected, rel=1e-5)
     # The penalties are ops, so their gradients reach the weights.
     layer.losses[0].backward()
@@ -651,6 +665,7 @@ CORE_LAYERS = [
     lambda: Dense(3),
     lambda: Dense(3, activation="softmax"),
     lambda: Activation("relu"),
+    lambda: Identity(),
     lambda: Dropout(0.5),
     lambda: Flatten(),
     lambda: Flatten("channels_first"),
@@ -677,7 +692,7 @@ def test_layer_names_are_unique_and_snake_case():
 
 
 def test_core_layers_are_registered_by_class_name():
-    for cls in (InputLayer, Dense, Activation, Dropout, Flatten, Reshape):
+    for cls in (InputLayer, Dense, Activation, Identity, Dropout, Flatten, Reshape):
         assert registry.registered_class(cls.__name__) is cls
 
 
@@ -708,3 +723,24 @@ def test_dropout_shares_its_mask_along_size_one_axes(noise_shape):
     for axis, n in enumerate(noise_shape):
         if n == 1:
             assert (kept == kept.take([0], axis=axis)).all()
+
+
+# -- Identity ------------------------------------------------------------------------------------
+def test_identity_passes_one_tensor_or_a_list_through():
+    layer = Identity()
+    np.testing.assert_array_equal(layer(X).numpy(), X)
+    first, second = layer([X, 2 * X])
+    np.testing.assert_array_equal(first.numpy(), X)
+    np.testing.assert_array_equal(second.numpy(), 2 * X)
+    a, b = Input((5,)), Input((2, 3))
+    assert [t.shape for t in Identity()([a, b])] == [(None, 5), (None, 2, 3)]
+    assert Identity().get_weights() == []
+
+
+def test_identity_gradient_and_config():
+    gradcheck_layer(Identity, rng.standard_normal((3, 4)))
+    round_trip(Identity(name="skip"))
+
+
+def test_identity_matches_keras(keras):
+    assert_twins_agree(keras, lambda lib: [lib.layers.Dense(3), lib.layers.Identity()], X)

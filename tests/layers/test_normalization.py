@@ -1,5 +1,7 @@
 """BatchNormalization: training and inference formulas against PyTorch, the moving statistics,
-gradients, non-trainable weights in summary(), Keras defaults, errors, configs."""
+gradients, non-trainable weights in summary(), Keras defaults, errors, configs.
+LayerNormalization, GroupNormalization, UnitNormalization: forward and one SGD step against
+Keras 3, gradients, symbolic shapes, errors, configs."""
 
 from __future__ import annotations
 
@@ -10,8 +12,14 @@ import torch.nn.functional as F
 from conv_layers_support import gradcheck_layer, round_trip
 
 from numkeras.layers import Dense, Input
-from numkeras.layers.normalization import BatchNormalization
-from numkeras.models import Sequential
+from numkeras.layers.normalization import (
+    BatchNormalization,
+    GroupNormalization,
+    LayerNormalization,
+    UnitNormalization,
+)
+from numkeras.models import Model, Sequential
+from numkeras.optimizers import SGD
 
 rng = np.random.default_rng(0)
 
@@ -184,3 +192,116 @@ def test_config_round_trips():
             beta_constraint="non_neg",
         )
     )
+
+
+# -- LayerNormalization, GroupNormalization, UnitNormalization ---------------------------------
+NEW_LAYERS = [
+    ("LayerNormalization", {}, (6, 5)),
+    ("LayerNormalization", {"axis": [1, 2]}, (4, 3, 5)),
+    ("LayerNormalization", {"axis": 1, "epsilon": 0.1}, (4, 3, 5)),
+    ("LayerNormalization", {"center": False}, (4, 3, 5)),
+    ("LayerNormalization", {"rms_scaling": True}, (6, 5)),
+    ("GroupNormalization", {"groups": 2}, (4, 3, 3, 6)),
+    ("GroupNormalization", {"groups": -1, "axis": 1}, (4, 3, 5)),
+    ("GroupNormalization", {"groups": 3, "scale": False}, (4, 6)),
+    ("UnitNormalization", {}, (6, 5)),
+    ("UnitNormalization", {"axis": [1, 2]}, (4, 3, 5)),
+]
+_CLASSES = {
+    cls.__name__: cls for cls in (LayerNormalization, GroupNormalization, UnitNormalization)
+}
+
+
+def _models(keras, name, kwargs, shape):
+    """The same one-layer functional model in numkeras and Keras, with random weights shared."""
+    ours = _CLASSES[name](**kwargs)
+    inputs = Input(shape[1:])
+    model = Model(inputs, ours(inputs))
+    theirs = getattr(keras.layers, name)(**kwargs)
+    k_inputs = keras.Input(shape[1:])
+    k_model = keras.Model(k_inputs, theirs(k_inputs))
+    weights = [rng.uniform(0.5, 1.5, w.shape).astype(np.float32) for w in ours.get_weights()]
+    ours.set_weights(weights)
+    theirs.set_weights(weights)
+    return model, k_model
+
+
+@pytest.mark.filterwarnings("ignore:You passed `rms_scaling=True`")
+@pytest.mark.parametrize("name, kwargs, shape", NEW_LAYERS)
+def test_forward_and_one_sgd_step_match_keras(keras, name, kwargs, shape):
+    model, k_model = _models(keras, name, kwargs, shape)
+    x = (rng.standard_normal(shape) * 2 + 1).astype(np.float32)
+    y = rng.standard_normal(shape).astype(np.float32)
+    np.testing.assert_allclose(
+        model.predict(x, verbose=0), k_model.predict(x, verbose=0), atol=1e-5
+    )
+    model.compile(SGD(0.1), "mse")
+    k_model.compile(keras.optimizers.SGD(0.1), "mse")
+    model.fit(x, y, batch_size=len(x), epochs=1, shuffle=False, verbose=0)
+    k_model.fit(x, y, batch_size=len(x), epochs=1, shuffle=False, verbose=0)
+    for ours, theirs in zip(model.get_weights(), k_model.get_weights(), strict=True):
+        np.testing.assert_allclose(ours, theirs, atol=1e-5)
+    np.testing.assert_allclose(
+        model.predict(x, verbose=0), k_model.predict(x, verbose=0), atol=1e-5
+    )
+
+
+@pytest.mark.parametrize("name, kwargs, shape", NEW_LAYERS)
+def test_new_layers_gradients(name, kwargs, shape):
+    layer = gradcheck_layer(lambda: _CLASSES[name](**kwargs), rng.standard_normal(shape) * 2 + 1)
+    assert layer.compute_output_shape((None, *shape[1:])) == (None, *shape[1:])
+
+
+def test_layer_normalization_formula_and_keras_defaults():
+    layer = LayerNormalization()
+    assert (layer.axis, layer.epsilon, layer.center, layer.scale, layer.rms_scaling) == (
+        -1,
+        1e-3,
+        True,
+        True,
+        False,
+    )
+    x = rng.standard_normal((3, 4)).astype(np.float32)
+    mean, var = x.mean(-1, keepdims=True), x.var(-1, keepdims=True)
+    np.testing.assert_allclose(layer(x).numpy(), (x - mean) / np.sqrt(var + 1e-3), atol=1e-6)
+    assert [w.name.split("/")[-1] for w in layer.weights] == ["gamma", "beta"]
+    rms = LayerNormalization(rms_scaling=True)
+    rms(x)
+    assert [w.name.split("/")[-1] for w in rms.weights] == ["gamma"]
+
+
+def test_group_normalization_with_one_group_is_layer_normalization_over_all_features():
+    x = rng.standard_normal((2, 3, 3, 4)).astype(np.float32)
+    grouped = GroupNormalization(groups=1)(x).numpy()
+    whole = LayerNormalization(axis=[1, 2, 3])(x).numpy()
+    np.testing.assert_allclose(grouped, whole, atol=1e-5)
+    assert GroupNormalization().groups == 32
+
+
+def test_unit_normalization_keeps_zero_vectors_zero():
+    x = np.array([[3.0, 4.0], [0.0, 0.0]], np.float32)
+    np.testing.assert_allclose(UnitNormalization()(x).numpy(), [[0.6, 0.8], [0.0, 0.0]])
+
+
+def test_new_layers_bad_arguments_and_inputs():
+    with pytest.raises(ValueError, match="groups=0"):
+        GroupNormalization(groups=0)
+    with pytest.raises(ValueError, match=r"groups=4 must divide the 6 channels"):
+        GroupNormalization(groups=4)(np.zeros((2, 6), np.float32))
+    with pytest.raises(ValueError, match="epsilon=-1"):
+        LayerNormalization(epsilon=-1)
+    with pytest.raises(TypeError, match="axis='last'"):
+        LayerNormalization(axis="last")
+    with pytest.raises(ValueError, match=r"'ln'.*axis=0.*\(2, 4\)"):
+        LayerNormalization(axis=0, name="ln")(np.zeros((2, 4), np.float32))
+    with pytest.raises(ValueError, match=r"'un'.*axis=\[2\]"):
+        UnitNormalization(axis=[2], name="un")(np.zeros((2, 4), np.float32))
+
+
+@pytest.mark.filterwarnings("ignore:You passed `rms_scaling=True`")
+@pytest.mark.parametrize("name, kwargs, shape", NEW_LAYERS)
+def test_new_layers_configs_round_trip(name, kwargs, shape):
+    layer = _CLASSES[name](**kwargs, name="norm")
+    round_trip(layer)
+    layer(np.zeros(shape, np.float32))
+    assert round_trip(layer).get_config() == layer.get_config()

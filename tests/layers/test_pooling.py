@@ -1,5 +1,5 @@
-"""MaxPooling2D, AveragePooling2D, MaxPooling1D and the global poolings: values against PyTorch,
-gradients, Keras defaults, shape errors, configs."""
+"""MaxPooling2D, AveragePooling2D, the 1-D poolings and the global poolings: values against
+PyTorch and real Keras 3, gradients, Keras defaults, Keras 1 names, shape errors, configs."""
 
 from __future__ import annotations
 
@@ -8,11 +8,15 @@ import pytest
 import torch
 import torch.nn.functional as F
 from conv_layers_support import gradcheck_layer, round_trip
+from keras_twin_support import KERAS_NUMPY2_WARNING, assert_twins_agree
 
 from numkeras.layers import Input, pooling
 from numkeras.layers.pooling import (
+    AveragePooling1D,
     AveragePooling2D,
+    GlobalAveragePooling1D,
     GlobalAveragePooling2D,
+    GlobalMaxPooling1D,
     GlobalMaxPooling2D,
     MaxPooling1D,
     MaxPooling2D,
@@ -80,6 +84,9 @@ def test_max_pooling1d_matches_torch():
         (lambda: MaxPooling1D(2, 1), (2, 5, 2)),
         (lambda: GlobalAveragePooling2D(keepdims=True), (2, 3, 3, 2)),
         (lambda: GlobalMaxPooling2D(), (2, 3, 3, 2)),
+        (lambda: AveragePooling1D(3, 2, "same"), (2, 6, 2)),
+        (lambda: GlobalAveragePooling1D(keepdims=True), (2, 4, 3)),
+        (lambda: GlobalMaxPooling1D(data_format="channels_first"), (2, 3, 4)),
     ],
 )
 def test_gradients(make, shape):
@@ -131,6 +138,9 @@ def test_config_round_trips():
     round_trip(MaxPooling1D(3))
     round_trip(GlobalAveragePooling2D(keepdims=True))
     round_trip(GlobalMaxPooling2D(data_format="channels_first"))
+    round_trip(AveragePooling1D(3, 1, "same", "channels_first"))
+    round_trip(GlobalAveragePooling1D(keepdims=True))
+    round_trip(GlobalMaxPooling1D(data_format="channels_first"))
 
 
 def test_kerass_short_names():
@@ -138,3 +148,84 @@ def test_kerass_short_names():
     assert pooling.MaxPool1D is MaxPooling1D
     assert pooling.GlobalAvgPool2D is GlobalAveragePooling2D
     assert pooling.GlobalMaxPool2D is GlobalMaxPooling2D
+    assert pooling.AvgPool1D is AveragePooling1D
+    assert pooling.GlobalAvgPool1D is GlobalAveragePooling1D
+    assert pooling.GlobalMaxPool1D is GlobalMaxPooling1D
+
+
+SEQ = rng.standard_normal((2, 9, 3)).astype(np.float32)
+TSEQ = torch.from_numpy(SEQ.transpose(0, 2, 1))
+
+
+@pytest.mark.parametrize(
+    "layer, expected",
+    [
+        (AveragePooling1D(), F.avg_pool1d(TSEQ, 2)),
+        (AveragePooling1D(3, 1, "same"), F.avg_pool1d(TSEQ, 3, 1, 1, count_include_pad=False)),
+        (GlobalAveragePooling1D(), TSEQ.mean(dim=2, keepdim=True)),
+        (GlobalMaxPooling1D(keepdims=True), TSEQ.amax(dim=2, keepdim=True)),
+    ],
+)
+def test_1d_values_match_torch(layer, expected):
+    expected = expected.numpy().transpose(0, 2, 1)
+    out = layer(SEQ)
+    np.testing.assert_allclose(out.numpy().reshape(expected.shape), expected, rtol=1e-6)
+    assert out.shape == layer.compute_output_shape(SEQ.shape)
+    first = layer.from_config({**layer.get_config(), "data_format": "channels_first"})
+    np.testing.assert_allclose(
+        first(SEQ.transpose(0, 2, 1)).numpy(), out.numpy().swapaxes(1, -1), rtol=1e-6
+    )
+
+
+def test_1d_keras_defaults_and_symbolic_shapes():
+    layer = AveragePooling1D()
+    assert (layer.pool_size, layer.strides, layer.padding) == ((2,), (2,), "valid")
+    assert AveragePooling1D(3)(Input((10, 4))).shape == (None, 3, 4)
+    assert AveragePooling1D(3, padding="same")(Input((10, 4))).shape == (None, 4, 4)
+    assert GlobalAveragePooling1D()(Input((10, 4))).shape == (None, 4)
+    assert GlobalMaxPooling1D(keepdims=True)(Input((10, 4))).shape == (None, 1, 4)
+    assert GlobalAveragePooling1D(data_format="channels_first")(Input((4, 10))).shape == (None, 4)
+    assert (GlobalAveragePooling1D().keepdims, GlobalMaxPooling1D().data_format) == (
+        False,
+        "channels_last",
+    )
+
+
+@pytest.mark.parametrize("cls", [MaxPooling1D, AveragePooling1D])
+def test_keras1_pool_length_and_stride(cls):
+    with pytest.warns(UserWarning, match="pool_size="), pytest.warns(UserWarning, match="strides="):
+        layer = cls(pool_length=3, stride=1)
+    assert (layer.pool_size, layer.strides) == ((3,), (1,))
+    with pytest.raises(ValueError, match="both the Keras 1 argument `pool_length`"):
+        cls(pool_length=3, pool_size=3)
+
+
+def test_global_average_pooling1d_mask_averages_the_kept_steps(keras):
+    mask = np.ones((2, 9), bool)
+    mask[0, 4:] = False
+    out = GlobalAveragePooling1D()(SEQ, mask=mask).numpy()
+    np.testing.assert_allclose(out, [SEQ[0, :4].mean(0), SEQ[1].mean(0)], rtol=1e-6)
+    expected = keras.layers.GlobalAveragePooling1D(keepdims=True)(SEQ, mask=mask)
+    got = GlobalAveragePooling1D(keepdims=True)(SEQ, mask=mask).numpy()
+    np.testing.assert_allclose(got, np.asarray(expected), rtol=1e-6)
+
+
+def test_1d_bad_input_names_the_layer():
+    with pytest.raises(ValueError, match=r"'gap1' \(GlobalAveragePooling1D\) must be 3-D"):
+        GlobalAveragePooling1D(name="gap1")(X)
+    with pytest.raises(ValueError, match=r"'ap'.*pool_size=\(5,\).*\(2, 3, 1\)"):
+        AveragePooling1D(5, name="ap")(np.zeros((2, 3, 1), np.float32))
+
+
+@pytest.mark.filterwarnings(KERAS_NUMPY2_WARNING)
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda lib: [lib.layers.Conv1D(2, 2), lib.layers.AveragePooling1D(2, 1, padding="same")],
+        lambda lib: [lib.layers.Conv1D(2, 2), lib.layers.MaxPooling1D(3, 2)],
+        lambda lib: [lib.layers.Conv1D(2, 2), lib.layers.GlobalAveragePooling1D()],
+        lambda lib: [lib.layers.Conv1D(2, 2), lib.layers.GlobalMaxPooling1D(keepdims=True)],
+    ],
+)
+def test_1d_forward_and_sgd_step_match_keras(keras, make):
+    assert_twins_agree(keras, make, SEQ)

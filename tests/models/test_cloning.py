@@ -206,3 +206,16 @@ def test_a_subclassed_model_is_rebuilt_from_its_config():
     assert clone.dense is not model.dense
     with pytest.raises(ValueError, match="Sequential and functional models"):
         clone_model(model, clone_function=lambda layer: layer)
+
+
+def test_a_lambda_is_cloned_with_its_own_function():
+    from numkeras.layers import Lambda
+
+    def doubled(x):
+        return x * 2.0
+
+    inputs = Input((3,))
+    model = Model(inputs, Lambda(doubled)(Dense(2)(inputs)))
+    clone = clone_model(model)
+    lambdas = [layer for layer in clone.layers if isinstance(layer, Lambda)]
+    assert len(lambdas) == 1 and lambdas[0].function is doubled

@@ -133,3 +133,12 @@ def test_a_layer_of_a_sequential_model_serves_a_functional_one(tmp_path):
     np.testing.assert_allclose(
         model.predict(XA, verbose=0), np.maximum(stack.predict(XA, verbose=0), 0), atol=1e-6
     )
+
+
+def test_input_and_output_of_a_model_are_its_own_as_in_keras(keras):
+    for library in (numkeras, keras):
+        a, b = library.Input(shape=(3,)), library.Input(shape=(2,))
+        joined = library.layers.concatenate([library.layers.Dense(4)(a), b])
+        out = library.layers.Dense(1)(joined)
+        model = library.Model([a, b], out)
+        assert model.output is out and list(model.input) == [a, b]

@@ -143,8 +143,10 @@ def assert_one_chain(model: Sequential) -> None:
     assert all(len(layer._inbound_nodes) == 1 for layer in model.layers)
     previous = model.inputs[0]
     for layer in model.layers:
-        assert layer.input is previous
-        previous = layer.output
+        # The node, not layer.input: a model's input is its own, as Keras's Functional.input.
+        (node,) = layer._inbound_nodes
+        assert node.inputs == [previous]
+        (previous,) = node.outputs
     assert model.outputs == [previous]
 
 
@@ -259,7 +261,8 @@ def test_nested_sequential_models_are_graphs_too():
     outer = Sequential([Input(shape=(4,)), inner, Dense(2)])
     assert_one_chain(outer)
     assert_one_chain(inner)
-    extractor = Model(outer.inputs, inner.output)
+    # The nested model's output in the outer graph is what the next layer reads.
+    extractor = Model(outer.inputs, outer.layers[1].input)
     x = np.ones((2, 4), np.float32)
     np.testing.assert_allclose(extractor.predict(x, verbose=0), inner.predict(x, verbose=0))
 

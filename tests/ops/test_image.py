@@ -274,3 +274,79 @@ def test_affine_transform_gradient():
 def test_affine_transform_rejects_bad_arguments(images, transform, match):
     with pytest.raises(ValueError, match=match):
         ops.image.affine_transform(images, transform)
+
+
+# -- resize --------------------------------------------------------------------------------------
+RESIZES = [
+    ((5, 7), (9, 4)),
+    ((8, 8), (3, 5)),
+    ((10, 3), (3, 10)),
+    ((4, 6), (4, 6)),
+    ((1, 5), (3, 2)),
+]
+
+
+@pytest.mark.parametrize(("size_in", "size_out"), RESIZES)
+@pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
+@pytest.mark.parametrize("crop_to_aspect_ratio", [False, True])
+def test_resize_matches_keras(keras, size_in, size_out, interpolation, crop_to_aspect_ratio):
+    images = rng.standard_normal((2, *size_in, 3)).astype(np.float32)
+    kwargs = {"interpolation": interpolation, "crop_to_aspect_ratio": crop_to_aspect_ratio}
+    ours = ops.image.resize(images, size_out, **kwargs).numpy()
+    theirs = np.asarray(keras.ops.image.resize(images, size_out, **kwargs))
+    assert ours.shape == theirs.shape and ours.dtype == np.float32
+    # 'nearest' reads the very same pixels; 'bilinear' differs by float32 rounding only.
+    np.testing.assert_allclose(ours, theirs, atol=2e-6 if interpolation == "bilinear" else 0)
+
+
+def test_resize_of_one_image_and_channels_first():
+    image = rng.random((5, 7, 2)).astype(np.float32)
+    batch = ops.image.resize(image[None], (3, 4)).numpy()
+    np.testing.assert_array_equal(ops.image.resize(image, (3, 4)).numpy(), batch[0])
+    first = ops.image.resize(image.transpose(2, 0, 1)[None], (3, 4), data_format="channels_first")
+    np.testing.assert_array_equal(first.numpy(), batch.transpose(0, 3, 1, 2))
+
+
+def test_resize_by_two_averages_neighbour_pairs():
+    # Halving samples the midpoints between pixel centres: each output is a 2x2 block's mean.
+    images = rng.random((1, 4, 6, 1))
+    blocks = images.reshape(1, 2, 2, 3, 2, 1).mean(axis=(2, 4))
+    np.testing.assert_allclose(ops.image.resize(images, (2, 3)).numpy(), blocks)
+
+
+@pytest.mark.parametrize(("size_in", "size_out"), RESIZES)
+@pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
+def test_resize_gradient(size_in, size_out, interpolation):
+    images = Variable(rng.random((2, *size_in, 2)))
+    check_gradients(lambda: ops.image.resize(images, size_out, interpolation), images)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"size": (0, 3)}, r"size must be \(height, width\).*size=\(0, 3\)"),
+        ({"size": 3}, "size=3"),
+        ({"size": (2, 2), "interpolation": "bicubic"}, "interpolation='bicubic'"),
+        ({"size": (2, 2), "antialias": True}, "antialias=False only"),
+        ({"size": (2, 2), "fill_mode": "reflect"}, "fill_mode='reflect'"),
+        (
+            {"size": (2, 2), "crop_to_aspect_ratio": True, "pad_to_aspect_ratio": True},
+            "not both",
+        ),
+    ],
+)
+def test_resize_rejects_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        ops.image.resize(IMAGES, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("size_in", "size_out"), [((4, 9), (6, 6)), ((9, 4), (3, 5)), ((6, 6), (3, 3))]
+)
+@pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
+def test_resize_pad_to_aspect_ratio_matches_keras(keras, size_in, size_out, interpolation):
+    images = rng.standard_normal((2, *size_in, 3)).astype(np.float32)
+    kwargs = {"interpolation": interpolation, "pad_to_aspect_ratio": True, "fill_value": 0.5}
+    ours = ops.image.resize(images, size_out, **kwargs).numpy()
+    theirs = np.asarray(keras.ops.image.resize(images, size_out, **kwargs))
+    np.testing.assert_allclose(ours, theirs, atol=2e-6)

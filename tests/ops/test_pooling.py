@@ -72,17 +72,21 @@ def test_pooling_channels_first(rng):
         )
 
 
-def test_max_pool1d_matches_torch(rng, gradcheck):
+@pytest.mark.parametrize(
+    "pool, torch_pool",
+    [(pooling.max_pool1d, F.max_pool1d), (pooling.avg_pool1d, F.avg_pool1d)],
+)
+def test_pool1d_matches_torch(pool, torch_pool, rng, gradcheck):
     x = rng.standard_normal((2, 9, 3))
-    y, r, (gx,) = backprop(lambda v: pooling.max_pool1d(v, 3, 2), x)
+    y, r, (gx,) = backprop(lambda v: pool(v, 3, 2), x)
     tx = torch.from_numpy(x.transpose(0, 2, 1).copy()).requires_grad_()
-    ty = F.max_pool1d(tx, 3, 2)
+    ty = torch_pool(tx, 3, 2)
     (ty * torch.from_numpy(r.transpose(0, 2, 1).copy())).sum().backward()
     np.testing.assert_allclose(y, ty.detach().numpy().transpose(0, 2, 1))
     np.testing.assert_allclose(gx, tx.grad.numpy().transpose(0, 2, 1))
-    gradcheck(lambda v: pooling.max_pool1d(v, 2, padding="same"), x[:1, :7])
+    gradcheck(lambda v: pool(v, 2, padding="same"), x[:1, :7])
     np.testing.assert_allclose(
-        pooling.max_pool1d(x.transpose(0, 2, 1), 3, 2, data_format="channels_first").data,
+        pool(x.transpose(0, 2, 1), 3, 2, data_format="channels_first").data,
         y.transpose(0, 2, 1),
     )
 

@@ -52,24 +52,40 @@ def step_schedule(epoch: int) -> float:
 
 EXAMPLES: dict[str, Callable[[], Any]] = {
     "Activation": lambda: _make("Activation", "tanh"),
+    "AlphaDropout": lambda: _make("AlphaDropout", 0.1, noise_shape=(None, 1), seed=2),
     "AnnealedDropout": lambda: _make("AnnealedDropout", 5, final_rate=0.1),
     "Conv1D": lambda: _make("Conv1D", 4, 3, strides=2),
+    "Conv1DTranspose": lambda: _make("Conv1DTranspose", 4, 3, strides=2, output_padding=1),
     "Conv2D": lambda: _make("Conv2D", 4, (3, 2), padding="same", activation="relu"),
+    "Conv2DTranspose": lambda: _make("Conv2DTranspose", 4, (3, 2), strides=2, padding="same"),
     "Convolution2D": lambda: _make("Convolution2D", 4, kernel_size=3),
     "Dense": lambda: Dense(3, activation="relu", kernel_regularizer="l2", use_bias=False),
+    "DepthwiseConv1D": lambda: _make("DepthwiseConv1D", 3, depth_multiplier=2),
+    "DepthwiseConv2D": lambda: _make("DepthwiseConv2D", (3, 2), padding="same"),
     "Dropout": lambda: _make("Dropout", 0.3, seed=1),
     "DropConnect": lambda: _make("DropConnect", 4, rate=0.2, seed=3),
+    "Dot": lambda: _make("Dot", (1, 2), normalize=True),
+    "GaussianDropout": lambda: _make("GaussianDropout", 0.2, seed=4),
     "GaussianNoise": lambda: _make("GaussianNoise", 0.1),
     "InputLayer": lambda: _make("InputLayer", shape=(3,)),
+    "Lambda": lambda: _make("Lambda", step_schedule, output_shape=(3,), arguments={"a": 1}),
     "Maxout": lambda: _make("Maxout", 4, pieces=2),
     "OpLayer": lambda: _make(
         "OpLayer", "getitem", [{"__tensor__": 0}, {"__tuple__": [{"__slice__": [None, 2, None]}]}]
     ),
+    "Permute": lambda: _make("Permute", (2, 1)),
     "RandomContrast": lambda: _make("RandomContrast", 0.2, seed=1),
     "RandomRotation": lambda: _make("RandomRotation", 0.1, fill_mode="constant"),
     "RandomTranslation": lambda: _make("RandomTranslation", 0.1, (-0.2, 0.1)),
     "RandomZoom": lambda: _make("RandomZoom", 0.1, seed=2),
+    "RepeatVector": lambda: _make("RepeatVector", 3),
     "Reshape": lambda: _make("Reshape", (2, -1)),
+    "Rescaling": lambda: _make("Rescaling", [1.0, 2.0], offset=0.5),
+    "CenterCrop": lambda: _make("CenterCrop", 3, 4),
+    "Resizing": lambda: _make("Resizing", 3, 4, interpolation="nearest"),
+    "SeparableConv1D": lambda: _make("SeparableConv1D", 4, 3, strides=2),
+    "SeparableConv2D": lambda: _make("SeparableConv2D", 4, 3, depth_multiplier=2),
+    "SpatialDropout1D": lambda: _make("SpatialDropout1D", 0.2),
     "SpatialDropout2D": lambda: _make("SpatialDropout2D", 0.2),
     "CosineDecay": lambda: _make("CosineDecay", 0.1, 100),
     "ExponentialDecay": lambda: _make("ExponentialDecay", 0.1, 10, 0.5, staircase=True),
@@ -114,7 +130,9 @@ def test_config_round_trip(name: str) -> None:
             f"{name} needs constructor arguments ({e}): add an example to EXAMPLES in {__name__}"
         )
     text = _json(obj.get_config())
-    rebuilt = cls.from_config(json.loads(text))
+    # A config names the user's functions (a Lambda's): they come from custom objects.
+    with registry.custom_object_scope({"step_schedule": step_schedule}):
+        rebuilt = cls.from_config(json.loads(text))
     assert isinstance(obj, cls)
     assert type(rebuilt) is type(obj)
     assert _json(rebuilt.get_config()) == text

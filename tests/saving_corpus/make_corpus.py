@@ -219,9 +219,39 @@ def cases() -> dict[str, tuple[bytes, str]]:
     add(
         "unknown_class.numkeras",
         _with(
-            base, config_DOT_json=_config(base, lambda c: layers(c)[0].update(class_name="Lambda"))
+            base,
+            config_DOT_json=_config(
+                base, lambda c: layers(c)[0].update(class_name="UnregisteredLayer")
+            ),
         ),
         "neither a numkeras class nor in custom_objects",
+    )
+    # A Lambda names a function: refused in safe mode, and a name must be an identifier.
+    add(
+        "lambda_layer.numkeras",
+        _with(
+            base,
+            config_DOT_json=_config(
+                base,
+                lambda c: layers(c)[0].update(
+                    class_name="Lambda", config={"name": "l", "function": "exec"}
+                ),
+            ),
+        ),
+        "As in Keras's safe mode, this is refused by default",
+    )
+    add(
+        "lambda_dotted_function.numkeras",
+        _with(
+            base,
+            config_DOT_json=_config(
+                base,
+                lambda c: layers(c)[0].update(
+                    class_name="Lambda", config={"name": "l", "function": "os.system"}
+                ),
+            ),
+        ),
+        "not a Python identifier",
     )
     add(
         "dotted_class.numkeras",

@@ -67,3 +67,45 @@ def test_a_py_dataset_without_its_methods_says_which():
         utils.PyDataset()[0]
     with pytest.raises(NotImplementedError, match="__len__"):
         len(utils.PyDataset())
+
+
+def test_split_dataset_by_fraction_count_or_default():
+    x, y = np.arange(10).reshape(10, 1), np.arange(10)
+    (xl, yl), (xr, yr) = utils.split_dataset((x, y), left_size=0.3)
+    assert len(xl) == 3 and len(xr) == 7 and np.array_equal(yl, [0, 1, 2])
+    left, right = utils.split_dataset(x, right_size=4)
+    assert left.shape == (6, 1) and right.shape == (4, 1)
+    left, right = utils.split_dataset(x)
+    assert len(left) == 8 and len(right) == 2
+
+
+def test_split_dataset_shuffles_reproducibly_and_keeps_pairs_together():
+    x, y = np.arange(20), np.arange(20) * 10
+    first = utils.split_dataset([x, y], left_size=0.5, shuffle=True, seed=3)
+    second = utils.split_dataset([x, y], left_size=0.5, shuffle=True, seed=3)
+    (xl, yl), _ = first
+    assert isinstance(first[0], list) and np.array_equal(yl, xl * 10)
+    assert np.array_equal(xl, second[0][0]) and not np.array_equal(xl, x[:10])
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"left_size": 1.5}, ValueError, "left_size as a fraction"),
+        ({"right_size": 11}, ValueError, "right_size as a count"),
+        ({"left_size": "half"}, TypeError, "left_size must be"),
+        ({"left_size": 6, "right_size": 6}, ValueError, "add up to"),
+    ],
+)
+def test_split_dataset_names_a_bad_size(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        utils.split_dataset(np.zeros(10), **kwargs)
+
+
+def test_split_dataset_refuses_arrays_of_different_lengths():
+    with pytest.raises(ValueError, match="same number of samples"):
+        utils.split_dataset((np.zeros(3), np.zeros(4)))
+
+
+def test_progbar_is_public_as_in_keras():
+    assert utils.Progbar(10).target == 10

@@ -27,6 +27,7 @@ _FLOATX = "float32"
 _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"
 _BACKEND = os.environ.get("NUMKERAS_BACKEND", "numpy")
+_SAFE_MODE = True
 _RNG = np.random.default_rng()
 _BIT_GENERATORS = {
     "PCG64": np.random.PCG64,
@@ -139,6 +140,21 @@ def set_image_data_format(data_format: str) -> None:
             f"Received: data_format={data_format!r}"
         )
     _IMAGE_DATA_FORMAT = value
+
+
+def enable_unsafe_deserialization() -> None:
+    """Turn Keras's safe mode off for every later ``load_model`` and ``model_from_json``, as
+    Keras 3's does: whatever their ``safe_mode`` argument says, a model with a ``Lambda`` then
+    loads when its functions are given in ``custom_objects``. There is no way back but a new
+    process."""
+    global _SAFE_MODE
+    _SAFE_MODE = False
+
+
+def in_safe_mode(safe_mode: bool = True) -> bool:
+    """Whether a load given ``safe_mode`` runs in safe mode: only if safe mode is still on
+    (see :func:`enable_unsafe_deserialization`)."""
+    return bool(safe_mode) and _SAFE_MODE
 
 
 def set_random_seed(seed: int) -> None:

@@ -48,84 +48,72 @@ def check_rank(layer: Layer, input_shape: Shape, rank: int, data_format: str) ->
         )
 
 
-class _Conv(Layer):
-    """What Conv1D and Conv2D share: arguments, weights, shape checks, config.
+def positive_integer(where: str, name: str, value: Any) -> int:
+    """``value`` as an int, or a ValueError naming ``where``, ``name`` and ``value``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{where}: {name} must be a positive integer. Received: {name}={value!r}")
+    return int(value)
 
-    Subclasses set ``rank`` and ``_convolve``.
+
+class _Windowed(Layer):
+    """What every convolution layer shares: the window's arguments (``kernel_size``,
+    ``strides``, ``padding``, ``data_format``, ``dilation_rate``), ``activation`` and
+    ``use_bias``, the output's shape and the part of the config they make.
+
+    Subclasses set ``rank``, build their weights, and define ``_convolve`` and
+    ``_output_channels``.
     """
 
     rank = 2
+    #: The paddings of a 1-D convolution (2-D ones take ``'valid'`` and ``'same'``).
+    paddings_1d: tuple[str, ...] = ("valid", "same", "causal")
+    #: Whether ``_convolve`` applies a ReLU activation in its output buffer.
+    fuses_relu = True
 
     def __init__(
         self,
-        filters: int,
         kernel_size: Any,
-        strides: Any = 1,
-        padding: str = "valid",
-        data_format: str | None = None,
-        dilation_rate: Any = 1,
-        groups: int = 1,
-        activation: Any = None,
-        use_bias: bool = True,
-        kernel_initializer: Any = "glorot_uniform",
-        bias_initializer: Any = "zeros",
-        kernel_regularizer: Any = None,
-        bias_regularizer: Any = None,
-        kernel_constraint: Any = None,
-        bias_constraint: Any = None,
+        strides: Any,
+        padding: str,
+        data_format: str | None,
+        dilation_rate: Any,
+        activation: Any,
+        use_bias: bool,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
-        where = f"{type(self).__name__} '{self.name}'"
-        for name, value in (("filters", filters), ("groups", groups)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-                raise ValueError(
-                    f"{where}: {name} must be a positive integer. Received: {name}={value!r}"
-                )
-        if filters % groups:
-            raise ValueError(
-                f"{where}: filters must be divisible by groups. "
-                f"Received: filters={filters}, groups={groups}"
-            )
         try:
             self.kernel_size = arg_ops.normalize_tuple(kernel_size, self.rank, "kernel_size")
             self.strides = arg_ops.normalize_tuple(strides, self.rank, "strides")
             self.dilation_rate = arg_ops.normalize_tuple(dilation_rate, self.rank, "dilation_rate")
-            allowed = ("valid", "same", "causal") if self.rank == 1 else ("valid", "same")
+            allowed = self.paddings_1d if self.rank == 1 else ("valid", "same")
             self.padding = arg_ops.standardize_padding(padding, allowed)
             self.data_format = arg_ops.standardize_data_format(data_format)
         except ValueError as error:
-            raise ValueError(f"{where}: {error}") from None
-        self.filters, self.groups = int(filters), int(groups)
+            raise ValueError(f"{self._where}: {error}") from None
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+
+    @property
+    def _where(self) -> str:
+        return f"{type(self).__name__} '{self.name}'"
 
     @property
     def _channel_axis(self) -> int:
         return -1 if self.data_format == "channels_last" else 1
 
-    def build(self, input_shape: Shape) -> None:
+    def _input_channels(self, input_shape: Shape, divisor: int = 1) -> int:
+        """The channels of ``input_shape``, checked to be known (and divisible by ``divisor``,
+        the groups)."""
         check_rank(self, input_shape, self.rank, self.data_format)
         channels = input_shape[self._channel_axis]
-        if channels is None or channels % self.groups:
+        if channels is None or channels % divisor:
+            divisible = f" divisible by groups={divisor}" if divisor > 1 else ""
             raise ValueError(
                 f"Input of layer '{self.name}' ({type(self).__name__}) needs a known number of "
-                f"channels divisible by groups={self.groups}. Received: input shape "
-                f"{tuple(input_shape)}."
+                f"channels{divisible}. Received: input shape {tuple(input_shape)}."
             )
-        kernel_shape = (*self.kernel_size, channels // self.groups, self.filters)
-        self._check_fits(input_shape, kernel_shape)
-        self.kernel = self._add_configured_weight("kernel", kernel_shape)
-        self.bias = None
-        if self.use_bias:
-            self.bias = self._add_configured_weight("bias", (self.filters,))
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis: channels})
+        return channels
 
     def _spatial_output(self, input_shape: Shape) -> tuple[int | None, ...]:
         padding = "same" if self.padding == "causal" else self.padding
@@ -153,32 +141,109 @@ class _Conv(Layer):
     def call(self, inputs: Tensor, training: bool | None = None) -> Tensor:
         self._check_fits(inputs.shape, self.kernel.shape)
         # ReLU is fused into the product's output buffer; other activations follow as ops.
-        fused = "relu" if self.activation is activations.relu else None
+        fused = "relu" if self.fuses_relu and self.activation is activations.relu else None
         y = self._convolve(inputs, fused)
         return y if fused else self.activation(y)
 
     def _convolve(self, inputs: Tensor, activation: str | None) -> Tensor:
         raise NotImplementedError
 
+    def _output_channels(self, input_shape: Shape) -> int:
+        raise NotImplementedError
+
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         check_rank(self, input_shape, self.rank, self.data_format)
-        spatial = self._spatial_output(input_shape)
+        spatial, channels = self._spatial_output(input_shape), self._output_channels(input_shape)
         if self.data_format == "channels_last":
-            return (input_shape[0], *spatial, self.filters)
-        return (input_shape[0], self.filters, *spatial)
+            return (input_shape[0], *spatial, channels)
+        return (input_shape[0], channels, *spatial)
 
     def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(),
-            "filters": self.filters,
             "kernel_size": list(self.kernel_size),
             "strides": list(self.strides),
             "padding": self.padding,
             "data_format": self.data_format,
             "dilation_rate": list(self.dilation_rate),
-            "groups": self.groups,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
+        }
+
+
+class _Conv(_Windowed):
+    """What Conv1D, Conv2D and the transposed convolutions share: ``filters``, ``groups`` and
+    a kernel and bias with their initializers, regularizers and constraints.
+
+    The transposed convolutions override the kernel's shape and the output's size.
+    """
+
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: Any,
+        strides: Any = 1,
+        padding: str = "valid",
+        data_format: str | None = None,
+        dilation_rate: Any = 1,
+        groups: int = 1,
+        activation: Any = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
+        **kwargs: Any,
+    ):
+        super().__init__(
+            kernel_size,
+            strides,
+            padding,
+            data_format,
+            dilation_rate,
+            activation,
+            use_bias,
+            **kwargs,
+        )
+        self.filters = positive_integer(self._where, "filters", filters)
+        self.groups = positive_integer(self._where, "groups", groups)
+        if filters % groups:
+            raise ValueError(
+                f"{self._where}: filters must be divisible by groups. "
+                f"Received: filters={filters}, groups={groups}"
+            )
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+
+    def build(self, input_shape: Shape) -> None:
+        channels = self._input_channels(input_shape, self.groups)
+        kernel_shape = self._kernel_shape(channels)
+        self._check_fits(input_shape, kernel_shape)
+        self.kernel = self._add_configured_weight("kernel", kernel_shape)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self._add_configured_weight("bias", (self.filters,))
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis: channels})
+
+    def _kernel_shape(self, channels: int) -> tuple[int, ...]:
+        return (*self.kernel_size, channels // self.groups, self.filters)
+
+    def _output_channels(self, input_shape: Shape) -> int:
+        return self.filters
+
+    def get_config(self) -> dict[str, Any]:
+        # Keras's order: the layer's own keys, then filters, then the window's.
+        return {
+            **Layer.get_config(self),
+            "filters": self.filters,
+            **super().get_config(),
+            "groups": self.groups,
             **self._serialized(*KERNEL_AND_BIAS_OBJECTS),
         }
 

@@ -1,4 +1,4 @@
-"""The course's layers: Input, Dense, Activation, Dropout, Flatten, Reshape."""
+"""The course's layers: Input, Dense, Activation, Identity, Dropout, Flatten, Reshape."""
 
 from __future__ import annotations
 
@@ -178,6 +178,17 @@ class Activation(Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "activation": activations.serialize(self.activation)}
+
+
+class Identity(Layer):
+    """``output = inputs`` (one tensor or a list): a placeholder where a model needs a layer
+    that does nothing, e.g. an optional block switched off. Takes only the base arguments."""
+
+    def call(self, inputs: Any) -> Any:
+        return inputs
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return input_shape
 
 
 class Dropout(Layer):

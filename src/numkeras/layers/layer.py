@@ -531,7 +531,13 @@ class Layer:
         finally:
             context.training, context.entry = outer_training, outer_entry
         if self.activity_regularizer is not None:
-            self.add_loss(self.activity_regularizer(outputs))
+            for output in outputs if isinstance(outputs, (list, tuple)) else [outputs]:
+                # Divided by the batch size, as Keras 3 does, so that the penalty's strength
+                # does not depend on it.
+                penalty = self.activity_regularizer(output)
+                self.add_loss(
+                    penalty / output.shape[0] if output.ndim and output.shape[0] else penalty
+                )
         return outputs
 
     def _call_with(self, inputs: Any, args: tuple, kwargs: dict, training: bool | None) -> Any:

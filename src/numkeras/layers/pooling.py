@@ -1,9 +1,10 @@
-"""Pooling layers: the maximum or the mean of each window, or of the whole image.
+"""Pooling layers: the maximum or the mean of each window, or of the whole image or sequence.
 
 ``MaxPooling2D(pool_size=(2, 2))`` halves the height and width of its input, keeping the largest
 value of each 2×2 block; ``GlobalAveragePooling2D`` averages each channel over the whole image.
 Names, arguments and defaults are Keras 3's (``strides`` default to ``pool_size``); Keras 1's
-``border_mode`` and ``dim_ordering`` are renamed with a warning.
+``border_mode``, ``dim_ordering`` and, on the 1-D poolings, ``pool_length`` and ``stride`` are
+renamed with a warning.
 
 >>> import numpy as np
 >>> MaxPooling2D()(np.zeros((2, 24, 24, 8), np.float32)).shape
@@ -70,9 +71,8 @@ class _Pooling(Layer):
     def call(self, inputs: Tensor, training: bool | None = None) -> Tensor:
         self._check_fits(inputs.shape)
         if self.rank == 1:
-            return pool_ops.max_pool1d(
-                inputs, self.pool_size[0], self.strides[0], self.padding, self.data_format
-            )
+            pool = pool_ops.max_pool1d if self.mode == "max" else pool_ops.avg_pool1d
+            return pool(inputs, self.pool_size[0], self.strides[0], self.padding, self.data_format)
         pool = pool_ops.max_pool2d if self.mode == "max" else pool_ops.avg_pool2d
         return pool(inputs, self.pool_size, self.strides, self.padding, self.data_format)
 
@@ -133,7 +133,8 @@ class AveragePooling2D(_Pooling):
 
 class MaxPooling1D(_Pooling):
     """The maximum of each window of ``pool_size`` steps of a ``(batch, steps, channels)``
-    sequence. Defaults: ``pool_size=2``, ``strides=None`` (= pool_size), ``padding='valid'``."""
+    sequence. Defaults: ``pool_size=2``, ``strides=None`` (= pool_size), ``padding='valid'``.
+    Keras 1's ``pool_length`` and ``stride`` are renamed with a warning."""
 
     rank = 1
 
@@ -148,9 +149,33 @@ class MaxPooling1D(_Pooling):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
 
-class _GlobalPooling2D(Layer):
-    """The mean or maximum of each channel over the height and width."""
+class AveragePooling1D(_Pooling):
+    """The mean of each window of ``pool_size`` steps of a ``(batch, steps, channels)``
+    sequence; with ``padding='same'`` the padded steps are left out of the mean. Arguments,
+    defaults and Keras 1 names as :class:`MaxPooling1D`'s."""
 
+    rank = 1
+    mode = "average"
+
+    def __init__(
+        self,
+        pool_size: Any = 2,
+        strides: Any = None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+class _GlobalPooling(Layer):
+    """The mean or maximum of each channel over all ``rank`` spatial axes.
+
+    Subclasses set ``rank`` and ``reduce``. Keras 3's defaults: ``data_format=None`` (channels
+    last), ``keepdims=False`` (``True`` keeps the reduced axes with size 1).
+    """
+
+    rank = 2
     reduce = staticmethod(ops.mean)
 
     def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any):
@@ -161,40 +186,74 @@ class _GlobalPooling2D(Layer):
             raise ValueError(f"{type(self).__name__} '{self.name}': {error}") from None
         self.keepdims = bool(keepdims)
 
+    @property
+    def _axes(self) -> tuple[int, ...]:
+        return spatial_axes(self.rank, self.data_format)
+
     def build(self, input_shape: Shape) -> None:
-        check_rank(self, input_shape, 2, self.data_format)
-        self.input_spec = InputSpec(ndim=4)
+        check_rank(self, input_shape, self.rank, self.data_format)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def call(self, inputs: Tensor, training: bool | None = None) -> Tensor:
-        return type(self).reduce(
-            inputs, axis=spatial_axes(2, self.data_format), keepdims=self.keepdims
-        )
+        return type(self).reduce(inputs, axis=self._axes, keepdims=self.keepdims)
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
-        check_rank(self, input_shape, 2, self.data_format)
-        axes = spatial_axes(2, self.data_format)
+        check_rank(self, input_shape, self.rank, self.data_format)
         if self.keepdims:
-            return tuple(1 if a in axes else n for a, n in enumerate(input_shape))
-        return tuple(n for a, n in enumerate(input_shape) if a not in axes)
+            return tuple(1 if a in self._axes else n for a, n in enumerate(input_shape))
+        return tuple(n for a, n in enumerate(input_shape) if a not in self._axes)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "data_format": self.data_format, "keepdims": self.keepdims}
 
 
-class GlobalAveragePooling2D(_GlobalPooling2D):
+class GlobalAveragePooling2D(_GlobalPooling):
     """The mean of each channel over the whole image: ``(batch, h, w, c) -> (batch, c)``
     (``(batch, 1, 1, c)`` with ``keepdims=True``)."""
 
 
-class GlobalMaxPooling2D(_GlobalPooling2D):
+class GlobalMaxPooling2D(_GlobalPooling):
     """The maximum of each channel over the whole image: ``(batch, h, w, c) -> (batch, c)``
     (``(batch, 1, 1, c)`` with ``keepdims=True``)."""
 
     reduce = staticmethod(ops.max)
 
 
+class GlobalAveragePooling1D(_GlobalPooling):
+    """The mean of each channel over the steps: ``(batch, steps, c) -> (batch, c)``
+    (``(batch, 1, c)`` with ``keepdims=True``).
+
+    Called with ``mask=m`` (``(batch, steps)``, true for the steps to keep) the mean is over
+    the kept steps only: ``Σ_t m_t·x_t / Σ_t m_t``, as in Keras.
+    """
+
+    rank = 1
+
+    def call(self, inputs: Tensor, mask: Any = None) -> Tensor:
+        if mask is None:
+            return super().call(inputs)
+        weights = ops.expand_dims(ops.cast(mask, inputs.dtype), self._channel_axis)
+        total = ops.sum(inputs * weights, axis=self._axes, keepdims=self.keepdims)
+        return total / ops.sum(weights, axis=self._axes, keepdims=self.keepdims)
+
+    @property
+    def _channel_axis(self) -> int:
+        return 2 if self.data_format == "channels_last" else 1
+
+
+class GlobalMaxPooling1D(_GlobalPooling):
+    """The maximum of each channel over the steps: ``(batch, steps, c) -> (batch, c)``
+    (``(batch, 1, c)`` with ``keepdims=True``)."""
+
+    rank = 1
+    reduce = staticmethod(ops.max)
+
+
 # Keras's short names for the same classes.
 MaxPool1D = MaxPooling1D
+AvgPool1D = AveragePooling1D
+GlobalAvgPool1D = GlobalAveragePooling1D
+GlobalMaxPool1D = GlobalMaxPooling1D
 MaxPool2D = MaxPooling2D
 AvgPool2D = AveragePooling2D
 GlobalAvgPool2D = GlobalAveragePooling2D

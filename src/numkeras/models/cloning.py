@@ -70,8 +70,11 @@ def clone_model(
 
 
 def _renewed(obj: Any) -> Any:
-    """A new object of ``obj``'s class and config: a layer, a model, an optimizer, a loss."""
-    return registry.from_config(type(obj), obj.get_config())
+    """A new object of ``obj``'s class and config: a layer, a model, an optimizer, a loss.
+    A layer whose config names objects by name (a Lambda's function) gets the same ones."""
+    named = obj.named_objects() if hasattr(obj, "named_objects") else {}
+    with registry.custom_object_scope(named):
+        return registry.from_config(type(obj), obj.get_config())
 
 
 def _cloner(clone_function: Cloner, call_function: Any, recursive: bool) -> Cloner:

@@ -310,6 +310,16 @@ class Functional(Model):
         return distinct(w for layer in self.layers for w in layer.weights)
 
     @property
+    def input(self) -> Any:
+        """The model's symbolic input (a list for several), as Keras gives ``model.input``."""
+        return self.inputs[0] if len(self.inputs) == 1 else list(self.inputs)
+
+    @property
+    def output(self) -> Any:
+        """The model's symbolic output (a list for several), as Keras gives ``model.output``."""
+        return self.outputs[0] if len(self.outputs) == 1 else list(self.outputs)
+
+    @property
     def output_names(self) -> list[str]:
         return [t.node.layer.name for t in self.outputs]
 

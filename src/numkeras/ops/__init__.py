@@ -50,6 +50,7 @@ from .creation import (
 )
 from .cumulative import cumprod, cumsum
 from .gradient_tape import GradientTape as GradientTape
+from .grouped_convolution import depthwise_conv, separable_conv
 from .indexing import argmax, argmin, one_hot, take, take_along_axis
 from .linalg import dot, einsum, tensordot
 from .logic import (
@@ -120,7 +121,7 @@ from .nn import (
 )
 from .normalization import batch_norm, batch_normalization
 from .norms import norm
-from .pooling import average_pool, avg_pool2d, max_pool, max_pool1d, max_pool2d
+from .pooling import average_pool, avg_pool1d, avg_pool2d, max_pool, max_pool1d, max_pool2d
 from .reduction import logsumexp, max, mean, min, prod, std, sum, var
 from .shape import (
     broadcast_to,
@@ -138,6 +139,7 @@ from .shape import (
 from .sorting import argsort, sort, top_k
 from .spatial import pad, upsampling2d
 from .special import erf
+from .transposed_convolution import conv_transpose
 
 
 def _install_operators() -> None:
@@ -319,6 +321,9 @@ __all__ = [
     "dropout",
     # convolution, pooling, normalization, padding
     "conv",
+    "conv_transpose",
+    "depthwise_conv",
+    "separable_conv",
     "max_pool",
     "average_pool",
     "batch_normalization",
@@ -329,6 +334,7 @@ __all__ = [
     "conv2d",
     "max_pool1d",
     "max_pool2d",
+    "avg_pool1d",
     "avg_pool2d",
     "batch_norm",
 ]

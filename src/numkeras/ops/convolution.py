@@ -338,7 +338,7 @@ def conv1d(
         before = dilation * (kernel.shape[0] - 1)
         x2 = Pad(((0, 0), (0, 0), (before, 0), (0, 0)))(x2)
         padding = "valid"
-    y = conv2d(x2, k2, bias, (1, stride), padding, (1, dilation), activation=activation)
+    y = conv2d(x2, k2, bias, (1, stride), padding, (1, dilation), "channels_last", activation)
     y = Reshape((n, y.shape[2], y.shape[3]))(y)
     return Transpose((0, 2, 1))(y) if data_format == "channels_first" else y
 

@@ -25,10 +25,13 @@ The matrix builders below return ``(n, 3, 3)`` float64 stacks; compose them with
 rightmost acts first on the output coordinates) and centre them with :func:`about_center`.
 :func:`resample` applies them to arrays, :func:`transform` to tensors (on the tape), and
 :func:`affine_transform` is Keras's face of the same op, with Keras's 8-number transforms.
+:func:`resize` (Keras's ``ops.image.resize``) is the same resampling onto a grid of another
+size.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -36,8 +39,10 @@ import numpy as np
 from .. import backend
 from .arguments import standardize_data_format
 from .core import Op, Tensor, convert_to_tensor
+from .indexing import take
 from .scratch import ScratchPool
-from .shape import Reshape
+from .shape import GetItem, Reshape
+from .spatial import Pad
 from .windows import from_channels_last, to_channels_last
 
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
@@ -149,7 +154,8 @@ class _Sampling:
     columns of fill onto which the points beyond are clamped ('constant'); with 'nearest' the
     points are clamped into the image itself. Each output pixel then needs one flat index into
     the padded batch, that of its top-left neighbour: the other three are at offsets ``+1``,
-    ``+W`` and ``+W+1`` (``W`` the padded width).
+    ``+W`` and ``+W+1`` (``W`` the padded width). The output grid is ``out_hw`` (height, width),
+    by default the input's.
     """
 
     def __init__(
@@ -160,8 +166,11 @@ class _Sampling:
         interpolation: str,
         dtype: Any,
         xp: Any,
+        out_hw: tuple[int, int] | None = None,
     ):
         n, h, w = shape[:3]
+        # The output grid: the input's size unless resizing.
+        oh, ow = self.out_hw = out_hw or (h, w)
         m = np.array(matrices, dtype=np.float64)
         if m.shape != (n, 3, 3):
             raise ValueError(
@@ -180,7 +189,7 @@ class _Sampling:
             # An affine map sends the output rectangle to a parallelogram: its corners bound
             # the sample points (one pixel of margin absorbs rounding).
             corners = m[:, :2] @ np.array(
-                [[0, 0, h - 1, h - 1], [0, w - 1, 0, w - 1], [1, 1, 1, 1]], dtype=np.float64
+                [[0, 0, oh - 1, oh - 1], [0, ow - 1, 0, ow - 1], [1, 1, 1, 1]], dtype=np.float64
             )
             low = np.floor(corners.min(axis=(0, 2))).astype(int)
             high = np.ceil(corners.max(axis=(0, 2))).astype(int)
@@ -198,21 +207,21 @@ class _Sampling:
         dtype = np.promote_types(dtype, np.float32)
         if 2 * n * ph * pw >= 2**24:
             dtype = np.dtype(np.float64)
-        grid = (n, h, w)
+        grid = (n, oh, ow)
         bilinear = interpolation == "bilinear"
         # All the sample points in one matrix product, (2·n, 3) @ (3, h·w): the first factor
         # holds the rows of the transforms giving input rows, then those giving input columns;
         # the second the (row, column, 1) of every output pixel.
-        pixels = xp.ones((3, h, w), dtype=dtype)
-        pixels[0] = xp.arange(h, dtype=dtype)[:, None]
-        pixels[1] = xp.arange(w, dtype=dtype)[None, :]
+        pixels = xp.ones((3, oh, ow), dtype=dtype)
+        pixels[0] = xp.arange(oh, dtype=dtype)[:, None]
+        pixels[1] = xp.arange(ow, dtype=dtype)[None, :]
         points = (
-            _POOL.lend(self, (2, n, h, w), dtype, xp)
+            _POOL.lend(self, (2, *grid), dtype, xp)
             if bilinear
-            else _POOL.take((2, n, h, w), dtype, xp)
+            else _POOL.take((2, *grid), dtype, xp)
         )
         transforms = xp.asarray(m[:, :2].transpose(1, 0, 2).reshape(2 * n, 3), dtype=dtype)
-        xp.matmul(transforms, pixels.reshape(3, h * w), out=points.reshape(2 * n, h * w))
+        xp.matmul(transforms, pixels.reshape(3, oh * ow), out=points.reshape(2 * n, oh * ow))
         rows, cols = points
         if bilinear:
             r0, c0 = _POOL.take(grid, dtype, xp), _POOL.take(grid, dtype, xp)
@@ -271,19 +280,21 @@ class _Sampling:
         return padded
 
     def gather(self, images: Any, fill_value: float) -> Any:
-        """The resampled batch, shape and dtype of ``images`` (a new array)."""
+        """The resampled batch, ``(batch, *out_hw, channels)`` in the dtype of ``images`` (a new
+        array)."""
         xp = self.xp
-        ch = images.shape[-1]
+        n, _, _, ch = images.shape
+        out_shape = (n, *self.out_hw, ch)
         padded = self._pad(images, fill_value)
         scratch = [] if padded is images else [padded]
         flat = padded.reshape(-1, ch)
-        out = xp.empty(images.shape, dtype=images.dtype)
+        out = xp.empty(out_shape, dtype=images.dtype)
         if self.fractions is None:
             _take(xp, flat, self.index, out)
             for buf in scratch:
                 _POOL.give(buf)
             return out
-        top, top_right, bottom = (_POOL.take(images.shape, images.dtype, xp) for _ in range(3))
+        top, top_right, bottom = (_POOL.take(out_shape, images.dtype, xp) for _ in range(3))
         scratch += [top, top_right, bottom]
         for buf, offset in zip((top, top_right, bottom, out), self._offsets()):
             _take(xp, flat[offset:], self.index, buf)
@@ -305,7 +316,8 @@ class _Sampling:
     def scatter(self, grad: Any) -> Any:
         """The transpose of :meth:`gather` (its vector-Jacobian product w.r.t. the images)."""
         xp = self.xp
-        n, h, w, ch = grad.shape
+        n, _, _, ch = grad.shape
+        h, w = self.shape[1:3]
         (top, _), (left, _) = self.pads
         ph, pw = self.padded_hw
         if self.fractions is None:
@@ -329,7 +341,7 @@ class _Sampling:
             source = xp.arange(0, n * h * w, h * w)[:, None, None] + self._source_map()
             keys = (source[..., None] * ch + channel).reshape(-1)
             out = xp.bincount(keys, weights=padded.reshape(-1), minlength=n * h * w * ch)
-        return out.reshape(grad.shape).astype(grad.dtype)
+        return out.reshape(n, h, w, ch).astype(grad.dtype)
 
 
 def _float_images(images: Any) -> Any:
@@ -379,7 +391,8 @@ def resample(
 class AffineResample(Op):
     """:func:`resample` as a differentiable op: its VJP scatters the output gradient back to
     the input pixels each output pixel read, with the same bilinear weights (the transforms
-    themselves get no gradient)."""
+    themselves get no gradient). The output grid is ``out_hw`` (height, width), by default the
+    input's."""
 
     def __init__(
         self,
@@ -387,8 +400,9 @@ class AffineResample(Op):
         fill_mode: str = "reflect",
         fill_value: float = 0.0,
         interpolation: str = "bilinear",
+        out_hw: tuple[int, int] | None = None,
     ):
-        self.matrices = matrices
+        self.matrices, self.out_hw = matrices, out_hw
         self.fill_mode = check_fill_mode(fill_mode)
         self.fill_value = fill_value
         self.interpolation = check_interpolation(interpolation)
@@ -402,6 +416,7 @@ class AffineResample(Op):
             self.interpolation,
             x.dtype,
             backend.get_array_module(x),
+            self.out_hw,
         )
         return self.sampling.gather(x, self.fill_value)
 
@@ -470,6 +485,19 @@ def affine_transform(
     Returns:
         The transformed images, of the shape of ``images``, differentiable with respect to them.
     """
+
+    def apply(batch: Tensor) -> Tensor:
+        matrices = _keras_matrices(transform, batch.shape[0])
+        return AffineResample(matrices, fill_mode, fill_value, interpolation)(batch)
+
+    return _on_nhwc_batch(images, data_format, apply)
+
+
+def _on_nhwc_batch(
+    images: Any, data_format: str | None, apply: Callable[[Tensor], Tensor]
+) -> Tensor:
+    """``apply`` (a function of an NHWC batch) on one image or a batch in ``data_format``,
+    returned in the layout and rank ``images`` came in."""
     images = convert_to_tensor(images)
     data_format = standardize_data_format(data_format)
     if images.ndim not in (3, 4):
@@ -479,9 +507,124 @@ def affine_transform(
         )
     single = images.ndim == 3
     batch = Reshape((1, *images.shape))(images) if single else images
-    batch = to_channels_last(batch, data_format)
-    op = AffineResample(
-        _keras_matrices(transform, batch.shape[0]), fill_mode, fill_value, interpolation
-    )
-    out = from_channels_last(op(batch), data_format)
-    return Reshape(images.shape)(out) if single else out
+    out = from_channels_last(apply(to_channels_last(batch, data_format)), data_format)
+    return Reshape(out.shape[1:])(out) if single else out
+
+
+# -- resizing ----------------------------------------------------------------------------------
+RESIZE_INTERPOLATIONS = ("bilinear", "nearest")
+
+
+def aspect_crop(height: int, width: int, size: tuple[int, int]) -> tuple[slice, slice]:
+    """The centred window of a ``height`` x ``width`` image with the aspect ratio of ``size``,
+    as Keras's ``crop_to_aspect_ratio`` and ``smart_resize`` choose it (integer truncation
+    included, so the same pixels are kept)."""
+    target_h, target_w = size
+    crop_h = max(min(height, int(float(width * target_h) / target_w)), 1)
+    crop_w = max(min(width, int(float(height * target_w) / target_h)), 1)
+    top, left = int(float(height - crop_h) / 2), int(float(width - crop_w) / 2)
+    return slice(top, top + crop_h), slice(left, left + crop_w)
+
+
+def aspect_pad(height: int, width: int, size: tuple[int, int]) -> tuple[int, int]:
+    """Rows and columns of fill that Keras's ``pad_to_aspect_ratio`` adds on *each* side of a
+    ``height`` x ``width`` image to approach the aspect ratio of ``size`` (rows if the image
+    is too wide, else columns; its integer truncation included)."""
+    target_h, target_w = size
+    rows = int(float(max(height, int(float(width * target_h) / target_w)) - height) / 2)
+    cols = int(float(max(width, int(float(height * target_w) / target_h)) - width) / 2)
+    return (rows, 0) if rows > 0 else (0, cols)
+
+
+def _nearest_indices(size_in: int, size_out: int) -> np.ndarray:
+    """``floor((i + 0.5) · size_in / size_out)``, the input pixel whose cell holds the centre of
+    output pixel ``i`` (JAX's 'nearest'), in exact integer arithmetic."""
+    return (2 * np.arange(size_out) + 1) * size_in // (2 * size_out)
+
+
+def _resize_nhwc(batch: Tensor, size: tuple[int, int], interpolation: str) -> Tensor:
+    n, h, w = batch.shape[:3]
+    out_h, out_w = size
+    if interpolation == "nearest":
+        rows = take(batch, _nearest_indices(h, out_h), axis=1)
+        return take(rows, _nearest_indices(w, out_w), axis=2)
+    # Half-pixel centres: output pixel i samples input coordinate (i + 0.5) · s - 0.5 with
+    # s = size_in / size_out. Points beyond the edge pixels are clamped onto them ('nearest'
+    # fill), which is what JAX's triangle kernel gives once its weights are renormalized over
+    # the pixels that exist.
+    sh, sw = h / out_h, w / out_w
+    matrices = np.repeat(_stack((sh, 0, (sh - 1) / 2), (0, sw, (sw - 1) / 2)), n, axis=0)
+    return AffineResample(matrices, fill_mode="nearest", out_hw=(out_h, out_w))(batch)
+
+
+def resize(
+    images: Any,
+    size: Any,
+    interpolation: str = "bilinear",
+    antialias: bool = False,
+    crop_to_aspect_ratio: bool = False,
+    pad_to_aspect_ratio: bool = False,
+    fill_mode: str = "constant",
+    fill_value: float = 0.0,
+    data_format: str | None = None,
+) -> Tensor:
+    """Keras's ``keras.ops.image.resize`` (as Keras 3 computes it on JAX, without antialiasing).
+
+    Output pixel ``(i, j)`` samples input point ``((i + ½)·H/h - ½, (j + ½)·W/w - ½)`` (pixel
+    centres aligned, as ``jax.image.resize``): ``'bilinear'`` blends its four neighbours,
+    points beyond the edge pixels taking the edge's value; ``'nearest'`` reads input pixel
+    ``(⌊(i + ½)·H/h⌋, ⌊(j + ½)·W/w⌋)``. Differentiable with respect to ``images``.
+
+    Args:
+        images: one image ``(height, width, channels)`` or a batch ``(batch, height, width,
+            channels)`` (channels first with ``data_format='channels_first'``).
+        size: ``(height, width)`` of the output.
+        interpolation: ``'bilinear'`` (default) or ``'nearest'``.
+        antialias: Keras's low-pass filter before downsampling; only False (its default) is
+            supported.
+        crop_to_aspect_ratio: first crop the largest centred window of the output's aspect
+            ratio, so the image is not distorted. Defaults to False.
+        pad_to_aspect_ratio: instead first pad the image with ``fill_value`` to the output's
+            aspect ratio (equally on both sides, as Keras). Defaults to False.
+        fill_mode: of that padding: ``'constant'``, the only one Keras has.
+        fill_value: of that padding. Defaults to 0.
+        data_format: ``'channels_last'`` (default) or ``'channels_first'``.
+    """
+    if interpolation not in RESIZE_INTERPOLATIONS:
+        raise ValueError(
+            f"interpolation must be one of {RESIZE_INTERPOLATIONS}. "
+            f"Received: interpolation={interpolation!r}"
+        )
+    if antialias:
+        raise ValueError("resize supports antialias=False only. Received: antialias=True")
+    if fill_mode != "constant":
+        raise ValueError(f"resize supports fill_mode='constant' only. Received: {fill_mode=}")
+    if crop_to_aspect_ratio and pad_to_aspect_ratio:
+        raise ValueError(
+            "resize takes crop_to_aspect_ratio or pad_to_aspect_ratio, not both. Received: "
+            "crop_to_aspect_ratio=True, pad_to_aspect_ratio=True"
+        )
+    size = check_size(size)
+
+    def apply(batch: Tensor) -> Tensor:
+        if crop_to_aspect_ratio:
+            rows, cols = aspect_crop(batch.shape[1], batch.shape[2], size)
+            batch = GetItem((slice(None), rows, cols))(batch)
+        if pad_to_aspect_ratio:
+            rows, cols = aspect_pad(batch.shape[1], batch.shape[2], size)
+            batch = Pad(((0, 0), (rows, rows), (cols, cols), (0, 0)), fill_value)(batch)
+        return _resize_nhwc(batch, size, interpolation)
+
+    return _on_nhwc_batch(images, data_format, apply)
+
+
+def check_size(size: Any) -> tuple[int, int]:
+    """``size`` as ``(height, width)``, two positive integers."""
+    values = tuple(size) if isinstance(size, (list, tuple)) else (size,)
+    if len(values) != 2 or not all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0 for v in values
+    ):
+        raise ValueError(
+            f"size must be (height, width), two positive integers. Received: size={size!r}"
+        )
+    return int(values[0]), int(values[1])

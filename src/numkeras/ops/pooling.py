@@ -6,8 +6,8 @@ batch's worth of work. Max-pooling and its gradient run as one C loop over float
 call is the reference those loops match bit for bit, and the path for float64 and CuPy arrays.
 
 :func:`max_pool` and :func:`average_pool` are Keras's ``keras.ops`` functions, for sequences and
-images alike; the layers call the rank-specific :func:`max_pool1d`, :func:`max_pool2d` and
-:func:`avg_pool2d`.
+images alike; the layers call the rank-specific :func:`max_pool1d`, :func:`max_pool2d`,
+:func:`avg_pool2d` and :func:`avg_pool1d`.
 """
 
 from __future__ import annotations
@@ -297,3 +297,15 @@ def max_pool1d(
     """Maximum over windows of ``(batch, steps, channels)`` sequences, as :func:`max_pool2d`
     on a height of one."""
     return _pool1d("max", x, pool_size, strides, padding, data_format)
+
+
+def avg_pool1d(
+    x: Any,
+    pool_size: int = 2,
+    strides: int | None = None,
+    padding: str = "valid",
+    data_format: str | None = None,
+) -> Tensor:
+    """Mean over windows of ``(batch, steps, channels)`` sequences (padded positions not
+    counted), as :func:`avg_pool2d` on a height of one."""
+    return _pool1d("average", x, pool_size, strides, padding, data_format)

@@ -39,6 +39,12 @@ import numpy as np
 from .. import backend
 from ..legacy import warn as _warn  # a UserWarning pointing at the user's line
 from ..ops import image as affine
+from ..utils.image_utils import (  # Keras 2 imported them from here  # noqa: F401
+    array_to_img,
+    img_to_array,
+    load_img,
+    save_img,
+)
 
 #: The transform parameters of Keras's ``apply_transform`` and their neutral values.
 _NEUTRAL = {

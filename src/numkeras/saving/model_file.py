@@ -52,7 +52,8 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True) -> None:
     The file holds the architecture and compile settings (``config.json``), the weights, the
     optimizer's state and numkeras's random-stream state, as JSON and ``.npy`` members of one
     zip archive: data only, never pickle or code. A lambda or other unnamed function in the
-    model raises a TypeError and leaves any existing file untouched; ``.h5`` paths raise a
+    model (a ``Lambda`` layer's too: its config names its function) raises a TypeError and
+    leaves any existing file untouched; ``.h5`` paths raise a
     ValueError (HDF5 is not supported).
     """
     path = fmt.checked_path(filepath, fmt.MODEL_SUFFIXES)
@@ -138,7 +139,10 @@ def _training_state(model: Any) -> tuple[dict[str, Any], list[tuple[str, np.ndar
 
 # -- loading -------------------------------------------------------------------------------------
 def load_model(
-    filepath: Any, custom_objects: Mapping[str, Any] | None = None, compile: bool = True
+    filepath: Any,
+    custom_objects: Mapping[str, Any] | None = None,
+    compile: bool = True,
+    safe_mode: bool = True,
 ) -> Any:
     """Read a model written by :func:`save_model`.
 
@@ -150,6 +154,12 @@ def load_model(
             numkeras's random stream), so that ``fit(..., initial_epoch=...)`` continues
             exactly. With False the model is for inference and numkeras's random stream is
             left as it was (also when loading fails).
+        safe_mode: refuse a model with a ``Lambda`` layer, as Keras 3's safe mode does. A
+            file names a Lambda's function and never holds its code, so with False each
+            function it names must be given in ``custom_objects`` (by the saved name), and
+            runs when the model does: turn safe mode off for files you trust only. After
+            ``numkeras.config.enable_unsafe_deserialization()`` it is off whatever this says,
+            as in Keras 3.
 
     Raises:
         ModelFileError: (a ValueError) the file is malformed, unsafe, or inconsistent.
@@ -166,7 +176,7 @@ def load_model(
         config = reader.read_json("config.json")
         saved = read_weights(reader)
         training, slots = _read_training_state(reader) if compile else (None, [])
-        return _restored(config, saved, training, slots, custom_objects, compile, what)
+        return _restored(config, saved, training, slots, custom_objects, compile, safe_mode, what)
 
 
 def _restored(
@@ -176,6 +186,7 @@ def _restored(
     slots: list[np.ndarray],
     custom_objects: Mapping[str, Any] | None,
     compile: bool,
+    safe_mode: bool,
     what: str,
 ) -> Any:
     """The model of a file's checked parts, with its training state if ``compile``."""
@@ -184,7 +195,9 @@ def _restored(
             f"{what} is not valid: config.json must be {{'class_name': ..., "
             "'config': ..., 'compile_config': ...}."
         )
-    check_config(config, custom_objects, f"{what}, config.json,")
+    check_config(
+        config, custom_objects, f"{what}, config.json,", safe_mode=backend.in_safe_mode(safe_mode)
+    )
     # Building the layers draws their initial weights from the random stream: put it back
     # afterwards, to the file's state (compile=True, to resume training) or to where it was.
     stream = backend.get_rng_state()
@@ -349,18 +362,22 @@ def model_to_json(model: Any, **kwargs: Any) -> str:
 
 
 def model_from_json(
-    json_string: str | bytes, custom_objects: Mapping[str, Any] | None = None
+    json_string: str | bytes,
+    custom_objects: Mapping[str, Any] | None = None,
+    safe_mode: bool = True,
 ) -> Any:
     """A new, untrained model with the architecture of ``model.to_json()``.
 
     The JSON is checked as a model file's config is (known classes only, size and depth
-    limits); its weights may take at most ``Limits.max_total_bytes``, and each weight's
-    initializer at most ``Limits.max_initializer_cost``. A malformed or unsafe document raises
+    limits, a ``Lambda`` refused unless ``safe_mode=False`` and its function is in
+    ``custom_objects``: see :func:`load_model`); its weights may take at most
+    ``Limits.max_total_bytes``, and each weight's initializer at most
+    ``Limits.max_initializer_cost``. A malformed or unsafe document raises
     :class:`ModelFileError`.
     """
     what = "The model JSON"
     spec = parse_json(json_string, what)
-    check_config(spec, custom_objects, what)
+    check_config(spec, custom_objects, what, safe_mode=backend.in_safe_mode(safe_mode))
     budget = archive.LIMITS.max_total_bytes
     with file_errors(what), registry.custom_object_scope(custom_objects):
         return Rebuilder(

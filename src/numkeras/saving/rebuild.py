@@ -12,6 +12,10 @@ output shape against ``Limits.max_sample_values`` before the next layer sees it,
 config cannot make numkeras allocate more memory than the file itself brings. Weights that the
 file supplies are allocated without running their initializers; a JSON architecture, which
 brings none, may not ask for an initializer costlier than ``Limits.max_initializer_cost``.
+
+A ``Lambda`` layer runs a function of the caller's, which its config names: as Keras's safe
+mode does, a config with a Lambda is refused unless the caller turns safe mode off, and even then
+each function it names must be a Python identifier given in ``custom_objects``.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from .. import registry
+from ..layers.lambda_layer import Lambda, named_functions
 from ..layers.layer import Layer, is_shape_list, weight_arguments
 from . import archive
 from .archive import Limits, ModelFileError
@@ -54,9 +59,14 @@ def _allowed_kinds() -> tuple[type, ...]:
 
 
 def check_config(
-    config: Any, custom_objects: Mapping[str, Any] | None, what: str, limits: Limits | None = None
+    config: Any,
+    custom_objects: Mapping[str, Any] | None,
+    what: str,
+    limits: Limits | None = None,
+    safe_mode: bool = True,
 ) -> None:
-    """Refuse ``config`` if it names an unknown class or one of a wrong kind, or a huge input.
+    """Refuse ``config`` if it names an unknown class or one of a wrong kind, a huge input, or
+    (see :func:`_check_lambda`) a Lambda layer that ``safe_mode`` or ``custom_objects`` forbid.
 
     Walks the whole JSON tree, so no object is constructed from a config that would fail later.
     """
@@ -83,6 +93,8 @@ def check_config(
                 raise ModelFileError(f"{what} has a {key} that is not a string: {value!r:.100}")
         if name is not None:
             _check_class(name, module, custom_objects, kinds, what)
+            if _is_lambda(name, module, custom_objects):
+                _check_lambda(item.get("config"), custom_objects, safe_mode, what)
         for key, start in _SHAPE_KEYS.items():
             shape = item.get(key)
             if isinstance(shape, list) and all(isinstance(n, int) or n is None for n in shape):
@@ -117,6 +129,44 @@ def _check_class(
             "file may name layers, optimizers, losses, metrics, initializers, "
             "regularizers, constraints and learning-rate schedules only."
         )
+
+
+def _is_lambda(name: str, module: str | None, custom_objects: Mapping[str, Any] | None) -> bool:
+    classes = registry.meanings(name, custom_objects, module)
+    return any(isinstance(cls, type) and issubclass(cls, Lambda) for cls in classes)
+
+
+def _check_lambda(
+    config: Any, custom_objects: Mapping[str, Any] | None, safe_mode: bool, what: str
+) -> None:
+    """Refuse a Lambda layer's config, unless ``safe_mode`` is off and every function it names
+    (``function``, and ``output_shape`` or ``mask`` when they are names) is an identifier that
+    ``custom_objects`` (or a ``custom_object_scope``) holds: the file names the code to run and
+    the caller supplies it, so loading runs only functions the caller handed over."""
+    if not isinstance(config, dict):
+        raise ModelFileError(f"{what} has a Lambda layer whose config is not a dict.")
+    layer = f"has a Lambda layer {config.get('name')!r:.100} that"
+    named = list(named_functions(config).values())
+    for name in named:
+        if not (isinstance(name, str) and name.isidentifier()):
+            raise ModelFileError(
+                f"{what} {layer} names the function {name!r:.100}, which is not a Python "
+                "identifier: a Lambda's config names its functions by name, nothing else."
+            )
+    if safe_mode:
+        raise ModelFileError(
+            f"{what} {layer} runs the function {named[0]!r}, which the file names but does "
+            "not hold: numkeras never saves code (Keras saves a lambda's bytecode), so loading "
+            "a Lambda runs a function you supply. As in Keras's safe mode, this is refused by "
+            "default: if you trust the file, load it with safe_mode=False and pass "
+            f"custom_objects={{{named[0]!r}: your_function}}."
+        )
+    for name in named:
+        if not callable(registry.custom_object(name, custom_objects)):
+            raise ModelFileError(
+                f"{what} {layer} runs the function {name!r}, which is not in custom_objects: "
+                f"pass custom_objects={{{name!r}: your_function}}."
+            )
 
 
 def _check_sample(shape: Any, start: int, limits: Limits, whose: str) -> None:
@@ -286,8 +336,11 @@ class _LayerFactory:
             raise ModelFileError(
                 f"{what} names {self.name!r} where a layer belongs, and it is not a layer."
             )
+        # A Lambda looks up functions, not layers: it gets the caller's own objects, checked
+        # by check_config, where other layers get the factories that watch what they build.
+        custom = self.rebuilder.custom if issubclass(cls, Lambda) else self.rebuilder
         try:
-            layer = registry.from_config(cls, config, self.rebuilder)
+            layer = registry.from_config(cls, config, custom)
         except registry.FamilyError as error:
             slots = [
                 key

@@ -73,3 +73,70 @@ class PyDataset:
 
 #: Keras 2's name (``keras.utils.Sequence``), which Keras 3 keeps.
 Sequence = PyDataset
+
+
+def split_dataset(
+    dataset: Any,
+    left_size: float | int | None = None,
+    right_size: float | int | None = None,
+    shuffle: bool = False,
+    seed: int | None = None,
+) -> tuple[Any, Any]:
+    """Split an array, or a tuple or list of arrays with one sample per row, into a left and a
+    right part, with the arguments of Keras's ``keras.utils.split_dataset``.
+
+    ``left_size`` and ``right_size`` are fractions in (0, 1) or sample counts; given one, the
+    other part takes the rest; given neither, the left part takes 80%. A fraction of the
+    samples is rounded down. With ``shuffle`` the samples are permuted first (``seed`` fixes
+    the permutation).
+
+    Returns:
+        ``(left, right)``, each of the form of ``dataset``: arrays, where Keras returns
+        ``tf.data`` datasets (numkeras has no TensorFlow).
+    """
+    import numpy as np
+
+    parts = list(dataset) if isinstance(dataset, (tuple, list)) else [dataset]
+    arrays = [np.asarray(a) for a in parts]
+    counts = {len(a) for a in arrays}
+    if len(counts) != 1:
+        raise ValueError(
+            "dataset must hold arrays with the same number of samples. Received lengths "
+            f"{[len(a) for a in arrays]}"
+        )
+    total = counts.pop()
+    left = _split_size(left_size, total, "left_size")
+    right = _split_size(right_size, total, "right_size")
+    if left is None and right is None:
+        left = int(0.8 * total)
+    left = total - right if left is None else left
+    right = total - left if right is None else right
+    if left + right > total or left <= 0 and right <= 0:
+        raise ValueError(
+            f"left_size and right_size must leave samples on at least one side and add up to "
+            f"at most the {total} samples. Received: left_size={left_size!r}, "
+            f"right_size={right_size!r}"
+        )
+    order = np.random.default_rng(seed).permutation(total) if shuffle else np.arange(total)
+    left_part = [a[order[:left]] for a in arrays]
+    right_part = [a[order[left : left + right]] for a in arrays]
+    if isinstance(dataset, (tuple, list)):
+        return type(dataset)(left_part), type(dataset)(right_part)
+    return left_part[0], right_part[0]
+
+
+def _split_size(size: float | int | None, total: int, argument: str) -> int | None:
+    """``size`` as a number of samples: a fraction of ``total`` or a count."""
+    if size is None:
+        return None
+    if isinstance(size, bool) or not isinstance(size, (int, float)):
+        raise TypeError(f"{argument} must be a float or an int. Received: {argument}={size!r}")
+    if isinstance(size, float):
+        if not 0 < size < 1:
+            raise ValueError(f"{argument} as a fraction must be in (0, 1). Received: {size}")
+        return int(size * total)
+    if not 0 <= size <= total:
+        raise ValueError(
+            f"{argument} as a count must be in [0, {total}] (the samples). Received: {size}"
+        )
+    return size
