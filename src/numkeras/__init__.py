@@ -46,6 +46,7 @@ _SUBMODULES = {
     "saving",
     "schedules",
     "utils",
+    "wrappers",
 }
 #: Keras 3's top-level names, by the submodule that defines each.
 _NAMES = {

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from image_folders import write_image_folder
 from numkeras import backend
 from numkeras.layers import Activation, Dense, Flatten, Input
 from numkeras.models import Sequential
-from numkeras.preprocessing import ImageDataGenerator, NumpyArrayIterator
-from numkeras.utils import to_categorical
+from numkeras.preprocessing import DirectoryIterator, ImageDataGenerator, NumpyArrayIterator
+from numkeras.utils import PyDataset, save_img, to_categorical
 
 rng = np.random.default_rng(0)
 X = rng.integers(0, 256, (10, 6, 6, 1)).astype(np.uint8)
@@ -374,3 +377,122 @@ def test_fit_on_the_flow_as_an_endless_generator():
         verbose=0,
     )
     assert len(history.history["loss"]) == 3
+
+
+# -- flow_from_directory -------------------------------------------------------------------------
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    return write_image_folder(tmp_path / "photos", {"cats": 5, "dogs": 4, ".cache": 2})
+
+
+@pytest.mark.parametrize("subset", [None, "training", "validation"])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"color_mode": "grayscale", "interpolation": "bilinear"},
+        {"color_mode": "rgba", "keep_aspect_ratio": True},
+    ],
+)
+def test_flow_from_directory_reads_what_keras_2_reads(folder, keras, subset, options):
+    from keras.src.legacy.preprocessing.image import ImageDataGenerator as KerasGenerator
+
+    kwargs = dict(target_size=(7, 5), shuffle=False, batch_size=64, subset=subset, **options)
+    expected = KerasGenerator(validation_split=0.4, rescale=1 / 255).flow_from_directory(
+        str(folder), **kwargs
+    )
+    flow = ImageDataGenerator(validation_split=0.4, rescale=1 / 255).flow_from_directory(
+        folder, **kwargs
+    )
+    assert flow.filenames == expected.filenames
+    assert flow.filepaths == expected.filepaths
+    assert flow.class_indices == expected.class_indices == {".cache": 0, "cats": 1, "dogs": 2}
+    np.testing.assert_array_equal(flow.classes, expected.classes)
+    assert (flow.samples, len(flow), flow.image_shape) == (
+        expected.samples,
+        len(expected),
+        expected.image_shape,
+    )
+    (x, y), (x_keras, y_keras) = flow[0], expected[0]
+    np.testing.assert_allclose(x, x_keras, rtol=1e-6)
+    np.testing.assert_array_equal(y, y_keras)
+
+
+def test_class_modes_and_chosen_classes(folder):
+    def first_batch(**kwargs):
+        generator = ImageDataGenerator()
+        return generator.flow_from_directory(
+            folder, target_size=(4, 4), shuffle=False, classes=["dogs", "cats"], **kwargs
+        )[0]
+
+    x, one_hot = first_batch()
+    assert x.shape == (9, 4, 4, 3)
+    np.testing.assert_array_equal(one_hot, np.eye(2)[[0] * 4 + [1] * 5])
+    for mode in ("sparse", "binary"):
+        np.testing.assert_array_equal(first_batch(class_mode=mode)[1], [0] * 4 + [1] * 5)
+    x, same = first_batch(class_mode="input")
+    np.testing.assert_array_equal(x, same)
+    assert isinstance(first_batch(class_mode=None), np.ndarray)
+
+
+def test_flow_from_directory_augments_each_image(folder):
+    plain = ImageDataGenerator().flow_from_directory(folder, target_size=(6, 6), shuffle=False)
+    flipping = ImageDataGenerator(horizontal_flip=True).flow_from_directory(
+        folder, target_size=(6, 6), shuffle=False, seed=0
+    )
+    x, flipped = plain[0][0], flipping[0][0]
+    mirrored = [np.array_equal(f, i[:, ::-1]) for f, i in zip(flipped, x)]
+    kept = [np.array_equal(f, i) for f, i in zip(flipped, x)]
+    assert all(m or k for m, k in zip(mirrored, kept)) and any(mirrored) and any(kept)
+
+
+def test_flow_from_directory_is_a_py_dataset_and_an_endless_iterator(folder):
+    flow = ImageDataGenerator().flow_from_directory(
+        folder, target_size=(4, 4), batch_size=4, seed=3
+    )
+    assert isinstance(flow, (DirectoryIterator, PyDataset)) and len(flow) == 3
+    sizes = [len(next(flow)[0]) for _ in range(4)]
+    assert sizes == [4, 4, 3, 4]
+
+
+def test_save_to_dir_writes_every_augmented_image(folder, tmp_path):
+    out = tmp_path / "augmented"
+    out.mkdir()
+    flow = ImageDataGenerator(rotation_range=30).flow_from_directory(
+        folder, target_size=(5, 5), batch_size=4, save_to_dir=out, save_prefix="aug", seed=0
+    )
+    flow[0]
+    saved = sorted(p.name for p in out.iterdir())
+    assert len(saved) == 4 and all(n.startswith("aug_") and n.endswith(".png") for n in saved)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"class_mode": "raw"}, "class_mode must be one of"),
+        ({"color_mode": "cmyk"}, "color_mode must be one of"),
+        ({"subset": "test"}, "subset must be"),
+        ({"target_size": (0, 4)}, "target_size must be"),
+        ({"batch_size": 0}, "batch_size must be a positive integer"),
+    ],
+)
+def test_flow_from_directory_names_bad_arguments(folder, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        ImageDataGenerator().flow_from_directory(folder, **kwargs)
+
+
+def test_fit_on_flow_from_directory_learns(tmp_path):
+    for name, seed in (("train", 0), ("test", 1)):
+        images, labels = stripes(160, seed=seed)
+        for i, (image, label) in enumerate(zip(images, labels.argmax(1))):
+            (tmp_path / name / str(label)).mkdir(parents=True, exist_ok=True)
+            save_img(tmp_path / name / str(label) / f"{i:03d}.png", image * 255, scale=False)
+    generator = ImageDataGenerator(rescale=1 / 255, validation_split=0.25)
+    read = dict(target_size=(8, 8), color_mode="grayscale", batch_size=16, seed=0)
+    training = generator.flow_from_directory(tmp_path / "train", subset="training", **read)
+    validation = generator.flow_from_directory(tmp_path / "train", subset="validation", **read)
+    test = generator.flow_from_directory(tmp_path / "test", shuffle=False, **read)
+    model = bar_model()
+    history = model.fit(training, validation_data=validation, epochs=15, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert model.evaluate(test, verbose=0)[1] > 0.9

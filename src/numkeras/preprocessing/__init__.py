@@ -4,6 +4,6 @@
 resampling that it and the augmentation layers share (:mod:`numkeras.ops.image`).
 """
 
-from .image import ImageDataGenerator, NumpyArrayIterator
+from .image import DirectoryIterator, ImageDataGenerator, NumpyArrayIterator
 
-__all__ = ["ImageDataGenerator", "NumpyArrayIterator"]
+__all__ = ["DirectoryIterator", "ImageDataGenerator", "NumpyArrayIterator"]

@@ -23,7 +23,11 @@ Differences from Keras, all deliberate:
   image, rescaling every image to 0-255 and rounding to integers on the way.
 * Random draws come from numkeras's random stream (``numkeras.utils.set_random_seed``), or from
   ``numpy.random.default_rng(seed)`` when a seed is given.
-* ``flow`` has no ``save_to_dir`` (it needs PIL); there is no ``flow_from_directory``.
+* ``flow`` has no ``save_to_dir``; ``flow_from_directory`` has it.
+
+``flow_from_directory(directory)`` reads the images of ``directory``'s class subfolders with
+Pillow (Keras 2's :class:`DirectoryIterator`: same file order, classes, validation split and
+resizing) and augments them with the same batched engine.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from __future__ import annotations
 import functools
 import math
 import numbers
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -39,7 +44,10 @@ import numpy as np
 from .. import backend
 from ..legacy import warn as _warn  # a UserWarning pointing at the user's line
 from ..ops import image as affine
+from ..utils.data_utils import PyDataset
+from ..utils.image_dataset import CHANNELS, class_subdirectories, walk_files
 from ..utils.image_utils import (  # Keras 2 imported them from here  # noqa: F401
+    COLOR_MODES,
     array_to_img,
     img_to_array,
     load_img,
@@ -259,6 +267,52 @@ class ImageDataGenerator:
             ignore_class_split=ignore_class_split,
             dtype=self.dtype,
         )
+
+    def flow_from_directory(
+        self,
+        directory: str | os.PathLike[str],
+        target_size: tuple[int, int] = (256, 256),
+        color_mode: str = "rgb",
+        classes: list[str] | None = None,
+        class_mode: str | None = "categorical",
+        batch_size: int = 32,
+        shuffle: bool = True,
+        seed: int | None = None,
+        save_to_dir: str | os.PathLike[str] | None = None,
+        save_prefix: str = "",
+        save_format: str = "png",
+        follow_links: bool = False,
+        subset: str | None = None,
+        interpolation: str = "nearest",
+        keep_aspect_ratio: bool = False,
+    ) -> DirectoryIterator:
+        """An iterator of augmented, standardized batches of the images in ``directory``'s
+        class subfolders (one subfolder per class), with their labels; see
+        :class:`DirectoryIterator` for the arguments."""
+        return DirectoryIterator(
+            directory,
+            self,
+            target_size=target_size,
+            color_mode=color_mode,
+            classes=classes,
+            class_mode=class_mode,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            seed=seed,
+            data_format=self.data_format,
+            save_to_dir=save_to_dir,
+            save_prefix=save_prefix,
+            save_format=save_format,
+            follow_links=follow_links,
+            subset=subset,
+            interpolation=interpolation,
+            keep_aspect_ratio=keep_aspect_ratio,
+            dtype=self.dtype,
+        )
+
+    def _augment(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """A batch randomly transformed (parameters drawn from ``rng``), then standardized."""
+        return self._standardize(self._transform(x, self._draw(len(x), x.shape[1:], rng)))
 
     # -- random transforms ---------------------------------------------------------------------
     def _draw(self, n: int, img_shape: tuple[int, ...], rng: np.random.Generator) -> dict[str, Any]:
@@ -480,13 +534,78 @@ def _check_channels(shape: tuple[int, ...], channel_axis: int, where: str) -> No
         )
 
 
-class NumpyArrayIterator:
+class Iterator(PyDataset):
+    """The batching of Keras's image iterators (``keras.preprocessing.image.Iterator``).
+
+    A ``PyDataset``: ``len(it)`` batches per epoch, ``it[i]`` the ``i``-th batch of this epoch's
+    order of the ``n`` samples, ``on_epoch_end()`` reshuffles; and an endless iterator:
+    ``next(it)`` gives the next batch, reshuffling at the start of each pass. A subclass builds
+    a batch from sample indices in ``_batch``.
+    """
+
+    def __init__(self, n: int, batch_size: int, shuffle: bool, seed: int | None):
+        super().__init__()
+        if not isinstance(batch_size, numbers.Integral) or batch_size < 1:
+            raise ValueError(
+                f"batch_size must be a positive integer. Received: batch_size={batch_size!r}"
+            )
+        self.n = n
+        self.batch_size, self.shuffle, self.seed = int(batch_size), shuffle, seed
+        self._rng = None if seed is None else np.random.default_rng(seed)
+        self.batch_index = 0
+        self.total_batches_seen = 0
+        self.index_array: np.ndarray | None = None
+
+    @property
+    def rng(self) -> np.random.Generator:
+        return self._rng if self._rng is not None else backend.rng()
+
+    def __len__(self) -> int:
+        return math.ceil(self.n / self.batch_size)
+
+    def _set_index_array(self) -> None:
+        self.index_array = self.rng.permutation(self.n) if self.shuffle else np.arange(self.n)
+
+    def on_epoch_end(self) -> None:
+        """Draw a new order of the samples (when shuffling)."""
+        self._set_index_array()
+
+    def reset(self) -> None:
+        """Start the next pass of ``next()`` from its first batch."""
+        self.batch_index = 0
+
+    def __getitem__(self, idx: int) -> Any:
+        if not 0 <= idx < len(self):
+            raise ValueError(
+                f"Asked to retrieve element {idx}, but the Sequence has length {len(self)}"
+            )
+        if self.index_array is None:
+            self._set_index_array()
+        self.total_batches_seen += 1
+        return self._batch(self.index_array[self.batch_size * idx : self.batch_size * (idx + 1)])
+
+    def __iter__(self) -> Iterator:
+        return self
+
+    def __next__(self) -> Any:
+        if self.batch_index == 0 or self.index_array is None:
+            self._set_index_array()
+        start = self.batch_index * self.batch_size
+        self.batch_index = (self.batch_index + 1) % len(self)
+        self.total_batches_seen += 1
+        return self._batch(self.index_array[start : start + self.batch_size])
+
+    next = __next__  # Keras's name
+
+    def _batch(self, index: np.ndarray) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must implement _batch(index).")
+
+
+class NumpyArrayIterator(Iterator):
     """Augmented batches of in-memory images, made by :meth:`ImageDataGenerator.flow`.
 
-    A ``Sequence``: ``len(it)`` batches per epoch, ``it[i]`` the ``i``-th batch of this epoch's
-    order, ``on_epoch_end()`` reshuffles; and an endless iterator: ``next(it)`` gives the next
-    batch, reshuffling at the start of each pass. Every batch is transformed afresh, so asking
-    twice for ``it[0]`` gives two different variations of the same images.
+    Every batch is transformed afresh, so asking twice for ``it[0]`` gives two different
+    variations of the same images.
     """
 
     def __init__(
@@ -503,10 +622,6 @@ class NumpyArrayIterator:
         ignore_class_split: bool = False,
         dtype: str | None = None,
     ):
-        if not isinstance(batch_size, numbers.Integral) or batch_size < 1:
-            raise ValueError(
-                f"batch_size must be a positive integer. Received: batch_size={batch_size!r}"
-            )
         self.dtype = dtype or backend.floatx()
         x = np.asarray(x)
         y = None if y is None else np.asarray(y)
@@ -552,63 +667,170 @@ class NumpyArrayIterator:
         self.x = np.ascontiguousarray(x, dtype=self.dtype)
         self.y, self.sample_weight = y, sample_weight
         self.image_data_generator = image_data_generator
-        self.n = len(self.x)
-        self.batch_size, self.shuffle, self.seed = int(batch_size), shuffle, seed
-        self._rng = None if seed is None else np.random.default_rng(seed)
-        self.batch_index = 0
-        self.total_batches_seen = 0
-        self.index_array: np.ndarray | None = None
-
-    @property
-    def rng(self) -> np.random.Generator:
-        return self._rng if self._rng is not None else backend.rng()
-
-    def __len__(self) -> int:
-        return math.ceil(self.n / self.batch_size)
-
-    def _set_index_array(self) -> None:
-        self.index_array = self.rng.permutation(self.n) if self.shuffle else np.arange(self.n)
-
-    def on_epoch_end(self) -> None:
-        """Draw a new order of the samples (when shuffling)."""
-        self._set_index_array()
-
-    def reset(self) -> None:
-        """Start the next pass of ``next()`` from its first batch."""
-        self.batch_index = 0
-
-    def __getitem__(self, idx: int) -> Any:
-        if not 0 <= idx < len(self):
-            raise ValueError(
-                f"Asked to retrieve element {idx}, but the Sequence has length {len(self)}"
-            )
-        if self.index_array is None:
-            self._set_index_array()
-        self.total_batches_seen += 1
-        return self._batch(self.index_array[self.batch_size * idx : self.batch_size * (idx + 1)])
-
-    def __iter__(self) -> NumpyArrayIterator:
-        return self
-
-    def __next__(self) -> Any:
-        if self.batch_index == 0 or self.index_array is None:
-            self._set_index_array()
-        start = self.batch_index * self.batch_size
-        self.batch_index = (self.batch_index + 1) % len(self)
-        self.total_batches_seen += 1
-        return self._batch(self.index_array[start : start + self.batch_size])
-
-    next = __next__  # Keras's name
+        super().__init__(len(self.x), batch_size, shuffle, seed)
 
     def _batch(self, index: np.ndarray) -> Any:
         """The samples at ``index``: transformed, standardized, with their targets."""
-        generator = self.image_data_generator
-        x = np.take(self.x, index, axis=0)
-        x = generator._transform(x, generator._draw(len(x), x.shape[1:], self.rng))
-        x = generator._standardize(x)
+        x = self.image_data_generator._augment(np.take(self.x, index, axis=0), self.rng)
         if self.y is None:
             return x
         y = np.take(self.y, index, axis=0)
         if self.sample_weight is None:
             return x, y
         return x, y, np.take(self.sample_weight, index, axis=0)
+
+
+class DirectoryIterator(Iterator):
+    """Augmented batches of the images in a folder's class subfolders, made by
+    :meth:`ImageDataGenerator.flow_from_directory` (Keras 2's ``DirectoryIterator``).
+
+    Each subfolder of ``directory`` is a class (all of them, sorted, or those named in
+    ``classes``, in that order); its image files (png, jpg, jpeg, bmp, ppm, tif, tiff), at any
+    depth, are its samples. With the generator's ``validation_split``, ``subset='validation'``
+    takes the first ``validation_split`` of each class's files and ``'training'`` the rest.
+    Each image is read by Pillow in ``color_mode``, resized to ``target_size``, then randomly
+    transformed and standardized by the generator.
+
+    Args:
+        directory: the folder of class subfolders.
+        image_data_generator: the :class:`ImageDataGenerator` that augments the batches.
+        target_size: ``(height, width)`` of the images. Defaults to ``(256, 256)``.
+        color_mode: ``'rgb'`` (default), ``'rgba'`` or ``'grayscale'``.
+        classes: the subfolders to read, in the order of their indices. Default: all, sorted.
+        class_mode: the labels: ``'categorical'`` (default; one-hot), ``'binary'`` or
+            ``'sparse'`` (the class index), ``'input'`` (the images themselves) or None (no
+            labels).
+        batch_size: default 32.
+        shuffle: draw a new order of the files every epoch. Default True.
+        seed: of the shuffling and the transforms.
+        data_format: ``'channels_last'`` (default) or ``'channels_first'``.
+        save_to_dir: also write every augmented image there, as
+            ``{save_prefix}_{index}_{random}.{save_format}`` (default format ``'png'``).
+        follow_links: descend into subfolders that are symbolic links. Default False.
+        subset: ``'training'`` or ``'validation'`` (with the generator's ``validation_split``).
+        interpolation: Pillow's resampling: ``'nearest'`` (default), ``'bilinear'``,
+            ``'bicubic'``, ``'hamming'``, ``'box'`` or ``'lanczos'``.
+        keep_aspect_ratio: crop the centre to ``target_size``'s aspect ratio before resizing.
+        dtype: of the batches. Defaults to the generator's.
+
+    Attributes:
+        classes: the class index of every file (int32); ``labels`` is the same array.
+        class_indices: class name to index.
+        filenames: the files' paths relative to ``directory``; ``filepaths`` the full paths.
+        samples: the number of files; ``num_classes`` the number of classes.
+    """
+
+    #: The file suffixes Keras 2 reads as images (case ignored).
+    white_list_formats = ("png", "jpg", "jpeg", "bmp", "ppm", "tif", "tiff")
+    allowed_class_modes = ("categorical", "binary", "sparse", "input", None)
+
+    def __init__(
+        self,
+        directory: str | os.PathLike[str],
+        image_data_generator: ImageDataGenerator,
+        target_size: tuple[int, int] = (256, 256),
+        color_mode: str = "rgb",
+        classes: list[str] | None = None,
+        class_mode: str | None = "categorical",
+        batch_size: int = 32,
+        shuffle: bool = True,
+        seed: int | None = None,
+        data_format: str | None = None,
+        save_to_dir: str | os.PathLike[str] | None = None,
+        save_prefix: str = "",
+        save_format: str = "png",
+        follow_links: bool = False,
+        subset: str | None = None,
+        interpolation: str = "nearest",
+        keep_aspect_ratio: bool = False,
+        dtype: str | None = None,
+    ):
+        if color_mode not in COLOR_MODES:
+            raise ValueError(f"color_mode must be one of {COLOR_MODES}. Received: {color_mode!r}")
+        if class_mode not in self.allowed_class_modes:
+            raise ValueError(
+                f"class_mode must be one of {self.allowed_class_modes}. "
+                f"Received: class_mode={class_mode!r}"
+            )
+        if subset not in ("training", "validation", None):
+            raise ValueError(
+                f"subset must be 'training', 'validation' or None. Received: subset={subset!r}"
+            )
+        try:
+            self.target_size = affine.check_size(target_size)
+        except ValueError:
+            raise ValueError(
+                "target_size must be (height, width), two positive integers. Received: "
+                f"target_size={target_size!r}"
+            ) from None
+        self.directory = os.fspath(directory)
+        self.image_data_generator = image_data_generator
+        self.color_mode, self.class_mode = color_mode, class_mode
+        self.data_format = data_format or backend.image_data_format()
+        self.dtype = dtype or backend.floatx()
+        channels = CHANNELS[color_mode]
+        self.image_shape = (
+            (*self.target_size, channels)
+            if self.data_format == "channels_last"
+            else (channels, *self.target_size)
+        )
+        self.save_to_dir, self.save_prefix, self.save_format = save_to_dir, save_prefix, save_format
+        self.interpolation, self.keep_aspect_ratio = interpolation, keep_aspect_ratio
+        self.subset = subset
+        class_names = classes or class_subdirectories(self.directory, skip_hidden=False)
+        self.num_classes = len(class_names)
+        self.class_indices = {name: index for index, name in enumerate(class_names)}
+        self.filenames: list[str] = []
+        labels: list[int] = []
+        for index, name in enumerate(class_names):
+            files = self._subset_files(os.path.join(self.directory, name), follow_links)
+            self.filenames += [os.path.relpath(path, self.directory) for path in files]
+            labels += [index] * len(files)
+        self.classes = np.array(labels, dtype="int32")
+        self.samples = len(self.filenames)
+        print(f"Found {self.samples} images belonging to {self.num_classes} classes.")
+        self.filepaths = [os.path.join(self.directory, name) for name in self.filenames]
+        super().__init__(self.samples, batch_size, shuffle, seed)
+
+    def _subset_files(self, folder: str, follow_links: bool) -> list[str]:
+        """The image files of one class folder in this iterator's subset."""
+        files = list(walk_files(folder, self.white_list_formats, follow_links))
+        if self.subset is None:
+            return files
+        # Keras 2 splits every class on its own: validation first, training after it.
+        split = int(self.image_data_generator._validation_split * len(files))
+        return files[:split] if self.subset == "validation" else files[split:]
+
+    @property
+    def labels(self) -> np.ndarray:
+        """The class index of every file (``classes``)."""
+        return self.classes
+
+    def _load(self, path: str) -> np.ndarray:
+        image = load_img(
+            path,
+            color_mode=self.color_mode,
+            target_size=self.target_size,
+            interpolation=self.interpolation,
+            keep_aspect_ratio=self.keep_aspect_ratio,
+        )
+        return img_to_array(image, data_format=self.data_format, dtype=self.dtype)
+
+    def _batch(self, index: np.ndarray) -> Any:
+        """The files at ``index``: read, transformed, standardized, with their labels."""
+        x = np.stack([self._load(self.filepaths[i]) for i in index])
+        x = self.image_data_generator._augment(x, self.rng)
+        if self.save_to_dir:
+            for image, i in zip(x, index):
+                name = f"{self.save_prefix}_{i}_{self.rng.integers(10**7)}.{self.save_format}"
+                array_to_img(image, self.data_format, scale=True).save(
+                    os.path.join(self.save_to_dir, name)
+                )
+        if self.class_mode is None:
+            return x
+        if self.class_mode == "input":
+            return x, x.copy()
+        labels = self.classes[index]
+        if self.class_mode == "categorical":
+            return x, np.eye(self.num_classes, dtype=self.dtype)[labels]
+        return x, labels.astype(self.dtype)

@@ -10,7 +10,9 @@ from .data_utils import (
 )
 from .file_utils import get_file
 from .gradient_plot import plot_model_gradients
+from .image_dataset import image_dataset_from_directory
 from .image_utils import array_to_img, img_to_array, load_img, save_img
+from .model_visualization import model_to_dot, model_to_text, plot_model
 from .numerical import normalize, to_categorical
 from .plotting import plot_history
 from .progbar import Progbar
@@ -20,6 +22,9 @@ __all__ = [
     "array_to_img",
     "img_to_array",
     "load_img",
+    "model_to_dot",
+    "model_to_text",
+    "plot_model",
     "save_img",
     "Progbar",
     "PyDataset",
@@ -27,6 +32,7 @@ __all__ = [
     "pack_x_y_sample_weight",
     "unpack_x_y_sample_weight",
     "get_file",
+    "image_dataset_from_directory",
     "normalize",
     "pad_sequences",
     "plot_history",
