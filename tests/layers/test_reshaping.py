@@ -87,8 +87,8 @@ def test_bad_arguments_and_inputs():
         ZeroPadding2D(-1)
     with pytest.raises(ValueError, match=r"size=0"):
         UpSampling2D(0)
-    with pytest.raises(ValueError, match=r"interpolation='bilinear'"):
-        UpSampling2D(interpolation="bilinear")
+    with pytest.raises(ValueError, match=r"interpolation='bicubic'"):
+        UpSampling2D(interpolation="bicubic")
     with pytest.raises(ValueError, match=r"'up' \(UpSampling2D\) must be 4-D.*\(2, 3, 4\)"):
         UpSampling2D(name="up")(np.zeros((2, 3, 4), np.float32))
 
@@ -289,3 +289,23 @@ def test_cropping2d_matches_keras(keras):
         lambda lib: [lib.layers.Cropping2D(((1, 0), (0, 2))), lib.layers.Conv2D(2, 2)],
         rng.standard_normal((2, 5, 6, 3)).astype(np.float32),
     )
+
+
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_bilinear_upsampling_matches_keras(keras, data_format):
+    x = np.random.default_rng(5).standard_normal((2, 3, 4, 2)).astype(np.float32)
+    if data_format == "channels_first":
+        x = x.transpose(0, 3, 1, 2)
+
+    def make(library):
+        up = library.layers.UpSampling2D((2, 3), data_format, interpolation="bilinear")
+        return [up, library.layers.Conv2D(2, 2, data_format=data_format)]
+
+    assert_twins_agree(keras, make, x)
+
+
+def test_bilinear_upsampling_gradient_and_config():
+    x = np.random.default_rng(6).standard_normal((1, 3, 2, 2))
+    gradcheck_layer(lambda: UpSampling2D(2, interpolation="bilinear"), x)
+    layer = round_trip(UpSampling2D((2, 3), interpolation="bilinear"))
+    assert layer.interpolation == "bilinear" and layer.size == (2, 3)

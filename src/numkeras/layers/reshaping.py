@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import ops
 from ..ops import arguments as arg_ops
+from ..ops import image as image_ops
 from ..ops import spatial as spatial_ops
 from ..ops.core import Tensor
 from .conv import check_rank, spatial_axes
@@ -238,12 +239,14 @@ class UpSampling1D(_Spatial):
 
 
 class UpSampling2D(_Spatial):
-    """Repeats each row ``size[0]`` times and each column ``size[1]`` times (nearest neighbour).
+    """Enlarges images ``size[0]`` times in height and ``size[1]`` times in width:
+    ``'nearest'`` repeats each row and column, ``'bilinear'`` blends the four nearest input
+    pixels (``ops.image.resize``, pixel centres aligned, as Keras 3).
 
     Args:
         size: int or ``(sh, sw)``. Defaults to ``(2, 2)``.
         data_format: ``'channels_last'`` (default) or ``'channels_first'``.
-        interpolation: ``'nearest'``, the only one numkeras has.
+        interpolation: ``'nearest'`` (default) or ``'bilinear'``.
     """
 
     def __init__(
@@ -258,16 +261,20 @@ class UpSampling2D(_Spatial):
             self.size = arg_ops.normalize_tuple(size, 2, "size")
         except ValueError as error:
             raise ValueError(f"UpSampling2D '{self.name}': {error}") from None
-        if interpolation != "nearest":
+        if interpolation not in ("nearest", "bilinear"):
             raise ValueError(
-                "UpSampling2D supports interpolation='nearest' only. "
+                "UpSampling2D supports interpolation='nearest' or 'bilinear'. "
                 f"Received: interpolation={interpolation!r}"
             )
         self.interpolation = interpolation
         self._factors = self.size
 
     def call(self, inputs: Tensor) -> Tensor:
-        return spatial_ops.upsampling2d(inputs, self.size, self.data_format)
+        if self.interpolation == "nearest":
+            return spatial_ops.upsampling2d(inputs, self.size, self.data_format)
+        rows, cols = (1, 2) if self.data_format == "channels_last" else (2, 3)
+        size = (inputs.shape[rows] * self.size[0], inputs.shape[cols] * self.size[1])
+        return image_ops.resize(inputs, size, "bilinear", data_format=self.data_format)
 
     def get_config(self) -> dict[str, Any]:
         return {
