@@ -109,3 +109,56 @@ def test_split_dataset_refuses_arrays_of_different_lengths():
 
 def test_progbar_is_public_as_in_keras():
     assert utils.Progbar(10).target == 10
+
+
+class Threaded(utils.PyDataset):
+    """Batches whose reading records the thread that read them, and the epochs' edges."""
+
+    def __init__(self, count: int = 12, fail_at: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.count, self.fail_at = count, fail_at
+        self.threads: set[int] = set()
+        self.events: list[str] = []
+
+    def __len__(self):
+        return self.count
+
+    def __getitem__(self, index):
+        import threading
+        import time
+
+        self.threads.add(threading.get_ident())
+        time.sleep(0.002 * ((index * 7) % 5))  # items finish out of order
+        if index == self.fail_at:
+            raise OSError(f"cannot read batch {index}")
+        x = np.full((2, 3), index, "float32")
+        return x, x[:, :1]
+
+    def on_epoch_begin(self):
+        self.events.append("begin")
+
+    def on_epoch_end(self):
+        self.events.append("end")
+
+
+def test_workers_read_ahead_in_threads_and_keep_the_order():
+    data = Threaded(workers=4, max_queue_size=3)
+    model = numkeras.Sequential([numkeras.Input((3,)), numkeras.layers.Dense(1)])
+    predicted = model.predict(data, verbose=0)
+    weights = model.layers[0].get_weights()
+    expected = np.repeat(np.arange(12, dtype="float32"), 2)[:, None] * weights[0].sum() + weights[1]
+    np.testing.assert_allclose(predicted, expected, rtol=1e-5)
+    assert len(data.threads) > 1 and data.events == ["begin", "end"]
+
+
+def test_a_failing_batch_read_by_a_worker_stops_the_epoch_with_its_error():
+    model = numkeras.Sequential([numkeras.Input((3,)), numkeras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(OSError, match="batch 5"):
+        model.fit(Threaded(fail_at=5, workers=3), epochs=1, verbose=0)
+
+
+@pytest.mark.parametrize("kwargs", [{"workers": 0}, {"max_queue_size": 0}, {"workers": 1.5}])
+def test_py_dataset_names_a_bad_worker_setting(kwargs):
+    with pytest.raises(ValueError, match=next(iter(kwargs))):
+        utils.PyDataset(**kwargs)

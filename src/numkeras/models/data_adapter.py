@@ -22,6 +22,8 @@ step runs.
 
 from __future__ import annotations
 
+import collections
+import concurrent.futures
 import math
 import reprlib
 from collections.abc import Iterator
@@ -309,7 +311,9 @@ class GeneratorBatches:
     def __iter__(self) -> Iterator[Batch]:
         if self.is_sequence:
             count = min(self.steps, len(self.source))
-            items: Iterator = (self.source[i] for i in range(count))
+            if hasattr(self.source, "on_epoch_begin"):
+                self.source.on_epoch_begin()
+            items: Iterator = _read_in_order(self.source, count)
             if hasattr(self.source, "on_epoch_end"):
                 items = _then(items, self.source.on_epoch_end)
         else:
@@ -322,6 +326,31 @@ class GeneratorBatches:
             given += 1
             yield unpack(item, self.argument)
         self.ran_dry = given == 0 or (self.steps is not None and given < self.steps)
+
+
+def _read_in_order(source: Any, count: int) -> Iterator:
+    """Items ``0 .. count-1`` of ``source``, in order. A ``PyDataset`` with ``workers > 1``
+    is read by that many threads, up to ``max_queue_size`` items ahead of the training step
+    (with ``use_multiprocessing`` too: threads serve where Keras would start processes), which
+    pays when ``__getitem__`` waits on files or decodes images outside the GIL."""
+    workers = int(getattr(source, "workers", 1) or 1)
+    if workers <= 1:
+        yield from (source[i] for i in range(count))
+        return
+    ahead = max(workers, int(getattr(source, "max_queue_size", 10) or 1))
+    with concurrent.futures.ThreadPoolExecutor(workers, "numkeras-pydataset") as pool:
+        pending: collections.deque = collections.deque()
+        try:
+            for index in range(count):
+                pending.append(pool.submit(source.__getitem__, index))
+                if len(pending) >= ahead:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            # Training stopped early, or an item failed: the batches not yet read are dropped.
+            for future in pending:
+                future.cancel()
 
 
 def _take(iterator: Iterator, n: int) -> Iterator:

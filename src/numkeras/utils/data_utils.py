@@ -39,16 +39,25 @@ class PyDataset:
 
     A subclass implements ``__getitem__(index)``, returning batch ``index`` as ``x``,
     ``(x, y)`` or ``(x, y, sample_weight)``, and ``__len__``, the number of batches;
-    ``on_epoch_end`` (e.g. to reshuffle) is called after each epoch.
+    ``on_epoch_begin`` and ``on_epoch_end`` (e.g. to reshuffle) are called around each epoch.
 
     Args:
-        workers, use_multiprocessing, max_queue_size: accepted for Keras programs; numkeras
-            reads the batches in the training process, one after another.
+        workers: threads that read batches ahead of the training step. Defaults to 1 (read
+            each batch when it is needed); more pays when ``__getitem__`` waits on files or
+            decodes images, work that releases the GIL.
+        use_multiprocessing: accepted for Keras programs; batches are read by threads either
+            way (numkeras never pickles a data set into other processes).
+        max_queue_size: the most batches read ahead. Defaults to 10.
     """
 
     def __init__(
         self, workers: int = 1, use_multiprocessing: bool = False, max_queue_size: int = 10
     ):
+        for argument, value in (("workers", workers), ("max_queue_size", max_queue_size)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(
+                    f"{argument} must be an integer of at least 1. Received: {argument}={value!r}"
+                )
         self.workers = workers
         self.use_multiprocessing = use_multiprocessing
         self.max_queue_size = max_queue_size
