@@ -72,15 +72,11 @@ def test_the_warning_points_at_the_users_import_line(monkeypatch):
     assert [(w.category, w.filename) for w in caught] == [(UserWarning, __file__)]
 
 
-def test_the_recurrent_path_resolves_and_says_its_layers_are_missing(monkeypatch):
-    recurrent, caught = _fresh_import("numkeras.layers.recurrent", monkeypatch)
-    assert len(caught) == 1 and "recurrent layers" in str(caught[0].message)
+def test_the_recurrent_path_is_numkeras_own_module_of_the_rnn_layers():
+    # Keras 2's path, now numkeras's own module: no warning (checked below with the others).
+    recurrent = importlib.import_module("numkeras.layers.recurrent")
     for name in ("LSTM", "GRU", "SimpleRNN"):
-        assert not hasattr(layers, name)  # once they exist, this module must give them
-        with pytest.raises(AttributeError, match=f"{name} is not in numkeras yet"):
-            getattr(recurrent, name)
-    with pytest.raises(AttributeError, match="has no attribute 'Dense'"):
-        recurrent.Dense  # noqa: B018
+        assert getattr(recurrent, name) is getattr(layers, name)
 
 
 def test_numkeras_own_modules_on_keras2_paths_import_without_a_warning():
@@ -89,6 +85,7 @@ def test_numkeras_own_modules_on_keras2_paths_import_without_a_warning():
         "numkeras.layers.core",
         "numkeras.layers.pooling",
         "numkeras.layers.normalization",
+        "numkeras.layers.recurrent",
         "numkeras.preprocessing.image",
         "numkeras.preprocessing.sequence",
     ]

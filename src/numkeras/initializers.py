@@ -349,7 +349,8 @@ class OrthogonalInitializer(RandomInitializer):
         q *= np.sign(np.diag(r))
         if rows < cols:
             q = q.T
-        return (self.gain * q).reshape(shape).astype(dtype)
+        # C order: ``q.T`` is a Fortran view, and a weight must be a contiguous buffer.
+        return np.ascontiguousarray((self.gain * q).reshape(shape), dtype=dtype)
 
     def cost(self, shape: Shape) -> int:
         """The QR factorisation of an ``m × n`` matrix: about ``m · n · min(m, n)``."""

@@ -41,6 +41,13 @@ RENAMES: Mapping[str, str] = {
     "nb_val_samples": "validation_steps",
     "nb_classes": "num_classes",
     "nb_words": "num_words",
+    "inner_init": "recurrent_initializer",
+    "inner_activation": "recurrent_activation",
+    "U_regularizer": "recurrent_regularizer",
+    "U_constraint": "recurrent_constraint",
+    "dropout_W": "dropout",
+    "dropout_U": "recurrent_dropout",
+    "consume_less": "implementation",
 }
 
 #: Renames that apply to one callable only (its name -> {old: new}), checked before RENAMES.
@@ -49,6 +56,11 @@ SPECIFIC: Mapping[str, Mapping[str, str]] = {
     "LeakyReLU": {"alpha": "negative_slope"},
     "MaxPooling1D": {"pool_length": "pool_size", "stride": "strides"},
     "AveragePooling1D": {"pool_length": "pool_size", "stride": "strides"},
+    "Embedding": {
+        "init": "embeddings_initializer",
+        "W_regularizer": "embeddings_regularizer",
+        "W_constraint": "embeddings_constraint",
+    },
 }
 
 

@@ -169,3 +169,40 @@ def test_random_corruption_raises_only_pickle_data_error():
             loads(bytes(damaged))
         except PickleDataError:
             pass
+
+
+@pytest.mark.parametrize("protocol", [3, 4])
+def test_object_arrays_of_lists_are_read_only_when_asked(protocol):
+    ragged = np.empty(3, dtype=object)
+    ragged[:] = [[1, 2, 70000], [], [2**40, -5]]
+    data = pickle.dumps(ragged, protocol=protocol)
+    with pytest.raises(PickleDataError, match="dtype 'O8'"):
+        loads(data)
+    got = loads(data, object_arrays=True)
+    assert got.dtype == object and got.shape == (3,)
+    assert [list(item) for item in got] == [[1, 2, 70000], [], [2**40, -5]]
+
+
+def test_an_object_array_of_equal_lists_keeps_its_shape():
+    ragged = np.empty((2, 1), dtype=object)
+    ragged[0, 0], ragged[1, 0] = [1, 2], [3, 4]
+    got = loads(pickle.dumps(ragged, protocol=4), object_arrays=True)
+    assert got.shape == (2, 1) and got[1, 0] == [3, 4]
+
+
+def test_an_object_array_still_refuses_what_its_items_name():
+    ragged = np.empty(2, dtype=object)
+    ragged[:] = [[1], os.system]
+    with pytest.raises(PickleDataError, match="global"):
+        loads(pickle.dumps(ragged, protocol=4), object_arrays=True)
+
+
+def test_an_object_array_with_the_wrong_number_of_items_is_refused():
+    ragged = np.empty(2, dtype=object)
+    ragged[:] = [[1], [2]]
+    data = pickle.dumps(ragged, protocol=3)  # protocol 3 has no frame lengths to mend
+    # The state's shape (2,) is BININT1 2, TUPLE1: claim three items for the two stored.
+    tampered = data.replace(b"K\x02\x85", b"K\x03\x85", 1)
+    assert tampered != data
+    with pytest.raises(PickleDataError, match="data of 2 items for shape"):
+        loads(tampered, object_arrays=True)

@@ -1,5 +1,5 @@
 """Datasets with Keras's ``load_data()``: ``mnist``, ``fashion_mnist``, ``cifar10``,
-``cifar100``, ``boston_housing`` and ``california_housing``.
+``cifar100``, ``boston_housing``, ``california_housing``, ``imdb`` and ``reuters``.
 
 Each module's ``load_data()`` returns ``(x_train, y_train), (x_test, y_test)`` as Keras's does;
 MNIST's and Fashion-MNIST's ``load()`` returns the same arrays in a :class:`LoadedData` that
@@ -15,7 +15,9 @@ from numkeras.datasets import (
     cifar10,
     cifar100,
     fashion_mnist,
+    imdb,
     mnist,
+    reuters,
 )
 from numkeras.datasets._loader import DatasetUnavailableError, LoadedData
 
@@ -27,5 +29,7 @@ __all__ = [
     "cifar10",
     "cifar100",
     "fashion_mnist",
+    "imdb",
     "mnist",
+    "reuters",
 ]

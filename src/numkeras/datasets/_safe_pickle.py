@@ -9,6 +9,10 @@ array itself from its shape, dtype and raw bytes. Any other global, any other ca
 object dtype, an unknown opcode, a length that runs past the end of the data: each raises
 :class:`PickleDataError` naming what was refused and where.
 
+With ``object_arrays=True`` an array may also have the object dtype, as the ragged arrays of
+Keras's IMDB and Reuters ``.npz`` files do: its items are then values this reader has already
+built (plain values and arrays), never anything a file could name.
+
 Python 2's ``str`` (the ``STRING`` opcodes, CIFAR's keys and raw data) is read as ``bytes``, as
 ``pickle.load(..., encoding="bytes")`` reads it.
 """
@@ -59,21 +63,24 @@ class _Pending:
     built: bool = False
 
 
-def loads(data: bytes | bytearray | memoryview) -> Any:
+def loads(data: bytes | bytearray | memoryview, *, object_arrays: bool = False) -> Any:
     """The value that the pickle ``data`` holds, built without running any of its code.
+
+    ``object_arrays`` also accepts arrays of the object dtype, whose items are plain values.
 
     Raises:
         PickleDataError: ``data`` holds anything but plain values and numeric arrays, or is
             damaged (truncated, a length past its end, a missing mark, ...).
     """
-    return _Reader(memoryview(data).cast("B")).run()
+    return _Reader(memoryview(data).cast("B"), object_arrays).run()
 
 
 class _Reader:
     """The pickle machine, cut down: a stack, marks and a memo, and the allowed opcodes."""
 
-    def __init__(self, data: memoryview) -> None:
+    def __init__(self, data: memoryview, object_arrays: bool = False) -> None:
         self.data = data
+        self.kinds = _NUMERIC_KINDS + ("O" if object_arrays else "")
         self.pos = 0
         self.stack: list[Any] = []
         self.marks: list[int] = []  # stack heights at each MARK
@@ -269,8 +276,9 @@ class _Reader:
             dtype = np.dtype(name) if isinstance(name, str) else None
         except TypeError:
             dtype = None
-        if dtype is None or dtype.kind not in _NUMERIC_KINDS or dtype.fields or dtype.subdtype:
-            self._fail(f"the dtype {name!r}; only boolean and numeric arrays are allowed")
+        if dtype is None or dtype.kind not in self.kinds or dtype.fields or dtype.subdtype:
+            allowed = "boolean, numeric and object" if "O" in self.kinds else "boolean and numeric"
+            self._fail(f"the dtype {name!r}; only {allowed} arrays are allowed")
         return dtype
 
     def build(self) -> None:
@@ -302,13 +310,36 @@ class _Reader:
             not isinstance(shape, tuple)
             or not all(type(n) is int and n >= 0 for n in shape)
             or not isinstance(dtype, np.dtype)
-            or not isinstance(raw, bytes)
         ):
-            self._fail("an array state that is not (version, shape, dtype, order, raw bytes)")
+            self._fail("an array state that is not (version, shape, dtype, order, data)")
+        order = "F" if fortran else "C"
+        if dtype.kind == "O":
+            return self._object_array(shape, raw, order)
+        if not isinstance(raw, bytes):
+            self._fail("a numeric array state whose data is not raw bytes")
         expected = dtype.itemsize * int(np.prod(shape, dtype=object))
         if len(raw) != expected:
             self._fail(f"{len(raw):,} bytes of data for shape {shape} of {dtype}, not {expected:,}")
-        return np.frombuffer(raw, dtype).reshape(shape, order="F" if fortran else "C")
+        return np.frombuffer(raw, dtype).reshape(shape, order=order)
+
+    def _object_array(self, shape: tuple[int, ...], items: Any, order: str) -> np.ndarray:
+        # An object array pickles its items as a list, already built (plain) by this reader.
+        size = int(np.prod(shape, dtype=object))
+        if not isinstance(items, list) or len(items) != size:
+            count = len(items) if isinstance(items, list) else type(items).__name__
+            self._fail(
+                f"object array data of {count} items for shape {shape}, not a list of {size}"
+            )
+        return object_vector(items).reshape(shape, order=order)
+
+
+def object_vector(items: list[Any]) -> np.ndarray:
+    """A 1-D object array of ``items``, each one element (``np.array(items, dtype=object)``
+    would turn lists of one length into a second axis)."""
+    vector = np.empty(len(items), dtype=object)
+    for index, item in enumerate(items):
+        vector[index] = item
+    return vector
 
 
 def _sized(length: Callable[[_Reader], int], make: Callable[[memoryview], Any]) -> Callable:

@@ -26,6 +26,7 @@ from .depthwise_conv import (
     SeparableConvolution2D,
 )
 from .dropconnect import DropConnect
+from .embedding import Embedding
 from .lambda_layer import Lambda
 from .layer import InputSpec, Layer
 from .merging import (
@@ -72,6 +73,7 @@ from .pooling import (
     MaxPooling2D,
 )
 from .preprocessing import CenterCrop, Normalization, Rescaling, Resizing
+from .recurrent import GRU, LSTM, SimpleRNN
 from .regularization import (
     ActivityRegularization,
     AlphaDropout,
@@ -91,6 +93,7 @@ from .reshaping import (
     ZeroPadding2D,
 )
 from .symbolic import KerasTensor
+from .time_distributed import TimeDistributed
 
 __all__ = [
     "ELU",
@@ -121,6 +124,7 @@ __all__ = [
     "Dot",
     "DropConnect",
     "Dropout",
+    "Embedding",
     "Flatten",
     "GaussianDropout",
     "GaussianNoise",
@@ -132,6 +136,7 @@ __all__ = [
     "GlobalMaxPool2D",
     "GlobalMaxPooling1D",
     "GlobalMaxPooling2D",
+    "GRU",
     "GroupNormalization",
     "Identity",
     "Input",
@@ -141,6 +146,7 @@ __all__ = [
     "Lambda",
     "Layer",
     "LayerNormalization",
+    "LSTM",
     "LeakyReLU",
     "MaxPool1D",
     "MaxPool2D",
@@ -168,10 +174,12 @@ __all__ = [
     "SeparableConv2D",
     "SeparableConvolution1D",
     "SeparableConvolution2D",
+    "SimpleRNN",
     "Softmax",
     "SpatialDropout1D",
     "SpatialDropout2D",
     "Subtract",
+    "TimeDistributed",
     "UnitNormalization",
     "UpSampling1D",
     "UpSampling2D",
