@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from numkeras.datasets._idx import read_content
-from numkeras.utils.io_utils import atomic_write
+from numkeras.utils.io_utils import atomic_write, file_digest
 
 _CHUNK = 1 << 16
 # Some servers refuse the default "Python-urllib" agent.
@@ -174,8 +174,4 @@ def _urlopen(url: str, timeout: float) -> Any:
 
 def sha256(path: Path) -> str:
     """The SHA-256 hex digest of the file ``path``."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        while chunk := stream.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return file_digest(path, hashlib.sha256())

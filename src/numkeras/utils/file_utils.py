@@ -19,7 +19,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from .io_utils import atomic_write
+from .io_utils import atomic_write, file_digest
 
 _CHUNK = 1 << 16
 _DATA_FILTER = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
@@ -120,11 +120,7 @@ def _matches(path: Path, file_hash: str | None, hash_algorithm: str) -> bool:
     """Whether ``path`` has the digest ``file_hash`` (True when none is given)."""
     if file_hash is None:
         return True
-    digest = _hasher(file_hash, hash_algorithm)
-    with open(path, "rb") as stream:
-        while chunk := stream.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest() == file_hash.lower()
+    return file_digest(path, _hasher(file_hash, hash_algorithm)) == file_hash.lower()
 
 
 def _download(

@@ -170,3 +170,12 @@ def _fsync_folder(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def file_digest(path: str | os.PathLike[str], digest: Any) -> str:
+    """The hex digest of the file ``path`` by the ``hashlib`` object ``digest`` (e.g.
+    ``hashlib.sha256()``), read in 1 MiB pieces so that a large file costs no memory."""
+    with open(path, "rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
