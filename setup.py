@@ -1,10 +1,10 @@
 """The one thing pyproject.toml cannot yet say without a warning: the C extensions.
 
-``numkeras._kernels`` and ``numkeras._conv_kernels`` hold the fused loops of
-``numkeras/kernels.py``. They are optional: on a machine without a C compiler numkeras still
-installs and runs every loop through NumPy. No contraction into fused multiply-adds, so that
-the loops give NumPy's bits; no ``errno`` and no trapping floating-point exceptions (which NumPy
-does not use either), so that ``sqrtf`` and comparisons vectorise.
+``numkeras._kernels``, ``numkeras._conv_kernels`` and ``numkeras._recurrent_kernels`` hold the
+fused loops of ``numkeras/kernels.py``. They are optional: on a machine without a C compiler
+numkeras still installs and runs every loop through NumPy. No contraction into fused
+multiply-adds, so that the loops give NumPy's bits; no ``errno`` and no trapping floating-point
+exceptions (which NumPy does not use either), so that ``sqrtf`` and comparisons vectorise.
 """
 
 from setuptools import Extension, setup
@@ -21,4 +21,8 @@ def kernel_extension(name: str) -> Extension:
     )
 
 
-setup(ext_modules=[kernel_extension("_kernels"), kernel_extension("_conv_kernels")])
+setup(
+    ext_modules=[
+        kernel_extension(name) for name in ("_kernels", "_conv_kernels", "_recurrent_kernels")
+    ]
+)

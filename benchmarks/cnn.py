@@ -11,7 +11,17 @@ median of epochs 2..EPOCHS) and the test accuracy.
 from __future__ import annotations
 
 import numpy as np
-from common import SEED, Clock, accuracy, argument, fashion_mnist, report, threads
+from common import (
+    SEED,
+    Clock,
+    accuracy,
+    argument,
+    fashion_mnist,
+    fit_timed,
+    report,
+    threads,
+    torch_epochs,
+)
 
 BATCH, TRAIN_IMAGES = 128, 10_000
 
@@ -38,17 +48,8 @@ def run_numkeras(data: dict, epochs: int) -> dict:
         ]
     )
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
-    clock = Clock()
-    timer = LambdaCallback(
-        on_epoch_begin=lambda e, logs: clock.begin(), on_epoch_end=lambda e, logs: clock.end()
-    )
-    model.fit(
-        data["x_train"],
-        data["t_train"],
-        batch_size=BATCH,
-        epochs=epochs,
-        verbose=0,
-        callbacks=[timer],
+    clock = fit_timed(
+        model, LambdaCallback, data["x_train"], data["t_train"], batch_size=BATCH, epochs=epochs
     )
     probabilities = model.predict(data["x_test"], batch_size=1000, verbose=0)
     return _figures(clock, probabilities, data)
@@ -73,17 +74,13 @@ def run_keras(data: dict, epochs: int) -> dict:
         ]
     )
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
-    clock = Clock()
-    timer = keras.callbacks.LambdaCallback(
-        on_epoch_begin=lambda e, logs: clock.begin(), on_epoch_end=lambda e, logs: clock.end()
-    )
-    model.fit(
+    clock = fit_timed(
+        model,
+        keras.callbacks.LambdaCallback,
         data["x_train"],
         data["t_train"],
         batch_size=BATCH,
         epochs=epochs,
-        verbose=0,
-        callbacks=[timer],
     )
     probabilities = model.predict(data["x_test"], batch_size=1000, verbose=0)
     return _figures(clock, probabilities, data)
@@ -112,18 +109,12 @@ def run_torch(data: dict, epochs: int) -> dict:
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
     x = torch.from_numpy(data["x_train"]).permute(0, 3, 1, 2).contiguous()  # NCHW
     labels = torch.from_numpy(data["y_train"])
-    clock = Clock()
-    for _ in range(epochs):
-        clock.begin()
-        model.train()
-        order = torch.randperm(len(x))
-        for start in range(0, len(x), BATCH):
-            index = order[start : start + BATCH]
-            loss = F.cross_entropy(model(x[index]), labels[index])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-        clock.end()
+
+    def batch_loss(index: torch.Tensor) -> torch.Tensor:
+        return F.cross_entropy(model(x[index]), labels[index])
+
+    model.train()
+    clock = torch_epochs(opt, batch_loss, len(x), BATCH, epochs)
     model.eval()
     with torch.inference_mode():
         x_test = torch.from_numpy(data["x_test"]).permute(0, 3, 1, 2).contiguous()

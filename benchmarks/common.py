@@ -74,6 +74,37 @@ class Clock:
         return statistics.median(self.cpu_epochs[1:] or self.cpu_epochs)
 
 
+def fit_timed(model: Any, lambda_callback: Any, x: Any, y: Any, **fit: Any) -> Clock:
+    """``model.fit(x, y, verbose=0, **fit)`` of a Keras-API model (numkeras's or Keras's, whose
+    ``LambdaCallback`` class is ``lambda_callback``), each epoch timed; returns the Clock."""
+    clock = Clock()
+    timer = lambda_callback(
+        on_epoch_begin=lambda epoch, logs: clock.begin(),
+        on_epoch_end=lambda epoch, logs: clock.end(),
+    )
+    model.fit(x, y, verbose=0, callbacks=[timer], **fit)
+    return clock
+
+
+def torch_epochs(optimizer: Any, batch_loss: Any, examples: int, batch: int, epochs: int) -> Clock:
+    """``epochs`` timed passes of mini-batch training in torch: each epoch shuffles the
+    ``examples``, and for each ``batch`` of their indices steps ``optimizer`` on
+    ``batch_loss(index)``, the loss of those examples; returns the Clock."""
+    import torch
+
+    clock = Clock()
+    for _ in range(epochs):
+        clock.begin()
+        order = torch.randperm(examples)
+        for start in range(0, examples, batch):
+            loss = batch_loss(order[start : start + batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        clock.end()
+    return clock
+
+
 def images_per_second(predict: Any, x: np.ndarray, repeats: int = 5) -> float:
     """Median throughput of ``predict(x)`` over ``repeats`` timed runs after one warm-up."""
     predict(x)

@@ -24,11 +24,13 @@ from common import (
     accuracy,
     argument,
     fashion_mnist,
+    fit_timed,
     images_per_second,
     needed_bytes,
     peak_rss_bytes,
     report,
     threads,
+    torch_epochs,
 )
 
 BATCH, PREDICT_BATCH, HIDDEN = 100, 1000, 500
@@ -65,19 +67,14 @@ def run_numkeras(data: dict, variant: str, epochs: int, style: str = "sequential
         model.compile(optimizer=Adam(1e-3), loss="categorical_crossentropy", metrics=["accuracy"])
     else:
         model.compile(optimizer=SGD(0.1), loss="mse", metrics=["accuracy"])
-    clock = Clock()
-    timer = LambdaCallback(
-        on_epoch_begin=lambda epoch, logs: clock.begin(),
-        on_epoch_end=lambda epoch, logs: clock.end(),
-    )
-    model.fit(
+    clock = fit_timed(
+        model,
+        LambdaCallback,
         data["x_train"],
         data["t_train"],
         batch_size=BATCH,
         epochs=epochs,
         shuffle=True,
-        verbose=0,
-        callbacks=[timer],
     )
 
     def predict(x: np.ndarray) -> np.ndarray:
@@ -132,19 +129,14 @@ def run_keras(data: dict, variant: str, epochs: int) -> dict:
         )
     else:
         model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse", metrics=["accuracy"])
-    clock = Clock()
-    timer = keras.callbacks.LambdaCallback(
-        on_epoch_begin=lambda epoch, logs: clock.begin(),
-        on_epoch_end=lambda epoch, logs: clock.end(),
-    )
-    model.fit(
+    clock = fit_timed(
+        model,
+        keras.callbacks.LambdaCallback,
         data["x_train"],
         data["t_train"],
         batch_size=BATCH,
         epochs=epochs,
         shuffle=True,
-        verbose=0,
-        callbacks=[timer],
     )
 
     def predict(x: np.ndarray) -> np.ndarray:
@@ -175,21 +167,14 @@ def run_torch(data: dict, variant: str, epochs: int) -> dict:
     x = torch.from_numpy(data["x_train"])
     labels = torch.from_numpy(data["y_train"])
     targets = torch.from_numpy(data["t_train"])
-    clock = Clock()
-    for _ in range(epochs):
-        clock.begin()
-        order = torch.randperm(len(x))
-        for start in range(0, len(x), BATCH):
-            index = order[start : start + BATCH]
-            logits = model(x[index])
-            if variant == "seed":
-                loss = F.cross_entropy(logits, labels[index])
-            else:
-                loss = F.mse_loss(torch.softmax(logits, dim=1), targets[index])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-        clock.end()
+
+    def batch_loss(index: torch.Tensor) -> torch.Tensor:
+        logits = model(x[index])
+        if variant == "seed":
+            return F.cross_entropy(logits, labels[index])
+        return F.mse_loss(torch.softmax(logits, dim=1), targets[index])
+
+    clock = torch_epochs(opt, batch_loss, len(x), BATCH, epochs)
 
     def predict(x: np.ndarray) -> np.ndarray:
         with torch.inference_mode():

@@ -1,7 +1,8 @@
 """Run every workload for numkeras and its peers, one process after another, and compare.
 
-    python benchmarks/run.py [--only w1,w1b,w1f,w1s,w2,w3,w4,w5,gemm] [--epochs 5] [--cnn-epochs 3]
-                             [--repeats 3] [--json benchmarks/results.json]
+    python benchmarks/run.py [--only w1,w1b,w1f,w1s,w2,w3,w4,w5,w6,gemm] [--epochs 5]
+                             [--cnn-epochs 3] [--rnn-epochs 3] [--repeats 3]
+                             [--json benchmarks/results.json]
 
 Each (workload, framework) pair runs in a fresh subprocess, so thread pools, JIT caches and
 memory start clean. The subprocesses run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (they
@@ -14,6 +15,10 @@ wrapped in ``Model``), alternating, ``--repeats`` fresh processes each: both go 
 pass, so they should train at the same speed. W1s does the same for W1 written as a ``Model``
 subclass (the layers made in ``__init__``, applied in ``call``) against the Sequential model: the
 issue's target is within 5% of it.
+
+W6 times an LSTM(128) and a GRU(128) reading MNIST row by row (``rnn.py``) in numkeras, torch
+eager and Keras 3 on JAX: ``--repeats`` rounds, each running the three frameworks one after
+another (so that all see the same machine load), and the medians of the rounds.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ HERE = Path(__file__).resolve().parent
 MLP_PEERS = ["torch", "keras-jax", "keras-torch", "sklearn", "numpy"]
 SLIDE_PEERS = ["torch", "keras-jax", "keras-torch"]
 CNN_PEERS = ["torch", "keras-jax"]
+RNN_PEERS = ["torch", "keras-jax"]
+RNN_CELLS = {"lstm": "W6 LSTM(128)", "gru": "W6 GRU(128)"}
 LABELS = {"numpy": "NumPy by hand", "sklearn": "scikit-learn", "torch": "torch eager"}
 #: W1 written in another style against the Sequential model: the style, and the target ratio.
 STYLE_PAIRS = {"w1f": ("functional", 1.03), "w1s": ("subclassed", 1.05)}
@@ -104,29 +111,38 @@ def kernels_in_use() -> bool:
     return done.stdout.strip() == "True"
 
 
-def style_pair(epochs: int, repeats: int, other: str) -> dict:
-    """W1f and W1s: W1 in numkeras as a Sequential model and in the ``other`` style
-    (``functional`` or ``subclassed``), ``repeats`` fresh processes of each, alternating so that
-    both see the same machine load."""
-    runs: dict[str, list[dict]] = {"sequential": [], other: []}
+def interleaved(jobs: dict[str, tuple[str, ...]], repeats: int) -> dict:
+    """``repeats`` rounds, each running every job (label -> ``worker``'s arguments) once in
+    turn, so that all see the same machine load; per label, the medians of its figures over the
+    rounds, and the rounds themselves."""
+    rounds: dict[str, list[dict]] = {label: [] for label in jobs}
     for _ in range(repeats):
-        for style, figures in runs.items():
-            figures.append(worker("mlp.py", "numkeras", "seed", str(epochs), style))
-    result: dict = {"runs": runs}
-    for style, figures in runs.items():
+        for label, job in jobs.items():
+            rounds[label].append(worker(*job))
+    result: dict = {}
+    for label, figures in rounds.items():
         done = [f for f in figures if "error" not in f]
-        result[style] = (
-            {
-                key: statistics.median(f[key] for f in done)
-                for key in ("seconds_per_epoch", "cpu_seconds_per_epoch")
-            }
-            if done
-            else {"error": figures[-1]["error"]}
-        )
+        if not done:
+            result[label] = {"error": figures[-1]["error"]}
+            continue
+        numbers = [k for k, v in done[0].items() if isinstance(v, (int, float))]
+        result[label] = {k: statistics.median(f[k] for f in done) for k in numbers}
+        result[label]["rounds"] = figures
     return result
 
 
-def collect(only: set[str], epochs: int, cnn_epochs: int, repeats: int) -> dict:
+def style_pair(epochs: int, repeats: int, other: str) -> dict:
+    """W1f and W1s: W1 in numkeras as a Sequential model and in the ``other`` style
+    (``functional`` or ``subclassed``), ``repeats`` fresh processes of each, alternating."""
+    return interleaved(
+        {s: ("mlp.py", "numkeras", "seed", str(epochs), s) for s in ("sequential", other)},
+        repeats,
+    )
+
+
+def collect(
+    only: set[str], epochs: int, cnn_epochs: int, repeats: int, rnn_epochs: int = 3
+) -> dict:
     results: dict = {
         "machine": {
             "python": platform.python_version(),
@@ -152,6 +168,13 @@ def collect(only: set[str], epochs: int, cnn_epochs: int, repeats: int) -> dict:
     if "w2" in only:
         print("w2: cnn", file=sys.stderr)
         results["w2"] = {f: worker("cnn.py", f, str(cnn_epochs)) for f in ["numkeras", *CNN_PEERS]}
+    if "w6" in only:
+        for cell in RNN_CELLS:
+            print(f"w6: {cell} on MNIST rows", file=sys.stderr)
+            results[f"w6_{cell}"] = interleaved(
+                {f: ("rnn.py", f, cell, str(rnn_epochs)) for f in ["numkeras", *RNN_PEERS]},
+                repeats,
+            )
     if "w4" in only:
         print("w4: start-up", file=sys.stderr)
         results["w4"] = startup()
@@ -169,6 +192,33 @@ def _get(results: dict, *keys: str) -> float | None:
     return node if isinstance(node, (int, float)) else None
 
 
+def _framework_table(title: str, runs: dict, throughput: bool = False) -> list[str]:
+    """The lines of one workload's table: a blank line, the header, then per framework its
+    seconds per epoch, numkeras's over it and its test accuracy; with ``throughput`` also its
+    ``predict`` images per second (W3) and numkeras's over it."""
+    nk = _get(runs, "numkeras", "seconds_per_epoch")
+    nk_ips = _get(runs, "numkeras", "images_per_second")
+    lines = [
+        "",
+        f"{title:<16}{'s/epoch':>10}{'numkeras/peer':>15}{'test acc':>10}"
+        + (f"{'W3 img/s':>12}{'numkeras/peer':>15}" if throughput else ""),
+    ]
+    for framework, figures in runs.items():
+        name = LABELS.get(framework, framework)
+        if "error" in figures:
+            lines.append(f"  {name:<14}error: {figures['error'][:90]}")
+            continue
+        s = figures["seconds_per_epoch"]
+        ratio = "" if framework == "numkeras" or not nk else f"{nk / s:.2f}x"
+        row = f"  {name:<14}{s:>10.3f}{ratio:>15}{figures['test_accuracy']:>10.4f}"
+        if throughput:
+            ips = figures["images_per_second"]
+            ratio = "" if framework == "numkeras" or not nk_ips else f"{nk_ips / ips:.2f}x"
+            row += f"{ips:>12,.0f}{ratio:>15}"
+        lines.append(row)
+    return lines
+
+
 def table(results: dict) -> tuple[str, list[tuple[str, str, bool | None]]]:
     lines: list[str] = []
     targets: list[tuple[str, str, bool | None]] = []
@@ -177,6 +227,13 @@ def table(results: dict) -> tuple[str, list[tuple[str, str, bool | None]]]:
         ok = None if value is None else (value <= limit if below else value >= limit)
         shown = "n/a" if value is None else text.format(value)
         targets.append((name, shown, ok))
+
+    def against(title: str, runs: dict, peer: str, limit: float) -> None:
+        """The target that numkeras's seconds per epoch be at most ``limit`` times ``peer``'s."""
+        nk, p = (_get(runs, f, "seconds_per_epoch") for f in ("numkeras", peer))
+        check(
+            f"{title}: numkeras/{peer} <= {limit}", nk / p if nk and p else None, limit, "{:.2f}x"
+        )
 
     bound = _get(results, "gemm", "epoch_bound_seconds")
     if bound:
@@ -191,36 +248,12 @@ def table(results: dict) -> tuple[str, list[tuple[str, str, bool | None]]]:
         if not runs:
             continue
         nk = _get(runs, "numkeras", "seconds_per_epoch")
-        lines.append("")
-        nk_ips = _get(runs, "numkeras", "images_per_second")
-        lines.append(
-            f"{title:<16}{'s/epoch':>10}{'numkeras/peer':>15}{'test acc':>10}"
-            + (f"{'W3 img/s':>12}{'numkeras/peer':>15}" if key == "w1" else "")
-        )
-        for framework, figures in runs.items():
-            name = LABELS.get(framework, framework)
-            if "error" in figures:
-                lines.append(f"  {name:<14}error: {figures['error'][:90]}")
-                continue
-            s = figures["seconds_per_epoch"]
-            ratio = "" if framework == "numkeras" or not nk else f"{nk / s:.2f}x"
-            row = f"  {name:<14}{s:>10.3f}{ratio:>15}{figures['test_accuracy']:>10.4f}"
-            if key == "w1":
-                ips = figures["images_per_second"]
-                ratio = "" if framework == "numkeras" or not nk_ips else f"{nk_ips / ips:.2f}x"
-                row += f"{ips:>12,.0f}{ratio:>15}"
-            lines.append(row)
+        lines.extend(_framework_table(title, runs, throughput=key == "w1"))
         if nk and bound and key in ("w1", "w1b"):
             lines.append(f"  numkeras / GEMM bound: {nk / bound:.2f}x")
         if key in ("w1", "w1b"):
             for peer, limit in (("keras-jax", 0.9), ("torch", 0.6)):
-                p = _get(runs, peer, "seconds_per_epoch")
-                check(
-                    f"{title}: numkeras/{peer} <= {limit}",
-                    nk / p if nk and p else None,
-                    limit,
-                    "{:.2f}x",
-                )
+                against(title, runs, peer, limit)
             check(
                 f"{title}: numkeras/GEMM bound <= 1.4",
                 nk / bound if nk and bound else None,
@@ -228,8 +261,13 @@ def table(results: dict) -> tuple[str, list[tuple[str, str, bool | None]]]:
                 "{:.2f}x",
             )
         if key == "w2":
-            p = _get(runs, "torch", "seconds_per_epoch")
-            check("W2 cnn: numkeras/torch <= 1.2", nk / p if nk and p else None, 1.2, "{:.2f}x")
+            against(title, runs, "torch", 1.2)
+    for cell, title in RNN_CELLS.items():
+        runs = results.get(f"w6_{cell}")
+        if not runs:
+            continue
+        lines.extend(_framework_table(title, runs))
+        against(title, runs, "torch", 1.0)
     for key, (other, limit) in STYLE_PAIRS.items():
         pair = results.get(key)
         if not pair:
@@ -312,13 +350,18 @@ def table(results: dict) -> tuple[str, list[tuple[str, str, bool | None]]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="gemm,w1,w1b,w1f,w1s,w2,w3,w4,w5")
+    parser.add_argument("--only", default="gemm,w1,w1b,w1f,w1s,w2,w3,w4,w5,w6")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--cnn-epochs", type=int, default=3)
-    parser.add_argument("--repeats", type=int, default=3, help="W1f, W1s: processes of each style")
+    parser.add_argument("--rnn-epochs", type=int, default=3)
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="W1f, W1s, W6: processes of each style/framework"
+    )
     parser.add_argument("--json", default=str(HERE / "results.json"))
     args = parser.parse_args()
-    results = collect(set(args.only.split(",")), args.epochs, args.cnn_epochs, args.repeats)
+    results = collect(
+        set(args.only.split(",")), args.epochs, args.cnn_epochs, args.repeats, args.rnn_epochs
+    )
     text, targets = table(results)
     print(text)
     print("\nTargets")

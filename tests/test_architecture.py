@@ -5,9 +5,9 @@ against the module's package), and each rule names the modules it binds and what
 import. A failure lists each offending import as ``module imports target (file:line)``.
 
 * The engine (``ops/``, ``backend/`` but for its ``keras2`` module, ``kernels.py`` and its C
-  extensions) imports nothing of numkeras above it. ``numkeras.backend.keras2`` holds Keras 2's
-  ``K.*`` functions, which wrap ops, losses and layers: it stands above the engine, and the
-  backend package's lazy ``__getattr__`` that loads it on first use (so that
+  extensions, ``nest.py``) imports nothing of numkeras above it. ``numkeras.backend.keras2``
+  holds Keras 2's ``K.*`` functions, which wrap ops, losses and layers: it stands above the
+  engine, and the backend package's lazy ``__getattr__`` that loads it on first use (so that
   ``from numkeras import backend as K; K.sum(x)`` works as in Keras 2, while the engine never
   calls it) is the one upward import the engine may make.
 * Layers never import models: a layer never knows which model holds it.
@@ -33,6 +33,8 @@ ENGINE = (
     "numkeras.kernels",
     "numkeras._kernels",
     "numkeras._conv_kernels",
+    "numkeras._recurrent_kernels",
+    "numkeras.nest",
 )
 #: Modules inside an engine package that stand above the engine.
 ABOVE_ENGINE = ("numkeras.backend.keras2",)

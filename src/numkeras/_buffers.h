@@ -14,6 +14,11 @@
  * first array's, with an error that names the argument; after a failure it takes nothing more.
  * take_sized() does the same for an array whose length differs from the others', and
  * take_uint8() for a uint8 array of a given length.
+ *
+ * NUMKERAS_MODULE() defines an extension module of such functions, each listed as
+ * NUMKERAS_KERNEL(function) and documented by a PyDoc_STRVAR named function_doc:
+ *
+ *     NUMKERAS_MODULE(_conv_kernels, "What the module does.", NUMKERAS_KERNEL(im2col), ...)
  */
 #ifndef NUMKERAS_BUFFERS_H
 #define NUMKERAS_BUFFERS_H
@@ -92,5 +97,25 @@ static inline PyObject *release(Arrays *arrays)
         return NULL;
     Py_RETURN_NONE;
 }
+
+/* The method table's entry of the kernel ``function``: positional arguments, its docstring
+ * ``function##_doc``. */
+#define NUMKERAS_KERNEL(function) {#function, function, METH_VARARGS, function##_doc}
+
+/* The module numkeras.<name>, its docstring ``doc``, its functions the NUMKERAS_KERNEL entries
+ * that follow: the method table, the module definition and PyInit_<name>. */
+#define NUMKERAS_MODULE(name, doc, ...)                                                          \
+    static PyMethodDef methods[] = {__VA_ARGS__, {NULL, NULL, 0, NULL}};                         \
+    static struct PyModuleDef module = {                                                         \
+        PyModuleDef_HEAD_INIT,                                                                   \
+        .m_name = "numkeras." #name,                                                             \
+        .m_doc = doc,                                                                            \
+        .m_size = 0,                                                                             \
+        .m_methods = methods,                                                                    \
+    };                                                                                           \
+    PyMODINIT_FUNC PyInit_##name(void)                                                           \
+    {                                                                                            \
+        return PyModule_Create(&module);                                                         \
+    }
 
 #endif /* NUMKERAS_BUFFERS_H */

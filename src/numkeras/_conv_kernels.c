@@ -471,26 +471,12 @@ static PyObject *max_pool_grad(PyObject *self, PyObject *args)
     return release(&arrays);
 }
 
-static PyMethodDef methods[] = {
-    {"im2col", im2col, METH_VARARGS, im2col_doc},
-    {"col2im", col2im, METH_VARARGS, col2im_doc},
-    {"bias_relu", bias_relu, METH_VARARGS, bias_relu_doc},
-    {"bias_relu_grad", bias_relu_grad, METH_VARARGS, bias_relu_grad_doc},
-    {"max_pool", max_pool, METH_VARARGS, max_pool_doc},
-    {"max_pool_grad", max_pool_grad, METH_VARARGS, max_pool_grad_doc},
-    {NULL, NULL, 0, NULL},
-};
-
-static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT,
-    .m_name = "numkeras._conv_kernels",
-    .m_doc = "Convolution and max-pooling passes over float32 NHWC buffers (see "
-             "numkeras.kernels).",
-    .m_size = 0,
-    .m_methods = methods,
-};
-
-PyMODINIT_FUNC PyInit__conv_kernels(void)
-{
-    return PyModule_Create(&module);
-}
+NUMKERAS_MODULE(_conv_kernels,
+                "Convolution and max-pooling passes over float32 NHWC buffers (see "
+                "numkeras.kernels).",
+                NUMKERAS_KERNEL(im2col),
+                NUMKERAS_KERNEL(col2im),
+                NUMKERAS_KERNEL(bias_relu),
+                NUMKERAS_KERNEL(bias_relu_grad),
+                NUMKERAS_KERNEL(max_pool),
+                NUMKERAS_KERNEL(max_pool_grad))

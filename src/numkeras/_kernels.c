@@ -152,23 +152,6 @@ static PyObject *sigmoid_grad(PyObject *self, PyObject *args)
     return output_activation_grad(args, 1);
 }
 
-static PyMethodDef methods[] = {
-    {"adam", adam, METH_VARARGS, adam_doc},
-    {"sgd", sgd, METH_VARARGS, sgd_doc},
-    {"relu_grad", relu_grad, METH_VARARGS, relu_grad_doc},
-    {"sigmoid_grad", sigmoid_grad, METH_VARARGS, sigmoid_grad_doc},
-    {NULL, NULL, 0, NULL},
-};
-
-static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT,
-    .m_name = "numkeras._kernels",
-    .m_doc = "Fused element-wise loops over float32 buffers (see numkeras.kernels).",
-    .m_size = 0,
-    .m_methods = methods,
-};
-
-PyMODINIT_FUNC PyInit__kernels(void)
-{
-    return PyModule_Create(&module);
-}
+NUMKERAS_MODULE(_kernels, "Fused element-wise loops over float32 buffers (see numkeras.kernels).",
+                NUMKERAS_KERNEL(adam), NUMKERAS_KERNEL(sgd), NUMKERAS_KERNEL(relu_grad),
+                NUMKERAS_KERNEL(sigmoid_grad))

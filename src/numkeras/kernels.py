@@ -39,6 +39,23 @@ kernel              computes                       NumPy reference path
                     winners
 ==================  =============================  =========================================
 
+The extension ``numkeras._recurrent_kernels`` (``src/numkeras/_recurrent_kernels.c``) holds the
+element-wise gate work of one LSTM or GRU step with Keras's default activations (tanh, sigmoid
+gates), between which the caller applies NumPy's own ``tanh`` and the recurrent products
+(``tests/test_recurrent_kernels.py``):
+
+==================================  =============================  ==========================
+kernel                              computes                       NumPy reference path
+==================================  =============================  ==========================
+``lstm_preact``, ``lstm_cell``,     one LSTM step: gates, ``c``,   ``ops.recurrent.LSTM``
+``lstm_hidden``                     ``h``, masked rows carried     ``.steps``
+``lstm_backward``                   one step of its BPTT           ``.steps_backward``
+``gru_preact``, ``gru_candidate``   one GRU step (``gru_reset``    ``ops.recurrent.GRU``
+or ``gru_reset``, ``gru_hidden``    for ``reset_after=False``)     ``.steps``
+``gru_backward``,                   one step of its BPTT           ``.steps_backward``
+``gru_reset_backward``
+==================================  =============================  ==========================
+
 A caller asks :func:`fused` for a kernel and takes its NumPy path when the answer is ``None``:
 when the extension was not built (no C compiler at install time), when the environment sets
 ``NUMKERAS_KERNELS=numpy``, or when an array is not a C-contiguous float32 NumPy array
@@ -56,7 +73,7 @@ from typing import Any
 import numpy as np
 
 #: The C extensions that hold the kernels (setup.py builds them).
-_EXTENSIONS = ("_kernels", "_conv_kernels")
+_EXTENSIONS = ("_kernels", "_conv_kernels", "_recurrent_kernels")
 
 
 def _load() -> dict[str, Callable[..., None]]:

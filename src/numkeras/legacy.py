@@ -61,6 +61,9 @@ SPECIFIC: Mapping[str, Mapping[str, str]] = {
         "W_regularizer": "embeddings_regularizer",
         "W_constraint": "embeddings_constraint",
     },
+    # Keras 1 named the forget gate's bias initializer; Keras 2 kept a flag for its 'one'.
+    "LSTM": {"forget_bias_init": "unit_forget_bias"},
+    "LSTMCell": {"forget_bias_init": "unit_forget_bias"},
 }
 
 
@@ -89,6 +92,8 @@ def modernize(
             value = {"tf": "channels_last", "th": "channels_first"}.get(value, value)
         if old == "bias":
             value = bool(value)
+        if old == "forget_bias_init":
+            value = value in ("one", "ones")
         out[new] = value
         warn(f"`{where}({old}=...)` is the Keras 1 spelling; use `{where}({new}=...)`.")
     return out

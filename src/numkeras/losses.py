@@ -9,8 +9,11 @@ Every loss exists as a function and as a class, with Keras's names, defaults and
   the sample weights, reduced over the batch.
 
 ``y_true`` is a plain array (it is converted to ``y_pred``'s dtype, so float32 stays float32);
-``y_pred`` is the model's output Tensor. Everything is built from :mod:`numkeras.ops`, and so is a
-loss that a user writes::
+``y_pred`` is the model's output Tensor. When that output carries a mask (``Tensor._keras_mask``,
+e.g. a sequence model after ``Embedding(mask_zero=True)``), the masked steps get weight 0 and,
+for ``'sum_over_batch_size'``, the sum is divided by the number of unmasked values, as Keras 3
+folds the mask into the sample weights (:func:`apply_mask`). Everything is built from
+:mod:`numkeras.ops`, and so is a loss that a user writes::
 
     def my_loss(y_true, y_pred):
         return ops.mean(ops.square(y_pred - y_true), axis=-1)
@@ -29,7 +32,9 @@ with a gradient that trains (see docs/keras-differences.md). Without a tape (``e
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -96,18 +101,44 @@ def align_sample_weight(sample_weight: Any, values: Any) -> Any:
     return weights
 
 
+def apply_mask(sample_weight: Any, mask: Any, reduction: str | None, dtype: Any) -> Any:
+    """``sample_weight`` (None: all 1) times the ``mask`` of the values (True: counted), as
+    Keras 3 folds a mask into the sample weights.
+
+    For ``'sum_over_batch_size'`` and ``'mean'`` the mask's weights are ``total / valid`` (the
+    mask's size over its number of True, 0 when none is), so that the reduction's division by
+    the number of values becomes a division by the number of unmasked ones; otherwise they are
+    1 and 0. Returns ``sample_weight`` as it is when ``mask`` is None.
+    """
+    if mask is None:
+        return sample_weight
+    weights = as_array(mask).astype(dtype)
+    if reduction in ("sum_over_batch_size", "mean"):
+        valid = weights.sum()
+        weights = weights * (weights.size / valid) if valid else weights
+    if sample_weight is None:
+        return weights
+    return align_sample_weight(sample_weight, weights) * weights
+
+
 def reduce_weighted_values(
-    values: Any, sample_weight: Any = None, reduction: str | None = "sum_over_batch_size"
+    values: Any,
+    sample_weight: Any = None,
+    reduction: str | None = "sum_over_batch_size",
+    mask: Any = None,
 ) -> Tensor:
     """Weight per-sample loss ``values`` and reduce them as Keras does.
 
     ``'sum_over_batch_size'`` (and its alias ``'mean'``): ``Σ w·l / (number of values)``;
     ``'sum'``: ``Σ w·l``; ``'mean_with_sample_weight'``: ``Σ w·l / Σ w``, the weights counted
     once per value they weigh (a true weighted mean also for per-step values); ``'none'``/None:
-    the weighted values themselves.
+    the weighted values themselves. A ``mask`` of the values is folded into the weights first
+    (:func:`apply_mask`).
     """
     values = ops.convert_to_tensor(values)
     weights = None
+    dtype = values.dtype if values.dtype.kind == "f" else backend.floatx()
+    sample_weight = apply_mask(sample_weight, mask, reduction, dtype)
     if sample_weight is not None:
         weights = align_sample_weight(sample_weight, values)
         values = values * weights
@@ -477,10 +508,13 @@ class Loss:
         raise NotImplementedError(f"{type(self).__name__} must implement call(y_true, y_pred).")
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
-        """The reduced loss, a scalar Tensor (unless ``reduction='none'``)."""
+        """The reduced loss, a scalar Tensor (unless ``reduction='none'``); the masks of
+        ``y_pred`` and of the values (both, joined, when both have one) weigh the values."""
         y_pred = ops.convert_to_tensor(y_pred)
         values = self.call(_target(y_true, y_pred.dtype), y_pred)
-        return reduce_weighted_values(values, sample_weight, self.reduction)
+        masks = [m.data for m in (y_pred._keras_mask, values._keras_mask) if m is not None]
+        mask = functools.reduce(operator.and_, masks) if masks else None
+        return reduce_weighted_values(values, sample_weight, self.reduction, mask)
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "reduction": self.reduction}

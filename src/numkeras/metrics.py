@@ -339,10 +339,13 @@ class MeanMetricWrapper(FunctionWrapper, Mean):
         super().__init__(name or getattr(fn, "__name__", None) or "mean_metric_wrapper", dtype)
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        # A masked output (Tensor._keras_mask) counts its unmasked values only, as in Keras 3.
+        mask = getattr(y_pred, "_keras_mask", None)
         y_true, y_pred = _arrays(y_true, y_pred)
         with no_grad():
             values = self.fn(y_true, y_pred, **self.fn_kwargs)
-        super().update_state(values, sample_weight)
+        weights = losses.apply_mask(sample_weight, mask, "sum", backend.floatx())
+        super().update_state(values, weights)
 
 
 class _FixedFunctionMetric(MeanMetricWrapper):

@@ -151,6 +151,23 @@ def test_a_content_digest_needs_its_size(tmp_path):
         _fetch.DataFile("x.gz", "0" * 64, "ab", -1)
 
 
+def test_a_file_published_with_an_md5_only_is_checked_by_it(tmp_path):
+    import hashlib
+
+    path = tmp_path / "words.json"
+    path.write_bytes(b'{"the": 1}')
+    digest = hashlib.md5(b'{"the": 1}', usedforsecurity=False).hexdigest()
+    assert _fetch.mismatch(path, _fetch.DataFile(path.name, None, md5=digest)) is None
+    wrong = _fetch.DataFile(path.name, None, md5="0" * 32)
+    assert _fetch.mismatch(path, wrong) == f"md5 {digest} does not match the expected {'0' * 32}"
+    with pytest.raises(ValueError, match="needs sha256 or md5, one of them"):
+        _fetch.DataFile("x", None)
+    with pytest.raises(ValueError, match="needs sha256 or md5, one of them"):
+        _fetch.DataFile("x", "0" * 64, md5="0" * 32)
+    with pytest.raises(ValueError, match="an md5-identified file has none"):
+        _fetch.DataFile("x.gz", None, "ab", 3, md5="0" * 32)
+
+
 def test_a_gzip_bomb_in_the_cache_is_refused_before_it_is_parsed(local_mnist, server, isolated):
     folder = isolated / "numkeras-home" / "datasets" / "mnist"
     folder.mkdir(parents=True)

@@ -210,9 +210,14 @@ def test_output_of_a_layer_never_called_is_refused_and_of_one_called_twice_is_th
     assert dense.output is first and dense.input is a
 
 
-def test_symbolic_calls_refuse_other_arguments():
-    with pytest.raises(TypeError, match="other arguments"):
-        Probe()(numkeras.Input((2,)), 3)
+def test_symbolic_calls_name_positional_arguments_and_refuse_arrays():
+    x = numkeras.Input((2,))
+    out = Probe()(x, False)  # the second positional parameter of Probe.call is training
+    assert out.node.arguments == {"training": False}
+    with pytest.raises(TypeError, match="more positional argument"):
+        Probe()(x, True, None, 3)
+    with pytest.raises(TypeError, match=r"mask=.*Make an array an Input"):
+        Probe()(x, mask=np.ones((1, 2), bool))
 
 
 def test_build_config_rebuilds_a_layer():

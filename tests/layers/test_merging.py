@@ -276,3 +276,39 @@ def test_two_input_two_output_model_saves_and_loads(tmp_path):
     x, _ = guide_data(4)
     for got, want in zip(loaded.predict(x, verbose=0), model.predict(x, verbose=0), strict=True):
         np.testing.assert_array_equal(got, want)
+
+
+MASK_A = np.array([[True, False, True], [False, False, True]])
+MASK_B = np.array([[False, False, True], [True, False, False]])
+
+
+@pytest.mark.parametrize(
+    "name, kwargs, masks",
+    [
+        ("Add", {}, [MASK_A, MASK_B]),  # every input masked: the or of the masks
+        ("Multiply", {}, [MASK_A, None]),  # an unmasked input: no mask
+        ("Concatenate", {}, [MASK_A, None]),  # along features: the or, unmasked as all True
+        ("Concatenate", {}, [MASK_A, MASK_B]),
+        ("Concatenate", {"axis": 1}, [MASK_A, None]),  # along time: the masks joined
+        ("Concatenate", {}, [None, None]),
+        ("Dot", {"axes": 2}, [MASK_A, MASK_B]),  # no steps left: no mask
+    ],
+)
+def test_output_masks_match_keras(keras, name, kwargs, masks):
+    xs = [rng.standard_normal((2, 3, 4)).astype(np.float32) for _ in masks]
+    want = getattr(keras.layers, name)(**kwargs).compute_mask(xs, masks)
+    inputs = []
+    for x, m in zip(xs, masks):
+        tensor = numkeras.ops.convert_to_tensor(x)
+        tensor._keras_mask = None if m is None else numkeras.ops.convert_to_tensor(m)
+        inputs.append(tensor)
+    out = getattr(merging, name)(**kwargs)(inputs)
+    if want is None:
+        assert out._keras_mask is None
+    else:
+        np.testing.assert_array_equal(out._keras_mask.data, np.asarray(want))
+
+
+def test_a_mask_per_input_is_required():
+    with pytest.raises(ValueError, match="one mask \\(or None\\) per input: a list of 2"):
+        merging.Add().compute_mask([np.ones((1, 2))] * 2, [MASK_A])

@@ -9,6 +9,7 @@ import pytest
 import torch
 from conv_layers_support import round_trip
 from keras_twin_support import KERAS_NUMPY2_WARNING, assert_twins_agree
+from rnn_support import assert_layers_agree, check_layer_gradients
 
 import numkeras
 from numkeras import backend
@@ -176,29 +177,9 @@ def test_dropout_uses_one_mask_per_sequence_and_only_in_training():
     np.testing.assert_array_equal(out, np.broadcast_to(out[:, :1], out.shape))
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "match"),
-    [
-        ({"stateful": True}, "stateful=True is not implemented"),
-        ({"recurrent_dropout": 0.1}, "recurrent_dropout=0.1"),
-        ({"dropout": 1.0}, r"dropout must be a number in \[0, 1\). Received: dropout=1.0"),
-        ({"activation": "softmax"}, "activation must be one of .* Received: activation='softmax'"),
-        ({"units": 0}, "units must be a positive integer. Received: units=0"),
-    ],
-)
-def test_bad_arguments_are_refused_by_name(kwargs, match):
-    with pytest.raises((ValueError, NotImplementedError), match=match):
-        LSTM(**{"units": 2, **kwargs})
-
-
 def test_bad_initial_state_is_refused():
     with pytest.raises(ValueError, match=r"2 array\(s\) of shape \(3, 2\)"):
         LSTM(2)(X, initial_state=[np.zeros((3, 2), np.float32)])
-
-
-def test_a_mask_is_refused_not_dropped():
-    with pytest.raises(NotImplementedError, match="masked sequences"):
-        GRU(2)(X, mask=np.ones((3, 5), bool))
 
 
 def test_keras1_spellings_map_with_a_warning():
@@ -210,8 +191,14 @@ def test_keras1_spellings_map_with_a_warning():
     assert "use `LSTM(recurrent_activation=...)`" in str(caught[1].message)
     assert layer.units == 4 and layer.dropout == 0.2
     assert layer.get_config()["recurrent_activation"] == "hard_sigmoid"
-    with pytest.warns(UserWarning, match="GRU"), pytest.raises(NotImplementedError):
-        GRU(4, dropout_U=0.5)
+    with pytest.warns(UserWarning, match=r"`GRU\(dropout_U=...\)`.*`GRU\(recurrent_dropout=...\)`"):
+        assert GRU(4, dropout_U=0.5).recurrent_dropout == 0.5
+    with pytest.warns(UserWarning, match=r"use `input_shape=\(28, 8\)`"):
+        model = Sequential([SimpleRNN(4, input_dim=8, input_length=28)])
+    assert model.layers[0].batch_input_shape == (None, 28, 8)
+    with pytest.warns(UserWarning, match=r"use `LSTM\(unit_forget_bias=...\)`"):
+        # Keras 1's forget gate bias initializer: 'one' is today's flag, anything else is not.
+        assert not LSTM(2, forget_bias_init="zero").unit_forget_bias
 
 
 @pytest.mark.parametrize("name", ["SimpleRNN", "LSTM", "GRU"])
@@ -243,3 +230,144 @@ def test_a_model_file_keeps_the_layers_and_their_weights(tmp_path):
     model.save(path)
     loaded = numkeras.models.load_model(path)
     np.testing.assert_array_equal(loaded.predict(X, verbose=0), model.predict(X, verbose=0))
+
+
+#: Sample 0 ends early, sample 1 starts late, sample 2 skips a step in the middle.
+MASK = np.ones((3, 5), bool)
+MASK[0, 3:] = MASK[1, :2] = MASK[2, 2] = False
+
+
+MASKED = [
+    ("SimpleRNN", {}),
+    ("SimpleRNN", {"return_sequences": True, "go_backwards": True}),
+    ("LSTM", {"return_sequences": True, "go_backwards": True}),
+    ("LSTM", {"return_state": True}),
+    ("GRU", {"return_state": True, "go_backwards": True}),
+    ("GRU", {"reset_after": False, "return_sequences": True}),
+]
+
+
+@pytest.mark.filterwarnings(KERAS_NUMPY2_WARNING)
+@pytest.mark.parametrize(("name", "options"), MASKED)
+def test_masked_sequences_equal_keras(keras, name, options):
+    theirs = getattr(keras.layers, name)(3, **options)
+    ours = getattr(numkeras.layers, name)(3, **options)
+    assert_layers_agree(theirs, ours, X, mask=MASK)
+    # The mask goes on with the sequence only; the states never carry one.
+    output_mask = MASK if options.get("return_sequences") else None
+    if options.get("return_state"):
+        assert ours.compute_mask(X, MASK) == [output_mask] + [None] * (1 + (name == "LSTM"))
+    else:
+        assert ours.compute_mask(X, MASK) is output_mask
+
+
+def _same_masks(theirs, ours, seed=0):
+    """A callback that gives both cells the same dropout masks (Keras's cached ones)."""
+    count = ours.cell.dropout_mask_count
+    rng = np.random.default_rng(seed)
+
+    def draw(rate, shape):
+        masks = [(rng.random(shape) >= rate).astype(np.float32) / (1 - rate) for _ in range(count)]
+        return masks[0] if count == 1 else masks
+
+    dropout = draw(ours.dropout, (X.shape[0], X.shape[2])) if ours.dropout else None
+    recurrent = draw(ours.recurrent_dropout, (X.shape[0], 3)) if ours.recurrent_dropout else None
+
+    def prepare():
+        for cell in (theirs.cell, ours.cell):
+            cell._dropout_mask, cell._recurrent_dropout_mask = dropout, recurrent
+
+    return prepare
+
+
+@pytest.mark.filterwarnings(KERAS_NUMPY2_WARNING)
+@pytest.mark.parametrize(
+    ("name", "options"),
+    [
+        ("SimpleRNN", {"recurrent_dropout": 0.4, "dropout": 0.3}),
+        ("LSTM", {"recurrent_dropout": 0.4, "return_sequences": True}),
+        ("LSTM", {"recurrent_dropout": 0.4, "dropout": 0.3, "return_state": True}),
+        ("LSTM", {"dropout": 0.3}),
+        ("GRU", {"recurrent_dropout": 0.4, "dropout": 0.3, "return_sequences": True}),
+        ("GRU", {"recurrent_dropout": 0.4, "reset_after": False}),
+    ],
+)
+def test_dropout_in_training_equals_keras_on_the_same_masks(keras, name, options):
+    theirs = getattr(keras.layers, name)(3, **options)
+    ours = getattr(numkeras.layers, name)(3, **options)
+    prepare = _same_masks(theirs, ours)
+    assert_layers_agree(theirs, ours, X, prepare, mask=MASK, training=True)
+
+
+@pytest.mark.parametrize(
+    ("name", "options"),
+    [
+        ("SimpleRNN", {"return_sequences": True, "recurrent_dropout": 0.5}),
+        ("LSTM", {"return_state": True, "recurrent_dropout": 0.5, "dropout": 0.2}),
+        ("GRU", {"go_backwards": True, "recurrent_dropout": 0.5}),
+        ("GRU", {"reset_after": False, "return_sequences": True, "dropout": 0.2}),
+    ],
+)
+def test_finite_difference_gradients_with_a_mask_and_fixed_dropout_masks(name, options):
+    def fix_masks(layer):
+        cell = layer.cell
+        rng = np.random.default_rng(2)
+        count = cell.dropout_mask_count
+
+        def draw(rate, shape):
+            masks = [(rng.random(shape) >= rate) / (1 - rate) for _ in range(count)]
+            return masks[0] if count == 1 else masks
+
+        cell._dropout_mask = draw(cell.dropout, (2, 3)) if cell.dropout else None
+        cell._recurrent_dropout_mask = draw(cell.recurrent_dropout, (2, 2))
+
+    check_layer_gradients(
+        lambda: getattr(numkeras.layers, name)(2, bias_initializer="he_normal", **options),
+        X[:2, :4, :3],
+        fix_masks,
+        mask=MASK[:2, :4],
+        training=True,
+    )
+
+
+@pytest.mark.filterwarnings(KERAS_NUMPY2_WARNING)
+def test_stateful_equals_keras_between_calls_and_after_reset(keras):
+    theirs, ours = keras.layers.LSTM(3, stateful=True), LSTM(3, stateful=True)
+    theirs.build(X.shape)
+    ours.build(X.shape)
+    ours.set_weights(theirs.get_weights())
+    for _ in range(2):
+        np.testing.assert_allclose(ours(X).numpy(), np.asarray(theirs(X)), atol=1e-6)
+    theirs.reset_state()
+    ours.reset_state()
+    np.testing.assert_allclose(ours(X).numpy(), np.asarray(theirs(X)), atol=1e-6)
+
+
+def test_the_layers_are_rnn_over_their_cell():
+    layer = GRU(4, recurrent_activation="hard_sigmoid", reset_after=False, dropout=0.1, seed=2)
+    assert isinstance(layer, numkeras.layers.RNN) and isinstance(
+        layer.cell, numkeras.layers.GRUCell
+    )
+    assert layer.units == 4 and layer.dropout == 0.1 and layer.seed == 2 and not layer.reset_after
+    assert layer.recurrent_activation is layer.cell.recurrent_activation
+    layer.build((None, 5, 3))
+    assert [w.name.split("/")[-1] for w in layer.weights] == ["kernel", "recurrent_kernel", "bias"]
+    assert layer.kernel is layer.cell.kernel and layer.bias.shape == (12,)
+    config = layer.get_config()
+    assert "cell" not in config and config["zero_output_for_mask"] is False
+    assert {"units", "reset_after", "recurrent_activation", "seed", "return_state"} <= set(config)
+    assert LSTM(2).unit_forget_bias and SimpleRNN(2).cell.state_size == 2
+
+
+@pytest.mark.filterwarnings(KERAS_NUMPY2_WARNING)
+@pytest.mark.parametrize("name", ["SimpleRNN", "LSTM", "GRU"])
+def test_the_mask_of_an_embedding_reaches_the_layer_as_in_keras(keras, name):
+    ids = np.array([[3, 1, 4, 0, 0], [0, 0, 5, 9, 2], [6, 5, 0, 5, 8]], np.float32)
+    assert_twins_agree(
+        keras,
+        lambda lib: [
+            lib.layers.Embedding(10, 4, mask_zero=True),
+            getattr(lib.layers, name)(3, go_backwards=True),
+        ],
+        ids,
+    )

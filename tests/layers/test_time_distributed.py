@@ -3,6 +3,8 @@ symbolic shapes, nested config, and Keras 3 parity with Dense and Conv2D inside.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from conv_layers_support import gradcheck_layer, round_trip
@@ -76,3 +78,28 @@ def test_model_saves_and_loads(tmp_path):
     model.save(path)
     loaded = numkeras.models.load_model(path)
     np.testing.assert_allclose(loaded.predict(X, verbose=0), model.predict(X, verbose=0))
+
+
+class _MaskReader(numkeras.layers.Layer):
+    """Records the mask its call receives."""
+
+    supports_masking = True
+
+    def call(self, inputs, mask=None):
+        self.seen = mask
+        return inputs
+
+
+def test_passes_the_mask_on_and_folds_it_for_a_wrapped_layer_that_takes_one():
+    ids = np.array([[1, 2, 0], [3, 0, 0]])
+    embedded = numkeras.layers.Embedding(4, 2, mask_zero=True)(ids)
+    reader = _MaskReader()
+    out = TimeDistributed(reader)(embedded)
+    assert out._keras_mask.data.tolist() == (ids != 0).tolist()
+    assert reader.seen.data.tolist() == (ids != 0).reshape(-1).tolist()
+    assert TimeDistributed(Dense(2))(embedded)._keras_mask.data.tolist() == (ids != 0).tolist()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a wrapped layer that takes no mask is given none
+        TimeDistributed(numkeras.layers.Flatten())(embedded)
+    with pytest.raises(ValueError, match=r"mask shaped \(batch, time, ...\) = \(2, 3, ...\)"):
+        TimeDistributed(Dense(2))(embedded, mask=np.ones((2, 2), bool))

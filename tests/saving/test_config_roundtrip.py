@@ -54,6 +54,9 @@ EXAMPLES: dict[str, Callable[[], Any]] = {
     "Activation": lambda: _make("Activation", "tanh"),
     "AlphaDropout": lambda: _make("AlphaDropout", 0.1, noise_shape=(None, 1), seed=2),
     "AnnealedDropout": lambda: _make("AnnealedDropout", 5, final_rate=0.1),
+    "Bidirectional": lambda: _make(
+        "Bidirectional", _make("GRU", 3, return_sequences=True), merge_mode="sum"
+    ),
     "Conv1D": lambda: _make("Conv1D", 4, 3, strides=2),
     "Conv1DTranspose": lambda: _make("Conv1DTranspose", 4, 3, strides=2, output_padding=1),
     "Conv2D": lambda: _make("Conv2D", 4, (3, 2), padding="same", activation="relu"),
@@ -63,14 +66,23 @@ EXAMPLES: dict[str, Callable[[], Any]] = {
     "DepthwiseConv1D": lambda: _make("DepthwiseConv1D", 3, depth_multiplier=2),
     "DepthwiseConv2D": lambda: _make("DepthwiseConv2D", (3, 2), padding="same"),
     "Dropout": lambda: _make("Dropout", 0.3, seed=1),
+    "StringLookup": lambda: _make(
+        "StringLookup", vocabulary=["a", "b"], idf_weights=[0.5, 1.5], output_mode="tf_idf"
+    ),
+    "TextVectorization": lambda: _make(
+        "TextVectorization", vocabulary=["the", "cat"], ngrams=2, output_sequence_length=4
+    ),
     "DropConnect": lambda: _make("DropConnect", 4, rate=0.2, seed=3),
     "Embedding": lambda: _make("Embedding", 50, 4, mask_zero=True),
     "Dot": lambda: _make("Dot", (1, 2), normalize=True),
     "GaussianDropout": lambda: _make("GaussianDropout", 0.2, seed=4),
     "GaussianNoise": lambda: _make("GaussianNoise", 0.1),
     "GRU": lambda: _make("GRU", 4, reset_after=False, return_sequences=True),
+    "GRUCell": lambda: _make("GRUCell", 4, reset_after=False, recurrent_dropout=0.1),
     "InputLayer": lambda: _make("InputLayer", shape=(3,)),
+    "IntegerLookup": lambda: _make("IntegerLookup", vocabulary=[7, 3], mask_token=0),
     "LSTM": lambda: _make("LSTM", 4, unit_forget_bias=False, return_state=True),
+    "LSTMCell": lambda: _make("LSTMCell", 4, unit_forget_bias=False, dropout=0.2),
     "Lambda": lambda: _make("Lambda", step_schedule, output_shape=(3,), arguments={"a": 1}),
     "Maxout": lambda: _make("Maxout", 4, pieces=2),
     "OpLayer": lambda: _make(
@@ -81,16 +93,19 @@ EXAMPLES: dict[str, Callable[[], Any]] = {
     "RandomRotation": lambda: _make("RandomRotation", 0.1, fill_mode="constant"),
     "RandomTranslation": lambda: _make("RandomTranslation", 0.1, (-0.2, 0.1)),
     "RandomZoom": lambda: _make("RandomZoom", 0.1, seed=2),
+    "RNN": lambda: _make("RNN", [_make("LSTMCell", 3), _make("GRUCell", 2)], go_backwards=True),
     "RepeatVector": lambda: _make("RepeatVector", 3),
     "Reshape": lambda: _make("Reshape", (2, -1)),
     "Rescaling": lambda: _make("Rescaling", [1.0, 2.0], offset=0.5),
     "CenterCrop": lambda: _make("CenterCrop", 3, 4),
     "Resizing": lambda: _make("Resizing", 3, 4, interpolation="nearest"),
     "SimpleRNN": lambda: _make("SimpleRNN", 4, activation="relu", go_backwards=True),
+    "SimpleRNNCell": lambda: _make("SimpleRNNCell", 4, activation="relu", seed=1),
     "SeparableConv1D": lambda: _make("SeparableConv1D", 4, 3, strides=2),
     "SeparableConv2D": lambda: _make("SeparableConv2D", 4, 3, depth_multiplier=2),
     "SpatialDropout1D": lambda: _make("SpatialDropout1D", 0.2),
     "SpatialDropout2D": lambda: _make("SpatialDropout2D", 0.2),
+    "StackedRNNCells": lambda: _make("StackedRNNCells", [_make("SimpleRNNCell", 2)]),
     "TimeDistributed": lambda: _make("TimeDistributed", Dense(3, activation="relu")),
     "CosineDecay": lambda: _make("CosineDecay", 0.1, 100),
     "ExponentialDecay": lambda: _make("ExponentialDecay", 0.1, 10, 0.5, staircase=True),

@@ -1,6 +1,7 @@
 """Where dataset files live, how they are checked, and how they are downloaded.
 
-Every file is identified by SHA-256 constants in the code. A download goes through
+Every file is identified by checksum constants in the code: SHA-256, or MD5 where that is all
+Keras publishes (its word indexes). A download goes through
 :func:`numkeras.utils.io_utils.atomic_write`: it lands in a temporary file beside its final name,
 is checked, fsynced and only then renamed, so the cache never holds a partial or wrong file.
 """
@@ -34,9 +35,11 @@ class ChecksumError(ValueError):
 
 @dataclass(frozen=True)
 class DataFile:
-    """One file of a dataset, with the SHA-256 sums that identify it.
+    """One file of a dataset, with the checksums that identify it.
 
-    ``sha256`` is the digest of the file as published. For a gzipped file ``raw_sha256`` is the
+    ``sha256`` is the digest of the file as published; None for a file whose publisher gives
+    only ``md5`` (Keras's ``imdb_word_index.json`` and ``reuters_word_index.json``), which then
+    identifies it. For a gzipped file ``raw_sha256`` is the
     digest of its decompressed content and ``raw_size`` that content's length in bytes:
     re-packagers (Debian, some mirrors) re-compress the same data, which changes the first
     digest but not the second, and either one identifies the data. ``raw_size`` bounds what is
@@ -44,11 +47,22 @@ class DataFile:
     """
 
     name: str
-    sha256: str
+    sha256: str | None
     raw_sha256: str | None = None
     raw_size: int | None = None
+    md5: str | None = None
 
     def __post_init__(self) -> None:
+        if (self.sha256 is None) == (self.md5 is None):
+            raise ValueError(
+                f"DataFile {self.name!r} needs sha256 or md5, one of them. "
+                f"Received: sha256={self.sha256!r}, md5={self.md5!r}"
+            )
+        if self.sha256 is None and self.raw_sha256 is not None:
+            raise ValueError(
+                f"DataFile {self.name!r}: raw_sha256 checks a gzipped file beside its sha256; "
+                f"an md5-identified file has none. Received: raw_sha256={self.raw_sha256!r}"
+            )
         if (self.raw_sha256 is None) != (self.raw_size is None):
             raise ValueError(
                 f"DataFile {self.name!r} needs raw_sha256 and raw_size together, "
@@ -60,6 +74,14 @@ class DataFile:
                 f"DataFile {self.name!r} needs a raw_size of 0 bytes or more. "
                 f"Received: raw_size={self.raw_size!r}"
             )
+
+    @property
+    def checksum(self) -> tuple[str, str]:
+        """The published checksum: ``(algorithm, hex digest)``, SHA-256 where known."""
+        if self.sha256 is not None:
+            return "sha256", self.sha256
+        assert self.md5 is not None  # __post_init__ requires one of the two
+        return "md5", self.md5
 
 
 def numkeras_cache_dir() -> Path:
@@ -79,7 +101,11 @@ def mismatch(path: Path, expected: DataFile) -> str | None:
 
     A gzipped file passes when its own digest or its decompressed content's digest matches;
     an uncompressed copy of a ``.gz`` file passes when its digest matches ``raw_sha256``.
+    A file published with an MD5 only passes when its MD5 matches.
     """
+    if expected.sha256 is None:
+        digest = file_digest(path, hashlib.md5(usedforsecurity=False))
+        return None if digest == expected.md5 else wrong_digest(digest, expected)
     digest = sha256(path)
     if digest in (expected.sha256, expected.raw_sha256):
         return None
@@ -108,8 +134,10 @@ def verified_content(path: Path, expected: DataFile) -> bytearray | None:
 
 
 def wrong_digest(digest: str, expected: DataFile) -> str:
-    """What :func:`mismatch` says of a file whose SHA-256 is ``digest``."""
-    return f"sha256 {digest} does not match the expected {expected.sha256}"
+    """What :func:`mismatch` says of a file whose digest (by ``expected``'s published
+    algorithm) is ``digest``."""
+    algorithm, published = expected.checksum
+    return f"{algorithm} {digest} does not match the expected {published}"
 
 
 def download(url: str, target: Path, expected: DataFile, timeout: float) -> None:

@@ -3,6 +3,7 @@ arrays ``x`` and ``y``, where Keras's ``path`` argument points, and Keras's shuf
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 import os
 import zipfile
@@ -37,13 +38,13 @@ def find_npz(
     path: str | os.PathLike[str],
     timeout: float,
 ) -> Path:
-    """The ``.npz`` that Keras's ``path`` argument means, for the dataset ``title`` published
-    as ``file`` at ``mirrors``.
+    """The file (an ``.npz``, a word index's ``.json``) that Keras's ``path`` argument means,
+    for the dataset ``title`` published as ``file`` at ``mirrors``.
 
     An existing file is taken as it is (the caller's own file: its structure is checked, not its
     checksum). Otherwise ``path`` is, as in Keras, the file's name inside the caches (Keras's
     default is the published name): it is looked for under that name, checked against the
-    published SHA-256, and downloaded under that name when no cache has it.
+    published checksum, and downloaded under that name when no cache has it.
     """
     given = Path(path).expanduser()
     if given.is_file():
@@ -53,7 +54,7 @@ def find_npz(
             f"No file at the given path, and a path with folders cannot name a file in the "
             f"dataset caches. Received: path={os.fspath(path)!r}"
         )
-    named = DataFile(given.name, file.sha256)
+    named = dataclasses.replace(file, name=given.name)
     return locate(SingleFileSpec(title, named, mirrors, keras_names=(given.name,)), timeout)
 
 

@@ -3,7 +3,7 @@
 The file is looked for, in order: numkeras's cache, then Keras's cache under each name Keras
 gives it (Keras 3 keeps an extracted archive as ``<folder>_archive``, Keras 2 as the published
 name); then it is downloaded from a list of mirrors into numkeras's cache. A file is used only if
-its SHA-256 matches, so a damaged or different file is skipped (and noted) wherever it is.
+its checksum matches, so a damaged or different file is skipped (and noted) wherever it is.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ class SingleFileSpec:
     """Where one dataset file is looked for and fetched from."""
 
     title: str  # "CIFAR-10", for messages
-    file: DataFile  # its name in numkeras's cache, and its SHA-256
+    file: DataFile  # its name in numkeras's cache, and its checksum
     mirrors: Sequence[str]  # base URLs that serve it under file.name
     keras_names: Sequence[str]  # its names in Keras's cache
 
@@ -64,8 +64,9 @@ def _unavailable_message(spec: SingleFileSpec, target: Path, tried: list[str]) -
     lines = [f"{spec.title} is not on this machine and could not be downloaded. Tried, in order:"]
     lines += [f"  - {entry}" for entry in tried]
     origin = spec.mirrors[0] + spec.file.name if spec.mirrors else spec.file.name
+    algorithm, published = spec.file.checksum
     lines.append(
-        f"To install it by hand, download {origin} (sha256 {spec.file.sha256}) on a machine "
+        f"To install it by hand, download {origin} ({algorithm} {published}) on a machine "
         f"with internet access and put it at {target}."
     )
     return "\n".join(lines)

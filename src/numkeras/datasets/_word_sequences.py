@@ -1,16 +1,20 @@
 """What IMDB and Reuters share: Keras's ``.npz`` of ragged word-index sequences, read without
-unpickling anything, and Keras's re-indexing of those sequences (start mark, index offset,
-length filter, vocabulary cut)."""
+unpickling anything, Keras's re-indexing of those sequences (start mark, index offset,
+length filter, vocabulary cut), and the JSON word index that names the indices."""
 
 from __future__ import annotations
 
+import json
 import numbers
+import os
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from numkeras.datasets._fetch import DataFile
+from numkeras.datasets._regression import find_npz
 from numkeras.datasets._safe_pickle import PickleDataError, loads
 
 Words = list[list[int]]
@@ -164,3 +168,52 @@ def encode(
 ) -> tuple[Words, np.ndarray]:
     """:func:`mark`, then :func:`drop_long`: Keras's steps before the vocabulary cut."""
     return drop_long(maxlen, mark(sequences, start_char, index_from), labels)
+
+
+def load_word_index(
+    title: str,
+    file: DataFile,
+    mirrors: Sequence[str],
+    path: str | os.PathLike[str],
+    timeout: float,
+) -> dict[str, int]:
+    """Keras's ``get_word_index`` of the dataset ``title`` (IMDB, Reuters): the words of its
+    data and their indices in the file, ``{word: index}``, index 1 the most frequent word. In
+    ``load_data``'s sequences a word's index is shifted by ``index_from`` (default 3; 0, 1 and
+    2 then stand for padding, the start mark and a cut word).
+
+    The file is Keras's word index ``file`` (``<dataset>_word_index.json``), found as
+    ``load_data`` finds its ``.npz`` (:func:`~numkeras.datasets._regression.find_npz`: checked
+    against the MD5 Keras publishes for it, downloaded from ``mirrors``), and read as JSON by
+    :func:`read_word_index`, never unpickled. An existing ``path`` is the caller's own file,
+    read as it is, its checksum not checked; otherwise, as in Keras, ``path`` is the file's
+    name in the caches.
+
+    Raises:
+        DatasetUnavailableError: the file is in no cache and cannot be downloaded.
+        ValueError: the file is not a JSON object of words to integer indices.
+    """
+    return read_word_index(find_npz(f"{title} word index", file, mirrors, path, timeout))
+
+
+def read_word_index(path: Path) -> dict[str, int]:
+    """The word index of a Keras ``*_word_index.json``: ``{word: index}``, read by the standard
+    JSON reader (as UTF-8) and checked to map strings to integers.
+
+    Raises:
+        ValueError: the file is not JSON, or not an object of strings to integers.
+    """
+    try:
+        with open(path, encoding="utf-8") as stream:
+            index = json.load(stream)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path} is not a readable JSON word index ({error}).") from None
+    if not isinstance(index, dict):
+        raise ValueError(
+            f"{path} must hold a JSON object of words to indices. Found: {type(index).__name__}"
+        )
+    for word, value in index.items():
+        # bool is an int to Python, but JSON's true/false are no word indices.
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"{path}: the index of {word!r} must be an integer. Found: {value!r}")
+    return index

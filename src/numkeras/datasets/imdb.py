@@ -24,11 +24,14 @@ from numkeras.datasets._word_sequences import (
     check_options,
     cut_vocabulary,
     encode,
+    load_word_index,
     read_sequences,
     shuffled,
 )
 
 FILE = DataFile("imdb.npz", "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f")
+#: Keras publishes only an MD5 for it.
+WORD_INDEX_FILE = DataFile("imdb_word_index.json", None, md5="bfafd718b763782e994055a2d397834f")
 
 #: Seconds to wait for a mirror at each step (connecting, each read) before trying the next.
 TIMEOUT = 30.0
@@ -97,6 +100,13 @@ def load_data(
     cut = len(train[0])
     labels = np.concatenate([train[1], test[1]])
     return (object_vector(words[:cut]), labels[:cut]), (object_vector(words[cut:]), labels[cut:])
+
+
+def get_word_index(path: str | os.PathLike[str] = "imdb_word_index.json") -> dict[str, int]:
+    """The words of the IMDB reviews and their indices, ``{word: index}``, as Keras's
+    ``get_word_index`` (index 1 the most frequent word), from Keras's ``imdb_word_index.json``
+    or an existing ``path``: see :func:`numkeras.datasets._word_sequences.load_word_index`."""
+    return load_word_index("IMDB", WORD_INDEX_FILE, MIRRORS, path, TIMEOUT)
 
 
 def _legacy_num_words(num_words: int | None, kwargs: dict[str, Any]) -> int | None:

@@ -21,11 +21,14 @@ from numkeras.datasets._word_sequences import (
     check_options,
     cut_vocabulary,
     encode,
+    load_word_index,
     read_sequences,
     shuffled,
 )
 
 FILE = DataFile("reuters.npz", "d6586e694ee56d7a4e65172e12b3e987c03096cb01eab99753921ef915959916")
+#: Keras publishes only an MD5 for it.
+WORD_INDEX_FILE = DataFile("reuters_word_index.json", None, md5="4d44cc38712099c9e383dc6e5f11a921")
 
 #: Seconds to wait for a mirror at each step (connecting, each read) before trying the next.
 TIMEOUT = 30.0
@@ -91,6 +94,13 @@ def load_data(
     # The same float expression as Keras's, so that the cut falls on the same newswire.
     cut = int(len(words) * (1 - test_split))
     return (object_vector(words[:cut]), labels[:cut]), (object_vector(words[cut:]), labels[cut:])
+
+
+def get_word_index(path: str | os.PathLike[str] = "reuters_word_index.json") -> dict[str, int]:
+    """The words of the Reuters newswires and their indices, ``{word: index}``, as Keras's
+    ``get_word_index`` (index 1 the most frequent word), from Keras's ``reuters_word_index.json``
+    or an existing ``path``: see :func:`numkeras.datasets._word_sequences.load_word_index`."""
+    return load_word_index("Reuters", WORD_INDEX_FILE, MIRRORS, path, TIMEOUT)
 
 
 def get_label_names() -> tuple[str, ...]:

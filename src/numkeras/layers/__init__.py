@@ -9,6 +9,7 @@ from .augmentation import (
     RandomTranslation,
     RandomZoom,
 )
+from .bidirectional import Bidirectional
 from .conv import Conv1D, Conv2D, Convolution2D
 from .conv_transpose import (
     Conv1DTranspose,
@@ -29,6 +30,8 @@ from .dropconnect import DropConnect
 from .embedding import Embedding
 from .lambda_layer import Lambda
 from .layer import InputSpec, Layer
+from .lookup import IntegerLookup, StringLookup
+from .masking import Masking
 from .merging import (
     Add,
     Average,
@@ -92,7 +95,11 @@ from .reshaping import (
     ZeroPadding1D,
     ZeroPadding2D,
 )
+from .rnn import RNN
+from .rnn_cells import GRUCell, LSTMCell, SimpleRNNCell
+from .stacked_rnn_cells import StackedRNNCells
 from .symbolic import KerasTensor
+from .text_vectorization import TextVectorization
 from .time_distributed import TimeDistributed
 
 __all__ = [
@@ -107,6 +114,7 @@ __all__ = [
     "AvgPool1D",
     "AvgPool2D",
     "BatchNormalization",
+    "Bidirectional",
     "CenterCrop",
     "Concatenate",
     "Conv1D",
@@ -137,17 +145,21 @@ __all__ = [
     "GlobalMaxPooling1D",
     "GlobalMaxPooling2D",
     "GRU",
+    "GRUCell",
     "GroupNormalization",
     "Identity",
     "Input",
     "InputLayer",
     "InputSpec",
+    "IntegerLookup",
     "KerasTensor",
     "Lambda",
     "Layer",
     "LayerNormalization",
     "LSTM",
+    "LSTMCell",
     "LeakyReLU",
+    "Masking",
     "MaxPool1D",
     "MaxPool2D",
     "MaxPooling1D",
@@ -166,6 +178,7 @@ __all__ = [
     "RandomTranslation",
     "RandomZoom",
     "ReLU",
+    "RNN",
     "RepeatVector",
     "Rescaling",
     "Reshape",
@@ -175,10 +188,14 @@ __all__ = [
     "SeparableConvolution1D",
     "SeparableConvolution2D",
     "SimpleRNN",
+    "SimpleRNNCell",
     "Softmax",
     "SpatialDropout1D",
     "SpatialDropout2D",
+    "StringLookup",
+    "StackedRNNCells",
     "Subtract",
+    "TextVectorization",
     "TimeDistributed",
     "UnitNormalization",
     "UpSampling1D",

@@ -43,6 +43,9 @@ def _check_positive_int(name: str, value: Any) -> int:
 class _ShapePreserving(Layer):
     """A layer whose output has the shape of its input."""
 
+    #: Passes its input's mask on unchanged, as Keras 3's activation layers do.
+    supports_masking = True
+
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         return input_shape
 

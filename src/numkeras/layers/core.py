@@ -84,6 +84,9 @@ class Dense(Layer):
     ``W_regularizer``, ``b_regularizer``, ``input_dim``) are accepted with a warning.
     """
 
+    #: Passes its input's mask on unchanged, as Keras 3's does.
+    supports_masking = True
+
     def __init__(
         self,
         units: int,
@@ -166,6 +169,9 @@ class Dense(Layer):
 class Activation(Layer):
     """Applies an activation function by name or as a callable, e.g. ``Activation('sigmoid')``."""
 
+    #: Passes its input's mask on unchanged, as Keras 3's does.
+    supports_masking = True
+
     def __init__(self, activation: Any, **kwargs: Any):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
@@ -184,6 +190,9 @@ class Identity(Layer):
     """``output = inputs`` (one tensor or a list): a placeholder where a model needs a layer
     that does nothing, e.g. an optional block switched off. Takes only the base arguments."""
 
+    #: Passes its input's mask on unchanged, as Keras 3's does.
+    supports_masking = True
+
     def call(self, inputs: Any) -> Any:
         return inputs
 
@@ -200,6 +209,9 @@ class Dropout(Layer):
     axis), 1 (one draw shared along the axis) or the input's size, as in Keras. Keras 1's
     ``Dropout(p=...)`` is accepted with a warning.
     """
+
+    #: Passes its input's mask on unchanged, as Keras 3's does.
+    supports_masking = True
 
     def __init__(
         self,

@@ -31,7 +31,8 @@ class Embedding(Layer):
     regularizer or constraint, ``mask_zero=False``. Float inputs are cast to integers as Keras
     does; an id outside ``[0, input_dim)`` is an IndexError. With ``mask_zero=True`` id 0 is
     padding: :meth:`compute_mask` gives ``inputs != 0`` (the layer's own output is the same
-    either way), but numkeras does not yet pass masks on to the layers after it.
+    either way), which the output carries to the layers after it (an RNN skips those steps)
+    and to the loss, as in Keras.
     ``input_length``, which Keras 3 dropped, is accepted as Keras 1/2 spelled it (with a warning)
     and sets the input shape; ``lora_rank`` (LoRA fine-tuning) is refused.
     """

@@ -41,7 +41,7 @@ class Lambda(Layer):
         output_shape: the output shape without the batch axis, or a function of the input
             shape giving the whole output shape. Default None: inferred.
         mask: None (default), or ``f(inputs, mask)`` returning the output mask, for
-            :meth:`compute_mask`. numkeras does not carry masks from layer to layer.
+            :meth:`compute_mask`; without one, the layer drops its input's mask.
         arguments: keyword arguments for ``function`` (default none); JSON values, to save.
         **kwargs: the arguments of :class:`Layer`.
 

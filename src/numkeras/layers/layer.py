@@ -10,6 +10,12 @@ and a layer called without ``training`` inherits the value of the layer that cal
 ``Dropout`` inside a custom layer or a subclassed model knows whether the model is training.
 Layers and variables assigned to attributes (directly, or in lists, tuples and dicts) are
 tracked: their weights are the layer's weights.
+
+Masks travel with tensors as in Keras 3: a layer that ``supports_masking`` attaches
+``compute_mask(inputs, mask)`` to its outputs (``Tensor._keras_mask``), and a layer whose
+``call`` names ``mask`` receives the mask of its input when it is called on that input alone.
+So a mask from ``Embedding(mask_zero=True)`` or ``Masking`` reaches an RNN, and the loss, in a
+subclassed, Sequential or functional model alike.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import functools
 import inspect
 import re
+import warnings
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -24,8 +31,8 @@ from typing import Any
 import numpy as np
 
 from .. import backend, legacy, registry
-from ..ops.core import Tensor, Variable, no_grad
-from .symbolic import KerasTensor, Node, is_symbolic
+from ..ops.core import Tensor, Variable, as_array, no_grad
+from .symbolic import KerasTensor, Node, is_symbolic, leaves, map_leaves
 
 Shape = tuple[int | None, ...]
 
@@ -205,9 +212,14 @@ class Layer:
 
     _call_takes_training = True
     _call_takes_mask = False
+    #: Whether the layer passes a mask on to its outputs with :meth:`compute_mask` (Keras 3's
+    #: default: False, unless the class defines ``compute_mask``).
+    supports_masking = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if "compute_mask" in cls.__dict__ and "supports_masking" not in cls.__dict__:
+            cls.supports_masking = True
         if "__init__" in cls.__dict__:
             cls.__init__ = legacy.accepts_keras1_names(
                 cls.__dict__["__init__"], cls.__name__, also=_BASE_ARGUMENTS
@@ -470,14 +482,24 @@ class Layer:
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         """Output shape for ``input_shape``; by default found by running the layer on zeros."""
+        return self._probed_output_shape(input_shape, {})
 
-        probe = probe_inputs(input_shape, self.dtype)
+    def _probed_output_shape(self, input_shape: Any, arguments: dict[str, Any]) -> Any:
+        """The output shape of a call on zeros of ``input_shape``, with ``arguments`` whose
+        symbolic tensors are replaced by zeros of their shapes and dtypes."""
+        kwargs = map_leaves(arguments, lambda t: probe_inputs(t.shape, t.dtype))
+        training = kwargs.pop("training", False)
         with no_grad():
-            out = self._call_with(probe, (), {}, training=False)
+            out = self._call_with(probe_inputs(input_shape, self.dtype), (), kwargs, training)
         batch = (input_shape[0] if is_shape_list(input_shape) else input_shape)[0]
         if isinstance(out, (list, tuple)):
             return [(batch, *o.shape[1:]) for o in out]
         return (batch, *out.shape[1:])
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The mask of the outputs for ``inputs`` whose mask is ``mask`` (Keras 3's
+        ``compute_mask``): ``mask`` itself by default, used only if :attr:`supports_masking`."""
+        return mask
 
     def _maybe_build(self, input_shape: Any) -> None:
         if not self.built:
@@ -501,10 +523,17 @@ class Layer:
         """Build the layer on its first input's shape, then ``call`` it.
 
         ``training`` defaults to that of the layer calling this one (False outside any); it
-        and ``mask`` reach ``call`` only where its signature names them, as in Keras.
+        and ``mask`` reach ``call`` only where its signature names them, as in Keras. Without
+        an explicit ``mask``, ``call`` gets the mask the inputs carry, as Keras 3 gives it: only
+        when no other argument is a tensor (with ``initial_state=`` given, the mask is not
+        passed on).
         """
         if is_symbolic(inputs):
-            return self._call_symbolic(inputs, args, kwargs)
+            # A training flag given here is the call's own, which the node keeps as Keras 3's
+            # does: Dropout(0.5)(x, training=True) drops whenever the model gets no flag.
+            return self._call_symbolic(inputs, args, {**kwargs, "training": training})
+        if kwargs.get("mask") is not None:
+            kwargs = {**kwargs, "mask": as_mask(kwargs["mask"])}
         if isinstance(inputs, (list, tuple)):
             inputs = [self._cast(x) for x in inputs]
             shapes: Any = [x.shape for x in inputs]
@@ -526,10 +555,16 @@ class Layer:
             if context.losses_added:
                 self._clear_call_losses()
         context.training = training
+        previous_mask = kwargs.get("mask")
+        if previous_mask is None:
+            previous_mask = input_masks(inputs)
+            if self._call_takes_mask and not any(map(_is_tensor, leaves((args, kwargs)))):
+                kwargs = {**kwargs, "mask": previous_mask}
         try:
             outputs = self._call_with(inputs, args, kwargs, training)
         finally:
             context.training, context.entry = outer_training, outer_entry
+        self._attach_masks(inputs, outputs, previous_mask)
         if self.activity_regularizer is not None:
             for output in outputs if isinstance(outputs, (list, tuple)) else [outputs]:
                 # Divided by the batch size, as Keras 3 does, so that the penalty's strength
@@ -539,6 +574,32 @@ class Layer:
                     penalty / output.shape[0] if output.ndim and output.shape[0] else penalty
                 )
         return outputs
+
+    def _attach_masks(self, inputs: Any, outputs: Any, previous_mask: Any) -> None:
+        """Give ``outputs`` the masks of :meth:`compute_mask` (those that have none yet), as
+        Keras 3 does after a call; a layer without masking support drops the mask, with
+        Keras 3's warning."""
+        if previous_mask is None and type(self).compute_mask is Layer.compute_mask:
+            return  # the hot path: no mask in, and the default passes None on
+        if not self.supports_masking:
+            if any(m is not None for m in leaves(previous_mask)):
+                warnings.warn(
+                    f"Layer '{self.name}' (of type {type(self).__name__}) was passed an input "
+                    "with a mask attached to it. However, this layer does not support masking "
+                    "and will therefore destroy the mask information. Downstream layers will "
+                    "not see the mask.",
+                    stacklevel=3,
+                )
+            return
+        flat_outputs = list(leaves(outputs))
+        if all(getattr(o, "_keras_mask", None) is not None for o in flat_outputs):
+            return
+        masks = self.compute_mask(inputs, previous_mask)
+        if masks is None:
+            return
+        for output, mask in zip(flat_outputs, leaves(masks)):
+            if isinstance(output, Tensor) and output._keras_mask is None and mask is not None:
+                output._keras_mask = mask
 
     def _call_with(self, inputs: Any, args: tuple, kwargs: dict, training: bool | None) -> Any:
         """``call(inputs, ...)``, given ``training`` only if it takes it, ``mask`` likewise."""
@@ -555,24 +616,24 @@ class Layer:
         if x.dtype.kind in "biuf" and x.dtype != self.dtype:
             from .. import ops
 
-            x = ops.cast(x, self.dtype)
+            mask, x = x._keras_mask, ops.cast(x, self.dtype)
+            x._keras_mask = mask  # a cast value is the same sequence: its mask still holds
         return x
 
     def _call_symbolic(self, inputs: Any, args: tuple = (), kwargs: dict | None = None) -> Any:
-        extra = sorted(k for k, v in (kwargs or {}).items() if v is not None)
-        if args or extra:
-            raise TypeError(
-                f"Layer '{self.name}' was called on symbolic inputs with other arguments "
-                f"({len(args)} positional, keywords {extra}): a model's graph passes the "
-                "inputs alone. Give such values to the layer's constructor instead."
-            )
+        """Record the call as a node of a graph: ``inputs`` and the other arguments, named
+        (``initial_state=[h, c]``, ``mask=m``), for the graph to pass on each run."""
+        arguments = self._named_arguments(args, kwargs or {})
         many = isinstance(inputs, (list, tuple))
         shapes = [t.shape for t in inputs] if many else inputs.shape
         self._check_inputs(shapes)
         if not self.built:
             self._maybe_build(shapes)
             self._check_inputs(shapes)
-        out_shape = self.compute_output_shape(shapes)
+        if arguments and type(self).compute_output_shape is Layer.compute_output_shape:
+            out_shape = self._probed_output_shape(shapes, arguments)
+        else:
+            out_shape = self.compute_output_shape(shapes)
         if is_shape_list(out_shape):
             outputs: Any = [KerasTensor(s, self.dtype) for s in out_shape]
         else:
@@ -581,8 +642,44 @@ class Layer:
             self,
             list(inputs) if many else [inputs],
             outputs if isinstance(outputs, list) else [outputs],
+            arguments,
         )
         return outputs
+
+    def _named_arguments(self, args: tuple, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The arguments of a symbolic call after its inputs, by the names of ``call``'s
+        parameters (None values left out), checked to be what a graph can hold and save:
+        symbolic tensors, lists of them, or plain values."""
+        kwargs = {k: v for k, v in kwargs.items() if v is not None}
+        if args:
+            names = [
+                p.name
+                for p in inspect.signature(self.call).parameters.values()
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+            ][1:]
+            if len(args) > len(names):
+                raise TypeError(
+                    f"Layer '{self.name}' was called on symbolic inputs with {len(args)} more "
+                    f"positional argument(s), but its call() names {len(names)} after the "
+                    f"inputs ({names}). Pass them by name."
+                )
+            positional = dict(zip(names, args))
+            twice = sorted(set(positional) & set(kwargs))
+            if twice:
+                raise TypeError(f"Layer '{self.name}' got multiple values for argument(s) {twice}.")
+            kwargs.update({k: v for k, v in positional.items() if v is not None})
+        for name, value in kwargs.items():
+            values = list(leaves(value))
+            symbolic = [isinstance(v, KerasTensor) for v in values]
+            plain = all(v is None or isinstance(v, (bool, int, float, str)) for v in values)
+            if not (all(symbolic) or plain):
+                raise TypeError(
+                    f"Layer '{self.name}' was called on symbolic inputs with {name}="
+                    f"{value!r:.100}: a model's graph takes, besides the inputs, symbolic tensors "
+                    "(Input(...) or layer outputs), lists of them, or plain values (numbers, "
+                    "strings, booleans). Make an array an Input of the model instead."
+                )
+        return kwargs
 
     # -- configuration -------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
@@ -656,3 +753,28 @@ def probe_inputs(input_shape: Any, dtype: str) -> Any:
 def is_shape_list(shape: Any) -> bool:
     """Whether ``shape`` is a list of shapes (a layer with several inputs) rather than one shape."""
     return isinstance(shape, list) and bool(shape) and isinstance(shape[0], (tuple, list))
+
+
+def _is_tensor(value: Any) -> bool:
+    """Whether ``value`` is a tensor or an array, as Keras 3 counts a call's tensor arguments."""
+    return isinstance(value, (Tensor, KerasTensor)) or any(
+        hasattr(value, protocol) for protocol in ("__array_interface__", "__cuda_array_interface__")
+    )
+
+
+def as_mask(mask: Any) -> Any:
+    """``mask`` with each array in it (alone, or in a list with Tensors and None) made a
+    boolean Tensor, as Keras 3 converts a call's array arguments; anything else as it is."""
+    if isinstance(mask, (list, tuple)):
+        return [as_mask(m) for m in mask]
+    if _is_tensor(mask) and not isinstance(mask, (Tensor, KerasTensor)):
+        return Tensor(as_array(mask).astype(bool))
+    return mask
+
+
+def input_masks(inputs: Any) -> Any:
+    """The masks that ``inputs`` carry (``Tensor._keras_mask``): one, or a list for a list of
+    inputs, as Keras 3 reads them."""
+    if isinstance(inputs, (list, tuple)):
+        return [getattr(x, "_keras_mask", None) for x in inputs]
+    return getattr(inputs, "_keras_mask", None)

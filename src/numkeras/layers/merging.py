@@ -4,6 +4,7 @@ The element-wise layers (Add, Subtract, Multiply, Average, Maximum, Minimum) bro
 inputs' sample shapes as Keras 3 does: axes are aligned from the right, an axis of 1 (or a
 missing leading axis) stretches to the other input's size, and the batch sizes must agree.
 Concatenate joins along one axis; Dot takes the batched dot product along a pair of axes.
+Masks merge as in Keras 3 (see each layer's ``compute_mask``).
 
 >>> import numpy as np
 >>> a, b = np.ones((2, 3), np.float32), np.full((2, 1), 2.0, np.float32)
@@ -53,6 +54,25 @@ class _Merge(Layer):
     def _merge(self, inputs: list[Tensor]) -> Tensor:
         """The merged tensor of ``inputs`` (their shapes already checked): each layer's own."""
         raise NotImplementedError(f"{type(self).__name__} does not define _merge.")
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Tensor | None:
+        """The element-wise layers' output mask, Keras 3's: ``m₁ or m₂ or … or mₙ`` when every
+        input is masked, else None (an unmasked input makes every step count)."""
+        masks = self._checked_masks(inputs, mask)
+        if masks is None or any(m is None for m in masks):
+            return None
+        return Tensor(functools.reduce(lambda a, b: a | b, [m.data for m in masks]))
+
+    def _checked_masks(self, inputs: Any, mask: Any) -> list[Any] | None:
+        """``mask`` as a list with one mask (or None) per input; None for no mask at all."""
+        if mask is None:
+            return None
+        if not isinstance(mask, (list, tuple)) or len(mask) != len(inputs):
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}' takes one mask (or None) per input: a list "
+                f"of {len(inputs)}. Received: mask={mask!r:.100}"
+            )
+        return list(mask)
 
     def _checked_shapes(self, input_shape: Any) -> list[Shape]:
         """``input_shape`` as a list of tuples, after checking that it is a list of the right
@@ -204,6 +224,21 @@ class Concatenate(_Merge):
     def _merge(self, inputs: list[Tensor]) -> Tensor:
         return ops.concatenate(inputs, axis=self.axis)
 
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Tensor | None:
+        """Keras 3's: each mask (all True for an unmasked input) broadcast to its input's
+        shape, joined along ``axis``, then any() over the last axis; None if none is masked."""
+        masks = self._checked_masks(inputs, mask)
+        if masks is None or all(m is None for m in masks):
+            return None
+        xp = backend.get_array_module(inputs[0].data)
+        full = [
+            xp.ones(x.shape, bool)
+            if m is None
+            else xp.broadcast_to(m.data.reshape(m.shape + (1,) * (x.ndim - m.ndim)), x.shape)
+            for x, m in zip(inputs, masks)
+        ]
+        return Tensor(xp.concatenate(full, axis=self.axis).any(axis=-1))
+
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "axis": self.axis}
 
@@ -281,6 +316,10 @@ class Dot(_Merge):
         out = "a" + "".join(free_x[1:ax] + free_x[ax + 1 :] + free_y[1:ay] + free_y[ay + 1 :])
         result = ops.einsum(f"{''.join(free_x)},{''.join(free_y)}->{out}", x, y)
         return ops.expand_dims(result, -1) if result.ndim == 1 else result
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> None:
+        """None: a dot product has no steps left to mask (Keras 3's rule)."""
+        return None
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "axes": self.axes, "normalize": self.normalize}

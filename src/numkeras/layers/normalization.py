@@ -73,6 +73,9 @@ class _ScaledNormalization(Layer):
     γ and β, as BatchNormalization's) :meth:`_scale_and_offset` on their standardized outputs.
     """
 
+    #: Passes its input's mask on unchanged, as Keras 3's does.
+    supports_masking = True
+
     def __init__(
         self,
         axis: Any = -1,
@@ -376,6 +379,9 @@ class UnitNormalization(Layer):
     Args:
         axis: the axis, or list of axes, of the norm. Defaults to -1.
     """
+
+    #: Passes its input's mask on unchanged, as Keras 3's does.
+    supports_masking = True
 
     def __init__(self, axis: Any = -1, **kwargs: Any):
         super().__init__(**kwargs)

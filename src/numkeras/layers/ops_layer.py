@@ -97,6 +97,9 @@ class OpLayer(Layer):
         args, kwargs = self.template.fill(inputs if self.template.count > 1 else [inputs])
         return self._op(*args, **kwargs)
 
+    def _attach_masks(self, inputs: Any, outputs: Any, previous_mask: Any) -> None:
+        """Nothing: Keras 3's op nodes are not layers, and pass no mask on without a warning."""
+
     def compute_output_shape(self, input_shape: Any) -> Any:
         """The output shape (a list of them for several outputs), found by applying the op to
         zeros twice: with every None axis of the inputs at 2, then at 3. An output axis whose

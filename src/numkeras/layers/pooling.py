@@ -236,6 +236,10 @@ class GlobalAveragePooling1D(_GlobalPooling):
         total = ops.sum(inputs * weights, axis=self._axes, keepdims=self.keepdims)
         return total / ops.sum(weights, axis=self._axes, keepdims=self.keepdims)
 
+    def compute_mask(self, inputs: Tensor, mask: Any = None) -> None:
+        """None: the steps are averaged away (Keras 3's rule; the layer reads the mask)."""
+        return None
+
     @property
     def _channel_axis(self) -> int:
         return 2 if self.data_format == "channels_last" else 1

@@ -45,6 +45,9 @@ class Rescaling(Layer):
         offset: a number or one per channel, added after scaling. Defaults to 0.0.
     """
 
+    #: Passes its input's mask on unchanged, as Keras 3's does.
+    supports_masking = True
+
     def __init__(self, scale: Any, offset: Any = 0.0, **kwargs: Any):
         super().__init__(**kwargs)
         for name, value in (("scale", scale), ("offset", offset)):
@@ -159,6 +162,9 @@ class Normalization(Layer):
         invert: apply the inverse transformation (e.g. to map predictions back to the original
             scale of the targets). Defaults to False.
     """
+
+    #: Passes its input's mask on unchanged, as Keras 3's does.
+    supports_masking = True
 
     def __init__(
         self,

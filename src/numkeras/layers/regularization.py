@@ -189,6 +189,9 @@ class GaussianNoise(Layer):
             noise sequence in every run); with None, from numkeras's seeded stream.
     """
 
+    #: Passes its input's mask on unchanged, as Keras 3's does.
+    supports_masking = True
+
     def __init__(self, stddev: float, seed: int | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         if (
@@ -224,6 +227,9 @@ class ActivityRegularization(Layer):
         l1: L1 factor, >= 0. Defaults to 0.0.
         l2: L2 factor, >= 0. Defaults to 0.0.
     """
+
+    #: Passes its input's mask on unchanged, as Keras 3's does.
+    supports_masking = True
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0, **kwargs: Any):
         # The penalty is the activity regularizer's, which the base layer adds at each call

@@ -16,6 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from .. import nest
+
+# ``leaves`` is imported from here by the layers and models that walk a call's arguments.
+from ..nest import leaves
+
 if TYPE_CHECKING:
     from .layer import Layer
 
@@ -110,15 +115,32 @@ class KerasTensor:
 
 
 class Node:
-    """One call of ``layer`` on symbolic ``inputs``, producing symbolic ``outputs``."""
+    """One call of ``layer`` on symbolic ``inputs``, producing symbolic ``outputs``.
 
-    def __init__(self, layer: Layer, inputs: list[KerasTensor], outputs: list[KerasTensor]):
+    ``arguments`` are the call's other arguments by name, as Keras 3's nodes keep them:
+    symbolic tensors (``initial_state=[h, c]``, ``mask=m``), lists of them, or plain values
+    (numbers, strings, booleans) passed as they are on every run of the graph.
+    """
+
+    def __init__(
+        self,
+        layer: Layer,
+        inputs: list[KerasTensor],
+        outputs: list[KerasTensor],
+        arguments: dict[str, Any] | None = None,
+    ):
         self.layer = layer
         self.inputs = inputs
         self.outputs = outputs
+        self.arguments = dict(arguments or {})
         for t in outputs:
             t.node = self
         layer._inbound_nodes.append(self)
+
+    @property
+    def parents(self) -> list[KerasTensor]:
+        """Every symbolic tensor the call reads: its inputs, then those of its arguments."""
+        return [*self.inputs, *(v for v in leaves(self.arguments) if isinstance(v, KerasTensor))]
 
 
 def is_symbolic(x: object) -> bool:
@@ -126,3 +148,14 @@ def is_symbolic(x: object) -> bool:
     if isinstance(x, (list, tuple)) and x:
         return isinstance(x[0], KerasTensor)
     return isinstance(x, KerasTensor)
+
+
+def map_leaves(value: Any, replace: Callable[[Any], Any], match: Any = None) -> Any:
+    """``value`` (nested dicts, lists and tuples) with each item that ``match(item)`` accepts
+    (default: a KerasTensor) replaced by ``replace(item)``: :func:`numkeras.nest.map_leaves`
+    with the symbolic tensors of a graph as what it replaces unless told otherwise."""
+    return nest.map_leaves(value, replace, match or _is_keras_tensor)
+
+
+def _is_keras_tensor(value: Any) -> bool:
+    return isinstance(value, KerasTensor)

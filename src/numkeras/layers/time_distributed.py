@@ -17,8 +17,11 @@ class TimeDistributed(Layer):
     The steps are folded into the batch, ``(batch·time, ...) -> layer -> (batch, time, ...)``,
     so the layer runs once on the whole sequence (one GEMM for a Dense inside). Takes Keras 3's
     ``TimeDistributed(layer)`` and the base layer arguments; the config nests the wrapped
-    layer's own.
+    layer's own. A mask ``(batch, time, ...)`` on the inputs passes on to the outputs, and
+    folded the same way to a wrapped layer whose call takes ``mask``, as in Keras 3.
     """
+
+    supports_masking = True
 
     def __init__(self, layer: Layer, **kwargs: Any):
         if not isinstance(layer, Layer):
@@ -43,10 +46,20 @@ class TimeDistributed(Layer):
     def build(self, input_shape: Shape) -> None:
         self.layer._maybe_build(self._step_shape(input_shape))
 
-    def call(self, inputs: Tensor, training: bool | None = None) -> Tensor:
+    def call(self, inputs: Tensor, training: bool | None = None, mask: Any = None) -> Tensor:
         batch, time = inputs.shape[:2]
         steps = ops.reshape(inputs, self._step_shape(inputs.shape))
-        outputs = self.layer(steps, training=training)
+        arguments: dict[str, Any] = {"training": training}
+        if mask is not None:
+            if mask.ndim < 2 or tuple(mask.shape[:2]) != (batch, time):
+                raise ValueError(
+                    f"Layer '{self.name}' (TimeDistributed) needs a mask shaped (batch, time, "
+                    f"...) = ({batch}, {time}, ...) like its inputs. Received: mask of shape "
+                    f"{tuple(mask.shape)}"
+                )
+            if self.layer._call_takes_mask:
+                arguments["mask"] = Tensor(mask.data.reshape(batch * time, *mask.shape[2:]))
+        outputs = self.layer(steps, **arguments)
         return ops.reshape(outputs, (batch, time, *outputs.shape[1:]))
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:

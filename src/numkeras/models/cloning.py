@@ -8,7 +8,7 @@ from typing import Any
 from .. import registry
 from ..layers.core import InputLayer
 from ..layers.layer import Layer
-from ..layers.symbolic import KerasTensor
+from ..layers.symbolic import KerasTensor, map_leaves
 from .model import Functional, Model
 from .sequential import Sequential
 
@@ -19,7 +19,7 @@ def clone_model(
     model: Model,
     input_tensors: Any = None,
     clone_function: Cloner | None = None,
-    call_function: Callable[[Layer, Any], Any] | None = None,
+    call_function: Callable[..., Any] | None = None,
     recursive: bool = False,
 ) -> Model:
     """A new model with the architecture of ``model`` and new weights, as Keras 3's.
@@ -41,8 +41,9 @@ def clone_model(
             list, or the tensor itself); for a ``Sequential`` model, one ``Input(...)``.
         clone_function: ``f(layer) -> layer`` for each layer, e.g. to change a config or to
             reuse a layer (``lambda layer: layer`` shares it). Not for subclassed models.
-        call_function: ``f(layer, inputs) -> outputs`` in place of ``layer(inputs)`` for each
-            layer of a functional model, e.g. to add a layer after some.
+        call_function: ``f(layer, inputs, **kwargs) -> outputs`` in place of
+            ``layer(inputs, **kwargs)`` for each layer of a functional model, e.g. to add a
+            layer after some; ``kwargs`` are the call's other arguments (``initial_state``).
         recursive: clone the ``Sequential`` and functional models that ``model`` holds with
             ``clone_model`` and the same functions, rather than with ``clone_function``.
 
@@ -110,11 +111,13 @@ def _clone_graph(model: Functional, input_tensors: Any, clone: Cloner, call_func
     else:
         inputs = _graph_inputs(model, input_tensors)
         made = {id(old): new for old, new in zip(model.inputs, inputs)}
+        call = call_function or _plain_call
         for node in model._nodes:
             layer = clone(node.layer)
             given = [made[id(t)] for t in node.inputs]
             given = given if len(given) > 1 else given[0]
-            out = layer(given) if call_function is None else call_function(layer, given)
+            # The call's other arguments (initial_state=[h, c]) on the clone's tensors.
+            out = call(layer, given, **map_leaves(node.arguments, lambda t: made[id(t)]))
             for old, new in zip(node.outputs, out if isinstance(out, (list, tuple)) else [out]):
                 made[id(old)] = new
         outputs = [made[id(t)] for t in model.outputs]
@@ -128,6 +131,11 @@ def _clone_graph(model: Functional, input_tensors: Any, clone: Cloner, call_func
     if not model.trainable:
         cloned.trainable = False
     return cloned
+
+
+def _plain_call(layer: Layer, inputs: Any, **kwargs: Any) -> Any:
+    """``layer(inputs, **kwargs)``: how a clone's layers are called without call_function."""
+    return layer(inputs, **kwargs)
 
 
 def _sequential_input(model: Sequential, input_tensors: Any) -> Any:

@@ -89,6 +89,20 @@ def as_floatx(array: Any, argument: str, check_finite: bool = True) -> np.ndarra
     return array
 
 
+def as_model_input(array: Any, argument: str, check_finite: bool = True) -> np.ndarray:
+    """A model input as :func:`as_floatx` gives it, except texts: an array of strings (str or
+    bytes, also in an object array) passes as it is, for a first layer that turns texts into
+    numbers (``TextVectorization``, ``StringLookup``), as Keras's preprocessing layers do."""
+    if isinstance(array, (list, tuple)) or hasattr(array, "dtype"):
+        values = np.asarray(array)
+        texts = values.dtype.kind in "US" or (
+            values.dtype == object and all(isinstance(v, (str, bytes)) for v in values.flat)
+        )
+        if texts and values.ndim:
+            return values
+    return as_floatx(array, argument, check_finite)
+
+
 def check_sample_counts(
     xs: list[np.ndarray], ys: list[np.ndarray] | None, sample_weight: np.ndarray | None
 ) -> int:
@@ -373,7 +387,7 @@ def unpack(item: Any, argument: str) -> Batch:
         sw = item[2] if len(item) == 3 else None
     else:
         x, y, sw = item, None, None
-    xs = [as_floatx(a, argument) for a in to_list(x)]
+    xs = [as_model_input(a, argument) for a in to_list(x)]
     ys = None if y is None else [as_floatx(a, "y") for a in to_list(y)]
     return xs, ys, None if sw is None else np.asarray(sw, dtype=backend.floatx())
 
@@ -407,7 +421,7 @@ def prepare_arrays(
     ``class_weight`` is folded into the sample weights. ``check_finite=False`` (prediction)
     lets a NaN or inf in ``x`` through, as Keras does.
     """
-    xs = [as_floatx(a, "x", check_finite) for a in to_list(x)]
+    xs = [as_model_input(a, "x", check_finite) for a in to_list(x)]
     ys = None if y is None else [as_floatx(a, "y") for a in to_list(y)]
     sw = None if sample_weight is None else as_floatx(sample_weight, "sample_weight")
     check_sample_counts(xs, ys, sw)

@@ -12,28 +12,50 @@ was written. The fast paths:
 
 A sigmoid whose output leaves the model stays its own op: it marks its logits on its output
 (``Tensor._keras_logits``), where the loss finds them to use the fused, stable cross-entropy; a
-softmax always does. Layers with an activity regularizer keep their separate outputs.
+softmax always does. Layers with an activity regularizer keep their separate outputs. A fused
+call passes its input's mask on (``Tensor._keras_mask``), as the two layers' calls would.
+
+A call may also take named arguments (``initial_state=[h, c]``): plain values, or values of
+the graph read through :class:`Ref`.
 """
 
 from __future__ import annotations
 
 import collections
+import dataclasses
 from collections.abc import Hashable
 from typing import Any, NamedTuple
 
 from .. import activations
 from ..layers.core import Activation, Dense
 from ..layers.layer import Layer
+from ..layers.symbolic import leaves, map_leaves
+
+
+@dataclasses.dataclass(frozen=True)
+class Ref:
+    """In a call's ``arguments``: the graph's value at ``key``."""
+
+    key: Hashable
 
 
 class Call(NamedTuple):
     """One call of ``layer``, reading the values at ``inputs`` and writing those at ``outputs``;
-    ``activation`` (set by :func:`fuse` on a ``Dense``) is the activation fused into its op."""
+    ``activation`` (set by :func:`fuse` on a ``Dense``) is the activation fused into its op;
+    ``arguments`` are the call's named arguments, a :class:`Ref` (alone or in lists) where
+    they are values of the graph."""
 
     layer: Layer
     inputs: tuple[Hashable, ...]
     outputs: tuple[Hashable, ...]
     activation: str | None = None
+    arguments: dict[str, Any] | None = None
+
+    @property
+    def reads(self) -> list[Hashable]:
+        """The keys of every value the call reads: its inputs, then its arguments' refs."""
+        refs = (r.key for r in leaves(self.arguments) if isinstance(r, Ref))
+        return [*self.inputs, *refs]
 
 
 class Graph(NamedTuple):
@@ -49,7 +71,7 @@ def fuse(graph: Graph) -> list[Call]:
     call carries its ``activation`` and writes where its Activation wrote, which is dropped."""
     readers: dict[Hashable, list[int]] = collections.defaultdict(list)
     for index, call in enumerate(graph.calls):
-        for key in call.inputs:
+        for key in call.reads:
             readers[key].append(index)
     leaving = set(graph.outputs)
     plan: list[Call] = []
@@ -58,7 +80,12 @@ def fuse(graph: Graph) -> list[Call]:
         if index in dropped:
             continue
         layer = call.layer
-        if type(layer) is not Dense or not layer.built or layer.activity_regularizer is not None:
+        if (
+            type(layer) is not Dense
+            or not layer.built
+            or layer.activity_regularizer is not None
+            or call.arguments
+        ):
             plan.append(call)
             continue
         (out,) = call.outputs
@@ -91,11 +118,22 @@ def run(plan: list[Call], values: dict[Hashable, Any], training: bool | None) ->
     for call in plan:
         args = [values[key] for key in call.inputs]
         if call.activation is None:
-            out = call.layer(args if len(args) > 1 else args[0], training=training)
+            arguments = map_leaves(call.arguments or {}, lambda r: values[r.key], _is_ref)
+            # The model's own training flag, when it has one, wins over one that the call
+            # was given in the graph, as in Keras 3 (so predict never drops out).
+            if training is not None or "training" not in arguments:
+                arguments["training"] = training
+            out = call.layer(args if len(args) > 1 else args[0], **arguments)
         else:
-            # What Layer.__call__ does before ``call``; the plan fuses built layers only.
+            # What Layer.__call__ does around ``call``; the plan fuses built layers only.
             x = call.layer._cast(args[0])
             call.layer._check_inputs(x.shape)
             out = call.layer.fused_call(x, call.activation)
+            call.layer._attach_masks(x, out, x._keras_mask)
         for key, value in zip(call.outputs, out if isinstance(out, (list, tuple)) else [out]):
             values[key] = value
+
+
+def _is_ref(value: Any) -> bool:
+    """Whether ``value`` is a :class:`Ref` (what :func:`map_leaves` replaces in a run)."""
+    return isinstance(value, Ref)

@@ -21,9 +21,9 @@ import numpy as np
 
 from .. import registry
 from ..layers.core import InputLayer
-from ..layers.layer import Layer, distinct, probe_inputs
+from ..layers.layer import Layer, as_mask, distinct, probe_inputs
 from ..layers.ops_layer import OpLayer
-from ..layers.symbolic import KerasTensor, Node, is_symbolic
+from ..layers.symbolic import KerasTensor, Node, is_symbolic, leaves, map_leaves
 from ..ops.core import Variable, no_grad
 from . import fusion
 from .training import Trainer
@@ -89,6 +89,13 @@ class Model(Trainer, Layer):
     def count_params(self) -> int:
         self._require_built("count_params")
         return int(sum(w.size for w in self.weights))
+
+    def reset_states(self) -> None:
+        """Zero the kept states of the stateful layers the model holds (``RNN(stateful=True)``,
+        nested models), as Keras 2's ``model.reset_states()``."""
+        for layer in self.layers:
+            if hasattr(layer, "reset_states"):
+                layer.reset_states()
 
     def _require_built(self, method: str) -> None:
         if not self.built:
@@ -268,7 +275,12 @@ class Functional(Model):
         self._nodes = _nodes_between(self.inputs, self.outputs)
         self._call_graph = fusion.Graph(
             [
-                fusion.Call(node.layer, _keys(node.inputs), _keys(node.outputs))
+                fusion.Call(
+                    node.layer,
+                    _keys(node.inputs),
+                    _keys(node.outputs),
+                    arguments=map_leaves(node.arguments, lambda t: fusion.Ref(id(t))),
+                )
                 for node in self._nodes
             ],
             _keys(self.inputs),
@@ -337,12 +349,15 @@ class Functional(Model):
         return self.built
 
     # -- computing -----------------------------------------------------------------------------
-    def call(self, inputs: Any, training: bool | None = None) -> Any:
+    def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
+        """The outputs for ``inputs``; ``mask`` (one per input, as Keras 3's) is attached to
+        the inputs for the layers that read it."""
         given = inputs if isinstance(inputs, (list, tuple)) else [inputs]
         if len(given) != len(self.inputs):
             raise ValueError(
                 f"Model '{self.name}' expects {len(self.inputs)} input(s), received {len(given)}."
             )
+        attach_input_masks(given, mask)
         outs = self._run_graph(given, training)
         return outs[0] if self._single_output else outs
 
@@ -380,6 +395,16 @@ class Functional(Model):
             layer = t.node.layer
             return [layer.name, self._own_nodes(layer).index(t.node), t.node.outputs.index(t)]
 
+        def inbound(node: Node) -> Any:
+            # A call with other arguments is written in Keras 3's form, {"args", "kwargs"},
+            # each symbolic tensor among them as {"keras_history": ref}; one without keeps
+            # the list of its inputs' refs.
+            refs = [ref(t) for t in node.inputs]
+            if not node.arguments:
+                return refs
+            kwargs = map_leaves(node.arguments, lambda t: {"keras_history": ref(t)})
+            return {"args": refs, "kwargs": kwargs}
+
         layers = []
         for layer in self.operations:
             nodes = self._own_nodes(layer)
@@ -387,7 +412,7 @@ class Functional(Model):
                 {
                     **registry.serialize(layer),
                     "name": layer.name,
-                    "inbound_nodes": [[ref(t) for t in n.inputs] for n in nodes],
+                    "inbound_nodes": [inbound(n) for n in nodes],
                 }
             )
         return {
@@ -423,12 +448,21 @@ class Functional(Model):
         waiting: dict[tuple[str, int], list] = collections.defaultdict(list)
         while queue:
             layer, index, inbound = call = queue.popleft()
-            missing = next(((n, k) for n, k, _ in inbound if (n, k) not in outputs), None)
+            refs, kwargs = _inbound_parts(inbound, layer.name)
+            needed = refs + [
+                h["keras_history"] for h in leaves(kwargs, _is_history) if _is_history(h)
+            ]
+            missing = next(((n, k) for n, k, _ in needed if (n, k) not in outputs), None)
             if missing is not None:
                 waiting[missing].append(call)
                 continue
-            args = [outputs[(name, node)][i] for name, node, i in inbound]
-            out = layer(args if len(args) > 1 else args[0])
+            args = [outputs[(name, node)][i] for name, node, i in refs]
+            kwargs = map_leaves(
+                kwargs,
+                lambda h: outputs[tuple(h["keras_history"][:2])][h["keras_history"][2]],
+                _is_history,
+            )
+            out = layer(args if len(args) > 1 else args[0], **kwargs)
             outputs[(layer.name, index)] = out if isinstance(out, list) else [out]
             queue.extend(waiting.pop((layer.name, index), []))
         if any(waiting.values()):
@@ -449,6 +483,36 @@ class Functional(Model):
 
 def _keys(tensors: list[KerasTensor]) -> tuple[int, ...]:
     return tuple(id(t) for t in tensors)
+
+
+def attach_input_masks(inputs: list[Any], mask: Any) -> None:
+    """Attach ``mask`` (one mask, or a list with one per input, None for none) to ``inputs``,
+    as Keras 3's models do with the ``mask`` given to their call."""
+    if mask is None:
+        return
+    masks = mask if isinstance(mask, (list, tuple)) else [mask]
+    for x, m in zip(inputs, as_mask(masks)):
+        if m is not None:
+            x._keras_mask = m
+
+
+def _is_history(value: Any) -> bool:
+    """Whether ``value`` is a config's reference to a symbolic tensor, ``{"keras_history":
+    [layer name, node index, tensor index]}``."""
+    return isinstance(value, dict) and set(value) == {"keras_history"}
+
+
+def _inbound_parts(inbound: Any, layer: str) -> tuple[list, dict[str, Any]]:
+    """The input refs and the named arguments of one ``inbound_nodes`` entry: a list of refs,
+    or ``{"args": refs, "kwargs": arguments}`` for a call with other arguments."""
+    if isinstance(inbound, list):
+        return inbound, {}
+    if isinstance(inbound, dict) and isinstance(inbound.get("args"), list):
+        return inbound["args"], dict(inbound.get("kwargs") or {})
+    raise ValueError(
+        f"The model config has a call of layer '{layer}' that is neither a list of input "
+        f"references nor {{'args': [...], 'kwargs': {{...}}}}. Received: {inbound!r:.200}"
+    )
 
 
 def _tensor_list(value: Any, argument: str) -> list[KerasTensor]:
@@ -491,5 +555,5 @@ def _nodes_between(inputs: list[KerasTensor], outputs: list[KerasTensor]) -> lis
             order.append(t.node)
             continue
         stack.append((t, True))
-        stack.extend((parent, False) for parent in reversed(t.node.inputs))
+        stack.extend((parent, False) for parent in reversed(t.node.parents))
     return order

@@ -19,7 +19,7 @@ from ..layers.layer import Layer
 from ..layers.symbolic import KerasTensor, Node
 from ..ops.core import Tensor
 from . import fusion
-from .model import Functional
+from .model import Functional, attach_input_masks
 
 
 class Sequential(Functional):
@@ -182,9 +182,10 @@ class Sequential(Functional):
         return [node.outputs[0].shape for node in self._nodes]
 
     # -- computing -----------------------------------------------------------------------------
-    def call(self, inputs: Any, training: bool | None = None) -> Tensor:
+    def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Tensor:
         if not self._layers:
             raise ValueError("The Sequential model has no layers: add some before calling it.")
+        attach_input_masks([inputs], mask)
         return self._run_graph([inputs], training)[0]
 
     def _graph(self) -> fusion.Graph:
@@ -192,11 +193,11 @@ class Sequential(Functional):
         calls = [fusion.Call(layer, (i,), (i + 1,)) for i, layer in enumerate(self._layers)]
         return fusion.Graph(calls, (0,), (len(calls),))
 
-    def __call__(self, inputs: Any, training: bool | None = None) -> Any:
+    def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
         if not self.built and not isinstance(inputs, KerasTensor):
             shape = inputs.shape if hasattr(inputs, "shape") else np.shape(inputs)
             self.build((None, *shape[1:]))
-        return super().__call__(inputs, training=training)
+        return super().__call__(inputs, *args, **kwargs)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         if not self.built:

@@ -60,7 +60,7 @@ def _rows(model: Any) -> tuple[list[list[str]], bool]:
             names = [
                 t.node.layer.name if t.node else t._input_layer.name
                 for n in model._own_nodes(layer)
-                for t in n.inputs
+                for t in n.parents
             ]
             row.append(", ".join(names) if names else "-")
         rows.append(row)

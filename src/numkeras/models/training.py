@@ -726,8 +726,10 @@ class CompileMetrics(metrics_module.Metric):
         ys, y_preds = _as_list(y_true), _as_list(y_pred)
         self._model._build_metrics(ys, y_preds)
         for group, y, p in zip(self._model._metrics, ys, y_preds):
+            # A masked output stays a Tensor, whose mask the metrics read (as Keras 3's).
+            p = p if getattr(p, "_keras_mask", None) is not None else as_array(p)
             for metric in group:
-                metric.update_state(y, as_array(p), sample_weight=sample_weight)
+                metric.update_state(y, p, sample_weight=sample_weight)
 
     def result(self) -> dict[str, Any]:
         return {m.name: m.result() for group in self._model._metrics or [] for m in group}

@@ -153,6 +153,10 @@ class Tensor:
     __hash__ = object.__hash__
     #: Left by a recorded ``ops.softmax`` or ``ops.sigmoid`` on its output (Keras's name).
     _keras_logits: LogitsMark | None = None
+    #: The boolean mask (``(batch, time)``, True for the steps to use) that a layer's
+    #: ``compute_mask`` attached to this output, read by the layers after it and by the losses
+    #: and metrics (Keras's name and place for it).
+    _keras_mask: Tensor | None = None
 
     def __init__(self, data: Any, requires_grad: bool = False, name: str | None = None):
         self.data = as_array(data)

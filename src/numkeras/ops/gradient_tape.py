@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from ..nest import leaves, pack
 from .core import Tensor, _own, backpropagate, enable_grad
 
 
@@ -51,7 +52,7 @@ class GradientTape:
 
     def watch(self, tensor: Any) -> None:
         """Make ``tensor`` (or each tensor of a list, tuple or dict) a source of gradients."""
-        for t in _flatten(tensor):
+        for t in leaves(tensor):
             if not isinstance(t, Tensor):
                 raise TypeError(
                     "watch() takes tensors (numkeras Tensors or Variables). Received: "
@@ -95,12 +96,12 @@ class GradientTape:
                 "gradients. Use GradientTape(persistent=True) to call gradient() again."
             )
         self._used = True
-        flat_sources = _flatten(sources)
+        flat_sources = leaves(sources)
         wanted = {id(s) for s in flat_sources}
         if not self.watch_accessed_variables:
             wanted &= {id(t) for t in self._watched}
-        targets = _flatten(target)
-        seeds = [None] * len(targets) if output_gradients is None else _flatten(output_gradients)
+        targets = leaves(target)
+        seeds = [None] * len(targets) if output_gradients is None else leaves(output_gradients)
         found: dict[int, Any] = {}
         for t, seed in zip(targets, seeds, strict=True):
             if not isinstance(t, Tensor) or not t.requires_grad:
@@ -118,26 +119,4 @@ class GradientTape:
                 g = _own(g, owned)
                 owned.add(id(g))
             grads.append(None if g is None else Tensor(g))
-        return _restructure(sources, grads)
-
-
-def _flatten(value: Any) -> list[Any]:
-    if isinstance(value, dict):
-        return [x for v in value.values() for x in _flatten(v)]
-    if isinstance(value, (list, tuple)):
-        return [x for v in value for x in _flatten(v)]
-    return [value]
-
-
-def _restructure(like: Any, flat: list[Any]) -> Any:
-    """``flat`` in the nesting of ``like`` (a tensor, or lists, tuples and dicts of them)."""
-    items = iter(flat)
-
-    def build(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: build(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return type(value)(build(v) for v in value)
-        return next(items)
-
-    return build(like)
+        return pack(sources, grads)

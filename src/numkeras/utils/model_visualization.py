@@ -124,7 +124,7 @@ def _describe(model: Any, expand_nested: bool) -> _Graph:
         links = [
             (_producer(t), t.node.outputs.index(t) if t.node else 0, node.layer, i)
             for node in model._nodes
-            for i, t in enumerate(node.inputs)
+            for i, t in enumerate(node.parents)
         ]
     edges: list[tuple[Any, Any]] = []
     for source, out_index, destination, in_index in links:
