@@ -31,6 +31,7 @@ _SUBMODULES = {
     "config",
     "constraints",
     "datasets",
+    "distribution",
     "initializers",
     "layers",
     "legacy",

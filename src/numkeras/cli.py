@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import shutil
 import sys
 import time
@@ -84,6 +86,13 @@ def _hello_parser(sub: Any) -> None:
     )
     p.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
     p.add_argument(
+        "--distributed",
+        action="store_true",
+        help="train data-parallel on every process of an MPI job, e.g. "
+        "`mpiexec -n 4 numkeras hello --distributed` (the mpi extra); only rank 0 prints "
+        "and writes files",
+    )
+    p.add_argument(
         "--verbose",
         type=int,
         choices=[0, 1, 2],
@@ -143,12 +152,27 @@ def show_digits(
 
 
 def hello(args: argparse.Namespace) -> int:
-    """The course's hello world, as the three steps of its slides."""
+    """The course's hello world; with ``--distributed``, data-parallel over the MPI job."""
+    if args.distributed:
+        from . import distribution
+
+        distribution.initialize()
+        distribution.set_distribution(distribution.DataParallel())
+        if not distribution.is_chief():
+            # The other ranks train (and evaluate and predict: collectives) in step with rank
+            # 0, silently and writing no files.
+            with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet):
+                return _hello(args, write=False)
+    return _hello(args, write=True)
+
+
+def _hello(args: argparse.Namespace, write: bool) -> int:
+    """The course's hello world, as the three steps of its slides; ``write``: save the model
+    and its training curves."""
     from . import backend
     from .datasets import mnist
     from .recipe.networks import course_mlp
-    from .serve.served_model import write_card
-    from .utils import plot_history, to_categorical
+    from .utils import to_categorical
 
     start = time.perf_counter()
     cnn = args.model == "cnn"
@@ -189,12 +213,29 @@ def hello(args: argparse.Namespace) -> int:
     print("Total loss on Testing Set:", round(float(score[0]), 4))
     print("Accuracy of Testing Set:", round(float(score[1]), 4))
 
+    if write:
+        _save_outputs(args, model, history, data.source)
+
+    probabilities = model.predict(x_test[:6], verbose=0)
+    print("\nA few test digits and how the model reads them:\n")
+    show_digits(
+        data.x_test[:6], data.y_test[:6], probabilities.argmax(axis=1), probabilities.max(axis=1)
+    )
+    print(f"\nDone in {time.perf_counter() - start:.1f} s.")
+    return 0
+
+
+def _save_outputs(args: argparse.Namespace, model: Any, history: Any, source: str) -> None:
+    """Save the trained model with its card, and its training curves as a PNG."""
+    from .serve.served_model import write_card
+    from .utils import plot_history
+
     args.out.mkdir(parents=True, exist_ok=True)
     model_path = args.out / f"mnist_{args.model}.numkeras"
     model.save(model_path)
     write_card(
         model_path,
-        trained_on=data.source,
+        trained_on=source,
         epochs=args.epochs,
         network=f"{args.model}, {args.activation}, {args.loss}, {args.optimizer}",
     )
@@ -204,14 +245,6 @@ def hello(args: argparse.Namespace) -> int:
         print(f"Saved the training curves to {curves}")
     except ImportError as error:
         print(f"No training-curves PNG: {error}")
-
-    probabilities = model.predict(x_test[:6], verbose=0)
-    print("\nA few test digits and how the model reads them:\n")
-    show_digits(
-        data.x_test[:6], data.y_test[:6], probabilities.argmax(axis=1), probabilities.max(axis=1)
-    )
-    print(f"\nDone in {time.perf_counter() - start:.1f} s.")
-    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

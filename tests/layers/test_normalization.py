@@ -167,8 +167,8 @@ def test_fit_updates_the_moving_statistics_and_not_through_the_optimizer():
 
 
 def test_bad_arguments_and_inputs():
-    with pytest.raises(ValueError, match="synchronized=True"):
-        BatchNormalization(synchronized=True)
+    with pytest.raises(ValueError, match="synchronized='yes'"):
+        BatchNormalization(synchronized="yes")
     with pytest.raises(ValueError, match="momentum=1.5"):
         BatchNormalization(momentum=1.5)
     with pytest.raises(ValueError, match="epsilon=-1"):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..distribution import is_chief
 from . import state as callback_state
 
 #: What every hook gets as ``logs``: names of results (``loss``, ``val_accuracy``, ...) to values.
@@ -139,6 +140,8 @@ def state_fields(class_name: str) -> dict[str, str] | None:
 
 
 def print_msg(message: str) -> None:
-    """Print a callback's message (Keras's ``io_utils.print_msg``), flushed at once."""
+    """Print a callback's message (Keras's ``io_utils.print_msg``), flushed at once; in a
+    distributed job only on rank 0 (every rank decides the same, one says so)."""
     # Flushed at once: with stdout redirected to a log file, messages appear as they happen.
-    print(message, flush=True)
+    if is_chief():
+        print(message, flush=True)

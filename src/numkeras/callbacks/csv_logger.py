@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ..distribution import is_chief
 from ..registry import register
 from ..utils.io_utils import atomic_write
 from .callback import Callback, Logs
@@ -21,6 +22,7 @@ class CSVLogger(Callback):
     The columns are the first epoch's log names, sorted; a value missing later reads ``NA``.
     After every epoch the whole file is written again through
     :func:`~numkeras.utils.io_utils.atomic_write`, so a crash never leaves a half-written row.
+    In a distributed job (``numkeras.distribution``) only rank 0 writes the file.
 
     Args:
         filename: the CSV file; its folder must exist.
@@ -57,8 +59,9 @@ class CSVLogger(Callback):
                 writer.writerow(["epoch", *self.keys])
         writer.writerow([epoch, *(_csv_value(logs.get(key, "NA")) for key in self.keys)])
         self._text += rows.getvalue()
-        with atomic_write(self.filename, "w") as file:
-            file.write(self._text)
+        if is_chief():
+            with atomic_write(self.filename, "w") as file:
+                file.write(self._text)
 
     def get_config(self) -> dict[str, Any]:
         return {"filename": self.filename, "separator": self.sep, "append": self.append}

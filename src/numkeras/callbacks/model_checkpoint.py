@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from ..distribution import is_chief
 from ..registry import register
 from .callback import Logs, print_msg
 from .monitor_callback import MonitorCallback
@@ -23,6 +24,9 @@ class ModelCheckpoint(MonitorCallback):
     Args (Keras 3 defaults): filepath; monitor="val_loss"; verbose=0 (1 prints what is saved);
     save_best_only=False; save_weights_only=False; mode="auto" ("min", "max": see
     EarlyStopping); save_freq="epoch" (or a number of batches); initial_value_threshold=None.
+
+    In a distributed job (``numkeras.distribution``) every rank decides, on the same global logs,
+    and only rank 0 writes the file.
     """
 
     _purpose = "Saving only the best model"
@@ -72,7 +76,8 @@ class ModelCheckpoint(MonitorCallback):
 
     def _save(self, epoch: int, batch: int | None, logs: Logs) -> None:
         path = self._file_path(epoch, batch, logs)
-        if not self._should_save(epoch, path, logs):
+        # Every rank decides, so that its `best` stays rank 0's; only rank 0 writes.
+        if not self._should_save(epoch, path, logs) or not is_chief():
             return
         folder = os.path.dirname(path)
         if folder:

@@ -156,7 +156,11 @@ class BatchNormalization(_ScaledNormalization):
         beta_initializer ('zeros'), gamma_initializer ('ones'), moving_mean_initializer
             ('zeros'), moving_variance_initializer ('ones'), beta_regularizer,
             gamma_regularizer, beta_constraint, gamma_constraint: as their names say.
-        synchronized: across data-parallel replicas; numkeras does not support True.
+        synchronized: with True, under a data-parallel distribution of more than one rank
+            (``numkeras.distribution``), μ and σ² are those of the global batch, all ranks'
+            samples together (sums and counts all-reduced, in the gradient too), so the moving
+            statistics stay identical on every rank. False (the default, as Horovod) uses each
+            rank's own batch. In a single process both are the same.
 
     Weights, in order: ``gamma``, ``beta`` (trainable), ``moving_mean``, ``moving_variance``
     (non-trainable, updated in place).
@@ -190,10 +194,9 @@ class BatchNormalization(_ScaledNormalization):
             raise ValueError(
                 f"momentum must be a number in [0.0, 1.0]. Received: momentum={momentum!r}"
             )
-        if synchronized:
+        if not isinstance(synchronized, bool):
             raise ValueError(
-                "synchronized=True (batch statistics across replicas) is not "
-                "supported by numkeras. Received: synchronized=True"
+                f"synchronized must be True or False. Received: synchronized={synchronized!r}"
             )
         super().__init__(
             axis,
@@ -208,7 +211,7 @@ class BatchNormalization(_ScaledNormalization):
             gamma_constraint,
             **kwargs,
         )
-        self.momentum, self.synchronized = float(momentum), False
+        self.momentum, self.synchronized = float(momentum), synchronized
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
 
@@ -242,13 +245,27 @@ class BatchNormalization(_ScaledNormalization):
             )
             return op(inputs, self.moving_mean, self.moving_variance, *params)
         op = BatchNorm(
-            self.axis, self.epsilon, batch_stats=True, center=self.center, scale=self.scale
+            self.axis,
+            self.epsilon,
+            batch_stats=True,
+            center=self.center,
+            scale=self.scale,
+            reduce=self._replica_sum(),
         )
         outputs = op(inputs, *params)
         for moving, batch in ((self.moving_mean, op.mean), (self.moving_variance, op.variance)):
             moving.data *= self.momentum
             moving.data += batch.astype(moving.dtype, copy=False) * (1.0 - self.momentum)
         return outputs
+
+    def _replica_sum(self) -> Any:
+        """The sum over data-parallel ranks that synchronizes the batch statistics, or None."""
+        if not self.synchronized:
+            return None
+        # Imported here: only synchronized layers need the distribution package loaded.
+        from .. import distribution
+
+        return distribution.allreduce_sum if distribution.size() > 1 else None
 
     def get_config(self) -> dict[str, Any]:
         return {

@@ -249,6 +249,10 @@ class ArrayBatches:
 
     #: Arrays never run out: every epoch has all its steps.
     ran_dry = False
+    #: Under data parallelism (see :meth:`distribute`): the ``DataParallel`` whose rank takes
+    #: its share of each batch, and the shuffling stream that every rank shares.
+    replicas: Any = None
+    order_rng: np.random.Generator | None = None
 
     def __init__(
         self,
@@ -278,11 +282,31 @@ class ArrayBatches:
         # gather into a temporary and copy it into ``buf`` (NumPy buffers ``out`` for it).
         return np.take(array, index, axis=0, out=buf, mode="clip")
 
+    def distribute(self, replicas: Any, seed: int) -> None:
+        """Give each rank of ``replicas`` its share of every batch, the batches shuffled in
+        one order on all ranks: that of a stream seeded with ``seed``, the same everywhere."""
+        self.replicas, self.order_rng = replicas, np.random.default_rng(seed)
+
+    def shard(self, replicas: Any) -> ArrayBatches:
+        """Batches of this rank's contiguous share of the samples (of the first ``steps``
+        batches' samples), for evaluate and predict under data parallelism."""
+        first, last = replicas.share(0, min(self.num_samples, self.steps * self.batch_size))
+        part = slice(first, last)
+        return ArrayBatches(
+            [x[part] for x in self.xs],
+            None if self.ys is None else [y[part] for y in self.ys],
+            None if self.sample_weight is None else self.sample_weight[part],
+            self.batch_size,
+        )
+
     def __iter__(self) -> Iterator[Batch]:
-        order = backend.rng().permutation(self.num_samples) if self.shuffle else None
+        rng = self.order_rng if self.order_rng is not None else backend.rng()
+        order = rng.permutation(self.num_samples) if self.shuffle else None
         for step in range(self.steps):
             start = step * self.batch_size
             stop = min(start + self.batch_size, self.num_samples)
+            if self.replicas is not None:
+                start, stop = self.replicas.share(start, stop)
             if order is None:
                 index = slice(start, stop)
                 xb = [x[index] for x in self.xs]

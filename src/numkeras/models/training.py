@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import math
 import signal
+import sys
 import threading
 import warnings
 from collections.abc import Iterator
@@ -49,6 +50,9 @@ class Trainer:
     last_gradients: list | None = None
     #: The callbacks of the running ``fit``, whose states a checkpoint written now records.
     _fit_callbacks: list | None = None
+    #: The samples of the steps since the metrics' last reset: under data parallelism, the
+    #: weight of this rank's logs among the ranks'.
+    _samples_in_logs: int = 0
 
     # -- compile -------------------------------------------------------------------------------
     def compile(
@@ -224,6 +228,7 @@ class Trainer:
         """Reset every metric in :attr:`metrics` (fit does at each epoch's start)."""
         for metric in self.metrics:
             metric.reset_state()
+        self._samples_in_logs = 0
 
     # -- one step ------------------------------------------------------------------------------
     def compute_loss(
@@ -313,7 +318,9 @@ class Trainer:
 
     def _run_step(self, step: Any, xs: list[Any], ys: Any, sw: Any) -> dict[str, float]:
         """``step`` (train_step or test_step) on a batch of the loop, its logs as floats."""
-        return _float_logs(step(_step_data(xs, ys, sw)))
+        logs = _float_logs(step(_step_data(xs, ys, sw)))
+        self._samples_in_logs += _batch_size(xs)
+        return logs
 
     def _predict_batch(self, xs: list[Any]) -> list[np.ndarray]:
         with no_grad():
@@ -428,6 +435,9 @@ class Trainer:
             validation_steps=validation_steps,
             validation_batch_size=validation_batch_size,
         )
+        replicas = _data_parallel()
+        if replicas is not None:
+            validation = _distribute_fit(replicas, self, train, validation)
         cbs = _callback_list(self, callbacks, verbose, epochs, train.steps, add_history=True)
         # A checkpoint's callback states are for the fit that resumes from it, and only that.
         resumed = self.__dict__.pop("_resumed_callback_states", None)
@@ -461,7 +471,7 @@ class Trainer:
             epoch_logs: dict[str, float] = {}
             for step, (xb, yb, swb) in enumerate(train):
                 cbs.on_train_batch_begin(step)
-                epoch_logs = self._run_step(self.train_step, xb, yb, swb)
+                epoch_logs = self._train_batch(xb, yb, swb)
                 cbs.on_train_batch_end(step, epoch_logs)
                 if self.stop_training:
                     break
@@ -491,8 +501,46 @@ class Trainer:
             with no_grad():
                 logs = self._run_step(self.test_step, xb, yb, swb)
             cbs.on_test_batch_end(step, logs)
+        replicas = _data_parallel()
+        if replicas is not None:
+            logs = replicas.global_logs(logs, self._samples_in_logs)
         cbs.on_test_end(logs)
         return logs
+
+    # -- data parallelism (numkeras.distribution): the loop's only points of contact -----------
+    def _train_batch(self, xs: list[Any], ys: Any, sw: Any) -> dict[str, float]:
+        """One training step; under data parallelism, on this rank's share of the batch (maybe
+        none of a short last batch), its optimizer updates averaged over the ranks, with the
+        logs of the whole batch."""
+        replicas = _data_parallel()
+        if replicas is None:
+            return self._run_step(self.train_step, xs, ys, sw)
+        count = len(xs[0])
+        with replicas.averaging_gradients(count) as applied:
+            if count:
+                logs = self._run_step(self.train_step, xs, ys, sw)
+            else:
+                # No gradient of its own, yet this rank takes part in the step's update.
+                variables = self.trainable_weights
+                with _interrupts_deferred():
+                    self.optimizer.apply([None] * len(variables), variables)
+                logs = self.get_metrics_result()
+        if applied:
+            # What callbacks that watch the gradients (GradientFlow) see: the global ones.
+            self.last_gradients = applied[-1]
+        return replicas.global_logs(logs, self._samples_in_logs)
+
+    def _test_batch(self, xs: list[Any], ys: Any, sw: Any) -> dict[str, float]:
+        """One evaluation step without a tape; under data parallelism, on this rank's share
+        of the batch, with the logs of the whole batch."""
+        replicas = _data_parallel()
+        logs: dict[str, float] = {}
+        if replicas is None or len(xs[0]):
+            with no_grad():
+                logs = self._run_step(self.test_step, xs, ys, sw)
+        if replicas is None:
+            return logs
+        return replicas.global_logs(logs, self._samples_in_logs)
 
     # -- evaluate and predict ------------------------------------------------------------------
     def evaluate(
@@ -545,6 +593,7 @@ class Trainer:
             return_dict=return_dict,
         )
         batches = da.get_data_adapter(self, x, y, sample_weight, batch_size=batch_size, steps=steps)
+        batches = _shard(_data_parallel(), batches, "evaluate")
         cbs = _callback_list(self, callbacks, verbose, 1, batches.steps)
         logs = self._run_evaluation(batches, cbs)
         if not logs:
@@ -590,6 +639,8 @@ class Trainer:
         batches = da.get_data_adapter(
             self, x, batch_size=batch_size, steps=steps, check_finite=False
         )
+        replicas = _data_parallel()
+        batches = _shard(replicas, batches, "predict")
         cbs = _callback_list(self, callbacks, verbose, 1, batches.steps)
         cbs.on_predict_begin()
         chunks: list[list[np.ndarray]] = []
@@ -599,10 +650,12 @@ class Trainer:
             chunks.append(out)
             cbs.on_predict_batch_end(step, {"outputs": out})
         cbs.on_predict_end()
-        if not chunks:
+        outputs = [np.concatenate(parts) for parts in zip(*chunks)]
+        if replicas is not None:
+            outputs = replicas.gather_rows(outputs if chunks else None)
+        if not outputs:
             raise ValueError(_NO_BATCH.format(method="predict"))
         _ran_dry(batches, "x", "prediction", _needed("`steps`", batches.steps))
-        outputs = [np.concatenate(parts) for parts in zip(*chunks)]
         return outputs[0] if len(outputs) == 1 else outputs
 
     def train_on_batch(
@@ -613,23 +666,31 @@ class Trainer:
         class_weight: dict | None = None,
         return_dict: bool = False,
     ) -> Any:
-        """One update on one batch; returns the batch's loss (and metrics)."""
+        """One update on one batch; returns the batch's loss (and metrics).
+
+        Under data parallelism (``numkeras.distribution``) every rank passes the same whole
+        batch and trains on its share, as in one step of ``fit`` (the first call makes the
+        ranks' weights and optimizer state rank 0's); the result is the whole batch's.
+        """
         self._require_compiled("train_on_batch")
         arguments.check(x=x, class_weight=class_weight, return_dict=return_dict)
         xs, ys, sw = da.prepare_arrays(self, x, y, sample_weight, class_weight)
+        replicas = _data_parallel()
+        if replicas is not None:
+            replicas.synchronize(self)
         self.reset_metrics()
-        return _format(self._run_step(self.train_step, xs, ys, sw), return_dict)
+        return _format(self._train_batch(*_share(replicas, xs, ys, sw)), return_dict)
 
     def test_on_batch(
         self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False
     ) -> Any:
-        """Loss (and metrics) on one batch, without updating anything."""
+        """Loss (and metrics) on one batch, without updating anything; under data
+        parallelism, each rank's share of the same whole batch, the result the whole
+        batch's."""
         self._require_compiled("test_on_batch")
         xs, ys, sw = da.prepare_arrays(self, x, y, sample_weight)
         self.reset_metrics()
-        with no_grad():
-            logs = self._run_step(self.test_step, xs, ys, sw)
-        return _format(logs, return_dict)
+        return _format(self._test_batch(*_share(_data_parallel(), xs, ys, sw)), return_dict)
 
     def predict_on_batch(self, x: Any) -> Any:
         """The outputs for one batch."""
@@ -766,12 +827,72 @@ def _callback_list(
     return callbacks_module.CallbackList(
         callbacks,
         add_history=add_history,
-        add_progbar=_verbosity(verbose) != 0,
+        # Under data parallelism the ranks' logs are the same, and rank 0 alone shows them.
+        add_progbar=_verbosity(verbose) != 0 and _is_chief(),
         model=model,
         verbose=_verbosity(verbose),
         epochs=epochs,
         steps=steps,
     )
+
+
+def _data_parallel() -> Any:
+    """The active ``numkeras.distribution.DataParallel``, or None. A program that never
+    imported ``numkeras.distribution`` has none, and the loop does not import it."""
+    module = sys.modules.get("numkeras.distribution.data_parallel")
+    return None if module is None else module.active()
+
+
+def _is_chief() -> bool:
+    replicas = _data_parallel()
+    return replicas is None or replicas.rank == 0
+
+
+def _check_arrays(batches: Any, method: str) -> None:
+    if not isinstance(batches, da.ArrayBatches):
+        raise ValueError(
+            f"{method}() under DataParallel needs arrays, which it splits between the ranks. "
+            f"Received: data of type {type(batches).__name__} (a generator or Sequence)."
+        )
+
+
+def _distribute_fit(replicas: Any, model: Any, train: Any, validation: Any) -> Any:
+    """Set up fit under data parallelism: the ranks share out every batch, shuffled in one
+    order, draw dropout masks from streams of their own, start from rank 0's weights and
+    optimizer state, and each validates on its share of the validation data (returned)."""
+    _check_arrays(train, "fit")
+    smallest = min(train.batch_size, train.num_samples)
+    if smallest < replicas.num_replicas:
+        raise ValueError(
+            f"fit() under DataParallel needs batch_size and the number of samples to be at "
+            f"least the number of ranks ({replicas.num_replicas}), so every rank has samples. "
+            f"Received: batch_size={train.batch_size}, samples={train.num_samples}"
+        )
+    # Drawn only to shuffle, so that an unshuffled fit leaves rank 0's random stream alone.
+    train.distribute(replicas, replicas.shared_seed() if train.shuffle else 0)
+    replicas.split_random_streams()
+    replicas.broadcast_state(model)
+    return _shard(replicas, validation, "fit")
+
+
+def _share(replicas: Any, xs: list[Any], ys: Any, sw: Any) -> tuple[list[Any], Any, Any]:
+    """A batch given whole to every rank: itself in one process, else this rank's share."""
+    if replicas is None:
+        return xs, ys, sw
+    part = slice(*replicas.share(0, len(xs[0])))
+    return (
+        [x[part] for x in xs],
+        None if ys is None else [y[part] for y in ys],
+        None if sw is None else sw[part],
+    )
+
+
+def _shard(replicas: Any, batches: Any, method: str) -> Any:
+    """``batches`` itself in one process; under data parallelism, this rank's share."""
+    if replicas is None or batches is None:
+        return batches
+    _check_arrays(batches, method)
+    return batches.shard(replicas)
 
 
 def _needed(expression: str, count: int | None) -> str:

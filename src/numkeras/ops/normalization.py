@@ -7,7 +7,7 @@ takes the scale and offset first and reads the batch's statistics when none are 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..backend import get_array_module
@@ -22,6 +22,12 @@ class BatchNorm(Op):
     formula); they are left in ``self.mean`` and ``self.variance`` for the moving averages.
     With ``batch_stats=False`` the inputs are ``(x, μ, σ², [γ], [β])``: given statistics, e.g.
     the moving ones at inference.
+
+    ``reduce`` (with ``batch_stats``) makes the batch the union of every data-parallel replica's
+    batch (Keras 3's ``BatchNormalization(synchronized=True)``): a callable that sums an array
+    over the replicas, e.g. ``numkeras.distribution.allreduce_sum``. The moments are then the
+    global ones, and the gradient's batch means are global too, each replica's gradient weighted
+    by its share of the batch, as the data-parallel step weighs its parameter gradients.
     """
 
     def __init__(
@@ -31,9 +37,10 @@ class BatchNorm(Op):
         batch_stats: bool = True,
         center: bool = True,
         scale: bool = True,
+        reduce: Callable[[Any], Any] | None = None,
     ):
         self.axis, self.epsilon, self.batch_stats = axis, epsilon, batch_stats
-        self.center, self.scale = center, scale
+        self.center, self.scale, self.reduce = center, scale, reduce
 
     def _split(self, args: Sequence[Any]) -> tuple[Any, Any, Any, Any]:
         expected = (0 if self.batch_stats else 2) + self.scale + self.center
@@ -54,7 +61,9 @@ class BatchNorm(Op):
         self.axes = tuple(a for a in range(x.ndim) if a != axis)
         self.param_shape = tuple(n if a == axis else 1 for a, n in enumerate(x.shape))
         mean, variance, gamma, beta = self._split(args)
-        if self.batch_stats:
+        if self.batch_stats and self.reduce is not None:
+            mean, centered, variance = self._global_moments(xp, x)
+        elif self.batch_stats:
             mean = x.mean(axis=self.axes)
             centered = x - mean.reshape(self.param_shape)
             variance = xp.square(centered).mean(axis=self.axes)
@@ -69,6 +78,32 @@ class BatchNorm(Op):
             y += beta.reshape(self.param_shape)
         return y
 
+    def _global_moments(self, xp: Any, x: Any) -> tuple[Any, Any, Any]:
+        """μ, x - μ and σ² over the union of the replicas' batches, in two passes as one
+        process computes them (no E[x²] - μ² cancellation): one reduction of the per-channel sums
+        with the element count, one of the squared deviations from the global mean."""
+        self.local_count = x.size // x.shape[self.axis % x.ndim]
+        local = xp.concatenate([x.sum(axis=self.axes), xp.asarray([self.local_count], x.dtype)])
+        totals = self.reduce(local.astype(xp.float64))
+        self.total_count = float(totals[-1])
+        mean = (totals[:-1] / self.total_count).astype(x.dtype)
+        centered = x - mean.reshape(self.param_shape)
+        squares = self.reduce(xp.square(centered).sum(axis=self.axes).astype(xp.float64))
+        return mean, centered, (squares / self.total_count).astype(x.dtype)
+
+    def _global_gradient_means(self, xp: Any, g_sum: Any, g_xhat_sum: Any) -> tuple[Any, Any]:
+        """mean(g) and mean(g · x̂) over all replicas for the input's gradient.
+
+        Each replica's ``g`` is the gradient of its own mean loss, and the data-parallel step
+        weighs replica r's gradients by its share n_r / N of the batch, so the sums are reduced
+        weighted by n_r and divided by n_r · N: with equal shares, the plain global means.
+        """
+        channels = g_sum.size
+        local = xp.concatenate([g_sum, g_xhat_sum]).astype(xp.float64) * self.local_count
+        totals = self.reduce(local) / (max(self.local_count, 1) * self.total_count)
+        totals = totals.astype(g_sum.dtype)
+        return totals[:channels], totals[channels:]
+
     def backward(self, grad: Any) -> tuple:
         shape, axes = self.param_shape, self.axes
         count = grad.size // self.inv_std.size
@@ -81,9 +116,15 @@ class BatchNorm(Op):
             # d/dx through μ and σ² too: γ/σ · (g - mean(g) - x̂ · mean(g · x̂))
             gx = None
             if needs.pop(0):
-                gx = self.x_hat * (-g_xhat_sum / count).reshape(shape)
+                if self.reduce is None:
+                    g_mean, g_xhat_mean = g_sum / count, g_xhat_sum / count
+                else:
+                    g_mean, g_xhat_mean = self._global_gradient_means(
+                        get_array_module(grad), g_sum, g_xhat_sum
+                    )
+                gx = self.x_hat * (-g_xhat_mean).reshape(shape)
                 gx += grad
-                gx -= (g_sum / count).reshape(shape)
+                gx -= g_mean.reshape(shape)
                 gx *= gain.reshape(shape)
             grads.append(gx)
         else:
