@@ -87,6 +87,13 @@ def test_ranks_seeded_alike_draw_their_own_dropout_masks_and_stay_identical(tmp_
         np.testing.assert_array_equal(first[key], second[key], err_msg=key)
 
 
+def test_ranks_seeded_alike_augment_their_shares_differently_and_stay_identical(tmp_path):
+    first, second = run_ranks(2, tmp_path / "many", "augmentation")
+    assert not np.allclose(first["shifted"], second["shifted"])
+    for key in (k for k in first if k.startswith("weight")):
+        np.testing.assert_array_equal(first[key], second[key], err_msg=key)
+
+
 def test_fit_starts_from_rank_0s_optimizer_state(tmp_path):
     # Trained apart first, the ranks differ in weights and Adam's moments: if only the weights
     # were broadcast, the same averaged gradients would move them apart again.

@@ -13,6 +13,8 @@ Modes:
         (uneven shares); saves each call's logs.
     dropout: one epoch of a model with Dropout, every rank seeded alike; saves the next draws
         of each rank's random stream.
+    augmentation: one epoch of a model that starts with RandomTranslation, every rank seeded
+        alike; saves how the layer then shifts one fixed batch of images on each rank.
     optimizer_state: one epoch of Adam on each rank alone (different weights and moments),
         then one under DataParallel, which must start from rank 0's weights and moments.
     epochs: three shuffled Adam epochs of 17 samples in batches of 8 (the last batch of each
@@ -30,7 +32,7 @@ import numpy as np
 import numkeras
 from numkeras import distribution
 from numkeras.callbacks import Callback
-from numkeras.layers import Dense, Dropout, Input
+from numkeras.layers import Dense, Dropout, Flatten, Input, RandomTranslation
 from numkeras.models import Model, Sequential
 from numkeras.optimizers import SGD
 
@@ -80,8 +82,9 @@ def main(out: Path, mode: str) -> None:
         distribution.set_distribution(distribution.DataParallel())
     rank = distribution.rank()
     # A seed of its own on every rank (fit must start them all from rank 0's weights), but
-    # in mode dropout the same seed (fit must still give each rank its own dropout masks).
-    numkeras.backend.set_random_seed(1234 if mode == "dropout" else 1234 + rank)
+    # in modes dropout and augmentation the same seed (fit must still give each rank its own
+    # random draws).
+    numkeras.backend.set_random_seed(1234 if mode in ("dropout", "augmentation") else 1234 + rank)
     data = np.random.default_rng(0)
     x = data.normal(size=(24, 5)).astype("float32")
     y = np.eye(3, dtype="float32")[data.integers(0, 3, size=24)]
@@ -92,6 +95,13 @@ def main(out: Path, mode: str) -> None:
         model.compile(optimizer=SGD(0.1), loss="categorical_crossentropy")
         model.fit(x, y, batch_size=8, epochs=1, verbose=0)
         result["draws"] = numkeras.backend.rng().random(4)
+    elif mode == "augmentation":
+        images = data.random((24, 6, 6, 1)).astype("float32")
+        shift = RandomTranslation(0.3, 0.3)
+        model = Sequential([Input((6, 6, 1)), shift, Flatten(), Dense(3, activation="softmax")])
+        model.compile(optimizer=SGD(0.1), loss="categorical_crossentropy")
+        model.fit(images, y, batch_size=8, epochs=1, verbose=0)
+        result["shifted"] = shift(images[:4], training=True).numpy()
     elif mode == "optimizer_state":
         model.compile(optimizer="adam", loss="categorical_crossentropy")
         model.fit(x, y, batch_size=8, epochs=1, verbose=0)
