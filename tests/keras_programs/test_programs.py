@@ -50,13 +50,7 @@ ON_REAL_KERAS = [name for name in PROGRAMS if name not in NOT_ON_REAL_KERAS]
 
 #: Programs that numkeras cannot run yet, with the reason: strict xfails, so that each one
 #: turns into a failure (to be moved out of here) as soon as numkeras runs it.
-NUMKERAS_GAPS = {
-    "weights_only": (
-        ValueError,
-        "save_weights refuses Keras 3's required '.weights.h5' suffix: 'HDF5 files are not "
-        "supported ... Use a path ending in .weights.npz'",
-    ),
-}
+NUMKERAS_GAPS: dict[str, tuple[type[Exception], str]] = {}
 
 _IMPORT = re.compile(r"^(import|from) numkeras\b", re.MULTILINE)
 

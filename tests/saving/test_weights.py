@@ -128,8 +128,8 @@ def test_a_weights_file_is_not_a_model(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "name, words", [("w.h5", "HDF5"), ("w.npz", r"\.weights\.npz"), ("w.weights.h5", "HDF5")]
-)
+    "name, words", [("w.h5", "HDF5"), ("w.npz", r"\.weights\.npz")]
+)  # Keras 3's .weights.h5 is read and written: tests/saving/test_keras_weights_h5.py
 def test_weights_paths_that_are_refused(tmp_path: Path, name: str, words: str) -> None:
     with pytest.raises(ValueError, match=words):
         tiny_model().save_weights(tmp_path / name)

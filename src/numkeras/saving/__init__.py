@@ -6,6 +6,7 @@
     model = numkeras.models.load_model("mnist.numkeras")
     model.save_weights("mnist.weights.npz")           # weights only
     model.load_weights("mnist.weights.npz", by_name=True)
+    model.save_weights("mnist.weights.h5")            # Keras 3's weights file (h5py needed)
     clone = numkeras.models.model_from_json(model.to_json())
 
 A file holds JSON and ``.npy`` arrays only. Loading never unpickles, never runs code named by
@@ -14,6 +15,7 @@ the file, builds only numkeras classes (or those you pass in ``custom_objects`` 
 :class:`ModelFileError` (a ValueError) for anything malformed.
 Every file is written to a temporary file beside the target and renamed over it, so a failed or
 interrupted save leaves the previous file intact. The layout is in docs/file-format.md.
+Keras 3's ``.weights.h5`` files are read with the same care (:mod:`.keras_weights_h5`).
 """
 
 from __future__ import annotations

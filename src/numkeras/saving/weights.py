@@ -20,6 +20,7 @@ from .. import backend
 from ..layers.layer import Layer
 from ..utils.io_utils import atomic_write
 from . import format as fmt
+from . import keras_weights_h5
 from .archive import ArchiveReader, ArchiveWriter, ModelFileError, StoredArray
 
 Saved = list[tuple[str, list[StoredArray]]]
@@ -202,11 +203,14 @@ def non_finite_count(array: np.ndarray) -> int:
 
 # -- save_weights / load_weights -----------------------------------------------------------------
 def save_weights(model: Any, filepath: Any, overwrite: bool = True) -> None:
-    """Write ``model``'s weights to a ``.weights.npz`` file (atomically).
+    """Write ``model``'s weights to a ``.weights.npz`` file, or Keras 3's ``.weights.h5``
+    (atomically).
 
     The file is a zip of ``.npy`` arrays (NumPy's ``np.load`` opens it too) with
     ``metadata.json`` and ``weights.json``; see docs/file-format.md.
     """
+    if _is_keras_h5(filepath):
+        return keras_weights_h5.save_weights(model, os.fspath(filepath), overwrite)
     path = fmt.checked_path(filepath, (fmt.WEIGHTS_SUFFIX,))
     check_overwrite(path, overwrite)
     with atomic_write(path) as handle, ArchiveWriter(handle) as writer:
@@ -217,7 +221,8 @@ def save_weights(model: Any, filepath: Any, overwrite: bool = True) -> None:
 def load_weights(
     model: Any, filepath: Any, by_name: bool = False, skip_mismatch: bool = False
 ) -> None:
-    """Read weights saved by ``save_weights`` (or from a whole-model file) into ``model``.
+    """Read weights saved by ``save_weights`` (or from a whole-model file, or Keras 3's
+    ``.weights.h5``) into ``model``.
 
     By default the layers with weights are matched in order, and their count must agree; with
     ``by_name`` each model layer takes the weights of the saved layer of the same name, and
@@ -226,6 +231,13 @@ def load_weights(
     loading fails. A malformed or misfitting file raises :class:`ModelFileError`; weights that
     are not all finite (NaN or inf) are loaded with a UserWarning naming the layers.
     """
+    if _is_keras_h5(filepath):
+        if by_name or skip_mismatch:
+            raise ValueError(
+                "by_name and skip_mismatch apply to numkeras's .weights.npz files; a Keras "
+                f"'.weights.h5' file is read whole. Received: filepath={os.fspath(filepath)!r}"
+            )
+        return keras_weights_h5.load_weights(model, os.fspath(filepath))
     source = filepath
     if not hasattr(filepath, "read"):
         source = fmt.checked_path(filepath, (fmt.WEIGHTS_SUFFIX, *fmt.MODEL_SUFFIXES))
@@ -237,6 +249,13 @@ def load_weights(
             assign_by_name(model, saved, what, skip_mismatch)
         else:
             assign_by_order(model, saved, what, skip_mismatch=skip_mismatch)
+
+
+def _is_keras_h5(filepath: Any) -> bool:
+    """Whether ``filepath`` names a Keras 3 ``.weights.h5`` file (see keras_weights_h5)."""
+    return isinstance(filepath, (str, os.PathLike)) and os.fspath(filepath).lower().endswith(
+        keras_weights_h5.SUFFIX
+    )
 
 
 def check_overwrite(path: str, overwrite: bool) -> None:
