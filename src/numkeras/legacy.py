@@ -48,11 +48,16 @@ RENAMES: Mapping[str, str] = {
     "dropout_W": "dropout",
     "dropout_U": "recurrent_dropout",
     "consume_less": "implementation",
+    "filter_length": "kernel_size",
+    "subsample_length": "strides",
+    "atrous_rate": "dilation_rate",
+    "input_dtype": "dtype",
 }
 
 #: Renames that apply to one callable only (its name -> {old: new}), checked before RENAMES.
 SPECIFIC: Mapping[str, Mapping[str, str]] = {
     "PReLU": {"init": "alpha_initializer"},
+    "BatchNormalization": {"beta_init": "beta_initializer", "gamma_init": "gamma_initializer"},
     "LeakyReLU": {"alpha": "negative_slope"},
     "MaxPooling1D": {"pool_length": "pool_size", "stride": "strides"},
     "AveragePooling1D": {"pool_length": "pool_size", "stride": "strides"},

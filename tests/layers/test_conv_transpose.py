@@ -9,6 +9,7 @@ import pytest
 from conv_layers_support import gradcheck_layer, round_trip
 from keras_twin_support import KERAS_NUMPY2_WARNING, assert_twins_agree
 
+from numkeras import backend
 from numkeras.layers import Input, conv_transpose
 from numkeras.layers.conv_transpose import Conv1DTranspose, Conv2DTranspose
 
@@ -16,6 +17,7 @@ rng = np.random.default_rng(0)
 
 
 def test_keras_defaults_and_kernel_layout():
+    backend.clear_session()  # the default name is the first of a fresh session
     layer = Conv2DTranspose(8, 3)
     assert (layer.strides, layer.padding, layer.output_padding, layer.dilation_rate) == (
         (1, 1),

@@ -226,3 +226,89 @@ def test_build_config_rebuilds_a_layer():
     twin = layers.Dense.from_config(dense.get_config())
     twin.build_from_config(dense.get_build_config())
     assert [w.shape for w in twin.weights] == [(3, 2), (2,)]
+
+
+# -- Keras 3's automatic config of a subclass without get_config ---------------------------------
+class Shift(layers.Layer):
+    """Adds ``offset``; configured only by its __init__ arguments (no get_config)."""
+
+    def __init__(self, offset=0.0, axes=(1,), options=None, **kwargs):
+        super().__init__(**kwargs)
+        self.offset, self.axes, self.options = offset, axes, options
+
+    def call(self, inputs):
+        return inputs + self.offset
+
+
+def test_a_subclass_without_get_config_is_described_by_its_init_arguments():
+    shift = Shift(2.5, options={"mode": ["a", None]}, name="shift", trainable=False)
+    config = shift.get_config()
+    assert config == {
+        "offset": 2.5,
+        "axes": (1,),
+        "options": {"mode": ["a", None]},
+        "name": "shift",
+        "trainable": False,
+        "dtype": "float32",
+    }
+    twin = Shift.from_config(config)
+    assert (twin.offset, twin.axes, twin.options, twin.trainable) == (
+        2.5,
+        (1,),
+        shift.options,
+        False,
+    )
+    # numkeras's own layers describe themselves: nothing is recorded when they are made.
+    assert not hasattr(layers.Dense(2), "_auto_config")
+
+
+def test_the_base_keys_an_init_cannot_take_are_left_out():
+    class Fixed(layers.Layer):
+        def __init__(self, size=3):
+            super().__init__()
+            self.size = size
+
+    assert Fixed(size=4).get_config() == {"size": 4}
+    assert Fixed.from_config(Fixed(size=4).get_config()).size == 4
+    assert Probe().get_config() == {}
+
+
+def test_a_subclass_with_its_own_get_config_keeps_it():
+    class Own(Shift):
+        def get_config(self):
+            return {**super().get_config(), "offset": self.offset}
+
+    config = {"name": "own", "trainable": True, "dtype": "float32", "offset": 1.5}
+    assert Own(1.5, axes=(2,), name="own").get_config() == config
+
+
+@pytest.mark.parametrize(
+    "make, why",
+    [
+        (lambda: Shift(np.ones(2)), r"its argument offset=array"),
+        (lambda: Shift(layers.Dense(2)), r"its argument offset=<Dense"),
+        (lambda: Shift(options={1: "a"}), r"its argument options=\{1: 'a'\} is not plain"),
+        (lambda: Shift(activity_regularizer=numkeras.regularizers.L2()), "activity_regularizer="),
+    ],
+)
+def test_a_subclass_with_other_arguments_says_to_define_get_config(make, why):
+    layer = make()
+    with pytest.raises(NotImplementedError, match=f"Shift defines no get_config.*{why}"):
+        layer.get_config()
+
+
+def test_positional_only_and_star_args_leave_no_config():
+    class PositionalOnly(layers.Layer):
+        def __init__(self, size, /, **kwargs):
+            super().__init__(**kwargs)
+
+    class StarArgs(layers.Layer):
+        def __init__(self, *sizes, **kwargs):
+            super().__init__(**kwargs)
+            self.sizes = sizes
+
+    with pytest.raises(NotImplementedError, match="positional-only parameters"):
+        PositionalOnly(3).get_config()
+    with pytest.raises(NotImplementedError, match=r"given values for \*sizes"):
+        StarArgs(1, 2).get_config()
+    assert StarArgs(name="s").get_config()["name"] == "s"

@@ -123,21 +123,42 @@ def test_a_registered_subclass_with_get_config_saves_and_loads(tmp_path):
     loaded.fit(X, Y, epochs=1, verbose=0)  # the optimizer state came back too
 
 
-def test_saving_an_unregistered_or_configless_subclass_says_what_to_do(tmp_path):
+def test_saving_an_unregistered_or_undescribable_subclass_says_what_to_do(tmp_path):
     model = MLP()
     model.build((None, 6))
     with pytest.raises(TypeError, match="register_keras_serializable"):
         model.save(tmp_path / "m.numkeras")
 
     @numkeras.saving.register_keras_serializable(package="tests")
+    class Wrapper(numkeras.Model):
+        def __init__(self, inner, **kwargs):
+            super().__init__(**kwargs)
+            self.inner = inner
+
+        def call(self, inputs):
+            return self.inner(inputs)
+
+    model = Wrapper(layers.Dense(2))  # a layer argument: no config, as in Keras 3
+    model.build((None, 6))
+    with pytest.raises(NotImplementedError, match=r"Wrapper defines no get_config.*inner="):
+        model.save(tmp_path / "m.numkeras")
+    assert not (tmp_path / "m.numkeras").exists()
+
+
+def test_a_registered_subclass_without_get_config_saves_by_its_init_arguments(tmp_path):
+    # Keras 3's automatic config: the arguments MLP.__init__ was called with (defaults too).
+    @numkeras.saving.register_keras_serializable(package="tests")
     class NoConfig(MLP):
         pass
 
-    model = NoConfig()
-    model.build((None, 6))
-    with pytest.raises(NotImplementedError, match="get_config"):
-        model.save(tmp_path / "m.numkeras")
-    assert not (tmp_path / "m.numkeras").exists()
+    model = NoConfig(8, name="auto")
+    assert model.get_config() == {"units": 8, "name": "auto", "trainable": True, "dtype": "float32"}
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(X, Y, epochs=1, verbose=0)
+    model.save(tmp_path / "m.numkeras")
+    loaded = numkeras.models.load_model(tmp_path / "m.numkeras")
+    assert type(loaded) is NoConfig and loaded.units == 8 and loaded.name == "auto"
+    assert np.array_equal(loaded.predict(X, verbose=0), model.predict(X, verbose=0))
 
 
 def test_a_functional_model_inside_a_subclassed_one_and_the_reverse():

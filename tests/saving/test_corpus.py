@@ -20,7 +20,7 @@ EXPECTED: dict[str, str] = json.loads((CORPUS / "expected.json").read_text())
 
 
 def test_corpus_is_complete() -> None:
-    files = {p.name for p in CORPUS.iterdir() if p.suffix in (".numkeras", ".keras")}
+    files = {p.name for p in CORPUS.iterdir() if p.suffix in (".numkeras", ".keras", ".h5")}
     assert files == set(EXPECTED)
 
 

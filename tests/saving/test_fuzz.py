@@ -1,8 +1,11 @@
-"""Fuzzing ``load_model`` (2,100 cases) and ``load_weights`` (300 cases) with broken files.
+"""Fuzzing ``load_model`` (2,100 cases) and ``load_weights`` (300 cases) with broken files, and
+Keras's formats (1,800 cases).
 
 Model files are mutated byte by byte, truncated, spliced together, and taken apart and repacked
 with mutated JSON members or replaced, renamed, dropped and added members; weights files are
-mutated and truncated.
+mutated and truncated. Keras 3 ``.keras`` files written by numkeras get their ``config.json``
+mutated and their ``model.weights.h5`` member's bytes flipped or cut, and a Keras 2 ``.h5`` file
+its bytes flipped or cut: HDF5 is a large C library reading untrusted bytes there.
 
 Every case must either load a model or raise ``ModelFileError``: never another exception, never
 a hang (each case has a deadline), never a memory blow-up (the peak memory of the whole run is
@@ -27,6 +30,7 @@ from hypothesis import strategies as st
 from numkeras.models import Model, load_model
 from numkeras.saving import ModelFileError
 from numkeras.saving.archive import count_json_values
+from saving_corpus import keras2_hostile
 
 from .helpers import functional_model, members, npy_bytes, pack, saved_bytes, tiny_model
 
@@ -39,6 +43,9 @@ CASES = {
     "json": 600,
     "members": 300,
     "weights": 300,
+    "keras_json": 600,
+    "keras_h5_member": 600,
+    "keras2_h5": 600,
 }
 _SETTINGS = dict(
     derandomize=True, database=None, deadline=2000, suppress_health_check=list(HealthCheck)
@@ -95,6 +102,15 @@ def bases() -> tuple[bytes, ...]:
 
 
 @functools.cache
+def keras_bases() -> tuple[bytes, ...]:
+    """The same models as :func:`bases`, saved in Keras 3's ``.keras`` format."""
+    return tuple(
+        saved_bytes(model, ".keras")
+        for model in (tiny_model(), functional_model(), tiny_model(compiled=False))
+    )
+
+
+@functools.cache
 def weights_base() -> tuple[Model, bytes]:
     model = tiny_model()
     return model, saved_bytes(model, ".weights.npz")
@@ -145,6 +161,26 @@ def flipped_bytes(draw: st.DrawFn) -> bytes:
     return bytes(data)
 
 
+def _damaged(draw: st.DrawFn, data: bytes) -> bytes:
+    """``data`` with up to 8 bytes overwritten, then maybe cut short."""
+    damaged = bytearray(data)
+    for _ in range(draw(st.integers(1, 8))):
+        damaged[draw(st.integers(0, len(damaged) - 1))] = draw(st.integers(0, 255))
+    return bytes(damaged[: draw(st.sampled_from([len(damaged), draw(st.integers(0, len(data)))]))])
+
+
+@st.composite
+def damaged_h5_member(draw: st.DrawFn) -> bytes:
+    contents = members(draw(st.sampled_from(keras_bases())))
+    contents["model.weights.h5"] = _damaged(draw, contents["model.weights.h5"])
+    return pack(contents)
+
+
+@st.composite
+def damaged_keras2_h5(draw: st.DrawFn) -> bytes:
+    return _damaged(draw, keras2_hostile.mlp())
+
+
 @st.composite
 def broken_weights(draw: st.DrawFn) -> bytes:
     data = bytearray(weights_base()[1])
@@ -180,8 +216,8 @@ def _paths(value: object, prefix: tuple = ()) -> list[tuple]:
 
 
 @st.composite
-def mutated_json(draw: st.DrawFn) -> bytes:
-    contents = members(draw(st.sampled_from(bases())))
+def mutated_json(draw: st.DrawFn, files: tuple[bytes, ...] | None = None) -> bytes:
+    contents = members(draw(st.sampled_from(files or bases())))
     # config.json is where the rebuilding code meets untrusted values: mutate it most.
     name = draw(
         st.sampled_from(["config.json"] * 4 + sorted(n for n in contents if n.endswith(".json")))
@@ -260,8 +296,25 @@ def test_fuzz_weights_files() -> None:
     run("weights", broken_weights(), weights_outcome)
 
 
+def test_keras_bases_load() -> None:
+    assert [outcome(data) for data in keras_bases()] == ["loaded"] * 3
+    assert outcome(keras2_hostile.mlp()) == "loaded"
+
+
+def test_fuzz_keras_config() -> None:
+    run("keras_json", mutated_json(keras_bases()))
+
+
+def test_fuzz_keras_weights_member() -> None:
+    run("keras_h5_member", damaged_h5_member())
+
+
+def test_fuzz_keras2_h5() -> None:
+    run("keras2_h5", damaged_keras2_h5())
+
+
 def test_fuzz_case_count() -> None:
-    assert sum(CASES.values()) - CASES["weights"] >= 2000
+    assert sum(CASES[k] for k in ("bytes", "truncated", "spliced", "json", "members")) >= 2000
 
 
 _JSON = st.recursive(

@@ -234,7 +234,8 @@ def test_loads_from_an_open_file() -> None:
     assert np.array_equal(loaded.predict(X, verbose=0), model.predict(X, verbose=0))
 
 
-def test_keras_suffix_is_the_same_format(tmp_path: Path) -> None:
+def test_keras_suffix_round_trips(tmp_path: Path) -> None:
+    """``.keras`` is Keras 3's format (tests/saving/test_keras_file.py has the details)."""
     model = tiny_model()
     model.save(tmp_path / "m.keras")
     assert np.array_equal(
@@ -245,8 +246,6 @@ def test_keras_suffix_is_the_same_format(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "name, words",
     [
-        ("m.h5", "HDF5 files are not supported"),
-        ("m.hdf5", "HDF5"),
         ("m.zip", "must end in .numkeras or .keras"),
         ("m.weights.npz", "load_weights"),
     ],
@@ -259,6 +258,19 @@ def test_paths_that_are_refused(tmp_path: Path, name: str, words: str) -> None:
     with pytest.raises(ValueError, match=words):
         load_model(tmp_path / name)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["m.h5", "m.hdf5"])
+def test_hdf5_paths_are_written_and_read_as_keras2_hdf5(tmp_path: Path, name: str) -> None:
+    """Keras 2's HDF5 format, both ways (tests/saving/test_keras_legacy_h5.py)."""
+    model = tiny_model()
+    model.save(tmp_path / name)
+    assert (tmp_path / name).read_bytes()[:8] == b"\x89HDF\r\n\x1a\n"
+    back = load_model(tmp_path / name)
+    for a, b in zip(back.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(FileNotFoundError):
+        load_model(tmp_path / f"missing{name}")
 
 
 def test_overwrite_false_and_missing_files(tmp_path: Path) -> None:

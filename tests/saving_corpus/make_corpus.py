@@ -21,6 +21,9 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+import keras2_hostile  # noqa: E402
+import keras_hostile  # noqa: E402
+
 import numkeras  # noqa: E402
 from numkeras import backend  # noqa: E402
 from saving import forge  # noqa: E402
@@ -367,7 +370,7 @@ def cases() -> dict[str, tuple[bytes, str]]:
             "config.json": b'{"class_name": "Sequential", "config": {}}',
             "model.weights.h5": b"\x89HDF\r\n\x1a\n",
         },
-        "written by Keras",
+        "config has no list of layers",
     )
     meta = json.loads(base["metadata.json"])
     add(
@@ -399,7 +402,11 @@ def cases() -> dict[str, tuple[bytes, str]]:
 
 def main() -> None:
     expected = {}
-    for name, (data, message) in cases().items():
+    for name, (data, message) in {
+        **cases(),
+        **keras_hostile.files(),
+        **keras2_hostile.files(),
+    }.items():
         (HERE / name).write_bytes(data)
         expected[name] = message
     (HERE / "expected.json").write_text(json.dumps(expected, indent=1) + "\n")

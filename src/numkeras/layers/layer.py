@@ -32,6 +32,7 @@ import numpy as np
 
 from .. import backend, legacy, registry
 from ..ops.core import Tensor, Variable, as_array, no_grad
+from . import auto_config
 from .symbolic import KerasTensor, Node, is_symbolic, leaves, map_leaves
 
 Shape = tuple[int | None, ...]
@@ -215,6 +216,9 @@ class Layer:
     #: Whether the layer passes a mask on to its outputs with :meth:`compute_mask` (Keras 3's
     #: default: False, unless the class defines ``compute_mask``).
     supports_masking = False
+    #: The ``__init__`` signature that a user's subclass without a ``get_config`` of its own is
+    #: described by (see :mod:`.auto_config`); None for every other class.
+    _init_signature: inspect.Signature | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -224,6 +228,9 @@ class Layer:
             cls.__init__ = legacy.accepts_keras1_names(
                 cls.__dict__["__init__"], cls.__name__, also=_BASE_ARGUMENTS
             )
+        # Found once per class: recording a construction's arguments then costs one binding.
+        describes_itself = registry.is_own(cls) or cls.get_config is not Layer.get_config
+        cls._init_signature = None if describes_itself else inspect.signature(cls.__init__)
         if "build" in cls.__dict__:
             cls.build = _marks_built(cls.__dict__["build"])
         if "call" in cls.__dict__:
@@ -234,6 +241,15 @@ class Layer:
         # application's classes, nor replace numkeras's, unless the user registers them.
         if registry.is_own(cls):
             registry.register(cls)
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Layer:
+        # Keras 3 records the constructor's arguments here, before any __init__ runs (so a
+        # subclass's __init__ may call its base's however it likes).
+        layer = super().__new__(cls)
+        if cls._init_signature is not None:
+            # Put in place directly: a tuple attribute would be walked for sublayers.
+            layer.__dict__["_auto_config"] = auto_config.record(cls._init_signature, args, kwargs)
+        return layer
 
     def __init__(
         self,
@@ -683,7 +699,13 @@ class Layer:
 
     # -- configuration -------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
-        """The constructor arguments that rebuild this layer (weights excluded)."""
+        """The constructor arguments that rebuild this layer (weights excluded).
+
+        A subclass extends it with its own arguments (``{**super().get_config(), ...}``). As in
+        Keras 3, a user's subclass that defines no ``get_config`` is described by the arguments
+        it was constructed with, when they are plain JSON data (see :mod:`.auto_config`), and
+        otherwise raises NotImplementedError saying why.
+        """
         config: dict[str, Any] = {
             "name": self.name,
             "trainable": self.trainable,
@@ -693,7 +715,10 @@ class Layer:
             config["batch_input_shape"] = list(self.batch_input_shape)
         if self.activity_regularizer is not None:
             config["activity_regularizer"] = registry.serialize(self.activity_regularizer)
-        return config
+        signature = type(self)._init_signature
+        if signature is None:
+            return config
+        return auto_config.config(self, config, signature, self.__dict__.get("_auto_config"))
 
     def _serialized(self, *names: str) -> dict[str, Any]:
         """``{name: config}`` of the initializers, regularizers and constraints of ``names``,

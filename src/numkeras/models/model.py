@@ -53,7 +53,7 @@ class Model(Trainer, Layer):
     def __new__(cls, *args: Any, **kwargs: Any) -> Model:
         if cls is Model and _graph_arguments(args, kwargs):
             return super().__new__(Functional)
-        return super().__new__(cls)
+        return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args: Any, **kwargs: Any):
         if _graph_arguments(args, kwargs):
@@ -171,7 +171,8 @@ class Model(Trainer, Layer):
 
     # -- saving (the file format lives in numkeras.saving) --------------------------------------
     def save(self, filepath: Any, overwrite: bool = True) -> None:
-        """Write the model (architecture, weights, optimizer state) to a ``.numkeras`` file."""
+        """Write the model (architecture, weights, optimizer state) to a ``.numkeras`` file, or
+        to Keras 3's ``.keras`` format, which real Keras opens (h5py needed)."""
         from .. import saving
 
         saving.save_model(self, filepath, overwrite=overwrite)
@@ -190,6 +191,20 @@ class Model(Trainer, Layer):
 
         saving.load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
 
+    def export(
+        self,
+        filepath: Any,
+        format: str = "tf_saved_model",
+        verbose: bool | None = None,
+        input_signature: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        """Export the model for inference, as Keras 3's ``export``: numkeras writes
+        ``format="onnx"`` (``opset_version`` among ``kwargs``); see ``numkeras.export``."""
+        from ..export import export_model
+
+        export_model(self, filepath, format, verbose, input_signature, **kwargs)
+
     def to_json(self, **kwargs: Any) -> str:
         """The architecture as a JSON string (see ``numkeras.models.model_from_json``)."""
         from .. import saving
@@ -197,20 +212,6 @@ class Model(Trainer, Layer):
         return saving.model_to_json(self, **kwargs)
 
     # -- configuration -------------------------------------------------------------------------
-    def get_config(self) -> dict[str, Any]:
-        """The base config (name, trainable, dtype) for a subclass's ``get_config`` to extend
-        with ``super().get_config()``; a subclass without a ``get_config`` of its own has no
-        config, and saying so here is what ``save`` reports."""
-        if type(self).get_config is Model.get_config:
-            raise NotImplementedError(
-                f"{type(self).__name__} is a subclassed model, so numkeras cannot describe it "
-                "by itself: to save it, define get_config() returning the arguments of its "
-                "__init__ (and from_config if they need rebuilding) and register the class "
-                "with @numkeras.saving.register_keras_serializable(). Or save its weights "
-                "alone with model.save_weights()."
-            )
-        return Layer.get_config(self)
-
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: dict | None = None) -> Model:
         """The model of ``config``: a functional graph (:meth:`Functional.from_config`), or a

@@ -47,11 +47,18 @@ class Nadam(AdaptiveMoments):
     def _u(self, t: int) -> float:
         return self.beta_1 * (1.0 - 0.5 * 0.96**t)
 
+    def schedule_product(self, t: int) -> float:
+        """``prod_t = u_1 * ... * u_t`` (1 for ``t = 0``), which Keras 3 keeps as the optimizer
+        variable ``u_product``."""
+        if t == 0:
+            return 1.0
+        return self.beta_1**t * float(_SCHEDULE_PRODUCT[min(t, _SCHEDULE_STEPS) - 1])
+
     def update_step(self, grad: Any, value: Any, lr: float, momentum: Any, velocity: Any) -> None:
         xp, step, work = self.xp, self.scratch(value), self.scratch(value, 1)
         t = self.iterations + 1
         u_t, u_next = self._u(t), self._u(t + 1)
-        prod_t = self.beta_1**t * float(_SCHEDULE_PRODUCT[min(t, _SCHEDULE_STEPS) - 1])
+        prod_t = self.schedule_product(t)
         prod_next = prod_t * u_next
         moving_average(momentum, grad, self.beta_1, step)
         xp.square(grad, out=step)

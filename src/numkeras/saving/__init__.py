@@ -7,6 +7,7 @@
     model.save_weights("mnist.weights.npz")           # weights only
     model.load_weights("mnist.weights.npz", by_name=True)
     model.save_weights("mnist.weights.h5")            # Keras 3's weights file (h5py needed)
+    model.save("mnist.keras")                         # Keras 3's model file (h5py needed)
     clone = numkeras.models.model_from_json(model.to_json())
 
 A file holds JSON and ``.npy`` arrays only. Loading never unpickles, never runs code named by
@@ -15,7 +16,8 @@ the file, builds only numkeras classes (or those you pass in ``custom_objects`` 
 :class:`ModelFileError` (a ValueError) for anything malformed.
 Every file is written to a temporary file beside the target and renamed over it, so a failed or
 interrupted save leaves the previous file intact. The layout is in docs/file-format.md.
-Keras 3's ``.weights.h5`` files are read with the same care (:mod:`.keras_weights_h5`).
+Keras 3's ``.weights.h5`` and ``.keras`` files, and Keras 2's (and 1's) ``.h5`` files, are read
+with the same care (:mod:`.keras_weights_h5`, :mod:`.keras_file`, :mod:`.keras_legacy_h5`).
 """
 
 from __future__ import annotations

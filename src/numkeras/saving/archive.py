@@ -145,6 +145,13 @@ class ArchiveWriter:
         info.compress_type = zipfile.ZIP_DEFLATED
         self._zip.writestr(info, json_bytes(value, name))
 
+    def write_bytes(self, name: str, data: bytes) -> None:
+        """Store ``data`` as an uncompressed member (how Keras stores ``model.weights.h5``)."""
+        info = zipfile.ZipInfo(name, date_time=_EPOCH)
+        info.compress_type = zipfile.ZIP_STORED
+        with self._zip.open(info, "w", force_zip64=len(data) > zipfile.ZIP64_LIMIT) as member:
+            member.write(data)
+
     def write_array(self, name: str, array: np.ndarray) -> None:
         """Store ``array`` as an uncompressed ``.npy`` member (written without pickle)."""
         info = zipfile.ZipInfo(name, date_time=_EPOCH)
@@ -387,7 +394,7 @@ def _first_bytes(handle: IO[bytes]) -> str:
     handle.seek(0)
     head = handle.read(8)
     if head.startswith(b"\x89HDF"):
-        return f"{head!r} (an HDF5 file: numkeras does not read HDF5)"
+        return f"{head!r} (an HDF5 file: numkeras reads Keras 2's HDF5 files named .h5 or .hdf5)"
     return repr(head)
 
 

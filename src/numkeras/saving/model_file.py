@@ -47,17 +47,41 @@ _COMPILE_HINT = (
 
 # -- saving --------------------------------------------------------------------------------------
 def save_model(model: Any, filepath: Any, overwrite: bool = True) -> None:
-    """Write ``model`` to a ``.numkeras`` file (``.keras`` is accepted too), atomically.
+    """Write ``model`` to a ``.numkeras`` file, or Keras 3's ``.keras`` format, atomically.
 
-    The file holds the architecture and compile settings (``config.json``), the weights, the
-    optimizer's state and numkeras's random-stream state, as JSON and ``.npy`` members of one
-    zip archive: data only, never pickle or code. A lambda or other unnamed function in the
-    model (a ``Lambda`` layer's too: its config names its function) raises a TypeError and
-    leaves any existing file untouched; ``.h5`` paths raise a
-    ValueError (HDF5 is not supported).
+    A ``.numkeras`` file holds the architecture and compile settings (``config.json``), the
+    weights, the optimizer's state and numkeras's random-stream state, as JSON and ``.npy``
+    members of one zip archive: data only, never pickle or code. A ``.keras`` path gets Keras
+    3's zip instead (see :mod:`.keras_file`), which real Keras opens. A lambda or other unnamed
+    function in the model (a ``Lambda`` layer's too: its config names its function) raises a
+    TypeError and leaves any existing file untouched. A ``.h5`` or ``.hdf5`` path gets Keras
+    2's HDF5 format (see :mod:`.keras_legacy_h5_write`), which real Keras 3 opens too.
     """
+    if fmt.is_hdf5_path(filepath):  # Keras 2's model.save("m.h5"), as Keras 3 still writes it
+        from . import keras_legacy_h5_write
+
+        return keras_legacy_h5_write.save_model(model, filepath, overwrite)
     path = fmt.checked_path(filepath, fmt.MODEL_SUFFIXES)
+    if path.endswith(fmt.KERAS_SUFFIX):
+        from . import keras_file
+
+        return keras_file.save_model(model, path, overwrite)
     check_overwrite(path, overwrite)
+    config = model_config(model)
+    training, slots = training_state(model)
+    with atomic_write(path) as handle, ArchiveWriter(handle) as writer:
+        writer.write_json("metadata.json", fmt.metadata(fmt.MODEL))
+        writer.write_json("config.json", config)
+        write_weights(writer, model)
+        writer.write_json("training.json", training)
+        for member, array in slots:
+            writer.write_array(member, array)
+
+
+def model_config(model: Any) -> dict[str, Any]:
+    """numkeras's ``config.json`` of ``model``: its class, config, compile settings and (for a
+    model whose config does not name its layers) build config. TypeError if the class is not
+    registered, so that no file is written that ``load_model`` could not rebuild."""
     if not registry.is_registered(type(model)):
         raise TypeError(
             f"{type(model).__name__} is not registered, so load_model could not rebuild it from "
@@ -72,14 +96,7 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True) -> None:
     }
     if not model.config_names_layers:
         config["build_config"] = model.get_build_config()
-    training, slots = _training_state(model)
-    with atomic_write(path) as handle, ArchiveWriter(handle) as writer:
-        writer.write_json("metadata.json", fmt.metadata(fmt.MODEL))
-        writer.write_json("config.json", config)
-        write_weights(writer, model)
-        writer.write_json("training.json", training)
-        for member, array in slots:
-            writer.write_array(member, array)
+    return config
 
 
 def _compile_config(model: Any) -> dict[str, Any] | None:
@@ -102,9 +119,12 @@ def _serialized(value: Any) -> Any:
     return registry.serialize(value)
 
 
-def _training_state(model: Any) -> tuple[dict[str, Any], list[tuple[str, np.ndarray]]]:
-    """``training.json`` (random stream, optimizer counters, during ``fit`` the state of its
-    callbacks) and the arrays it names: the optimizer's slots, the callbacks' weights."""
+def training_state(
+    model: Any, own_optimizer: bool = True
+) -> tuple[dict[str, Any], list[tuple[str, np.ndarray]]]:
+    """``training.json`` (random stream, during ``fit`` the state of its callbacks and, if
+    ``own_optimizer``, the optimizer's counters) and the arrays it names: the optimizer's
+    slots (``optimizer/<k>.npy``), the callbacks' weights (``callbacks/<k>.npy``)."""
     entries, weights = callback_state.encode(
         callback_state.collect(getattr(model, "_fit_callbacks", None) or [])
     )
@@ -114,7 +134,7 @@ def _training_state(model: Any) -> tuple[dict[str, Any], list[tuple[str, np.ndar
         "callbacks": entries,
     }
     optimizer = model.optimizer if getattr(model, "compiled", False) else None
-    if optimizer is None:
+    if optimizer is None or not own_optimizer:
         return state, weights
     store: dict[str, Any] = {}
     optimizer.save_own_variables(store)
@@ -138,16 +158,30 @@ def _training_state(model: Any) -> tuple[dict[str, Any], list[tuple[str, np.ndar
 
 
 # -- loading -------------------------------------------------------------------------------------
+def _is_hdf5(source: Any) -> bool:
+    """Whether ``source`` is a Keras 2 HDF5 file: a path named so, or an open file whose first
+    bytes are HDF5's signature."""
+    if not hasattr(source, "read"):
+        return source.lower().endswith(fmt.HDF5_SUFFIXES)
+    start = source.tell()
+    head = source.read(8)
+    source.seek(start)
+    return head == b"\x89HDF\r\n\x1a\n"
+
+
 def load_model(
     filepath: Any,
     custom_objects: Mapping[str, Any] | None = None,
     compile: bool = True,
     safe_mode: bool = True,
 ) -> Any:
-    """Read a model written by :func:`save_model`.
+    """Read a model written by :func:`save_model`, by Keras 3 (``.keras``) or by Keras 2 (``.h5``).
 
     Args:
-        filepath: a ``.numkeras`` or ``.keras`` path, or an open binary file.
+        filepath: a ``.numkeras``, ``.keras``, ``.h5`` or ``.hdf5`` path, or an open binary
+            file (a numkeras or Keras 3 zip, or a Keras 2 HDF5 file). A ``.keras`` file is read
+            as what it holds: Keras 3's format (:mod:`.keras_file`), or numkeras's own, which
+            numkeras wrote under that name before it wrote Keras's format.
         custom_objects: your own layer classes, losses, metrics and functions by the names the
             file uses; nothing else outside numkeras can be named by a file.
         compile: restore the compile settings and the training state (optimizer state and
@@ -159,37 +193,67 @@ def load_model(
             function it names must be given in ``custom_objects`` (by the saved name), and
             runs when the model does: turn safe mode off for files you trust only. After
             ``numkeras.config.enable_unsafe_deserialization()`` it is off whatever this says,
-            as in Keras 3.
+            as in Keras 3. A Keras file's Lambda (marshalled bytecode) is always refused.
 
     Raises:
         ModelFileError: (a ValueError) the file is malformed, unsafe, or inconsistent.
-        ValueError: the path does not end in ``.numkeras`` or ``.keras`` (HDF5 is not supported).
+        ValueError: the path does not end in one of the suffixes above.
         FileNotFoundError: there is no such file.
     """
-    source = (
-        filepath if hasattr(filepath, "read") else fmt.checked_path(filepath, fmt.MODEL_SUFFIXES)
-    )
+    source = filepath
+    if not hasattr(filepath, "read"):
+        source = fmt.checked_path(filepath, fmt.READ_SUFFIXES)
+    if _is_hdf5(source):
+        from . import keras_legacy_h5
+
+        return keras_legacy_h5.load_model(
+            source, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode
+        )
     what = fmt.describe(filepath, "Model file")
-    reader, _ = fmt.open_file(source, (fmt.MODEL,), what)
     # Open until the end: the weights' data is read once their declared shapes fit the model.
-    with reader:
+    with ArchiveReader(source, what) as reader:
+        if fmt.reads_as_keras(reader, source):
+            from . import keras_file
+
+            return keras_file.load_from(reader, custom_objects, compile, safe_mode)
+        fmt.check_file(reader, (fmt.MODEL,))
         config = reader.read_json("config.json")
         saved = read_weights(reader)
-        training, slots = _read_training_state(reader) if compile else (None, [])
-        return _restored(config, saved, training, slots, custom_objects, compile, safe_mode, what)
+        training, slots = read_training_state(reader) if compile else (None, [])
+        return restored_model(
+            config,
+            saved_bytes(saved),
+            lambda model: assign_by_order(model, saved, what, same_names=model.config_names_layers),
+            custom_objects,
+            compile,
+            safe_mode,
+            what,
+            training,
+            lambda model: restore_own_optimizer(model, training["optimizer"], slots),
+        )
 
 
-def _restored(
+def restored_model(
     config: Any,
-    saved: list,
-    training: dict[str, Any] | None,
-    slots: list[np.ndarray],
+    budget: int,
+    fill: Callable[[Any], None],
     custom_objects: Mapping[str, Any] | None,
     compile: bool,
     safe_mode: bool,
     what: str,
+    training: dict[str, Any] | None = None,
+    restore_optimizer: Callable[[Any], None] | None = None,
 ) -> Any:
-    """The model of a file's checked parts, with its training state if ``compile``."""
+    """The model of a file's numkeras-form ``config``, with its weights and training state.
+
+    The steps every model file format shares: check ``config`` (known classes only, a Lambda
+    as ``safe_mode`` says), rebuild the model allocating at most ``budget`` bytes of weights
+    (without running initializers: ``fill(model)`` must put every weight in, raising
+    ModelFileError and changing nothing if the file's weights do not fit); with ``compile``
+    and a ``compile_config``, compile it and call ``restore_optimizer(model)``. ``training``
+    (``{"rng_state", "callbacks"}``, decoded) brings back the callbacks' states and the random
+    stream; without it the stream is left as it was, also when loading fails.
+    """
     if not isinstance(config, dict) or "compile_config" not in config:
         raise ModelFileError(
             f"{what} is not valid: config.json must be {{'class_name': ..., "
@@ -203,16 +267,18 @@ def _restored(
     stream = backend.get_rng_state()
     try:
         with registry.custom_object_scope(custom_objects):
-            model = _rebuild(config, saved, custom_objects, what)
+            model = _rebuild(config, budget, fill, custom_objects, what)
         if compile and config["compile_config"] is not None:
             with file_errors(what, _COMPILE_HINT):
                 _compile(model, config["compile_config"], custom_objects)
-            with file_errors(what, "has an optimizer state that does not fit the model"):
-                _restore_optimizer(model, training["optimizer"], slots)
-            with file_errors(what, "has callback states that do not fit the model"):
-                callback_state.check_weights(training["callbacks"], model.get_weights())
-            # For the next fit with initial_epoch > 0 (see numkeras.callbacks.state).
-            model._resumed_callback_states = training["callbacks"]
+            if restore_optimizer is not None:
+                with file_errors(what, "has an optimizer state that does not fit the model"):
+                    restore_optimizer(model)
+            if training is not None:
+                with file_errors(what, "has callback states that do not fit the model"):
+                    callback_state.check_weights(training["callbacks"], model.get_weights())
+                # For the next fit with initial_epoch > 0 (see numkeras.callbacks.state).
+                model._resumed_callback_states = training["callbacks"]
         if training is not None:
             with file_errors(what, "has an invalid random-stream state"):
                 backend.set_rng_state(training["rng_state"])
@@ -224,14 +290,17 @@ def _restored(
 
 
 def _rebuild(
-    config: dict[str, Any], saved: list, custom_objects: Mapping[str, Any] | None, what: str
+    config: dict[str, Any],
+    budget: int,
+    fill: Callable[[Any], None],
+    custom_objects: Mapping[str, Any] | None,
+    what: str,
 ) -> Any:
-    """The model of ``config`` with the saved weights, built within the weights' byte budget.
+    """The model of ``config``, built within ``budget`` bytes of weights, filled by ``fill``.
 
-    The weights are allocated without running their initializers (``filled=True``): every one
-    is then overwritten from the file, which ``assign_by_order`` requires of each.
+    The weights are allocated without running their initializers (``filled=True``): ``fill``
+    overwrites every one from the file.
     """
-    budget = saved_bytes(saved)
     with file_errors(what):
         model = Rebuilder(
             custom_objects,
@@ -242,12 +311,21 @@ def _rebuild(
         ).build_model(config)
         if not model.built and isinstance(config.get("build_config"), dict):
             model.build_from_config(config["build_config"])
-        assign_by_order(model, saved, what, same_names=model.config_names_layers)
+        fill(model)
     return model
 
 
-def _read_training_state(reader: ArchiveReader) -> tuple[dict[str, Any], list[np.ndarray]]:
-    state = reader.read_json("training.json")
+def read_training_state(
+    reader: ArchiveReader, prefix: str = ""
+) -> tuple[dict[str, Any], list[np.ndarray]]:
+    """``training.json`` checked and decoded, and the optimizer slot arrays it lists.
+
+    ``prefix`` is the folder holding ``training.json``, ``optimizer/`` and ``callbacks/`` (a
+    ``.keras`` file keeps them under ``numkeras/``); the member names inside ``training.json``
+    are relative to it.
+    """
+    names = [n[len(prefix) :] for n in reader.names if n.startswith(prefix)]
+    state = reader.read_json(prefix + "training.json")
     if not (
         isinstance(state, dict)
         and isinstance(state.get("rng_state"), dict)
@@ -270,18 +348,18 @@ def _read_training_state(reader: ArchiveReader) -> tuple[dict[str, Any], list[np
             "...]}"
         )
     listed = opt["slots"] if opt else []
-    present = sorted(n for n in reader.names if n.startswith("optimizer/"))
+    present = sorted(n for n in names if n.startswith("optimizer/"))
     if sorted(listed) != present or len(set(listed)) != len(listed):
         reader.fail("training.json does not list each optimizer/*.npy member exactly once")
     # Files written before callback states existed have no "callbacks" entry.
-    arrays = {n: reader.read_array(n) for n in reader.names if n.startswith("callbacks/")}
+    arrays = {n: reader.read_array(prefix + n) for n in names if n.startswith("callbacks/")}
     try:
         state["callbacks"] = callback_state.decode(
             state.get("callbacks", []), callbacks.state_fields, arrays
         )
     except ValueError as err:
         reader.fail(f"training.json has an invalid 'callbacks' entry: {err}")
-    return state, [reader.read_array(m) for m in listed]
+    return state, [reader.read_array(prefix + m) for m in listed]
 
 
 def _is_count(value: Any) -> bool:
@@ -317,7 +395,10 @@ def _revived(value: Any, custom: dict[str, Any], deserialize: Callable[..., Any]
     return value
 
 
-def _restore_optimizer(model: Any, state: dict[str, Any] | None, slots: list[np.ndarray]) -> None:
+def restore_own_optimizer(
+    model: Any, state: dict[str, Any] | None, slots: list[np.ndarray]
+) -> None:
+    """Put numkeras's own optimizer state (``training.json``'s ``optimizer``) back."""
     optimizer = model.optimizer
     if state is None:
         return

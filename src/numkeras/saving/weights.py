@@ -145,12 +145,18 @@ def assign_by_name(model: Any, saved: Saved, what: str, skip_mismatch: bool = Fa
         for layer in layers_with_weights(model)
         if layer.name in by_name
     ]
-    if saved and not pairs:
+    check_some_match(list(by_name), len(pairs), what)
+    _assign(pairs, what, skip_mismatch)
+
+
+def check_some_match(names: list[str], matched: int, what: str) -> None:
+    """Refuse a by-name load where none of the file's layers ``names`` is a layer of the model
+    (``matched`` is how many are), which would load nothing and is almost surely a mistake."""
+    if names and not matched:
         raise ModelFileError(
-            f"{what} holds weights for layers {sorted(by_name)}, and no layer of the model "
+            f"{what} holds weights for layers {sorted(names)!r:.300}, and no layer of the model "
             "has one of these names."
         )
-    _assign(pairs, what, skip_mismatch)
 
 
 def _assign(pairs: list[tuple[Layer, list[StoredArray]]], what: str, skip_mismatch: bool) -> None:
@@ -203,14 +209,18 @@ def non_finite_count(array: np.ndarray) -> int:
 
 # -- save_weights / load_weights -----------------------------------------------------------------
 def save_weights(model: Any, filepath: Any, overwrite: bool = True) -> None:
-    """Write ``model``'s weights to a ``.weights.npz`` file, or Keras 3's ``.weights.h5``
-    (atomically).
+    """Write ``model``'s weights to a ``.weights.npz`` file, Keras 3's ``.weights.h5``, or Keras
+    2's ``.h5`` / ``.hdf5`` (atomically).
 
     The file is a zip of ``.npy`` arrays (NumPy's ``np.load`` opens it too) with
     ``metadata.json`` and ``weights.json``; see docs/file-format.md.
     """
     if _is_keras_h5(filepath):
         return keras_weights_h5.save_weights(model, os.fspath(filepath), overwrite)
+    if fmt.is_hdf5_path(filepath):  # Keras 2's save_weights("w.h5")
+        from . import keras_legacy_h5_write
+
+        return keras_legacy_h5_write.save_weights(model, os.fspath(filepath), overwrite)
     path = fmt.checked_path(filepath, (fmt.WEIGHTS_SUFFIX,))
     check_overwrite(path, overwrite)
     with atomic_write(path) as handle, ArchiveWriter(handle) as writer:
@@ -221,29 +231,39 @@ def save_weights(model: Any, filepath: Any, overwrite: bool = True) -> None:
 def load_weights(
     model: Any, filepath: Any, by_name: bool = False, skip_mismatch: bool = False
 ) -> None:
-    """Read weights saved by ``save_weights`` (or from a whole-model file, or Keras 3's
-    ``.weights.h5``) into ``model``.
+    """Read weights saved by ``save_weights`` (or from a whole-model file, Keras 3's
+    ``.weights.h5``, or Keras 2's ``.h5``) into ``model``.
 
     By default the layers with weights are matched in order, and their count must agree; with
     ``by_name`` each model layer takes the weights of the saved layer of the same name, and
     layers without one keep theirs. Shapes and dtypes must match exactly unless
-    ``skip_mismatch``, which skips misfitting layers with a warning. Nothing is changed when
+    ``skip_mismatch``, which skips misfitting layers with a warning (Keras 3's ``.weights.h5``
+    and ``.keras`` are read whole: neither applies). Nothing is changed when
     loading fails. A malformed or misfitting file raises :class:`ModelFileError`; weights that
     are not all finite (NaN or inf) are loaded with a UserWarning naming the layers.
     """
     if _is_keras_h5(filepath):
         if by_name or skip_mismatch:
             raise ValueError(
-                "by_name and skip_mismatch apply to numkeras's .weights.npz files; a Keras "
-                f"'.weights.h5' file is read whole. Received: filepath={os.fspath(filepath)!r}"
+                "by_name and skip_mismatch apply to numkeras's .weights.npz files and Keras 2's "
+                "HDF5 (.h5) files; a Keras 3 '.weights.h5' file is read whole. Received: "
+                f"filepath={os.fspath(filepath)!r}"
             )
         return keras_weights_h5.load_weights(model, os.fspath(filepath))
+    if fmt.is_hdf5_path(filepath):
+        from . import keras_legacy_h5
+
+        return keras_legacy_h5.load_weights(model, os.fspath(filepath), by_name, skip_mismatch)
     source = filepath
     if not hasattr(filepath, "read"):
         source = fmt.checked_path(filepath, (fmt.WEIGHTS_SUFFIX, *fmt.MODEL_SUFFIXES))
     what = fmt.describe(filepath, "Weights file")
-    reader, _ = fmt.open_file(source, (fmt.WEIGHTS, fmt.MODEL), what)
-    with reader:
+    with ArchiveReader(source, what) as reader:
+        if fmt.reads_as_keras(reader, source):  # Keras 3's .keras zip (see keras_file)
+            from . import keras_file
+
+            return keras_file.load_weights(model, reader, by_name or skip_mismatch)
+        fmt.check_file(reader, (fmt.WEIGHTS, fmt.MODEL))
         saved = read_weights(reader)
         if by_name:
             assign_by_name(model, saved, what, skip_mismatch)
