@@ -318,7 +318,9 @@ class Mean(Metric):
 
     def result(self) -> float:
         """The mean so far (0.0 before any value, as Keras's ``divide_no_nan``)."""
-        return float(self.total / self.count) if self.count else 0.0
+        # The sums stay on the device while batches come in; only the result crosses.
+        count = backend.to_numpy(self.count)
+        return float(backend.to_numpy(self.total) / count) if count else 0.0
 
 
 @registry.register

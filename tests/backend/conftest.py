@@ -9,5 +9,5 @@ from numkeras import backend
 
 @pytest.fixture(autouse=True)
 def _restored_settings(monkeypatch):
-    for name in ("_FLOATX", "_EPSILON", "_IMAGE_DATA_FORMAT", "_BACKEND"):
+    for name in ("_FLOATX", "_EPSILON", "_IMAGE_DATA_FORMAT", "_XP"):
         monkeypatch.setattr(backend, name, getattr(backend, name))

@@ -1,8 +1,16 @@
 """The array module, the global settings and the random streams under everything else.
 
-Every numeric value in numkeras is an array of the active array module (NumPy, or CuPy when the
-GPU backend is selected with ``NUMKERAS_BACKEND=cupy`` or :func:`set_backend`). Kernels ask
-:func:`get_array_module` for the module of the arrays they are given, so one code path serves both.
+Every numeric value in numkeras is an array of the active array module: NumPy on the CPU, CuPy on
+an NVIDIA GPU. The device is chosen, in order, by :func:`set_device` (``'cpu'`` or ``'gpu'``;
+:func:`set_backend` with ``'numpy'`` or ``'cupy'`` is the same call under Keras's name), by the
+environment (``NUMKERAS_DEVICE=cpu|gpu``; the older ``NUMKERAS_BACKEND=numpy|cupy`` too), else on
+first use: the GPU when CuPy is installed and finds one, the CPU otherwise. ``import numkeras``
+never imports CuPy. Kernels ask :func:`get_array_module` for the module of the arrays they are
+given, so one code path serves both; only :func:`to_numpy` brings an array back to the host.
+
+Tests run the GPU path without a GPU: ``set_device`` also takes an array module object that
+follows CuPy's API (``ndarray``, ``asnumpy``, NumPy's functions), and makes it the GPU's module
+(``tests/strict_xp.py``, which refuses every implicit trip to the host).
 
 This package is two modules, because "backend" means two things. This one is the engine's: the
 array module, the settings that Keras keeps in ``keras.config`` (``floatx``, ``epsilon``,
@@ -16,6 +24,7 @@ load on first use: ``from numkeras import backend as K; K.sum(x)`` works as in K
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 from collections.abc import Iterator
 from types import ModuleType
@@ -26,7 +35,21 @@ import numpy as np
 _FLOATX = "float32"
 _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"
-_BACKEND = os.environ.get("NUMKERAS_BACKEND", "numpy")
+
+
+def _requested_device() -> str | None:
+    """The device that the environment asks for: ``NUMKERAS_DEVICE``, else the older
+    ``NUMKERAS_BACKEND`` (``numpy`` | ``cupy``). Checked on first use, not at import."""
+    legacy = os.environ.get("NUMKERAS_BACKEND")
+    return os.environ.get("NUMKERAS_DEVICE") or {"numpy": "cpu", "cupy": "gpu"}.get(legacy, legacy)
+
+
+_REQUESTED = _requested_device()
+#: The active array module; None until first use, when _REQUESTED or the hardware decides.
+_XP: ModuleType | None = None
+#: The GPU's array module once chosen (CuPy, or a test's stand-in); kept after a switch back to
+#: the CPU, so that arrays left on the GPU are still known for what they are.
+_GPU: ModuleType | None = None
 _SAFE_MODE = True
 _RNG = np.random.default_rng()
 _BIT_GENERATORS = {
@@ -38,38 +61,94 @@ _BIT_GENERATORS = {
 
 
 def backend() -> str:
-    """Name of the active array backend: ``'numpy'`` or ``'cupy'``.
+    """Name of the active array backend: ``'numpy'`` (CPU) or ``'cupy'`` (GPU).
 
     Where Keras's ``backend()`` names the framework it computes with (``'jax'``,
     ``'tensorflow'``, ...), numkeras computes with its own engine and names its array module.
     """
-    return _BACKEND
+    return "numpy" if xp() is np else "cupy"
 
 
 def set_backend(backend: str) -> None:
-    """Select the array backend, ``'numpy'`` (CPU) or ``'cupy'`` (NVIDIA GPU).
+    """Select the array backend, ``'numpy'`` (CPU) or ``'cupy'`` (NVIDIA GPU): the same as
+    ``set_device('cpu')`` or ``set_device('gpu')``.
 
     The argument's name is Keras's (``keras.config.set_backend(backend)``)."""
-    global _BACKEND
-    if backend not in ("numpy", "cupy"):
+    devices = {"numpy": "cpu", "cupy": "gpu"}
+    if backend not in devices:
         raise ValueError(f"backend must be 'numpy' or 'cupy'. Received: backend={backend!r}")
-    if backend == "cupy":
-        import cupy  # noqa: F401  (fail here, with CuPy's own message, if it is missing)
-    _BACKEND = backend
+    set_device(devices[backend])
+
+
+def device() -> str:
+    """The device that weights and every op live on: ``'cpu'`` or ``'gpu'``."""
+    return "cpu" if xp() is np else "gpu"
+
+
+def set_device(device: str | ModuleType) -> None:
+    """Put the models built from now on, and every op, on ``'cpu'`` (NumPy) or ``'gpu'`` (CuPy).
+
+    ``fit``, ``evaluate`` and ``predict`` still take NumPy arrays and give NumPy results back.
+    For tests, ``device`` may also be an array module that follows CuPy's API (``ndarray``,
+    ``asnumpy`` and NumPy's functions): it then stands in for CuPy as the GPU's module.
+    """
+    global _XP, _GPU
+    if isinstance(device, ModuleType):
+        _XP = _GPU = device
+    elif device == "gpu":
+        _XP = _GPU = _cupy()
+    elif device == "cpu":
+        _XP = np
+    else:
+        raise ValueError(f"device must be 'cpu' or 'gpu'. Received: device={device!r}")
+
+
+def _cupy() -> ModuleType:
+    """CuPy, or one error that says how to install it."""
+    try:
+        import cupy
+    except ImportError:
+        raise ImportError(
+            "numkeras was asked for the GPU (NUMKERAS_DEVICE=gpu or set_device('gpu')), which "
+            "needs CuPy, and CuPy is not installed. Install it with: pip install 'numkeras[gpu]' "
+            "(CuPy for CUDA 13), or run on the CPU with NUMKERAS_DEVICE=cpu."
+        ) from None
+    return cupy
+
+
+def _gpu_found() -> bool:
+    """Whether CuPy is installed and sees a GPU; find_spec first, so that a machine without
+    CuPy pays nothing for the question."""
+    if importlib.util.find_spec("cupy") is None:
+        return False
+    try:
+        import cupy
+
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:  # CuPy without a driver or a GPU raises its own errors: stay on the CPU
+        return False
 
 
 def xp() -> ModuleType:
-    """The array module of the active backend (``numpy`` or ``cupy``)."""
-    if _BACKEND == "cupy":
-        import cupy
-
-        return cupy
-    return np
+    """The array module of the active device (``numpy`` or ``cupy``)."""
+    global _XP
+    if _XP is None:
+        if _REQUESTED is None:
+            set_device("gpu" if _gpu_found() else "cpu")
+        elif _REQUESTED in ("cpu", "gpu"):
+            set_device(_REQUESTED)
+        else:
+            raise ValueError(
+                f"NUMKERAS_DEVICE must be 'cpu' or 'gpu'. Received: NUMKERAS_DEVICE={_REQUESTED!r}"
+            )
+    return _XP
 
 
 def get_array_module(*arrays: Any) -> ModuleType:
-    """The module (``numpy`` or ``cupy``) that the given arrays belong to."""
+    """The module (``numpy``, or the GPU's: ``cupy``) that the given arrays belong to."""
     for a in arrays:
+        if _GPU is not None and isinstance(a, _GPU.ndarray):
+            return _GPU
         if type(a).__module__.startswith("cupy"):
             import cupy
 
@@ -78,10 +157,9 @@ def get_array_module(*arrays: Any) -> ModuleType:
 
 
 def to_numpy(a: Any) -> np.ndarray:
-    """A NumPy copy of ``a`` (a no-op for NumPy arrays, a device-to-host copy for CuPy)."""
-    if type(a).__module__.startswith("cupy"):
-        return a.get()
-    return np.asarray(a)
+    """A NumPy copy of ``a`` (a no-op for NumPy arrays, a device-to-host copy for the GPU's)."""
+    module = get_array_module(a)
+    return np.asarray(a) if module is np else module.asnumpy(a)
 
 
 def floatx() -> str:

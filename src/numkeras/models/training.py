@@ -291,14 +291,17 @@ class Trainer:
         y_pred = self(x, training=True)
         loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
         loss.backward()
-        grads = [v.grad if v.grad is not None else np.zeros_like(v.data) for v in variables]
+        grads = [
+            v.grad if v.grad is not None else backend.get_array_module(v.data).zeros_like(v.data)
+            for v in variables
+        ]
         with _interrupts_deferred():
             self.optimizer.apply(grads, variables)
         for v in variables:
             v.grad = None
         # Kept until the next step, for callbacks that watch the gradients (GradientFlow).
         self.last_gradients = grads
-        self._loss_tracker.update_state(float(loss.data), sample_weight=_batch_size(x))
+        self._loss_tracker.update_state(_scalar(loss), sample_weight=_batch_size(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def test_step(self, data: Any) -> dict[str, float]:
@@ -307,7 +310,7 @@ class Trainer:
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         y_pred = self(x, training=False)
         loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
-        self._loss_tracker.update_state(float(loss.data), sample_weight=_batch_size(x))
+        self._loss_tracker.update_state(_scalar(loss), sample_weight=_batch_size(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def predict_step(self, data: Any) -> Any:
