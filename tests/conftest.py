@@ -41,6 +41,17 @@ def _seeded() -> None:
 
 
 @pytest.fixture
+def stand_in():
+    """The strict stand-in for CuPy (``tests/strict_xp.py``) as the GPU for one test: what the
+    test builds lives on the "device", and any implicit trip to the host raises."""
+    import strict_xp
+
+    backend.set_device(strict_xp)
+    yield strict_xp
+    backend.set_device("cpu")
+
+
+@pytest.fixture
 def mnist_dir() -> Path:
     """The real MNIST files packaged with numkeras (numkeras/datasets/data): 10,000 training
     digits and the official 10,000 test digits, so a fresh clone has all the suite needs."""

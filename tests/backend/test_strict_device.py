@@ -1,4 +1,5 @@
-"""The GPU path without a GPU: device selection, and the course's MLP on the strict stand-in.
+"""The GPU path without a GPU: device selection, and the course's MLP, a CNN, callbacks and
+metrics on the strict stand-in.
 
 ``tests/strict_xp.py`` follows CuPy's API but refuses every implicit trip to the host, so a
 model that trains under it (NumPy in, NumPy out) has no accidental host fallback on its path.
@@ -18,13 +19,6 @@ import pytest
 import numkeras
 import strict_xp
 from numkeras import backend, layers, optimizers
-
-
-@pytest.fixture
-def stand_in():
-    backend.set_device(strict_xp)
-    yield strict_xp
-    backend.set_device("cpu")
 
 
 def _python(code: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
@@ -153,7 +147,14 @@ def _train(optimizer, dropout: float = 0.0):
 
 
 @pytest.mark.parametrize(
-    "make", [lambda: optimizers.SGD(0.1, momentum=0.9), lambda: optimizers.Adam()]
+    "make",
+    [
+        lambda: optimizers.SGD(0.1, momentum=0.9),
+        lambda: optimizers.Adam(),
+        # Norms small enough that every step clips: the norms come to the host explicitly.
+        lambda: optimizers.SGD(0.1, momentum=0.9, clipnorm=1e-3),
+        lambda: optimizers.Adam(global_clipnorm=1e-3),
+    ],
 )
 def test_the_course_mlp_trains_on_the_device_as_on_the_cpu(stand_in, make):
     model, history, evaluated, predicted = _train(make())
@@ -210,6 +211,103 @@ def test_a_small_cnn_trains_on_the_device_as_on_the_cpu(stand_in):
         )
         model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
         history = model.fit(x, y, batch_size=16, epochs=2, verbose=0)
+        return model.get_weights(), history.history, model.predict(x, verbose=0)
+
+    on_device = train()
+    backend.set_device("cpu")
+    on_cpu = train()
+    for ours, reference in zip(on_device[0], on_cpu[0]):
+        np.testing.assert_array_equal(ours, reference)
+    assert on_device[1] == on_cpu[1]
+    np.testing.assert_array_equal(on_device[2], on_cpu[2])
+
+
+def test_callbacks_and_metrics_run_on_the_device_as_on_the_cpu(stand_in, tmp_path):
+    x, y = _data()
+
+    def train(folder: Path):
+        backend.set_random_seed(0)
+        model = numkeras.Sequential(
+            [layers.Input((20,)), layers.Dense(16, activation="relu"), layers.Dense(4, "softmax")]
+        )
+        model.compile(
+            optimizers.SGD(0.05, momentum=0.9),
+            "categorical_crossentropy",
+            metrics=["accuracy", "precision", "recall", "mae", "top_k_categorical_accuracy"],
+        )
+        folder.mkdir()
+        logs = []
+        record = numkeras.callbacks.LambdaCallback(
+            on_train_batch_end=lambda batch, batch_logs: logs.append(batch_logs),
+            on_epoch_end=lambda epoch, epoch_logs: logs.append(epoch_logs),
+        )
+        history = model.fit(
+            x,
+            y,
+            batch_size=32,
+            epochs=6,
+            validation_split=0.2,
+            verbose=0,
+            callbacks=[
+                numkeras.callbacks.EarlyStopping(patience=2, restore_best_weights=True),
+                numkeras.callbacks.ReduceLROnPlateau(patience=1, factor=0.5),
+                numkeras.callbacks.ModelCheckpoint(folder / "best.keras", save_best_only=True),
+                numkeras.callbacks.CSVLogger(folder / "log.csv"),
+                numkeras.callbacks.TerminateOnNaN(),
+                numkeras.callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.9),
+                record,
+            ],
+        )
+        best = numkeras.models.load_model(folder / "best.keras")
+        return model, history.history, logs, (folder / "log.csv").read_text(), best
+
+    model, history, logs, log, best = train(tmp_path / "gpu")
+    assert all(isinstance(w.data, strict_xp.ndarray) for w in model.weights)
+    # History and the logs that callbacks see are plain Python floats, as in Keras.
+    assert all(type(v) is float for values in history.values() for v in values)
+    assert logs and all(type(v) is float for batch_logs in logs for v in batch_logs.values())
+    assert len(history["loss"]) < 6  # EarlyStopping stopped it and restored the best weights
+
+    backend.set_device("cpu")
+    cpu_model, cpu_history, cpu_logs, cpu_log, cpu_best = train(tmp_path / "cpu")
+    assert history == cpu_history and logs == cpu_logs and log == cpu_log
+    for ours, reference in zip(
+        model.get_weights() + best.get_weights(), cpu_model.get_weights() + cpu_best.get_weights()
+    ):
+        np.testing.assert_array_equal(ours, reference)
+
+
+@pytest.mark.parametrize(
+    "augment",
+    [
+        lambda: layers.RandomTranslation(0.2, 0.2, seed=1),
+        lambda: layers.RandomRotation(0.1, fill_mode="constant", seed=1),
+        lambda: layers.RandomZoom(0.2, interpolation="nearest", seed=1),
+        lambda: layers.RandomFlip(seed=1),
+        lambda: layers.RandomContrast(0.3, seed=1),
+        lambda: layers.Resizing(5, 11, interpolation="nearest"),
+    ],
+)
+def test_augmentation_layers_train_on_the_device_as_on_the_cpu(stand_in, augment):
+    # The random parameters are drawn on the host (a few numbers per image) and copied over
+    # explicitly; the resampling and its gradient (a layer below it learns) run on the device.
+    rng = np.random.default_rng(4)
+    x = rng.random((24, 8, 8, 1), dtype=np.float32) * 255
+    y = np.eye(3, dtype=np.float32)[rng.integers(0, 3, 24)]
+
+    def train():
+        backend.set_random_seed(0)
+        model = numkeras.Sequential(
+            [
+                layers.Input((8, 8, 1)),
+                layers.Conv2D(2, 1),
+                augment(),
+                layers.Flatten(),
+                layers.Dense(3, activation="softmax"),
+            ]
+        )
+        model.compile("adam", "categorical_crossentropy")
+        history = model.fit(x, y, batch_size=8, epochs=1, verbose=0)
         return model.get_weights(), history.history, model.predict(x, verbose=0)
 
     on_device = train()

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from numkeras.backend import set_device, set_random_seed
 from numkeras.callbacks import Callback
 from numkeras.layers import Activation, Dense
 from numkeras.models import Sequential
@@ -93,6 +94,28 @@ def test_sigmoid_gradient_vanishes_towards_the_input():
         assert len(gradients) == 7
         ratios[activation] = gradients[0] / gradients[-1]
     assert ratios["sigmoid"] < 0.01 < ratios["relu"]
+
+
+def test_on_the_device_the_flow_is_the_cpus_to_the_bit(stand_in):
+    # The strict stand-in refuses any trip to the host: the sums stay on the device until
+    # the epoch ends.
+    rng = np.random.default_rng(2)
+    x = rng.random((120, 20)).astype("float32")
+    y = np.eye(10, dtype="float32")[rng.integers(0, 10, 120)]
+
+    def flow():
+        set_random_seed(0)
+        model = deep_mlp("sigmoid", depth=3, width=16, input_dim=20)
+        flow = GradientFlow(every=2)
+        model.fit(x, y, batch_size=20, epochs=2, verbose=0, callbacks=[flow])
+        # The values per layer, in order (the layers' names count on across models).
+        return {kind: list(layers.values()) for kind, layers in flow.history.items()}
+
+    on_device = flow()
+    set_device("cpu")
+    on_cpu = flow()
+    assert on_device == on_cpu
+    assert all(type(v) is float for kind in on_device.values() for vs in kind for v in vs)
 
 
 def test_layers_chosen_by_name_or_object_in_the_given_order():

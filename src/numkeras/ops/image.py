@@ -39,7 +39,6 @@ import numpy as np
 from .. import backend
 from .arguments import standardize_data_format
 from .core import Op, Tensor, convert_to_tensor
-from .indexing import take
 from .scratch import ScratchPool
 from .shape import GetItem, Reshape
 from .spatial import Pad
@@ -222,7 +221,7 @@ class _Sampling:
         )
         transforms = xp.asarray(m[:, :2].transpose(1, 0, 2).reshape(2 * n, 3), dtype=dtype)
         xp.matmul(transforms, pixels.reshape(3, oh * ow), out=points.reshape(2 * n, oh * ow))
-        rows, cols = points
+        rows, cols = points[0], points[1]
         if bilinear:
             r0, c0 = _POOL.take(grid, dtype, xp), _POOL.take(grid, dtype, xp)
             for coord, low, size in ((rows, r0, ph), (cols, c0, pw)):
@@ -546,8 +545,11 @@ def _resize_nhwc(batch: Tensor, size: tuple[int, int], interpolation: str) -> Te
     n, h, w = batch.shape[:3]
     out_h, out_w = size
     if interpolation == "nearest":
-        rows = take(batch, _nearest_indices(h, out_h), axis=1)
-        return take(rows, _nearest_indices(w, out_w), axis=2)
+        # In range by construction, so indexed directly: take's range check would bring the
+        # indices back to the host (a device sync) to look at them.
+        xp = backend.get_array_module(batch.data)
+        rows = GetItem((slice(None), xp.asarray(_nearest_indices(h, out_h))))(batch)
+        return GetItem((slice(None), slice(None), xp.asarray(_nearest_indices(w, out_w))))(rows)
     # Half-pixel centres: output pixel i samples input coordinate (i + 0.5) · s - 0.5 with
     # s = size_in / size_out. Points beyond the edge pixels are clamped onto them ('nearest'
     # fill), which is what JAX's triangle kernel gives once its weights are renormalized over

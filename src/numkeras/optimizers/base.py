@@ -412,9 +412,9 @@ class Optimizer:
         Clipped gradients are new arrays: the caller's gradients are never modified.
         """
         if self.clipnorm is not None:
-            return [_scaled(g, self.clipnorm, _l2_norm(g)) for g in grads]
+            return [_scaled(g, self.clipnorm, n) for g, n in zip(grads, _l2_norms(grads))]
         if self.global_clipnorm is not None:
-            norm = math.sqrt(sum(_l2_norm(g) ** 2 for g in grads))
+            norm = math.sqrt(sum(n**2 for n in _l2_norms(grads)))
             return [_scaled(g, self.global_clipnorm, norm) for g in grads]
         if self.clipvalue is not None:
             xp = self.xp
@@ -535,9 +535,19 @@ class AdaptiveMoments(Optimizer):
         self.epsilon = check_epsilon(epsilon)
 
 
-def _l2_norm(g: Any) -> float:
-    flat = g.reshape(-1)
-    return math.sqrt(float(backend.get_array_module(g).dot(flat, flat)))
+def _l2_norms(grads: Sequence[Any]) -> list[float]:
+    """The L2 norm of each gradient as a Python float.
+
+    The squares are summed on the gradients' device and come to the host in one explicit copy,
+    one device sync per step: the norm, its comparison with the limit and the scale stay host
+    floats because a device form (``g * xp.minimum(1, limit / norm)`` in float32) would round
+    otherwise and change the CPU's results.
+    """
+    if not grads:
+        return []
+    xp = backend.get_array_module(*grads)
+    squares = xp.stack([xp.dot(flat, flat) for flat in (g.reshape(-1) for g in grads)])
+    return [math.sqrt(s) for s in backend.to_numpy(squares).tolist()]
 
 
 def _scaled(g: Any, limit: float, norm: float) -> Any:

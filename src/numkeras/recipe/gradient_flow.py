@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ..backend import get_array_module
+from ..backend import get_array_module, to_numpy
 from ..callbacks import Callback, Logs
 
 
@@ -95,6 +95,7 @@ class GradientFlow(Callback):
             for idx in self._indices
         ]
         variables = self.model.trainable_weights
+        self._xp = get_array_module(*(v.data for v in variables))
         # One scratch array per weight: it holds the weights before the step, then the
         # difference, then |gradient|, so a measured step allocates nothing.
         self._scratch = {
@@ -108,8 +109,10 @@ class GradientFlow(Callback):
             self.history["update"].setdefault(name, [])
 
     def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
-        self._gradient_sums = [0.0] * len(self._names)
-        self._update_sums = [0.0] * len(self._names)
+        # The sums stay on the weights' device until the epoch ends (no sync per step), in
+        # float64 as Python's floats were, so the CPU's figures keep their bits.
+        self._gradient_sums = self._xp.zeros(len(self._names), dtype="float64")
+        self._update_sums = self._xp.zeros(len(self._names), dtype="float64")
         self._measured = 0
 
     def on_train_batch_begin(self, batch: int, logs: Logs | None = None) -> None:
@@ -136,19 +139,21 @@ class GradientFlow(Callback):
                 xp = get_array_module(scratch)
                 xp.subtract(variables[i].data, scratch, out=scratch)
                 xp.abs(scratch, out=scratch)
-                self._update_sums[k] += float(scratch.sum())
+                self._update_sums[k] += scratch.sum()
                 xp.abs(gradients[i], out=scratch)
-                self._gradient_sums[k] += float(scratch.sum())
+                self._gradient_sums[k] += scratch.sum()
         self._measured += 1
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         if not self._measured:  # the epoch was stopped before its first step
             return
         self.epoch.append(epoch)
+        gradient_sums = to_numpy(self._gradient_sums).tolist()
+        update_sums = to_numpy(self._update_sums).tolist()
         for k, name in enumerate(self._names):
             scale = self._measured * self._sizes[k]
-            self.history["gradient"][name].append(self._gradient_sums[k] / scale)
-            self.history["update"][name].append(self._update_sums[k] / scale)
+            self.history["gradient"][name].append(gradient_sums[k] / scale)
+            self.history["update"][name].append(update_sums[k] / scale)
 
     def plot(self, path: str | os.PathLike[str]) -> Path:
         """Draw the recorded flow into a PNG; see :func:`numkeras.utils.plot_model_gradients`."""

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .. import backend
 from ..layers.layer import Layer
 from ..utils.io_utils import atomic_write
 from . import archive
@@ -187,7 +188,7 @@ def write_model(model: Any, f: Any) -> None:
         group = f.require_group(_vars_path(entry.path))
         group.attrs["name"] = entry.obj.name
         for i, var in enumerate(entry.weights):
-            group.create_dataset(str(i), data=np.asarray(var.data))
+            group.create_dataset(str(i), data=backend.to_numpy(var.data))
     f.require_group("layers")
 
 
