@@ -52,6 +52,15 @@ def stand_in():
 
 
 @pytest.fixture
+def device_restored(monkeypatch):
+    """The backend, whose device (chosen by a test, e.g. through ``--device``) is put back
+    after the test."""
+    for name in ("_XP", "_GPU", "_cupy"):
+        monkeypatch.setattr(backend, name, getattr(backend, name))
+    return backend
+
+
+@pytest.fixture
 def mnist_dir() -> Path:
     """The real MNIST files packaged with numkeras (numkeras/datasets/data): 10,000 training
     digits and the official 10,000 test digits, so a fresh clone has all the suite needs."""

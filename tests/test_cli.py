@@ -24,6 +24,7 @@ def test_help_explains_every_hello_option(capsys):
         "--out",
         "--seed",
         "--model",
+        "--device",
     ):
         assert option in out
 
@@ -63,3 +64,33 @@ def test_hello_offers_every_optimizer_and_only_those(capsys):
         assert parser.parse_args(["hello", "--optimizer", name]).optimizer == name
     with pytest.raises(SystemExit):
         parser.parse_args(["hello", "--optimizer", "lbfgs"])
+
+
+def test_hello_on_the_gpu_without_cupy_is_one_clear_error(device_restored, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "cupy", None)  # import cupy raises ImportError
+    assert cli.main(["hello", "--device", "gpu", "--epochs", "1", "--sample"]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.startswith("numkeras hello: error: ")
+    assert "pip install 'numkeras[gpu]'" in captured.err
+    assert "Traceback" not in captured.err + captured.out
+    assert "Data:" not in captured.out  # stopped before loading data or building a model
+
+
+@pytest.mark.slow
+def test_hello_on_the_stand_in_gpu_gives_the_cpus_accuracy(
+    device_restored, stand_in, monkeypatch, tmp_path, capsys
+):
+    # --device gpu selects whatever backend._cupy returns: here the strict stand-in, which
+    # refuses every implicit trip to the host. No dropout, whose masks the device draws from
+    # its own generator: the rest is bit-equal to the CPU with the same seed.
+    monkeypatch.setattr(device_restored, "_cupy", lambda: stand_in)
+    scores = {}
+    for device in ("cpu", "gpu"):
+        argv = ["hello", "--epochs", "1", "--sample", "--dropout", "0", "--verbose", "0"]
+        assert cli.main([*argv, "--out", str(tmp_path / device), "--device", device]) == 0
+        assert device_restored.device() == device
+        out = capsys.readouterr().out
+        scores[device] = [line for line in out.splitlines() if "Testing Set:" in line]
+        assert (tmp_path / device / "mnist_mlp.numkeras").is_file()
+    assert len(scores["gpu"]) == 2 and scores["gpu"] == scores["cpu"]
+    assert float(scores["gpu"][1].split(":")[1]) > 0.9

@@ -99,6 +99,34 @@ def _hello_parser(sub: Any) -> None:
         default=1,
         help="progress output: 0 silent, 1 a bar per epoch, 2 a line per epoch",
     )
+    add_device_option(p)
+
+
+def add_device_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--device {cpu,gpu}`` to a command that builds models."""
+    parser.add_argument(
+        "--device",
+        choices=["cpu", "gpu"],
+        default=None,
+        help="where the model trains: cpu (NumPy) or gpu (CuPy, the gpu extra). Default: "
+        "automatic, i.e. NUMKERAS_DEVICE when set, else the GPU when CuPy is installed and "
+        "finds one, else the CPU",
+    )
+
+
+def use_device(args: argparse.Namespace, command: str) -> bool:
+    """Select ``args.device`` (when given) before any model is built; on failure (the GPU
+    without CuPy) print the one error, which says how to install CuPy, and return False."""
+    if args.device is None:
+        return True
+    from . import backend
+
+    try:
+        backend.set_device(args.device)
+    except ImportError as error:
+        print(f"numkeras {command}: error: {error}", file=sys.stderr)
+        return False
+    return True
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -153,6 +181,8 @@ def show_digits(
 
 def hello(args: argparse.Namespace) -> int:
     """The course's hello world; with ``--distributed``, data-parallel over the MPI job."""
+    if not use_device(args, "hello"):
+        return 1
     if args.distributed:
         from . import distribution
 

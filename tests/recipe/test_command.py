@@ -3,9 +3,11 @@ report, its reproducibility, and the pieces the report is made of."""
 
 import json
 import math
+import sys
 
 import pytest
 
+from numkeras import backend
 from numkeras.recipe import EXPERIMENTS, run
 from numkeras.recipe.command import main
 from numkeras.recipe.experiments import better
@@ -69,6 +71,48 @@ def test_unknown_experiment_is_an_error(capsys, tmp_path):
     assert main(["recipe", "--quick", "--only", "dropout", "--out", str(tmp_path)]) == 2
     assert "Received: only=['dropout']" in capsys.readouterr().out
     assert not (tmp_path / "report.md").exists()
+
+
+def test_help_offers_the_device(capsys):
+    with pytest.raises(SystemExit):
+        main(["recipe", "--help"])
+    out = capsys.readouterr().out
+    assert "--device {cpu,gpu}" in out
+    assert "NUMKERAS_DEVICE" in out
+
+
+def test_the_gpu_without_cupy_is_one_clear_error(device_restored, monkeypatch, capsys, tmp_path):
+    monkeypatch.setitem(sys.modules, "cupy", None)  # import cupy raises ImportError
+    assert (
+        main(["recipe", "--quick", "--only", "batch", "--out", str(tmp_path), "--device", "gpu"])
+        == 1
+    )
+    captured = capsys.readouterr()
+    assert captured.err.startswith("numkeras recipe: error: ")
+    assert "pip install 'numkeras[gpu]'" in captured.err
+    assert "Traceback" not in captured.err + captured.out
+    assert not (tmp_path / "report.md").exists()
+
+
+@pytest.mark.slow
+def test_the_quickest_experiment_on_the_stand_in_gpu_gives_the_cpus_numbers(
+    device_restored, stand_in, monkeypatch, tmp_path
+):
+    # --device gpu selects what backend._cupy returns: the strict stand-in, which refuses every
+    # implicit trip to the host. The batch experiment has no dropout: bit-equal to the CPU.
+    monkeypatch.setattr(backend, "_cupy", lambda: stand_in)
+    runs = {}
+    for device in ("cpu", "gpu"):
+        out = tmp_path / device
+        argv = ["recipe", "--quick", "--only", "batch", "--out", str(out), "--quiet"]
+        assert main([*argv, "--device", device]) == 0
+        assert backend.device() == device
+        experiment = json.loads((out / "results.json").read_text())["experiments"][0]
+        runs[device] = [
+            (r["setting"], r["train_accuracy"], r["test_accuracy"], r["history"])
+            for r in experiment["runs"]
+        ]
+    assert len(runs["gpu"]) == 2 and runs["gpu"] == runs["cpu"]
 
 
 def test_experiments_follow_the_course():

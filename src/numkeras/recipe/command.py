@@ -9,6 +9,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from ..cli import add_device_option, use_device
 from .experiments import EXPERIMENTS
 
 _DATA = {"auto": None, "sample": True, "full": False}
@@ -61,6 +62,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "else full MNIST when available",
     )
     parser.add_argument("--quiet", action="store_true", help="print only the report's path")
+    add_device_option(parser)
     return parser
 
 
@@ -68,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
     """Run the command parsed into ``args``; returns the exit status."""
     from .runner import run as run_recipe
 
+    if not use_device(args, "recipe"):
+        return 1
     try:
         run_recipe(
             args.out,
