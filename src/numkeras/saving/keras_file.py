@@ -132,7 +132,7 @@ def load_from(
         return model_file.restored_model(
             config,
             budget,
-            lambda model: _assign(keras_weights_h5.read_model(model, f, h5_what)),
+            lambda model: keras_weights_h5.assign(keras_weights_h5.read_model(model, f, h5_what)),
             custom_objects,
             compile,
             safe_mode,
@@ -154,12 +154,7 @@ def load_weights(model: Any, reader: ArchiveReader, by_name: bool = False) -> No
     _checked(reader)
     f, h5_what, _ = _weights_h5(reader)
     with f:
-        _assign(keras_weights_h5.read_model(model, f, h5_what))
-
-
-def _assign(pairs: list[tuple[Any, Any]]) -> None:
-    for var, value in pairs:
-        var.assign(value)
+        keras_weights_h5.assign(keras_weights_h5.read_model(model, f, h5_what))
 
 
 __all__ = ["KERAS_VERSION", "OWN", "WEIGHTS_MEMBER", "load_from", "load_weights", "save_model"]

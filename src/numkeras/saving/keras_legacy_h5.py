@@ -75,7 +75,7 @@ def load_model(
             config,
             # The rebuilt model may hold at most 8 bytes (a float64) for each value in the file.
             8 * saved.values,
-            lambda m: assign(read_layers(m, saved, what)),
+            lambda m: keras_weights_h5.assign(read_layers(m, saved, what)),
             custom_objects,
             compile,
             safe_mode,
@@ -129,12 +129,7 @@ def load_weights(
         saved = saved_weights(group, what)
         pairs = _by_name(model, saved, what) if by_name else _by_order(model, saved, what)
         values = _read(pairs, saved, what, skip_mismatch)
-    assign(values)
-
-
-def assign(values: Assignments) -> None:
-    for var, value in values:
-        var.assign(value)
+    keras_weights_h5.assign(values)
 
 
 def _model_config(f: Any, what: str, compile: bool, custom_objects: Any) -> dict:

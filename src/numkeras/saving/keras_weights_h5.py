@@ -260,6 +260,12 @@ def load_weights(model: Any, filepath: str) -> None:
     what = fmt.describe(filepath, "Weights file")
     with open_h5(filepath, what) as f:
         values = read_model(model, f, what)
+    assign(values)
+
+
+def assign(values: list[tuple[Any, np.ndarray]]) -> None:
+    """Give each weight its value: the pairs that :func:`read_model` (or another reader of
+    Keras's files) returns once everything is checked and read."""
     for var, value in values:
         var.assign(value)
 
@@ -346,6 +352,7 @@ def checked_dataset(f: Any, path: str, shape: tuple[int, ...] | None, what: str,
 
 __all__ = [
     "SUFFIX",
+    "assign",
     "checked_dataset",
     "checked_group",
     "declared_bytes",
