@@ -5,6 +5,8 @@ fused loops of ``numkeras/kernels.py``. They are optional: on a machine without 
 numkeras still installs and runs every loop through NumPy. No contraction into fused
 multiply-adds, so that the loops give NumPy's bits; no ``errno`` and no trapping floating-point
 exceptions (which NumPy does not use either), so that ``sqrtf`` and comparisons vectorise.
+POSIX threads (``-pthread``) split the loops over large arrays across the cores
+(``src/numkeras/_parallel.h``).
 """
 
 from setuptools import Extension, setup
@@ -15,8 +17,15 @@ def kernel_extension(name: str) -> Extension:
     return Extension(
         f"numkeras.{name}",
         sources=[f"src/numkeras/{name}.c"],
-        depends=["src/numkeras/_buffers.h"],
-        extra_compile_args=["-O3", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math"],
+        depends=["src/numkeras/_buffers.h", "src/numkeras/_parallel.h"],
+        extra_compile_args=[
+            "-O3",
+            "-ffp-contract=off",
+            "-fno-math-errno",
+            "-fno-trapping-math",
+            "-pthread",
+        ],
+        extra_link_args=["-pthread"],
         optional=True,
     )
 

@@ -20,22 +20,21 @@ from common import (
     fit_timed,
     report,
     threads,
+    torch_device,
     torch_epochs,
 )
 
 BATCH, TRAIN_IMAGES = 128, 10_000
 
 
-def run_numkeras(data: dict, epochs: int) -> dict:
-    from numkeras import backend
-    from numkeras.callbacks import LambdaCallback
+def numkeras_model():
+    """W2's network in numkeras, not compiled."""
     from numkeras.layers import Dense, Dropout, Flatten
     from numkeras.layers.conv import Conv2D
     from numkeras.layers.pooling import MaxPooling2D
     from numkeras.models import Sequential
 
-    backend.set_random_seed(SEED)
-    model = Sequential(
+    return Sequential(
         [
             Conv2D(32, (3, 3), activation="relu", input_shape=(28, 28, 1)),
             Conv2D(64, (3, 3), activation="relu"),
@@ -47,6 +46,14 @@ def run_numkeras(data: dict, epochs: int) -> dict:
             Dense(10, activation="softmax"),
         ]
     )
+
+
+def run_numkeras(data: dict, epochs: int) -> dict:
+    from numkeras import backend
+    from numkeras.callbacks import LambdaCallback
+
+    backend.set_random_seed(SEED)
+    model = numkeras_model()
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
     clock = fit_timed(
         model, LambdaCallback, data["x_train"], data["t_train"], batch_size=BATCH, epochs=epochs
@@ -106,12 +113,15 @@ def run_torch(data: dict, epochs: int) -> dict:
         nn.Dropout(0.5),
         nn.Linear(128, 10),
     )
+    device = torch_device()
+    model.to(device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
     x = torch.from_numpy(data["x_train"]).permute(0, 3, 1, 2).contiguous()  # NCHW
     labels = torch.from_numpy(data["y_train"])
 
     def batch_loss(index: torch.Tensor) -> torch.Tensor:
-        return F.cross_entropy(model(x[index]), labels[index])
+        # Batches go to the device one at a time, as numkeras and Keras move them.
+        return F.cross_entropy(model(x[index].to(device)), labels[index].to(device))
 
     model.train()
     clock = torch_epochs(opt, batch_loss, len(x), BATCH, epochs)
@@ -119,9 +129,9 @@ def run_torch(data: dict, epochs: int) -> dict:
     with torch.inference_mode():
         x_test = torch.from_numpy(data["x_test"]).permute(0, 3, 1, 2).contiguous()
         probabilities = torch.cat(
-            [model(x_test[i : i + 1000]) for i in range(0, len(x_test), 1000)]
+            [model(x_test[i : i + 1000].to(device)) for i in range(0, len(x_test), 1000)]
         )
-    return _figures(clock, probabilities.numpy(), data)
+    return _figures(clock, probabilities.cpu().numpy(), data)
 
 
 def _figures(clock: Clock, probabilities: np.ndarray, data: dict) -> dict:

@@ -18,6 +18,9 @@ import numpy as np
 
 SEED = 0
 CLASSES = 10
+#: Where the workers train, ``cpu`` or ``gpu``: ``run.py --device`` sets it for every worker
+#: (and NUMKERAS_DEVICE and JAX_PLATFORMS to match).
+DEVICE = os.environ.get("NUMKERAS_BENCH_DEVICE", "cpu")
 
 
 def fashion_mnist(limit: int | None = None, images: bool = False) -> dict[str, np.ndarray]:
@@ -49,29 +52,47 @@ def peak_rss_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def page_faults() -> int:
+    """The process's minor page faults so far: each first touch of freshly mapped memory."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
 class Clock:
-    """Wall time of each epoch, and CPU time of all the process's threads (steadier where other
-    processes compete for the cores); each per-epoch figure is the median of all but the first."""
+    """Wall time of each epoch, CPU time of all the process's threads (steadier where other
+    processes compete for the cores) and page faults (fresh memory touched); each per-epoch
+    figure is the median of all but the first."""
 
     def __init__(self) -> None:
         self.epochs: list[float] = []
         self.cpu_epochs: list[float] = []
+        self.fault_epochs: list[int] = []
         self._start = self._cpu_start = 0.0
+        self._faults = 0
 
     def begin(self) -> None:
         self._start, self._cpu_start = time.perf_counter(), time.process_time()
+        self._faults = page_faults()
 
     def end(self) -> None:
         self.epochs.append(time.perf_counter() - self._start)
         self.cpu_epochs.append(time.process_time() - self._cpu_start)
+        self.fault_epochs.append(page_faults() - self._faults)
 
     @property
     def seconds_per_epoch(self) -> float:
         return statistics.median(self.epochs[1:] or self.epochs)
 
     @property
+    def best_seconds_per_epoch(self) -> float:
+        return min(self.epochs[1:] or self.epochs)
+
+    @property
     def cpu_seconds_per_epoch(self) -> float:
         return statistics.median(self.cpu_epochs[1:] or self.cpu_epochs)
+
+    @property
+    def page_faults_per_epoch(self) -> float:
+        return statistics.median(self.fault_epochs[1:] or self.fault_epochs)
 
 
 def fit_timed(model: Any, lambda_callback: Any, x: Any, y: Any, **fit: Any) -> Clock:
@@ -86,10 +107,18 @@ def fit_timed(model: Any, lambda_callback: Any, x: Any, y: Any, **fit: Any) -> C
     return clock
 
 
+def torch_device() -> Any:
+    """torch's device for :data:`DEVICE`: the CPU, or the first CUDA GPU."""
+    import torch
+
+    return torch.device("cuda" if DEVICE == "gpu" else "cpu")
+
+
 def torch_epochs(optimizer: Any, batch_loss: Any, examples: int, batch: int, epochs: int) -> Clock:
     """``epochs`` timed passes of mini-batch training in torch: each epoch shuffles the
     ``examples``, and for each ``batch`` of their indices steps ``optimizer`` on
-    ``batch_loss(index)``, the loss of those examples; returns the Clock."""
+    ``batch_loss(index)``, the loss of those examples; returns the Clock. On a GPU each epoch
+    ends when its queued kernels have run."""
     import torch
 
     clock = Clock()
@@ -101,6 +130,8 @@ def torch_epochs(optimizer: Any, batch_loss: Any, examples: int, batch: int, epo
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+        if DEVICE == "gpu":
+            torch.cuda.synchronize()
         clock.end()
     return clock
 

@@ -30,13 +30,21 @@ from common import (
     peak_rss_bytes,
     report,
     threads,
+    torch_device,
     torch_epochs,
 )
 
 BATCH, PREDICT_BATCH, HIDDEN = 100, 1000, 500
 
 
-def run_numkeras(data: dict, variant: str, epochs: int, style: str = "sequential") -> dict:
+def run_numkeras(
+    data: dict,
+    variant: str,
+    epochs: int,
+    style: str = "sequential",
+    batch: int = BATCH,
+    hidden_units: int = HIDDEN,
+) -> dict:
     from numkeras import backend
     from numkeras.callbacks import LambdaCallback
     from numkeras.layers import Activation, Dense, Input
@@ -47,9 +55,9 @@ def run_numkeras(data: dict, variant: str, epochs: int, style: str = "sequential
     hidden = "relu" if variant == "seed" else "sigmoid"
     # The course's spelling: each Dense followed by its Activation.
     layers = [
-        Dense(HIDDEN, input_shape=(784,)),
+        Dense(hidden_units, input_shape=(784,)),
         Activation(hidden),
-        Dense(HIDDEN),
+        Dense(hidden_units),
         Activation(hidden),
         Dense(10),
         Activation("softmax"),
@@ -72,7 +80,7 @@ def run_numkeras(data: dict, variant: str, epochs: int, style: str = "sequential
         LambdaCallback,
         data["x_train"],
         data["t_train"],
-        batch_size=BATCH,
+        batch_size=batch,
         epochs=epochs,
         shuffle=True,
     )
@@ -82,7 +90,7 @@ def run_numkeras(data: dict, variant: str, epochs: int, style: str = "sequential
 
     params = model.count_params() * 4
     slots = 2 if variant == "seed" else 0
-    activations = BATCH * (784 + 2 * HIDDEN + 10) * 4 * 2  # values and their gradients
+    activations = batch * (784 + 2 * hidden_units + 10) * 4 * 2  # values and their gradients
     return _finish(data, clock, predict, needed_bytes(data) + params * (2 + slots) + activations)
 
 
@@ -104,7 +112,9 @@ def _subclassed(layers: list):
     return CourseMLP()
 
 
-def run_keras(data: dict, variant: str, epochs: int) -> dict:
+def run_keras(
+    data: dict, variant: str, epochs: int, batch: int = BATCH, hidden_units: int = HIDDEN
+) -> dict:
     import keras
 
     keras.utils.set_random_seed(SEED)
@@ -113,9 +123,9 @@ def run_keras(data: dict, variant: str, epochs: int) -> dict:
     model = keras.Sequential(
         [
             keras.Input((784,)),
-            L.Dense(HIDDEN),
+            L.Dense(hidden_units),
             L.Activation(hidden),
-            L.Dense(HIDDEN),
+            L.Dense(hidden_units),
             L.Activation(hidden),
             L.Dense(10),
             L.Activation("softmax"),
@@ -134,7 +144,7 @@ def run_keras(data: dict, variant: str, epochs: int) -> dict:
         keras.callbacks.LambdaCallback,
         data["x_train"],
         data["t_train"],
-        batch_size=BATCH,
+        batch_size=batch,
         epochs=epochs,
         shuffle=True,
     )
@@ -156,10 +166,12 @@ def run_torch(data: dict, variant: str, epochs: int) -> dict:
     model = nn.Sequential(
         nn.Linear(784, HIDDEN), act(), nn.Linear(HIDDEN, HIDDEN), act(), nn.Linear(HIDDEN, 10)
     )
+    device = torch_device()
     for layer in model:  # Keras's initialisation, so that the models are the same
         if isinstance(layer, nn.Linear):
             nn.init.xavier_uniform_(layer.weight)
             nn.init.zeros_(layer.bias)
+    model.to(device)
     if variant == "seed":
         opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
     else:
@@ -169,20 +181,21 @@ def run_torch(data: dict, variant: str, epochs: int) -> dict:
     targets = torch.from_numpy(data["t_train"])
 
     def batch_loss(index: torch.Tensor) -> torch.Tensor:
-        logits = model(x[index])
+        # Batches go to the device one at a time, as numkeras and Keras move them.
+        logits = model(x[index].to(device))
         if variant == "seed":
-            return F.cross_entropy(logits, labels[index])
-        return F.mse_loss(torch.softmax(logits, dim=1), targets[index])
+            return F.cross_entropy(logits, labels[index].to(device))
+        return F.mse_loss(torch.softmax(logits, dim=1), targets[index].to(device))
 
     clock = torch_epochs(opt, batch_loss, len(x), BATCH, epochs)
 
     def predict(x: np.ndarray) -> np.ndarray:
         with torch.inference_mode():
             parts = [
-                torch.softmax(model(torch.from_numpy(x[i : i + PREDICT_BATCH])), dim=1)
+                torch.softmax(model(torch.from_numpy(x[i : i + PREDICT_BATCH]).to(device)), dim=1)
                 for i in range(0, len(x), PREDICT_BATCH)
             ]
-            return torch.cat(parts).numpy()
+            return torch.cat(parts).cpu().numpy()
 
     return _finish(data, clock, predict)
 
@@ -273,7 +286,9 @@ def run_numpy(data: dict, variant: str, epochs: int) -> dict:
 def _finish(data: dict, clock: Clock, predict, needed: int | None = None) -> dict:
     figures = {
         "seconds_per_epoch": clock.seconds_per_epoch,
+        "best_seconds_per_epoch": clock.best_seconds_per_epoch,
         "cpu_seconds_per_epoch": clock.cpu_seconds_per_epoch,
+        "page_faults_per_epoch": clock.page_faults_per_epoch,
         "epoch_seconds": clock.epochs,
         "test_accuracy": accuracy(predict(data["x_test"]), data["y_test"]),
         "images_per_second": images_per_second(predict, data["x_test"]),

@@ -1,9 +1,10 @@
 """Where one W1 epoch of numkeras goes: matrix products, element-wise work, Python overhead.
 
-    python benchmarks/profile_w1.py [--cprofile]
+    python benchmarks/profile_w1.py [--cprofile] [--batch 100] [--width 500] [--examples N]
 
 Trains W1 (Dense 784-500-500-10, ReLU, softmax + cross-entropy, Adam, batch 100) on
-Fashion-MNIST and times one epoch after a warm-up epoch, then splits it three ways:
+Fashion-MNIST, or a cell of the speed grid (``--batch``, ``--width``, ``--examples 30000``), and
+times one epoch after a warm-up epoch, then splits it three ways:
 
 * matrix products: the GEMM roofline of ``roofline.py`` (the same products on the same shapes);
 * Python overhead: the same epoch of the same network with 8-unit hidden layers and 8 inputs,
@@ -18,17 +19,15 @@ functions that take the most time.
 
 from __future__ import annotations
 
+import argparse
 import cProfile
 import pstats
-import sys
 import time
 from collections import defaultdict
 
 import numpy as np
 import roofline
 from common import SEED, fashion_mnist
-
-BATCH = 100
 
 
 def build(inputs: int, hidden: int):
@@ -48,15 +47,18 @@ def build(inputs: int, hidden: int):
     return model
 
 
-def epoch_seconds(model, x: np.ndarray, t: np.ndarray) -> float:
-    model.fit(x[: 10 * BATCH], t[: 10 * BATCH], batch_size=BATCH, epochs=1, verbose=0)
+def epoch_seconds(model, x: np.ndarray, t: np.ndarray, batch: int, warm_up: bool = True) -> float:
+    """One epoch's seconds, after 10 steps of warm-up unless the model is warm already."""
+    if warm_up:
+        model.fit(x[: 10 * batch], t[: 10 * batch], batch_size=batch, epochs=1, verbose=0)
     start = time.perf_counter()
-    model.fit(x, t, batch_size=BATCH, epochs=1, verbose=0)
+    model.fit(x, t, batch_size=batch, epochs=1, verbose=0)
     return time.perf_counter() - start
 
 
-def phases(model, x: np.ndarray, t: np.ndarray) -> dict[str, float]:
-    """Seconds per phase over one epoch, timed by wrapping the training loop's methods."""
+def phases(model, x: np.ndarray, t: np.ndarray, batch: int) -> dict[str, float]:
+    """Seconds per phase over one epoch of a warm ``model``, timed by wrapping the training
+    step's methods."""
     from numkeras.ops.core import Tensor
 
     spent: dict[str, float] = defaultdict(float)
@@ -75,13 +77,13 @@ def phases(model, x: np.ndarray, t: np.ndarray) -> dict[str, float]:
         return owner, name, original
 
     patched = [
-        timed(model, "_forward", "forward"),
-        timed(model, "_total_loss", "loss"),
+        timed(model, "call", "forward"),
+        timed(model, "compute_loss", "loss"),
         timed(Tensor, "backward", "backward"),
         timed(model.optimizer, "apply", "optimizer (Adam)"),
-        timed(model, "_update_metrics", "metrics"),
+        timed(model, "compute_metrics", "metrics"),
     ]
-    total = epoch_seconds(model, x, t)
+    total = epoch_seconds(model, x, t, batch, warm_up=False)
     for owner, name, original in patched:
         if owner is Tensor:
             setattr(owner, name, original)
@@ -92,26 +94,35 @@ def phases(model, x: np.ndarray, t: np.ndarray) -> dict[str, float]:
 
 
 def main() -> None:
-    data = fashion_mnist()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cprofile", action="store_true")
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--width", type=int, default=500)
+    parser.add_argument("--examples", type=int, default=None, help="the first N images only")
+    args = parser.parse_args()
+    batch = args.batch
+    data = fashion_mnist(limit=args.examples)
     x, t = data["x_train"], data["t_train"]
-    gemm_step = roofline.sequence_seconds(roofline.products())
-    steps = len(x) // BATCH
-    model = build(784, 500)
-    total = epoch_seconds(model, x, t)
-    tiny = epoch_seconds(build(8, 8), np.ascontiguousarray(x[:, :8]), t)
+    sizes = (784, args.width, args.width, 10)
+    gemm_step = roofline.sequence_seconds(roofline.products(batch, sizes))
+    steps = -(-len(x) // batch)
+    model = build(784, args.width)
+    total = epoch_seconds(model, x, t, batch)
+    tiny = epoch_seconds(build(8, 8), np.ascontiguousarray(x[:, :8]), t, batch)
     gemm = gemm_step * steps
-    print(f"W1 epoch: {total:.3f} s ({total / steps * 1e3:.2f} ms per step)\n")
+    print(f"epoch of batch {batch}, width {args.width}, {len(x)} images: {total:.3f} s")
+    print(f"({total / steps * 1e3:.2f} ms per step)\n")
     print(f"{'matrix products (GEMM roofline)':<36}{gemm:>8.3f} s {gemm / total:>6.0%}")
     print(f"{'Python overhead (8-unit network)':<36}{tiny:>8.3f} s {tiny / total:>6.0%}")
     rest = total - gemm - tiny
     print(f"{'element-wise work (the rest)':<36}{rest:>8.3f} s {rest / total:>6.0%}\n")
     print("phases of the training step (wall time, matrix products included):")
-    for phase, seconds in phases(model, x, t).items():
+    for phase, seconds in phases(model, x, t, batch).items():
         print(f"  {phase:<34}{seconds:>8.3f} s")
-    if "--cprofile" in sys.argv:
+    if args.cprofile:
         profile = cProfile.Profile()
         profile.enable()
-        model.fit(x, t, batch_size=BATCH, epochs=1, verbose=0)
+        model.fit(x, t, batch_size=batch, epochs=1, verbose=0)
         profile.disable()
         pstats.Stats(profile).sort_stats("tottime").print_stats(15)
 

@@ -26,19 +26,22 @@ from common import report
 BATCH, STEPS, SIZES = 100, 600, (784, 500, 500, 10)
 
 
-def products() -> list[tuple[str, np.ndarray, np.ndarray]]:
+def products(
+    batch: int = BATCH, sizes: tuple[int, ...] = SIZES
+) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """The products of one training step of Dense layers ``sizes`` on ``batch`` examples."""
     rng = np.random.default_rng(0)
 
     def r(*shape: int) -> np.ndarray:
         return rng.standard_normal(shape, dtype=np.float32)
 
     forward, backward = [], []
-    for i, (n_in, n_out) in enumerate(zip(SIZES[:-1], SIZES[1:])):
-        x, w, g = r(BATCH, n_in), r(n_in, n_out), r(BATCH, n_out)
-        forward.append((f"x{i} @ W{i} ({BATCH}x{n_in} @ {n_in}x{n_out})", x, w))
-        layer = [(f"x{i}.T @ g{i} ({n_in}x{BATCH} @ {BATCH}x{n_out})", x.T, g)]
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        x, w, g = r(batch, n_in), r(n_in, n_out), r(batch, n_out)
+        forward.append((f"x{i} @ W{i} ({batch}x{n_in} @ {n_in}x{n_out})", x, w))
+        layer = [(f"x{i}.T @ g{i} ({n_in}x{batch} @ {batch}x{n_out})", x.T, g)]
         if i > 0:
-            layer.append((f"g{i} @ W{i}.T ({BATCH}x{n_out} @ {n_out}x{n_in})", g, w.T))
+            layer.append((f"g{i} @ W{i}.T ({batch}x{n_out} @ {n_out}x{n_in})", g, w.T))
         backward = layer + backward
     return forward + backward
 

@@ -1,8 +1,8 @@
 """Run every workload for numkeras and its peers, one process after another, and compare.
 
-    python benchmarks/run.py [--only w1,w1b,w1f,w1s,w2,w3,w4,w5,w6,gemm] [--epochs 5]
-                             [--cnn-epochs 3] [--rnn-epochs 3] [--repeats 3]
-                             [--json benchmarks/results.json]
+    python benchmarks/run.py [--only w1,w1b,w1f,w1s,w2,w3,w4,w5,w6,gemm,grid] [--epochs 5]
+                             [--cnn-epochs 3] [--rnn-epochs 3] [--grid-epochs 3] [--repeats 3]
+                             [--device cpu|gpu] [--json benchmarks/results.json]
 
 Each (workload, framework) pair runs in a fresh subprocess, so thread pools, JIT caches and
 memory start clean. The subprocesses run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (they
@@ -19,6 +19,17 @@ issue's target is within 5% of it.
 W6 times an LSTM(128) and a GRU(128) reading MNIST row by row (``rnn.py``) in numkeras, torch
 eager and Keras 3 on JAX: ``--repeats`` rounds, each running the three frameworks one after
 another (so that all see the same machine load), and the medians of the rounds.
+
+The grid (``grid.py``) trains W1's network at other batch sizes and widths in numkeras (on
+NumPy's OpenBLAS, and with the ``mkl`` extra's oneMKL) and Keras 3 on JAX, ``--repeats`` rounds
+per cell, the three interleaved; each process reports its best epoch after the first, and the
+table shows the medians of those over the rounds against the target numkeras/Keras-JAX <= 1.0
+in every cell. Every other numkeras worker runs on NumPy's BLAS (``NUMKERAS_BLAS=numpy``).
+
+``--device gpu`` runs every worker on the GPU (NUMKERAS_DEVICE=gpu for numkeras, CUDA for torch,
+JAX_PLATFORMS=cuda for Keras on JAX, so that none falls back to the CPU unnoticed) and only what
+has a meaning there: W1 (and W3 from it), W2 and the grid, against torch and Keras-JAX.
+``--device cpu``, the default, pins every worker to the CPU, even on a machine with a GPU.
 """
 
 from __future__ import annotations
@@ -33,12 +44,24 @@ import sys
 import time
 from pathlib import Path
 
+from grid import CELLS
+
 HERE = Path(__file__).resolve().parent
 MLP_PEERS = ["torch", "keras-jax", "keras-torch", "sklearn", "numpy"]
 SLIDE_PEERS = ["torch", "keras-jax", "keras-torch"]
 CNN_PEERS = ["torch", "keras-jax"]
 RNN_PEERS = ["torch", "keras-jax"]
 RNN_CELLS = {"lstm": "W6 LSTM(128)", "gru": "W6 GRU(128)"}
+#: What ``--device gpu`` runs, and against which peers.
+GPU_WORKLOADS = {"w1", "w2", "w3", "grid"}
+GPU_PEERS = ("torch", "keras-jax")
+#: JAX's platform for each device: JAX would otherwise take a GPU whenever it finds one.
+JAX_PLATFORMS = {"cpu": "cpu", "gpu": "cuda"}
+#: The grid's frameworks: numkeras on NumPy's BLAS (OpenBLAS), numkeras with the ``mkl`` extra
+#: (oneMKL's products), and Keras 3 on JAX.
+GRID_FRAMEWORKS = ("numkeras", "numkeras-mkl", "keras-jax")
+#: The products' library of each numkeras label (``NUMKERAS_BLAS``).
+NUMKERAS_BLAS = {"numkeras": "numpy", "numkeras-mkl": "mkl"}
 LABELS = {"numpy": "NumPy by hand", "sklearn": "scikit-learn", "torch": "torch eager"}
 #: W1 written in another style against the Sequential model: the style, and the target ratio.
 STYLE_PAIRS = {"w1f": ("functional", 1.03), "w1s": ("subclassed", 1.05)}
@@ -49,6 +72,11 @@ def environment(framework: str) -> dict[str, str]:
         k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
     }
     env["PYTHONHASHSEED"] = "0"
+    device = env.setdefault("NUMKERAS_BENCH_DEVICE", "cpu")
+    env["NUMKERAS_DEVICE"] = device
+    env["JAX_PLATFORMS"] = JAX_PLATFORMS[device]
+    if framework in NUMKERAS_BLAS:
+        env["NUMKERAS_BLAS"] = NUMKERAS_BLAS[framework]
     if framework.startswith("keras-"):
         env["KERAS_BACKEND"] = framework.split("-", 1)[1]
     return env
@@ -141,10 +169,23 @@ def style_pair(epochs: int, repeats: int, other: str) -> dict:
 
 
 def collect(
-    only: set[str], epochs: int, cnn_epochs: int, repeats: int, rnn_epochs: int = 3
+    only: set[str],
+    epochs: int,
+    cnn_epochs: int,
+    repeats: int,
+    rnn_epochs: int = 3,
+    grid_epochs: int = 3,
 ) -> dict:
+    device = os.environ.get("NUMKERAS_BENCH_DEVICE", "cpu")
+    if device == "gpu":
+        only &= GPU_WORKLOADS
+
+    def peers(of: list[str]) -> list[str]:
+        return [p for p in of if device == "cpu" or p in GPU_PEERS]
+
     results: dict = {
         "machine": {
+            "device": device,
             "python": platform.python_version(),
             "cores": os.cpu_count(),
             "processor": platform.processor() or platform.machine(),
@@ -155,11 +196,11 @@ def collect(
     if "gemm" in only:
         print("GEMM roofline", file=sys.stderr)
         results["gemm"] = worker("roofline.py", "numpy")
-    for key, variant, peers in (("w1", "seed", MLP_PEERS), ("w1b", "slide", SLIDE_PEERS)):
+    for key, variant, runs in (("w1", "seed", MLP_PEERS), ("w1b", "slide", SLIDE_PEERS)):
         if key in only or (key == "w1" and only & {"w3", "w5"}):
             print(f"{key}: {variant}-mlp", file=sys.stderr)
             results[key] = {
-                f: worker("mlp.py", f, variant, str(epochs)) for f in ["numkeras", *peers]
+                f: worker("mlp.py", f, variant, str(epochs)) for f in ["numkeras", *peers(runs)]
             }
     for key, (other, _) in STYLE_PAIRS.items():
         if key in only:
@@ -167,12 +208,25 @@ def collect(
             results[key] = style_pair(epochs, repeats, other)
     if "w2" in only:
         print("w2: cnn", file=sys.stderr)
-        results["w2"] = {f: worker("cnn.py", f, str(cnn_epochs)) for f in ["numkeras", *CNN_PEERS]}
+        results["w2"] = {
+            f: worker("cnn.py", f, str(cnn_epochs)) for f in ["numkeras", *peers(CNN_PEERS)]
+        }
     if "w6" in only:
         for cell in RNN_CELLS:
             print(f"w6: {cell} on MNIST rows", file=sys.stderr)
             results[f"w6_{cell}"] = interleaved(
                 {f: ("rnn.py", f, cell, str(rnn_epochs)) for f in ["numkeras", *RNN_PEERS]},
+                repeats,
+            )
+    if "grid" in only:
+        results["grid"] = {}
+        for batch, width in CELLS:
+            print(f"grid: batch {batch}, width {width}", file=sys.stderr)
+            results["grid"][f"{batch}x{width}"] = interleaved(
+                {
+                    f: ("grid.py", f, str(batch), str(width), str(grid_epochs))
+                    for f in GRID_FRAMEWORKS
+                },
                 repeats,
             )
     if "w4" in only:
@@ -216,6 +270,26 @@ def _framework_table(title: str, runs: dict, throughput: bool = False) -> list[s
             ratio = "" if framework == "numkeras" or not nk_ips else f"{nk_ips / ips:.2f}x"
             row += f"{ips:>12,.0f}{ratio:>15}"
         lines.append(row)
+    return lines
+
+
+def _grid_table(grid: dict) -> list[str]:
+    """The grid's lines: per cell (batch x width), each framework's best epoch (the median
+    over the rounds), numkeras's ratios to Keras-JAX, and numkeras's page faults per epoch."""
+    lines = [
+        "",
+        f"{'grid batch x width':<20}{'numkeras s':>11}{'+mkl s':>9}{'Keras-JAX s':>13}"
+        f"{'ratio':>8}{'+mkl ratio':>12}{'numkeras faults/epoch':>23}",
+    ]
+    for cell, runs in grid.items():
+        nk, mkl, jx = (_get(runs, f, "best_seconds_per_epoch") for f in GRID_FRAMEWORKS)
+        faults = _get(runs, "numkeras", "page_faults_per_epoch")
+        row = f"  {cell:<18}"
+        for value, width in ((nk, 11), (mkl, 9), (jx, 13)):
+            row += f"{value:>{width}.3f}" if value else f"{'error':>{width}}"
+        for value, width in ((nk, 8), (mkl, 12)):
+            row += f"{value / jx:>{width - 1}.2f}x" if value and jx else f"{'n/a':>{width}}"
+        lines.append(row + (f"{faults:>23,.0f}" if faults is not None else ""))
     return lines
 
 
@@ -290,6 +364,19 @@ def table(results: dict) -> tuple[str, list[tuple[str, str, bool | None]]]:
             limit,
             "{:.3f}x",
         )
+    grid = results.get("grid")
+    if grid:
+        lines.extend(_grid_table(grid))
+        for cell, runs in grid.items():
+            jx = _get(runs, "keras-jax", "best_seconds_per_epoch")
+            for label in NUMKERAS_BLAS:
+                nk = _get(runs, label, "best_seconds_per_epoch")
+                check(
+                    f"grid {cell}: {label}/keras-jax <= 1.0",
+                    nk / jx if nk and jx else None,
+                    1.0,
+                    "{:.2f}x",
+                )
     w1 = results.get("w1", {})
     if w1:
         nk_ips = _get(w1, "numkeras", "images_per_second")
@@ -337,6 +424,7 @@ def table(results: dict) -> tuple[str, list[tuple[str, str, bool | None]]]:
         check("W4: first W1 step < 1 s", w4["first_step_seconds"], 1.0, "{:.3f} s")
     m = results["machine"]
     lines.append("")
+    lines.append(f"device: {m['device']}")
     lines.append(
         "numkeras's fused C kernels: "
         + ("in use" if m.get("numkeras_kernels") else "NOT in use (NumPy reference paths)")
@@ -350,17 +438,29 @@ def table(results: dict) -> tuple[str, list[tuple[str, str, bool | None]]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="gemm,w1,w1b,w1f,w1s,w2,w3,w4,w5,w6")
+    parser.add_argument("--only", default="gemm,w1,w1b,w1f,w1s,w2,w3,w4,w5,w6,grid")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--cnn-epochs", type=int, default=3)
     parser.add_argument("--rnn-epochs", type=int, default=3)
+    parser.add_argument("--grid-epochs", type=int, default=3)
     parser.add_argument(
-        "--repeats", type=int, default=3, help="W1f, W1s, W6: processes of each style/framework"
+        "--repeats",
+        type=int,
+        default=3,
+        help="W1f, W1s, W6, grid: processes of each style/framework",
     )
+    parser.add_argument("--device", choices=["cpu", "gpu"], default="cpu")
     parser.add_argument("--json", default=str(HERE / "results.json"))
     args = parser.parse_args()
+    # Every worker's environment (``environment``) derives its device from this one.
+    os.environ["NUMKERAS_BENCH_DEVICE"] = args.device
     results = collect(
-        set(args.only.split(",")), args.epochs, args.cnn_epochs, args.repeats, args.rnn_epochs
+        set(args.only.split(",")),
+        args.epochs,
+        args.cnn_epochs,
+        args.repeats,
+        args.rnn_epochs,
+        args.grid_epochs,
     )
     text, targets = table(results)
     print(text)

@@ -8,9 +8,19 @@ from pathlib import Path
 
 import pytest
 
-import numkeras.backend as backend
-from numkeras import kernels
-from numkeras.datasets import mnist
+# numkeras picks the GPU by itself when CuPy finds one; the suite's CPU tests must stay on the
+# CPU there, so it is pinned unless the environment asks for a device on purpose
+# (``NUMKERAS_DEVICE=gpu pytest tests/backend``). Set before numkeras reads it, at its import.
+if not {"NUMKERAS_DEVICE", "NUMKERAS_BACKEND"} & set(os.environ):
+    os.environ["NUMKERAS_DEVICE"] = "cpu"
+# Likewise NumPy's own products, even where the mkl extra is installed (``make bench`` installs
+# it): the suite compares numkeras's bits with NumPy-computed references. tests/test_blas.py
+# sets the variable itself.
+os.environ.setdefault("NUMKERAS_BLAS", "numpy")
+
+import numkeras.backend as backend  # noqa: E402
+from numkeras import kernels  # noqa: E402
+from numkeras.datasets import mnist  # noqa: E402
 
 # Real Keras 3, the oracle that numkeras's numerics are compared with, runs on JAX's CPU build.
 os.environ.setdefault("KERAS_BACKEND", "jax")
@@ -43,9 +53,12 @@ def _seeded() -> None:
 @pytest.fixture
 def stand_in():
     """The strict stand-in for CuPy (``tests/strict_xp.py``) as the GPU for one test: what the
-    test builds lives on the "device", and any implicit trip to the host raises."""
+    test builds lives on the "device", and any implicit trip to the host raises. The log of
+    its stream, event and copy operations (``tests/strict_cuda.py``) starts empty."""
+    import strict_cuda
     import strict_xp
 
+    strict_cuda.log.clear()
     backend.set_device(strict_xp)
     yield strict_xp
     backend.set_device("cpu")

@@ -1,8 +1,22 @@
-"""Test data for the fused kernels: arrays that hold every kind of float that can trip a loop."""
+"""Test data for the fused kernels: arrays that hold every kind of float that can trip a loop,
+and the optimizers whose updates are kernels."""
 
 from __future__ import annotations
 
 import numpy as np
+
+from numkeras import optimizers
+
+#: The optimizers whose updates run as fused kernels, each with settings that exercise its
+#: every branch (momentum, Nesterov, AMSGrad, weight decay).
+OPTIMIZERS = {
+    "adam": lambda: optimizers.Adam(learning_rate=0.01),
+    "amsgrad": lambda: optimizers.Adam(learning_rate=0.01, amsgrad=True),
+    "adamw": lambda: optimizers.AdamW(learning_rate=0.01, epsilon=0.0),
+    "sgd": lambda: optimizers.SGD(learning_rate=0.1),
+    "momentum": lambda: optimizers.SGD(learning_rate=0.1, momentum=0.9),
+    "nesterov": lambda: optimizers.SGD(learning_rate=0.1, momentum=0.9, nesterov=True),
+}
 
 
 def awkward(rng: np.random.Generator, shape: tuple[int, ...], special: bool = True) -> np.ndarray:

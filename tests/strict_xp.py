@@ -8,14 +8,29 @@ as in CuPy. Module functions (``strict_xp.matmul``, ``strict_xp.random.default_r
 CuPy's API by unwrapping their arguments, calling NumPy and wrapping the results.
 
 ``numkeras.backend.set_device(strict_xp)`` makes it the GPU's module (``device() == 'gpu'``).
+
+It counts what a GPU would be asked to do in :data:`launches`: ``"op"``, an operation that
+writes array data (one CUDA kernel launch in CuPy, near enough; views and bare allocations
+launch nothing), ``"copy"``, a transfer between host and device, and ``"kernel:NAME"``, a launch
+of a raw CUDA kernel. Those run through :class:`RawKernel`, CuPy's, which compiles the CUDA
+source as C++ and runs it on the CPU (``tests/cuda_emulator.py``); without a C++ compiler the
+stand-in has no ``RawKernel``, as if CuPy could not compile.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from types import ModuleType
 from typing import Any
 
 import numpy as np
+
+import cuda_emulator
+
+#: The device work asked for so far, by kind (see the module's docstring); tests reset it.
+launches: Counter[str] = Counter()
+#: Functions that only allocate: CuPy takes their memory from its pool without a launch.
+_ALLOCATIONS = frozenset({"empty", "empty_like"})
 
 
 class HostTransferError(TypeError):
@@ -53,8 +68,39 @@ def _wrap(value: Any) -> Any:
     return value
 
 
+def _is_view(result: Any, sources: list) -> bool:
+    """Whether ``result`` is only a new view of one of the ``sources`` (a reshape, a transpose,
+    a slice), which CuPy makes without a launch; an ``out=`` argument returned is not one."""
+    return (
+        isinstance(result, np.ndarray)
+        and result.base is not None
+        and all(result is not s for s in sources)
+        and any(isinstance(s, np.ndarray) and np.may_share_memory(result, s) for s in sources)
+    )
+
+
+def _writes_data(result: Any) -> bool:
+    """Whether a call that returned ``result`` made or wrote array data: arrays and scalars,
+    or None (an in-place function such as ``copyto``); not a dtype, a shape or a flag."""
+    if isinstance(result, tuple):
+        return any(isinstance(r, np.ndarray) for r in result)
+    return result is None or isinstance(result, (np.ndarray, np.generic))
+
+
+def _counted(result: Any, *sources: Any) -> Any:
+    """``result``, counted as one launch if it made or wrote array data other than a view of
+    one of the ``sources``."""
+    if _writes_data(result) and not _is_view(result, list(sources)):
+        launches["op"] += 1
+    return result
+
+
 def _call(function: Any, args: tuple, kwargs: dict) -> Any:
-    return _wrap(function(*_unwrap(args), **_unwrap(kwargs)))
+    args, kwargs = _unwrap(args), _unwrap(kwargs)
+    result = function(*args, **kwargs)
+    if getattr(function, "__name__", None) not in _ALLOCATIONS:
+        _counted(result, getattr(function, "__self__", None), *args, *kwargs.values())
+    return _wrap(result)
 
 
 class _Function:
@@ -73,6 +119,7 @@ class _Function:
 
 def _binary(name: str) -> Any:
     def method(self: ndarray, other: Any) -> Any:
+        launches["op"] += 1
         return _wrap(getattr(self._a, name)(_unwrap(other)))
 
     return method
@@ -80,6 +127,7 @@ def _binary(name: str) -> Any:
 
 def _inplace(name: str) -> Any:
     def method(self: ndarray, other: Any) -> ndarray:
+        launches["op"] += 1
         getattr(self._a, name)(_unwrap(other))
         return self
 
@@ -98,6 +146,7 @@ class ndarray:  # noqa: N801  (CuPy's name)
 
     def get(self) -> np.ndarray:
         """A NumPy copy on the host, as CuPy's ``ndarray.get()``."""
+        launches["copy"] += 1
         return self._a.copy()
 
     def __array__(self, *args: Any, **kwargs: Any) -> Any:
@@ -145,9 +194,10 @@ class ndarray:  # noqa: N801  (CuPy's name)
         return len(self._a)
 
     def __getitem__(self, key: Any) -> Any:
-        return _wrap(self._a[_unwrap(key)])
+        return _wrap(_counted(self._a[_unwrap(key)], self._a))
 
     def __setitem__(self, key: Any, value: Any) -> None:
+        launches["op"] += 1
         self._a[_unwrap(key)] = _unwrap(value)
 
     def __getattr__(self, name: str) -> Any:
@@ -162,16 +212,16 @@ class ndarray:  # noqa: N801  (CuPy's name)
         return _wrap(attribute)
 
     def __neg__(self) -> ndarray:
-        return ndarray(-self._a)
+        return ndarray(_counted(-self._a))
 
     def __pos__(self) -> ndarray:
-        return ndarray(+self._a)
+        return ndarray(_counted(+self._a))
 
     def __abs__(self) -> ndarray:
-        return ndarray(abs(self._a))
+        return ndarray(_counted(abs(self._a)))
 
     def __invert__(self) -> ndarray:
-        return ndarray(~self._a)
+        return ndarray(_counted(~self._a))
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -192,14 +242,19 @@ def asnumpy(a: Any) -> np.ndarray:
 def asarray(a: Any, dtype: Any = None, order: Any = None) -> ndarray:
     """The explicit host-to-device copy (a no-op for a device array of that dtype)."""
     if isinstance(a, ndarray):
-        return a if dtype is None or a._a.dtype == dtype else ndarray(a._a.astype(dtype))
+        if dtype is None or a._a.dtype == dtype:
+            return a
+        launches["op"] += 1
+        return ndarray(a._a.astype(dtype))
+    launches["copy"] += 1
     return ndarray(np.array(a, dtype=dtype, order=order))
 
 
 def array(a: Any, dtype: Any = None, copy: bool = True, order: Any = "K") -> ndarray:
     """A device copy of ``a`` (host or device)."""
-    source = a._a if isinstance(a, ndarray) else a
-    return ndarray(np.array(source, dtype=dtype, copy=copy, order=order))
+    on_device = isinstance(a, ndarray)
+    launches["op" if on_device else "copy"] += 1
+    return ndarray(np.array(a._a if on_device else a, dtype=dtype, copy=copy, order=order))
 
 
 class _Generator:
@@ -221,6 +276,21 @@ class _Random:
 
 
 random = _Random()
+
+if cuda_emulator.available():
+
+    class RawKernel(cuda_emulator.RawKernel):
+        """CuPy's ``RawKernel`` on the stand-in's arrays: the CUDA source run by the
+        emulator, each launch counted as ``"kernel:NAME"``; host arrays are refused."""
+
+        def host_buffer(self, a: Any) -> np.ndarray | None:
+            if isinstance(a, np.ndarray):
+                raise TypeError(f"a NumPy array of shape {a.shape} was given to {self.name}")
+            return a._a if isinstance(a, ndarray) else None
+
+        def __call__(self, grid: tuple, block: tuple, args: tuple, shared_mem: int = 0) -> None:
+            launches[f"kernel:{self.name}"] += 1
+            super().__call__(grid, block, args, shared_mem)
 
 
 class _Namespace:
@@ -246,3 +316,6 @@ def _device_attribute(attribute: Any) -> Any:
 def __getattr__(name: str) -> Any:
     # Everything else is NumPy's, on the device.
     return _device_attribute(getattr(np, name))
+
+
+import strict_cuda  # noqa: E402, F401  (CuPy's cuda namespace and ndarray.set, recorded: see there)

@@ -4,12 +4,13 @@ Every module's imports are read with ``ast`` (those inside functions too, relati
 against the module's package), and each rule names the modules it binds and what they must not
 import. A failure lists each offending import as ``module imports target (file:line)``.
 
-* The engine (``ops/``, ``backend/`` but for its ``keras2`` module, ``kernels.py`` and its C
-  extensions, ``nest.py``) imports nothing of numkeras above it. ``numkeras.backend.keras2``
-  holds Keras 2's ``K.*`` functions, which wrap ops, losses and layers: it stands above the
-  engine, and the backend package's lazy ``__getattr__`` that loads it on first use (so that
-  ``from numkeras import backend as K; K.sum(x)`` works as in Keras 2, while the engine never
-  calls it) is the one upward import the engine may make.
+* The engine (``ops/``, ``backend/`` but for its ``keras2`` module, ``kernels.py``, its C
+  extensions and its CUDA twins ``cuda_kernels.py``, ``blas.py``, ``nest.py``) imports nothing
+  of numkeras above it.
+  ``numkeras.backend.keras2`` holds Keras 2's ``K.*`` functions, which wrap ops, losses and
+  layers: it stands above the engine, and the backend package's lazy ``__getattr__`` that loads
+  it on first use (so that ``from numkeras import backend as K; K.sum(x)`` works as in Keras 2,
+  while the engine never calls it) is the one upward import the engine may make.
 * Layers never import models: a layer never knows which model holds it.
 * Saving never imports models: models use saving, and know themselves by what they have.
 * The library never imports its tools (``cli``, ``serve``, ``recipe``): they stand on top of it.
@@ -34,6 +35,8 @@ ENGINE = (
     "numkeras._kernels",
     "numkeras._conv_kernels",
     "numkeras._recurrent_kernels",
+    "numkeras.cuda_kernels",
+    "numkeras.blas",
     "numkeras.nest",
 )
 #: Modules inside an engine package that stand above the engine.

@@ -120,6 +120,16 @@ def test_max_pool2d_without_a_gradient_matches_the_numpy_path(numpy_path):
 GEOMETRY = ((2, 5, 5, 3), (3, 3), (1, 1), (1, 1), (0, 0), (3, 3), 1)
 
 
+def test_bias_gradient_sums_from_positive_zero_as_numpy_does():
+    # A column of -0 (a unit whose gradient is all -0, e.g. masked negatives) sums to +0 in
+    # NumPy; starting from the first row would keep its -0.
+    g = np.full((4, 3), -0.0, np.float32)
+    g[:, 1] = [1.5, -2.0, 0.25, 3.0]
+    bias_grad = np.empty(3, np.float32)
+    kernels._native["bias_relu_grad"](g, None, None, bias_grad)
+    assert_same_bits(bias_grad, g.sum(axis=0))
+
+
 def test_conv_kernels_refuse_bad_buffers_with_the_argument_named():
     native = kernels._native
     x, cols = np.zeros((2, 5, 5, 3), np.float32), np.zeros(2 * 9 * 27, np.float32)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kernels_support import awkward
+from kernels_support import OPTIMIZERS, awkward
 from numkeras import kernels, optimizers
 from numkeras.ops import Variable
 from numkeras.ops import nn as nn_ops
@@ -25,16 +25,6 @@ def train(optimizer_factory, grads: list[np.ndarray], shape: tuple[int, ...]) ->
     return weight.data, optimizer.variables
 
 
-OPTIMIZERS = {
-    "adam": lambda: optimizers.Adam(learning_rate=0.01),
-    "amsgrad": lambda: optimizers.Adam(learning_rate=0.01, amsgrad=True),
-    "adamw": lambda: optimizers.AdamW(learning_rate=0.01, epsilon=0.0),
-    "sgd": lambda: optimizers.SGD(learning_rate=0.1),
-    "momentum": lambda: optimizers.SGD(learning_rate=0.1, momentum=0.9),
-    "nesterov": lambda: optimizers.SGD(learning_rate=0.1, momentum=0.9, nesterov=True),
-}
-
-
 @pytest.mark.parametrize("name", OPTIMIZERS)
 @pytest.mark.parametrize("shape", [(7,), (300, 500)])  # whole, and in cache-sized blocks
 def test_optimizer_steps_match_the_numpy_path_bit_for_bit(name, shape, numpy_path):
@@ -46,6 +36,54 @@ def test_optimizer_steps_match_the_numpy_path_bit_for_bit(name, shape, numpy_pat
     np.testing.assert_array_equal(fused_weight, numpy_weight, strict=True)
     for fused_slot, numpy_slot in zip(fused_slots, numpy_slots, strict=True):
         np.testing.assert_array_equal(fused_slot, numpy_slot, strict=True)
+
+
+#: Three of _parallel.h's smallest chunks (2**20 elements) and a ragged tail: split three ways.
+SPLIT_SIZE = 3 * 2**20 + 5
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_optimizer_steps_split_across_threads_keep_the_bits(name, numpy_path, monkeypatch):
+    rng = np.random.default_rng(6)
+    grads = [awkward(rng, (SPLIT_SIZE,)) for _ in range(2)]
+    runs = {}
+    for threads in ("1", "3"):
+        monkeypatch.setenv("NUMKERAS_KERNEL_THREADS", threads)
+        runs[threads] = train(OPTIMIZERS[name], grads, (SPLIT_SIZE,))
+    numpy_path()
+    runs["numpy"] = train(OPTIMIZERS[name], grads, (SPLIT_SIZE,))
+    for other in ("3", "numpy"):
+        one, split = runs["1"], runs[other]
+        for a, b in zip([one[0], *one[1]], [split[0], *split[1]], strict=True):
+            np.testing.assert_array_equal(a, b, strict=True)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("grad_of", [nn_ops.relu_grad, nn_ops.sigmoid_grad])
+def test_activation_grads_split_across_threads_keep_the_bits(grad_of, numpy_path, monkeypatch):
+    rng = np.random.default_rng(7)
+    g, y = awkward(rng, (SPLIT_SIZE,)), awkward(rng, (SPLIT_SIZE,))
+    monkeypatch.setenv("NUMKERAS_KERNEL_THREADS", "1")
+    one = grad_of(g, y)
+    monkeypatch.setenv("NUMKERAS_KERNEL_THREADS", "3")
+    split = grad_of(g, y)
+    numpy_path()
+    reference = grad_of(g, y)
+    for result in (split, reference):
+        np.testing.assert_array_equal(one, result, strict=True)
+        assert np.array_equal(np.signbit(one), np.signbit(result))
+
+
+@pytest.mark.parametrize("setting", ["0", "-2", "two", "2.5"])
+def test_a_bad_thread_count_is_refused_by_name_before_any_write(setting, monkeypatch):
+    monkeypatch.setenv("NUMKERAS_KERNEL_THREADS", setting)
+    value = np.ones(SPLIT_SIZE, np.float32)
+    grad = np.ones(SPLIT_SIZE, np.float32)
+    match = f"NUMKERAS_KERNEL_THREADS must be a positive integer, got '{setting}'"
+    with pytest.raises(ValueError, match=match):
+        kernels._native["sgd"](value, grad, None, 0.1, 0.0, False)
+    np.testing.assert_array_equal(value, 1.0)
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")

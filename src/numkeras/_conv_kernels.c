@@ -259,7 +259,7 @@ PyDoc_STRVAR(bias_relu_grad_doc,
 "bias_relu_grad(g, mask, out, bias_grad)\n--\n\n"
 "The gradient's pass before the products, over rows of len(bias_grad) channels: with the\n"
 "ReLU's uint8 mask (y > 0, from bias_relu), out = g * mask; bias_grad = the sum of the rows\n"
-"of out (of g without a mask), row after row from the first, as NumPy's sum over axis 0.\n"
+"of out (of g without a mask), from +0 row after row, as NumPy's sum over axis 0.\n"
 "mask and out, or bias_grad, may be None. Mirrors ops.nn.masked_and_bias_grads (for Dense\n"
 "and Conv2D).");
 
@@ -274,12 +274,13 @@ HOT static void bias_relu_grad_loop(Py_ssize_t n, Py_ssize_t f, const float *g,
                 out[row + k] = g[row + k] * (float)mask[row + k];
         if (db == NULL)
             continue;
-        /* NumPy's sum starts from the first row (keeping a -0), not from +0. */
+        /* NumPy 2's sum over axis 0 starts from +0 and adds the rows in order, so a column of
+         * -0s sums to +0 (starting from the first row would keep its -0). */
         if (row == 0)
-            memcpy(db, masked, f * sizeof(float));
-        else
             for (Py_ssize_t k = 0; k < f; k++)
-                db[k] += masked[row + k];
+                db[k] = 0.0f;
+        for (Py_ssize_t k = 0; k < f; k++)
+            db[k] += masked[row + k];
     }
 }
 

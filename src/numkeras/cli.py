@@ -102,13 +102,14 @@ def _hello_parser(sub: Any) -> None:
     add_device_option(p)
 
 
-def add_device_option(parser: argparse.ArgumentParser) -> None:
-    """Add ``--device {cpu,gpu}`` to a command that builds models."""
+def add_device_option(parser: argparse.ArgumentParser, runs: str = "trains") -> None:
+    """Add ``--device {cpu,gpu}`` to a command that builds models; its help says where the
+    model ``runs`` (``'trains'``, or e.g. ``'predicts'``)."""
     parser.add_argument(
         "--device",
         choices=["cpu", "gpu"],
         default=None,
-        help="where the model trains: cpu (NumPy) or gpu (CuPy, the gpu extra). Default: "
+        help=f"where the model {runs}: cpu (NumPy) or gpu (CuPy, the gpu extra). Default: "
         "automatic, i.e. NUMKERAS_DEVICE when set, else the GPU when CuPy is installed and "
         "finds one, else the CPU",
     )

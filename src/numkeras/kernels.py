@@ -56,11 +56,16 @@ or ``gru_reset``, ``gru_hidden``    for ``reset_after=False``)     ``.steps``
 ``gru_reset_backward``
 ==================================  =============================  ==========================
 
+On the GPU, the kernels of ``_kernels`` and ``_conv_kernels`` have CUDA twins with the same
+signatures (:mod:`numkeras.cuda_kernels`), which :func:`fused` offers for C-contiguous float32
+arrays of the GPU's module; the recurrent kernels have none yet.
+
 A caller asks :func:`fused` for a kernel and takes its NumPy path when the answer is ``None``:
 when the extension was not built (no C compiler at install time), when the environment sets
-``NUMKERAS_KERNELS=numpy``, or when an array is not a C-contiguous float32 NumPy array
-(float64 gradient checks, CuPy arrays). Each kernel rounds as its reference path does, so the
-two give the same bits; ``tests/test_kernels.py`` checks that.
+``NUMKERAS_KERNELS=numpy`` (which turns off the CUDA twins too), when an array is not a
+C-contiguous float32 array, or when a GPU array's kernel has no CUDA twin. Each kernel rounds
+as its reference path does, so the two give the same bits; ``tests/test_kernels.py`` checks
+the C kernels, ``tests/backend/test_cuda_kernels.py`` the CUDA ones.
 """
 
 from __future__ import annotations
@@ -72,13 +77,19 @@ from typing import Any
 
 import numpy as np
 
+from . import backend, cuda_kernels
+
 #: The C extensions that hold the kernels (setup.py builds them).
 _EXTENSIONS = ("_kernels", "_conv_kernels", "_recurrent_kernels")
 
 
+#: Whether the environment turned every fused kernel off (``NUMKERAS_KERNELS=numpy``).
+_SWITCHED_OFF = os.environ.get("NUMKERAS_KERNELS", "").lower() == "numpy"
+
+
 def _load() -> dict[str, Callable[..., None]]:
     """The kernels of every extension that was built, by name."""
-    if os.environ.get("NUMKERAS_KERNELS", "").lower() == "numpy":
+    if _SWITCHED_OFF:
         return {}
     found = {}
     for extension in _EXTENSIONS:
@@ -98,18 +109,29 @@ def available() -> bool:
     return bool(_native)
 
 
+def _takes(module: Any, arrays: tuple) -> bool:
+    """Whether every array of ``arrays`` but the None entries is a C-contiguous float32 array of
+    ``module`` (``numpy``, or the GPU's)."""
+    for a in arrays:
+        if a is not None and not (
+            type(a) is module.ndarray and a.dtype == np.float32 and a.flags.c_contiguous
+        ):
+            return False
+    return True
+
+
 def fused(name: str, *arrays: Any) -> Callable[..., None] | None:
     """The kernel ``name`` if it can run on ``arrays``, else ``None``.
 
     ``None`` entries of ``arrays`` (an absent optional slot) are skipped; every other entry must
-    be a C-contiguous float32 NumPy array.
+    be a C-contiguous float32 array: all NumPy arrays (the C kernel), or all arrays of the GPU's
+    module (the CUDA twin).
     """
     kernel = _native.get(name)
-    if kernel is None:
+    if kernel is not None and _takes(np, arrays):
+        return kernel
+    if _SWITCHED_OFF:
         return None
-    for a in arrays:
-        if a is not None and not (
-            type(a) is np.ndarray and a.dtype == np.float32 and a.flags.c_contiguous
-        ):
-            return None
-    return kernel
+    module = backend.get_array_module(*arrays)
+    kernel = None if module is np else cuda_kernels.kernel(module, name)
+    return kernel if kernel is not None and _takes(module, arrays) else None

@@ -809,8 +809,8 @@ def _shape_error(fn: Callable, name: str, target: str, output: str, y: Shape, ou
     """Why targets of shape ``y`` cannot go with outputs of shape ``out`` under loss ``fn``
     (empty when they can). ``target``/``output`` name the two in the message."""
     y, out = tuple(y), tuple(out)
-    if not out:
-        return ""
+    if not out or (y == out and fn is not sparse_categorical_crossentropy):
+        return ""  # the hot path: a training step's targets have the outputs' shape
     classes = out[-1]
     received = f"Received: {target}.shape={y}, {output}.shape={out}"
     labels = (classes is None or classes > 1) and (

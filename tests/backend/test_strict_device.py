@@ -18,6 +18,7 @@ import pytest
 
 import numkeras
 import strict_xp
+from device_support import same_on_the_cpu
 from numkeras import backend, layers, optimizers
 
 
@@ -191,18 +192,6 @@ def test_dropout_draws_on_the_device_and_weights_come_and_go_as_numpy(stand_in):
     assert np.isfinite(predicted).all()
 
 
-def _same_on_the_cpu(train) -> None:
-    """Run ``train()`` (weights, History, predictions) on the device that the test selected,
-    then on the CPU, and check that the two runs agree to the bit."""
-    on_device = train()
-    backend.set_device("cpu")
-    on_cpu = train()
-    for ours, reference in zip(on_device[0], on_cpu[0], strict=True):
-        np.testing.assert_array_equal(ours, reference)
-    assert on_device[1] == on_cpu[1]
-    np.testing.assert_array_equal(on_device[2], on_cpu[2])
-
-
 def test_a_small_cnn_trains_on_the_device_as_on_the_cpu(stand_in):
     # The convolution and pooling ops take their NumPy formulas on the device (the C kernels
     # refuse device arrays), and those round as the kernels do.
@@ -225,7 +214,7 @@ def test_a_small_cnn_trains_on_the_device_as_on_the_cpu(stand_in):
         history = model.fit(x, y, batch_size=16, epochs=2, verbose=0)
         return model.get_weights(), history.history, model.predict(x, verbose=0)
 
-    _same_on_the_cpu(train)
+    same_on_the_cpu(train)
 
 
 def test_callbacks_and_metrics_run_on_the_device_as_on_the_cpu(stand_in, tmp_path):
@@ -316,4 +305,4 @@ def test_augmentation_layers_train_on_the_device_as_on_the_cpu(stand_in, augment
         history = model.fit(x, y, batch_size=8, epochs=1, verbose=0)
         return model.get_weights(), history.history, model.predict(x, verbose=0)
 
-    _same_on_the_cpu(train)
+    same_on_the_cpu(train)

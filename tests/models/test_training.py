@@ -3,11 +3,14 @@
 import inspect
 import math
 import signal
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
-from numkeras import backend, callbacks, ops
+from numkeras import GradientTape, backend, callbacks, ops
+from numkeras import losses as losses_module
 from numkeras.layers import Activation, Dense, Dropout, Input
 from numkeras.models import Model, Sequential
 from numkeras.models.training import Trainer
@@ -515,3 +518,78 @@ def test_fit_evaluate_and_predict_document_every_argument(method):
     for name in inspect.signature(function).parameters:
         if name != "self":
             assert f"\n            {name}: " in documented, name
+
+
+# -- allocation: a warm step reuses its arrays, and never one that is still referred to ---------
+def wide_classifier(seed=0):
+    """Arrays of 64 KiB and more (batch 64 × 300 units), which the step arena pools."""
+    backend.set_random_seed(seed)
+    model = Sequential(
+        [Input((40,)), Dense(300, activation="relu"), Dense(300, activation="relu"), Dense(3)]
+    )
+    model.compile(optimizer=Adam(1e-3), loss=losses_module.CategoricalCrossentropy(True))
+    return model
+
+
+def wide_data(n=256):
+    rng = np.random.default_rng(1)
+    return rng.random((n, 40), dtype=np.float32), np.eye(3, dtype=np.float32)[rng.integers(0, 3, n)]
+
+
+def test_a_warm_training_step_takes_its_large_arrays_from_the_arena_again():
+    model, (x, y) = wide_classifier(), wide_data()
+    model.fit(x, y, batch_size=64, epochs=1, verbose=0)
+    held = {id(a) for a in model._step_arena.arrays()}
+    model.fit(x, y, batch_size=64, epochs=2, verbose=0)
+    assert held and {id(a) for a in model._step_arena.arrays()} == held
+
+
+def test_arrays_that_outlive_a_step_are_not_reused():
+    model, (x, y) = wide_classifier(), wide_data()
+    kept = []
+
+    class Keep(callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            kept.append((self.model.last_gradients, [g.copy() for g in self.model.last_gradients]))
+
+    model.fit(x, y, batch_size=64, epochs=2, verbose=0, callbacks=[Keep()])
+    for gradients, values in kept:
+        for g, value in zip(gradients, values, strict=True):
+            np.testing.assert_array_equal(g, value)
+
+
+def test_training_with_the_arena_gives_the_bits_of_a_loop_without_it():
+    (x, y), fitted, looped = wide_data(), wide_classifier(), wide_classifier()
+    fitted.fit(x, y, batch_size=64, epochs=2, shuffle=False, verbose=0)
+    loss_fn = losses_module.CategoricalCrossentropy(True)
+    for _ in range(2):
+        for start in range(0, len(x), 64):
+            with GradientTape() as tape:
+                loss = loss_fn(y[start : start + 64], looped(x[start : start + 64], training=True))
+            grads = tape.gradient(loss, looped.trainable_weights)
+            looped.optimizer.apply_gradients(zip(grads, looped.trainable_weights))
+    for a, b in zip(fitted.get_weights(), looped.get_weights(), strict=True):
+        assert a.tobytes() == b.tobytes()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc and ru_minflt")
+def test_a_warm_training_step_maps_no_fresh_memory():
+    """In a fresh process (glibc's mmap threshold at its default), a step of the course's
+    network faulted in ~380 pages for its 1.5 MB first-layer gradient until the arena."""
+    script = """
+import resource, numpy as np, numkeras as K
+rng = np.random.default_rng(0)
+x = rng.random((1600, 784), dtype=np.float32)
+y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, 1600)]
+m = K.Sequential([K.Input((784,)), K.layers.Dense(500, activation="relu"),
+                  K.layers.Dense(500, activation="relu"), K.layers.Dense(10, activation="softmax")])
+m.compile(optimizer="adam", loss="categorical_crossentropy")
+faults = []
+count = lambda *_: faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt)
+m.fit(x, y, batch_size=32, epochs=2, verbose=0,
+      callbacks=[K.callbacks.LambdaCallback(on_train_batch_end=count)])
+print((faults[-1] - faults[-31]) / 30)  # the last 30 steps, after the optimizer's first flush
+"""
+    run = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True)
+    faults = float(run.stdout)
+    assert faults < 5  # per step in the second epoch

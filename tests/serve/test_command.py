@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import socket
+import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import uvicorn
 
 from numkeras.recipe import networks
-from numkeras.serve import command
+from numkeras.serve import ServedModel, command
 from numkeras.serve.limits import BODY_TIMEOUT_S, HEADER_TIMEOUT_S, MAX_CONNECTIONS
 from numkeras.serve.protocol import GuardedH11Protocol
 from numkeras.serve.served_model import DEFAULT_MODEL
@@ -100,6 +102,7 @@ def test_help_says_what_it_serves(capsys) -> None:
     assert "draw a digit" in text and "127.0.0.1" in text and "numkeras hello" in text
     assert "--allowed-hosts" in text and "--header-timeout" in text
     assert "put it behind a reverse proxy" in text
+    assert "--device {cpu,gpu} where the model reads the digits" in text
 
 
 def test_a_missing_model_file_is_named(tmp_path: Path, capsys) -> None:
@@ -191,3 +194,42 @@ def test_trains_the_hello_network_when_there_is_no_model(
     card = json.loads((tmp_path / DEFAULT_MODEL).with_suffix(".json").read_text())
     assert "MNIST sample packaged with numkeras" in card["trained_on"] and card["epochs"] == 1
     assert "Serving the digit page" in out
+
+
+def test_the_gpu_without_cupy_is_one_clear_error(
+    model_file: Path, device_restored, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    monkeypatch.setitem(sys.modules, "cupy", None)  # import cupy raises ImportError
+    assert command.run(parse(str(model_file), "--port", "0", "--device", "gpu")) == 1
+    captured = capsys.readouterr()
+    assert captured.err.startswith("numkeras serve: error: ")
+    assert "pip install 'numkeras[gpu]'" in captured.err
+    assert "Traceback" not in captured.err and "Model:" not in captured.out
+
+
+def test_serves_on_the_device_with_the_cpus_answers(
+    model_file: Path, digits, device_restored, stand_in, served_with, monkeypatch, capsys
+) -> None:
+    from starlette.testclient import TestClient
+
+    # --device gpu selects what backend._cupy returns: the strict stand-in, which refuses every
+    # implicit trip to the host, so each request is read on the "device" with NumPy back.
+    monkeypatch.setattr(device_restored, "_cupy", lambda: stand_in)
+    loaded: list[ServedModel] = []
+    load = ServedModel.load.__func__
+    monkeypatch.setattr(
+        ServedModel, "load", classmethod(lambda *a, **k: loaded.append(load(*a, **k)) or loaded[-1])
+    )
+    images = [{"pixels": (digits.x_test[i] / 255).tolist()} for i in range(3)]
+    answers, printed = {}, {}
+    for device in ("gpu", "cpu"):
+        assert command.run(parse(str(model_file), "--port", "0", "--device", device)) == 0
+        assert device_restored.device() == device
+        printed[device] = capsys.readouterr().out.splitlines()[0]  # with the test accuracy
+        with TestClient(served_with["app"], base_url="http://localhost") as client:
+            answers[device] = [client.post("/api/predict", json=image).json() for image in images]
+    on_device, on_cpu = (served.model.weights[0].data for served in loaded)
+    assert isinstance(on_device, stand_in.ndarray) and type(on_cpu) is np.ndarray
+    assert printed["gpu"] == printed["cpu"] and "Test accuracy" in printed["gpu"]
+    assert answers["gpu"] == answers["cpu"]
+    assert [answer["predicted"] for answer in answers["gpu"]] == digits.y_test[:3].tolist()

@@ -10,10 +10,11 @@ dict of arrays, a Python generator or iterator, a ``Sequence``-like object with 
 Arrays are checked once (same sample count, no NaN or inf, not empty, sample shapes that suit
 the model's inputs and targets that suit its losses), converted once to floatx, turned from
 ``class_weight`` into per-sample weights once, and gathered batch by batch into buffers reused
-across steps. Shuffling draws one ``permutation`` of the samples from numkeras's random stream
-per epoch, as the first thing that epoch does (exact resume relies on these draws). Generators
-and ``Sequence`` objects yield their own batches; one that runs out of them is marked
-``ran_dry``, for the loop to warn and stop as Keras does.
+across steps; on a GPU each batch is then copied to the device while the step before it
+computes (:mod:`.device_feed`). Shuffling draws one ``permutation`` of the samples from
+numkeras's random stream per epoch, as the first thing that epoch does (exact resume relies on
+these draws). Generators and ``Sequence`` objects yield their own batches; one that runs out of
+them is marked ``ran_dry``, for the loop to warn and stop as Keras does.
 
 Of the model, only its shapes and losses are read (``_ensure_built``, ``_input_shapes``,
 ``_output_shapes``, ``_losses``), so that a mismatch is reported, naming the argument, before any
@@ -22,6 +23,7 @@ step runs.
 
 from __future__ import annotations
 
+import abc
 import collections
 import concurrent.futures
 import math
@@ -33,8 +35,9 @@ import numpy as np
 
 from .. import backend
 from .. import losses as losses_module
+from . import device_feed
 
-Batch = tuple[list[Any], list[Any] | None, Any]
+Batch = device_feed.Batch
 
 #: Keras's batch size when ``batch_size`` is None.
 DEFAULT_BATCH_SIZE = 32
@@ -239,7 +242,25 @@ def unpack_validation_data(data: Any) -> tuple[Any, Any, Any]:
 
 
 # -- data adapters: one pass is one epoch of batches ------------------------------------------
-class ArrayBatches:
+class _Batches(abc.ABC):
+    """What the data adapters share: a pass yields the batches of :meth:`_host_batches` on the
+    active device. On a GPU, :mod:`.device_feed` copies each one while the step before it
+    computes; on the CPU they are yielded as they are."""
+
+    _feed: Any = None
+
+    @abc.abstractmethod
+    def _host_batches(self) -> Iterator[Batch]:
+        """One epoch of batches of NumPy arrays."""
+
+    def __iter__(self) -> Iterator[Batch]:
+        if self._feed is None:
+            # One feed per adapter: its device buffers serve every epoch of the fit.
+            self._feed = device_feed.for_active_device()
+        return self._feed(self._host_batches())
+
+
+class ArrayBatches(_Batches):
     """Mini-batches of in-memory arrays, reshuffled every epoch when ``shuffle`` is true.
 
     Each pass is one epoch of ``steps`` batches (all of them unless ``steps`` caps it). In
@@ -299,7 +320,7 @@ class ArrayBatches:
             self.batch_size,
         )
 
-    def __iter__(self) -> Iterator[Batch]:
+    def _host_batches(self) -> Iterator[Batch]:
         rng = self.order_rng if self.order_rng is not None else backend.rng()
         order = rng.permutation(self.num_samples) if self.shuffle else None
         for step in range(self.steps):
@@ -323,7 +344,7 @@ class ArrayBatches:
             yield xb, yb, sw
 
 
-class GeneratorBatches:
+class GeneratorBatches(_Batches):
     """Batches from a generator, an iterator or a ``Sequence``-like object.
 
     Each item is ``x``, ``(x, y)`` or ``(x, y, sample_weight)``. A ``Sequence`` knows its length;
@@ -346,7 +367,7 @@ class GeneratorBatches:
         self.argument = argument
         self.ran_dry = False
 
-    def __iter__(self) -> Iterator[Batch]:
+    def _host_batches(self) -> Iterator[Batch]:
         if self.is_sequence:
             count = min(self.steps, len(self.source))
             if hasattr(self.source, "on_epoch_begin"):

@@ -33,6 +33,7 @@ from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
 from ..callbacks import state as callback_state
+from ..ops import scratch
 from ..ops.core import Tensor, as_array, no_grad
 from ..utils import kinds
 from ..utils.data_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
@@ -98,6 +99,7 @@ class Trainer:
         self._metrics: list[list[Any]] | None = None
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._compile_metrics = CompileMetrics(self) if metrics else None
+        self._step_arena = scratch.StepArena()
         self.compiled = True
 
     def _compiled_losses(
@@ -203,7 +205,7 @@ class Trainer:
         held = [
             v
             for k, v in vars(self).items()
-            if not k.startswith("_") and isinstance(v, metrics_module.Metric)
+            if isinstance(v, metrics_module.Metric) and not k.startswith("_")
         ]
         found.extend(m for m in held if all(m is not f for f in found))
         return found
@@ -288,9 +290,11 @@ class Trainer:
         variables = self.trainable_weights
         for v in variables:
             v.grad = None
-        y_pred = self(x, training=True)
-        loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
-        loss.backward()
+        # The ops draw their arrays from the model's arena: a warm step maps no fresh memory.
+        with scratch.step_arena(self._step_arena):
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
+            loss.backward()
         grads = [
             v.grad if v.grad is not None else backend.get_array_module(v.data).zeros_like(v.data)
             for v in variables
@@ -936,7 +940,11 @@ def _batch_size(x: Any) -> int:
 
 
 def _scalar(value: Any) -> Any:
-    """A metric's result as a Python float when it is one number."""
+    """A metric's result as a Python float when it is one number (a Python number rounded to
+    floatx, as an array of it would be)."""
+    if type(value) is float:
+        # Every step's logs are floats already: rounded on the host, with no device trip.
+        return float(np.asarray(value, dtype=backend.floatx()))
     array = np.asarray(backend.to_numpy(as_array(value)))
     return float(array) if array.size == 1 else array
 

@@ -283,18 +283,20 @@ class Optimizer:
         """The slot arrays, slot by slot (all momentums, then all velocities, ...)."""
         return [slots[name] for name in self._slot_names for slots in self._slots]
 
-    def scratch(self, like: Any, index: int = 0) -> Any:
-        """Work array number ``index`` shaped like ``like``, reused by every variable and step.
+    def scratch(self, like: Any, index: int = 0, dtype: Any = None) -> Any:
+        """Work array number ``index`` shaped like ``like``, of ``dtype`` (default ``like``'s),
+        reused by every variable and step.
 
         Update steps run one block (or variable) at a time, so they share one buffer per
         dtype, as large as the largest block times the number of work arrays used.
         """
         size = like.size
-        buffer = self._scratch.get(like.dtype)
+        dtype = like.dtype if dtype is None else self.xp.dtype(dtype)
+        buffer = self._scratch.get(dtype)
         if buffer is None or buffer.size < (index + 1) * size:
             # A view handed out earlier in this step keeps the old buffer alive; it stays valid.
-            buffer = self.xp.empty((index + 1) * size, dtype=like.dtype)
-            self._scratch[like.dtype] = buffer
+            buffer = self.xp.empty((index + 1) * size, dtype=dtype)
+            self._scratch[dtype] = buffer
         return buffer[index * size : (index + 1) * size].reshape(like.shape)
 
     # -- the update ----------------------------------------------------------------------------
@@ -373,7 +375,12 @@ class Optimizer:
             for array in slots.values():
                 if array.dtype.kind == "f":
                     limit = float(xp.finfo(array.dtype).tiny) * _FLUSH_BELOW
-                    xp.copyto(array, 0, where=xp.abs(array) < limit)
+                    # In the scratch arrays: whole-slot temporaries would be fresh mappings
+                    # of MBs, faulted in page by page at every flush.
+                    magnitude, tiny = self.scratch(array), self.scratch(array, dtype=bool)
+                    xp.abs(array, out=magnitude)
+                    xp.less(magnitude, limit, out=tiny)
+                    xp.copyto(array, 0, where=tiny)
 
     def _blocks(self, grad: Any, value: Any, slots: dict[str, Any]) -> Iterator[tuple]:
         """``(grad, value, slots)`` cut into blocks of ``_BLOCK`` elements (NumPy only).
@@ -384,9 +391,14 @@ class Optimizer:
         pass (:attr:`kernel`) are passed whole.
         """
         n = value.size
-        # Whole when the rule's kernel will take these very arrays (not, say, float64 ones).
-        one_pass = kernels.fused(self.kernel, grad, value, *slots.values()) is not None
-        if self.xp is not np or n <= _BLOCK or not value.flags.c_contiguous or one_pass:
+        # Whole when the rule's kernel will take these very arrays (not, say, float64 ones);
+        # asked last, as the cheaper tests settle most variables.
+        if (
+            self.xp is not np
+            or n <= _BLOCK
+            or not value.flags.c_contiguous
+            or kernels.fused(self.kernel, grad, value, *slots.values()) is not None
+        ):
             yield grad, value, slots
             return
         flat_grad, flat_value = grad.reshape(-1), value.reshape(-1)

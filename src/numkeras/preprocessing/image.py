@@ -28,6 +28,11 @@ Differences from Keras, all deliberate:
 ``flow_from_directory(directory)`` reads the images of ``directory``'s class subfolders with
 Pillow (Keras 2's :class:`DirectoryIterator`: same file order, classes, validation split and
 resizing) and augments them with the same batched engine.
+
+On a GPU the batches are still made on the host, as Keras's are, from random draws on the host:
+``fit`` copies each one to the device while the step before it computes
+(:mod:`numkeras.models.device_feed`), and a GPU run gives the CPU's batches. Images already on the
+GPU, given to ``flow`` or ``fit``, come over to the host once, explicitly.
 """
 
 from __future__ import annotations
@@ -469,7 +474,7 @@ class ImageDataGenerator:
         ``mean`` and ``std`` (after centring) are stored with shape ``(1, 1, channels)`` (or
         ``(channels, 1, 1)`` for channels_first).
         """
-        x = np.array(x, dtype=self.dtype)
+        x = np.array(backend.to_numpy(x), dtype=self.dtype)
         if x.ndim != 4:
             raise ValueError(
                 f"Input to `.fit()` should have rank 4. Got array with shape: {x.shape}"
@@ -623,9 +628,10 @@ class NumpyArrayIterator(Iterator):
         dtype: str | None = None,
     ):
         self.dtype = dtype or backend.floatx()
-        x = np.asarray(x)
-        y = None if y is None else np.asarray(y)
-        sample_weight = None if sample_weight is None else np.asarray(sample_weight)
+        # The batches are prepared on the host: arrays on the GPU come over once, explicitly.
+        x = backend.to_numpy(x)
+        y = None if y is None else backend.to_numpy(y)
+        sample_weight = None if sample_weight is None else backend.to_numpy(sample_weight)
         if y is not None and len(x) != len(y):
             raise ValueError(
                 "`x` (images tensor) and `y` (labels) should have the same length. "

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..cli import add_device_option, use_device
 from .limits import (
     BODY_TIMEOUT_S,
     HEADER_TIMEOUT_S,
@@ -123,10 +124,15 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"answer 408 to a request whose body has not arrived in this time "
         f"(default: {BODY_TIMEOUT_S:g})",
     )
+    add_device_option(parser, runs="reads the digits (and trains, when there is no model yet)")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Load (or first train) the model, then serve the page until Ctrl+C. Returns the exit code."""
+    """Load (or first train) the model on ``--device``, then serve the page until Ctrl+C: each
+    request's digits are read on that device and their probabilities come back to the host.
+    Returns the exit code."""
+    if not use_device(args, "serve"):
+        return 1
     try:
         import uvicorn
 

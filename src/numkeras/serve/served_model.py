@@ -138,7 +138,8 @@ class ServedModel:
         return served
 
     def predict(self, images: np.ndarray) -> np.ndarray:
-        """Class probabilities, shape (n, 10), for ``images`` of shape (n, 28, 28) in [0, 1]."""
+        """Class probabilities, shape (n, 10), for ``images`` of shape (n, 28, 28) in [0, 1]:
+        computed on the device the model was loaded on, returned as a NumPy array."""
         x = np.ascontiguousarray(images, dtype=np.float32).reshape((-1, *self._input_shape))
         with self._lock:
             return np.asarray(self.model.predict_on_batch(x))
