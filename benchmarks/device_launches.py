@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 import cnn
+import mlp
 import numpy as np
 
 TESTS = Path(__file__).resolve().parents[1] / "tests"
@@ -30,19 +31,9 @@ LAUNCH_US = (5, 10)
 
 def _w1():
     """W1: Dense 784-500-500-10 in the course's spelling (each Dense then its Activation)."""
-    from numkeras.layers import Activation, Dense
     from numkeras.models import Sequential
 
-    return Sequential(
-        [
-            Dense(500, input_shape=(784,)),
-            Activation("relu"),
-            Dense(500),
-            Activation("relu"),
-            Dense(10),
-            Activation("softmax"),
-        ]
-    )
+    return Sequential(mlp.numkeras_layers())
 
 
 #: name: (model builder, input shape, batch size).

@@ -40,6 +40,7 @@ from importlib import metadata
 
 import numpy as np
 from common import argument, report, threads
+from mlp import numkeras_layers
 from roofline import products
 
 ROUNDS = 5
@@ -99,15 +100,7 @@ def step(width: int, batch: int) -> None:
     import numkeras
 
     numkeras.backend.set_random_seed(0)
-    layers = numkeras.layers
-    model = numkeras.Sequential(
-        [
-            layers.Input((784,)),
-            layers.Dense(width, activation="relu"),
-            layers.Dense(width, activation="relu"),
-            layers.Dense(10, activation="softmax"),
-        ]
-    )
+    model = numkeras.Sequential(numkeras_layers(width))
     model.compile(optimizer=numkeras.optimizers.Adam(1e-3), loss="categorical_crossentropy")
     rng = np.random.default_rng(0)
     x = rng.random((batch, 784), dtype=np.float32)

@@ -37,6 +37,23 @@ from common import (
 BATCH, PREDICT_BATCH, HIDDEN = 100, 1000, 500
 
 
+def numkeras_layers(
+    hidden_units: int = HIDDEN, activation: str = "relu", inputs: int = 784
+) -> list:
+    """W1's layers in numkeras, in the course's spelling: each Dense followed by its Activation
+    (Dense inputs-hidden_units-hidden_units-10, softmax output)."""
+    from numkeras.layers import Activation, Dense
+
+    return [
+        Dense(hidden_units, input_shape=(inputs,)),
+        Activation(activation),
+        Dense(hidden_units),
+        Activation(activation),
+        Dense(10),
+        Activation("softmax"),
+    ]
+
+
 def run_numkeras(
     data: dict,
     variant: str,
@@ -47,21 +64,12 @@ def run_numkeras(
 ) -> dict:
     from numkeras import backend
     from numkeras.callbacks import LambdaCallback
-    from numkeras.layers import Activation, Dense, Input
+    from numkeras.layers import Input
     from numkeras.models import Model, Sequential
     from numkeras.optimizers import SGD, Adam
 
     backend.set_random_seed(SEED)
-    hidden = "relu" if variant == "seed" else "sigmoid"
-    # The course's spelling: each Dense followed by its Activation.
-    layers = [
-        Dense(hidden_units, input_shape=(784,)),
-        Activation(hidden),
-        Dense(hidden_units),
-        Activation(hidden),
-        Dense(10),
-        Activation("softmax"),
-    ]
+    layers = numkeras_layers(hidden_units, "relu" if variant == "seed" else "sigmoid")
     if style == "functional":
         x = inputs = Input(shape=(784,))
         for layer in layers:

@@ -25,6 +25,7 @@ import pstats
 import time
 from collections import defaultdict
 
+import mlp
 import numpy as np
 import roofline
 from common import SEED, fashion_mnist
@@ -32,17 +33,10 @@ from common import SEED, fashion_mnist
 
 def build(inputs: int, hidden: int):
     from numkeras import backend
-    from numkeras.layers import Activation, Dense
     from numkeras.models import Sequential
 
     backend.set_random_seed(SEED)
-    model = Sequential()
-    model.add(Dense(hidden, input_shape=(inputs,)))
-    model.add(Activation("relu"))
-    model.add(Dense(hidden))
-    model.add(Activation("relu"))
-    model.add(Dense(10))
-    model.add(Activation("softmax"))
+    model = Sequential(mlp.numkeras_layers(hidden, inputs=inputs))
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
     return model
 

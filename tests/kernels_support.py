@@ -1,7 +1,10 @@
 """Test data for the fused kernels: arrays that hold every kind of float that can trip a loop,
-and the optimizers whose updates are kernels."""
+the optimizers whose updates are kernels, and the bit-for-bit comparison of their results."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -30,3 +33,15 @@ def awkward(rng: np.random.Generator, shape: tuple[int, ...], special: bool = Tr
         values += [1e-40, -1e-40, np.nan, np.inf, -np.inf, -1.0]
     flat[picks[: len(values)]] = values[: len(picks)]
     return x
+
+
+def assert_same_bits(ours: Iterable[Any], reference: Iterable[Any]) -> None:
+    """Each array of ``ours`` has the dtype, the values and, for floats, the signs of zeros of
+    its twin in ``reference`` (the sign of a zero is part of the bits); None pairs with None."""
+    for a, b in zip(ours, reference, strict=True):
+        if a is None or b is None:
+            assert a is None and b is None
+            continue
+        np.testing.assert_array_equal(a, b, strict=True)
+        if a.dtype.kind == "f":
+            assert np.array_equal(np.signbit(a), np.signbit(b)), "zeros of different signs"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from kernels_support import assert_same_bits
 from numkeras import kernels, ops
 from numkeras.ops import recurrent
 
@@ -42,12 +43,6 @@ def run(name: str, arrays: list[np.ndarray], **options) -> list[np.ndarray]:
     r = np.random.default_rng(1).standard_normal(out.shape).astype(np.float32)
     ops.sum(out * r).backward()
     return [out.data] + [v.grad for v in variables]
-
-
-def assert_same_bits(fused: list[np.ndarray], reference: list[np.ndarray]) -> None:
-    for a, b in zip(fused, reference, strict=True):
-        np.testing.assert_array_equal(a, b, strict=True)
-        assert np.array_equal(np.signbit(a), np.signbit(b)), "zeros of different signs"
 
 
 #: The kernels each op runs: LSTM, GRU with reset_after, GRU without.

@@ -16,7 +16,7 @@ import pytest
 
 import cuda_emulator
 import strict_xp
-from kernels_support import OPTIMIZERS, awkward
+from kernels_support import OPTIMIZERS, assert_same_bits, awkward
 from numkeras import backend, cuda_kernels, kernels, ops, optimizers
 from numkeras.ops import Variable, pooling
 from numkeras.ops import convolution as conv
@@ -48,13 +48,6 @@ def device(*arrays: np.ndarray) -> list:
 def host(*arrays) -> list:
     """Copies of ``arrays`` on the host (NumPy arrays stay as they are)."""
     return [None if a is None else backend.to_numpy(a) for a in arrays]
-
-
-def assert_same_bits(ours: list, reference: list) -> None:
-    for a, b in zip(ours, reference, strict=True):
-        np.testing.assert_array_equal(a, b, strict=True)
-        if a is not None and a.dtype.kind == "f":
-            assert np.array_equal(np.signbit(a), np.signbit(b)), "zeros of different signs"
 
 
 # -- optimizers --------------------------------------------------------------------------------
